@@ -1,0 +1,28 @@
+export { assertBigint, assertBytes, assertString, describe, isBytes } from './assert.js';
+export {
+  assertEncoded,
+  decode,
+  encode,
+  isEncoded,
+  MAX_ENCODED_LENGTH,
+  type Parsed,
+  parse,
+} from './base58check.js';
+export { EncodingError, type EncodingErrorCode, type EncodingErrorContext } from './errors.js';
+export { bytesToHex, hexToBytes } from './hex.js';
+export {
+  type AccountPubkey,
+  type ChannelId,
+  type Encoded,
+  type EncodedSignature,
+  type EncodedState,
+  type EncodedTx,
+  isDerSignature,
+  isLegacyPubkey,
+  isPrefix,
+  MAX_VARIABLE_PAYLOAD,
+  maxPayloadSize,
+  PREFIXES,
+  type Prefix,
+  type TxHash,
+} from './prefixes.js';

@@ -1,0 +1,99 @@
+/**
+ * The 14 prefixes of epoch v0.14 (`aec_base58c`), WIRE.md §1.2, and the payload sizes the node
+ * produces for each. v0.14 itself checks no size; we do, so that a value of the wrong kind
+ * cannot pass for another.
+ */
+export const PREFIXES = [
+  'ak', // account public key
+  'ok', // oracle public key
+  'pp', // peer (noise) public key
+  'ch', // channel id
+  'th', // transaction hash
+  'tx', // serialized transaction (unsigned or signed_tx)
+  'sg', // signature
+  'bh', // block hash
+  'bx', // block transactions hash
+  'bs', // block state hash
+  'oq', // oracle query id
+  'cm', // name commitment
+  'nm', // name hash
+  'st', // off-chain state (empty in v0.14)
+] as const;
+
+export type Prefix = (typeof PREFIXES)[number];
+
+/** A `prefix$base58check` string, typed by its prefix: `Encoded<'ak'>` is `` `ak$${string}` ``. */
+export type Encoded<P extends Prefix = Prefix> = `${P}$${string}`;
+
+export type AccountPubkey = Encoded<'ak'>;
+export type ChannelId = Encoded<'ch'>;
+export type TxHash = Encoded<'th'>;
+export type EncodedTx = Encoded<'tx'>;
+export type EncodedSignature = Encoded<'sg'>;
+export type EncodedState = Encoded<'st'>;
+
+const PREFIX_SET: ReadonlySet<string> = new Set(PREFIXES);
+
+export function isPrefix(value: unknown): value is Prefix {
+  return typeof value === 'string' && PREFIX_SET.has(value);
+}
+
+/**
+ * Largest payload of a prefix that has no fixed size. `tx` follows the node-to-node transport
+ * limit (a serialized signed tx travels behind a u16 length, WIRE.md §10); `st` is the same bound.
+ */
+export const MAX_VARIABLE_PAYLOAD = 65_535;
+
+/** A DER ECDSA signature `30 len 02 rlen r 02 slen s` as the legacy secp256k1 era wrote them. */
+export function isDerSignature(bytes: Uint8Array): boolean {
+  const total = bytes.length;
+  if (total < 8 || total > 72 || bytes[0] !== 0x30 || bytes[1] !== total - 2) return false;
+  if (bytes[2] !== 0x02) return false;
+  const rLength = bytes[3] ?? 0;
+  if (rLength < 1 || rLength > 33 || 4 + rLength + 2 > total) return false;
+  if (bytes[4 + rLength] !== 0x02) return false;
+  const sLength = bytes[5 + rLength] ?? 0;
+  return sLength >= 1 && sLength <= 33 && 6 + rLength + sLength === total;
+}
+
+/** A legacy uncompressed secp256k1 public key `04 ‖ X ‖ Y`. */
+export function isLegacyPubkey(bytes: Uint8Array): boolean {
+  return bytes.length === 65 && bytes[0] === 0x04;
+}
+
+/** Whether `bytes` is a valid payload for `prefix`; returns the rule it broke, or undefined. */
+export function payloadSizeProblem(prefix: Prefix, bytes: Uint8Array): string | undefined {
+  const size = bytes.length;
+  switch (prefix) {
+    case 'tx':
+    case 'st':
+      return size <= MAX_VARIABLE_PAYLOAD ? undefined : `at most ${MAX_VARIABLE_PAYLOAD} bytes`;
+    case 'ak':
+    case 'ok':
+      return size === 32 || isLegacyPubkey(bytes)
+        ? undefined
+        : '32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1)';
+    case 'sg':
+      return size === 64 || isDerSignature(bytes)
+        ? undefined
+        : '64 bytes (ed25519), or a DER signature (legacy secp256k1)';
+    default:
+      return size === 32 ? undefined : '32 bytes';
+  }
+}
+
+/** Largest payload `prefix` can carry, in bytes (used to cap input length before decoding). */
+export function maxPayloadSize(prefix: Prefix): number {
+  switch (prefix) {
+    case 'tx':
+    case 'st':
+      return MAX_VARIABLE_PAYLOAD;
+    case 'ak':
+    case 'ok':
+      return 65;
+    case 'sg':
+      return 72;
+    default:
+      return 32;
+  }
+}
