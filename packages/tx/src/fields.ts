@@ -1,0 +1,207 @@
+import { describe, isBytes, isLegacyPubkey } from '@aesc/encoding';
+import { TxError } from './errors.js';
+import type { RlpItem } from './rlp.js';
+
+/**
+ * The kinds of field a transaction layout is made of. The kind fixes the wire form, the TS type
+ * and the JSON form of a field, so a layout (a list of `[name, kind]`) drives every direction.
+ *
+ * | kind      | wire                       | TS               | JSON                 |
+ * |-----------|----------------------------|------------------|----------------------|
+ * | `int`     | minimal BE bytes, 0 = `00` | `bigint` ≥ 0     | decimal string       |
+ * | `pubkey`  | 32 bytes (65 legacy)       | `Uint8Array`     | `ak$…`               |
+ * | `id`      | 32 bytes                   | `Uint8Array`     | `ch$…`               |
+ * | `bytes`   | any bytes                  | `Uint8Array`     | `0x…` lowercase hex  |
+ * | `state`   | any bytes                  | `Uint8Array`     | `st$…`               |
+ * | `payload` | any bytes (a signed tx)    | `Uint8Array`     | `tx$…`               |
+ * | `updates` | list of `[from, to, amount]` | `OffchainUpdate[]` | `[{from, to, amount}]` |
+ */
+export type FieldKind = 'int' | 'pubkey' | 'id' | 'bytes' | 'state' | 'payload' | 'updates';
+
+/** One transfer of an off-chain state (the only update kind of this era, WIRE.md §5). */
+export interface OffchainUpdate {
+  from: Uint8Array;
+  to: Uint8Array;
+  amount: bigint;
+}
+
+export interface FieldValueOf {
+  int: bigint;
+  pubkey: Uint8Array;
+  id: Uint8Array;
+  bytes: Uint8Array;
+  state: Uint8Array;
+  payload: Uint8Array;
+  updates: OffchainUpdate[];
+}
+
+export type FieldSpec = readonly [name: string, kind: FieldKind];
+
+/** The TS object shape a layout describes. */
+export type FieldsOf<Layout extends readonly FieldSpec[]> = {
+  -readonly [Spec in Layout[number] as Spec[0]]: FieldValueOf[Spec[1]];
+};
+
+// ---------------------------------------------------------------------------------------------
+// Integers: unsigned, minimal big-endian, zero is the single byte 00 (WIRE.md §2.2).
+
+const ZERO = Uint8Array.of(0);
+
+export function intToBytes(value: bigint): Uint8Array {
+  if (value < 0x100n) return value === 0n ? ZERO : Uint8Array.of(Number(value));
+  if (value <= 0xffffffffffffn) {
+    let remaining = Number(value);
+    let size = 0;
+    for (let rest = remaining; rest > 0; rest = Math.floor(rest / 256)) size++;
+    const bytes = new Uint8Array(size);
+    for (let index = size - 1; index >= 0; index--) {
+      bytes[index] = remaining % 256;
+      remaining = Math.floor(remaining / 256);
+    }
+    return bytes;
+  }
+  let hexDigits = value.toString(16);
+  if (hexDigits.length % 2 === 1) hexDigits = `0${hexDigits}`;
+  const bytes = new Uint8Array(hexDigits.length / 2);
+  for (let index = 0; index < bytes.length; index++) {
+    bytes[index] = Number.parseInt(hexDigits.slice(index * 2, index * 2 + 2), 16);
+  }
+  return bytes;
+}
+
+export function bytesToInt(bytes: Uint8Array, path: string): bigint {
+  if (bytes.length === 0) {
+    throw new TxError('NON_CANONICAL_INT', `${path}: zero written as the empty string 80; canonical is 00`, { path });
+  }
+  if (bytes.length > 1 && bytes[0] === 0) {
+    throw new TxError('NON_CANONICAL_INT', `${path}: integer with a leading zero byte`, { path });
+  }
+  if (bytes.length <= 6) {
+    let value = 0;
+    for (const byte of bytes) value = value * 256 + byte;
+    return BigInt(value);
+  }
+  let hexDigits = '0x';
+  for (const byte of bytes) hexDigits += byte < 16 ? `0${byte.toString(16)}` : byte.toString(16);
+  return BigInt(hexDigits);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wire <-> TS, per kind.
+
+export function expectBytes(item: RlpItem, path: string): Uint8Array {
+  if (!isBytes(item)) throw new TxError('EXPECTED_BYTES', `${path}: a list where a byte string is required`, { path });
+  return item;
+}
+
+export function expectList(item: RlpItem, path: string): RlpItem[] {
+  if (isBytes(item)) throw new TxError('EXPECTED_LIST', `${path}: a byte string where a list is required`, { path });
+  return item;
+}
+
+function checkPubkey(bytes: Uint8Array, path: string): Uint8Array {
+  if (bytes.length !== 32 && !isLegacyPubkey(bytes)) {
+    throw new TxError(
+      'WRONG_FIELD_SIZE',
+      `${path}: a public key is 32 bytes (or 65 starting 04, legacy), got ${bytes.length}`,
+      { path },
+    );
+  }
+  return bytes;
+}
+
+function checkId(bytes: Uint8Array, path: string): Uint8Array {
+  if (bytes.length !== 32) {
+    throw new TxError('WRONG_FIELD_SIZE', `${path}: a channel id is 32 bytes, got ${bytes.length}`, { path });
+  }
+  return bytes;
+}
+
+export function decodeField(kind: FieldKind, item: RlpItem, path: string): FieldValueOf[FieldKind] {
+  switch (kind) {
+    case 'int':
+      return bytesToInt(expectBytes(item, path), path);
+    case 'pubkey':
+      return checkPubkey(expectBytes(item, path), path).slice();
+    case 'id':
+      return checkId(expectBytes(item, path), path).slice();
+    case 'bytes':
+    case 'state':
+    case 'payload':
+      return expectBytes(item, path).slice();
+    case 'updates':
+      return expectList(item, path).map((entry, index) => {
+        const entryPath = `${path}[${index}]`;
+        const triple = expectList(entry, entryPath);
+        if (triple.length !== 3) {
+          throw new TxError(
+            'WRONG_FIELD_COUNT',
+            `${entryPath}: an update is [from, to, amount], got ${triple.length} item(s)`,
+            { path: entryPath },
+          );
+        }
+        return {
+          from: checkPubkey(expectBytes(triple[0] as RlpItem, `${entryPath}.from`), `${entryPath}.from`).slice(),
+          to: checkPubkey(expectBytes(triple[1] as RlpItem, `${entryPath}.to`), `${entryPath}.to`).slice(),
+          amount: bytesToInt(expectBytes(triple[2] as RlpItem, `${entryPath}.amount`), `${entryPath}.amount`),
+        };
+      });
+  }
+}
+
+/** Checks a TS value against its kind (so a bad value fails with the field's name) and gives its RLP item. */
+export function encodeField(kind: FieldKind, value: unknown, path: string): RlpItem {
+  switch (kind) {
+    case 'int':
+      return intToBytes(checkInt(value, path));
+    case 'pubkey':
+      return checkEncodablePubkey(value, path);
+    case 'id':
+      return checkEncodableId(value, path);
+    case 'bytes':
+    case 'state':
+    case 'payload':
+      if (!isBytes(value)) throw invalid(path, 'a Uint8Array', value);
+      return value;
+    case 'updates':
+      if (!Array.isArray(value)) throw invalid(path, 'an array of {from, to, amount}', value);
+      return value.map((update: unknown, index) => {
+        const entryPath = `${path}[${index}]`;
+        if (typeof update !== 'object' || update === null) throw invalid(entryPath, 'an object {from, to, amount}', update);
+        const { from, to, amount } = update as Record<string, unknown>;
+        return [
+          checkEncodablePubkey(from, `${entryPath}.from`),
+          checkEncodablePubkey(to, `${entryPath}.to`),
+          intToBytes(checkInt(amount, `${entryPath}.amount`)),
+        ];
+      });
+  }
+}
+
+function checkInt(value: unknown, path: string): bigint {
+  if (typeof value !== 'bigint') throw invalid(path, 'a bigint', value);
+  if (value < 0n) throw new TxError('INVALID_FIELD', `${path}: integers are unsigned, got ${value}`, { path });
+  return value;
+}
+
+function checkEncodablePubkey(value: unknown, path: string): Uint8Array {
+  if (!isBytes(value)) throw invalid(path, 'a 32-byte Uint8Array', value);
+  if (value.length !== 32 && !isLegacyPubkey(value)) {
+    throw new TxError('INVALID_FIELD', `${path}: a public key is 32 bytes (or 65 starting 04), got ${value.length}`, {
+      path,
+    });
+  }
+  return value;
+}
+
+function checkEncodableId(value: unknown, path: string): Uint8Array {
+  if (!isBytes(value)) throw invalid(path, 'a 32-byte Uint8Array', value);
+  if (value.length !== 32) {
+    throw new TxError('INVALID_FIELD', `${path}: a channel id is 32 bytes, got ${value.length}`, { path });
+  }
+  return value;
+}
+
+function invalid(path: string, expected: string, value: unknown): TxError {
+  return new TxError('INVALID_FIELD', `${path}: expected ${expected}, got ${describe(value)}`, { path });
+}

@@ -1,0 +1,58 @@
+import { type AccountPubkey, type ChannelId, decode, encode, isBytes, type TxHash } from '@aesc/encoding';
+import { blake2b } from '@noble/hashes/blake2.js';
+import { serializeTx } from './codec.js';
+import type { Tx } from './registry.js';
+
+/** BLAKE2b with a 32-byte digest (libsodium `crypto_generichash(32, …)`, WIRE.md §7.1). */
+export function blake2b256(bytes: Uint8Array): Uint8Array {
+  return blake2b(bytes, { dkLen: 32 });
+}
+
+/**
+ * `th$` of blake2b-256 over the canonical serialization of `tx` (WIRE.md §7.2). Of a
+ * `signed_tx` this is the v0.14 hash the node's API uses; of an unsigned tx it is the rule
+ * before 2018-05-16, which the seed's two `th$` values follow.
+ */
+export function txHash(tx: Tx): TxHash {
+  return encode('th', blake2b256(serializeTx(tx)));
+}
+
+export interface ChannelIdInput {
+  /** The initiator's key: bytes (32, or 65 for legacy ids) or `ak$…`. */
+  initiator: Uint8Array | AccountPubkey;
+  /** The create tx's nonce (the initiator's account nonce). */
+  nonce: bigint;
+  responder: Uint8Array | AccountPubkey;
+}
+
+const UINT256_MODULUS = 1n << 256n;
+
+/**
+ * `ch$` of blake2b-256(initiator ‖ uint256_be(nonce) ‖ responder), WIRE.md §7.3. Keys are
+ * hashed at their full width (65-byte legacy keys give the seed's legacy ids); the nonce is
+ * reduced modulo 2^256, as the reference does silently.
+ */
+export function channelId({ initiator, nonce, responder }: ChannelIdInput): ChannelId {
+  const initiatorKey = pubkeyBytes(initiator, 'initiator');
+  const responderKey = pubkeyBytes(responder, 'responder');
+  if (typeof nonce !== 'bigint') throw new TypeError('nonce must be a bigint');
+  if (nonce < 0n) throw new RangeError(`nonce must not be negative, got ${nonce}`);
+  const preimage = new Uint8Array(initiatorKey.length + 32 + responderKey.length);
+  preimage.set(initiatorKey, 0);
+  let rest = nonce % UINT256_MODULUS;
+  for (let index = initiatorKey.length + 31; rest > 0n; index--) {
+    preimage[index] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  preimage.set(responderKey, initiatorKey.length + 32);
+  return encode('ch', blake2b256(preimage));
+}
+
+function pubkeyBytes(key: Uint8Array | AccountPubkey, name: string): Uint8Array {
+  if (typeof key === 'string') return decode(key, 'ak');
+  if (!isBytes(key)) throw new TypeError(`${name} must be a Uint8Array or an ak$ string`);
+  if (key.length !== 32 && key.length !== 65) {
+    throw new RangeError(`${name} must be 32 bytes (or 65, legacy), got ${key.length}`);
+  }
+  return key;
+}

@@ -1,0 +1,244 @@
+import {
+  type AccountPubkey,
+  bytesToHex,
+  decode,
+  describe,
+  type EncodedSignature,
+  EncodingError,
+  encode,
+  hexToBytes,
+  type Prefix,
+} from '@aesc/encoding';
+import { TxError } from './errors.js';
+import type { FieldKind, OffchainUpdate } from './fields.js';
+import { DEFINITION_BY_TYPE, type Tx, type UnsignedTx, type UnsignedTxType } from './registry.js';
+import { SIGNED_TX_TAG, SIGNED_TX_VSN, type SignedTx } from './types/signed.js';
+
+/*
+ * The JSON form (DESIGN.md): the reference's snake_case names, `ak$`/`ch$`/`tx$`/`st$` for
+ * keys, ids, nested txs and state, decimal strings for every integer, `0x` hex for a spend
+ * payload, `{from, to, amount}` for updates, `sg$` for signatures. It is what `aesc inspect
+ * --json` prints and `aesc build` reads.
+ */
+
+export interface UpdateJSON {
+  from: AccountPubkey;
+  to: AccountPubkey;
+  amount: string;
+}
+
+export type FieldJSON = string | UpdateJSON[];
+
+export interface UnsignedTxJSON {
+  type: UnsignedTxType;
+  tag: number;
+  vsn: number;
+  fields: Record<string, FieldJSON>;
+}
+
+export interface SignedTxJSON {
+  type: 'signed_tx';
+  tag: typeof SIGNED_TX_TAG;
+  vsn: typeof SIGNED_TX_VSN;
+  signatures: EncodedSignature[];
+  tx: UnsignedTxJSON;
+}
+
+export type TxJSON = UnsignedTxJSON | SignedTxJSON;
+
+/**
+ * Keys that `aesc inspect --json` adds beside the JSON form. They are computed from the tx,
+ * so `fromJSON` ignores them (and `aesc build` recomputes them) rather than trusting them.
+ */
+const COMPUTED_KEYS = new Set(['hash', 'channel_id', 'payload_tx', 'signers']);
+
+export function toJSON(tx: SignedTx): SignedTxJSON;
+export function toJSON(tx: UnsignedTx): UnsignedTxJSON;
+export function toJSON(tx: Tx): TxJSON;
+export function toJSON(tx: Tx): TxJSON {
+  if (typeof tx !== 'object' || tx === null) throw new TypeError(`tx must be a transaction object, got ${describe(tx)}`);
+  if (tx.type === 'signed_tx') {
+    return {
+      type: 'signed_tx',
+      tag: SIGNED_TX_TAG,
+      vsn: SIGNED_TX_VSN,
+      signatures: tx.signatures.map((signature) => encode('sg', signature)),
+      tx: unsignedToJSON(tx.tx),
+    };
+  }
+  return unsignedToJSON(tx);
+}
+
+function unsignedToJSON(tx: UnsignedTx): UnsignedTxJSON {
+  const definition = DEFINITION_BY_TYPE.get(tx.type);
+  if (definition === undefined) throw new TxError('INVALID_FIELD', `type: unknown transaction type`, { path: 'type' });
+  const values = tx as unknown as Record<string, unknown>;
+  const layout =
+    definition.layouts.find((candidate) => candidate.every(([name]) => values[name] !== undefined) && candidate.length === countFields(values)) ??
+    definition.layouts[0] ??
+    [];
+  const fields: Record<string, FieldJSON> = {};
+  for (const [name, kind] of layout) fields[name] = fieldToJSON(kind, values[name], name);
+  return { type: definition.type, tag: definition.tag, vsn: definition.vsn, fields };
+}
+
+function countFields(values: Record<string, unknown>): number {
+  let count = 0;
+  for (const key in values) if (key !== 'type' && values[key] !== undefined) count++;
+  return count;
+}
+
+function fieldToJSON(kind: FieldKind, value: unknown, path: string): FieldJSON {
+  try {
+    switch (kind) {
+      case 'int':
+        if (typeof value !== 'bigint') throw new TypeError(`expected a bigint, got ${describe(value)}`);
+        return value.toString(10);
+      case 'pubkey':
+        return encode('ak', value as Uint8Array);
+      case 'id':
+        return encode('ch', value as Uint8Array);
+      case 'state':
+        return encode('st', value as Uint8Array);
+      case 'payload':
+        return encode('tx', value as Uint8Array);
+      case 'bytes':
+        return `0x${bytesToHex(value as Uint8Array)}`;
+      case 'updates':
+        if (!Array.isArray(value)) throw new TypeError(`expected an array of updates, got ${describe(value)}`);
+        return (value as OffchainUpdate[]).map((update) => ({
+          from: encode('ak', update.from),
+          to: encode('ak', update.to),
+          amount: update.amount.toString(10),
+        }));
+    }
+  } catch (error) {
+    throw new TxError('INVALID_FIELD', `${path}: ${(error as Error).message}`, { path });
+  }
+}
+
+/** Reads the JSON form back into a transaction; strict about names, kinds and digits. */
+export function fromJSON(json: unknown): Tx {
+  const record = asRecord(json, '');
+  if (record.type === 'signed_tx') {
+    checkKeys(record, ['type', 'tag', 'vsn', 'signatures', 'tx'], ['type', 'signatures', 'tx'], '');
+    checkTagVsn(record, SIGNED_TX_TAG, SIGNED_TX_VSN, '');
+    if (!Array.isArray(record.signatures)) throw invalidJSON('signatures', 'an array of sg$ strings', record.signatures);
+    const signatures = record.signatures.map((entry: unknown, index) => {
+      const path = `signatures[${index}]`;
+      // `aesc inspect --json` prints {signature, signer, valid}; the plain form is the string.
+      const encoded = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).signature : entry;
+      return decodeJSONString(encoded, 'sg', path);
+    });
+    return { type: 'signed_tx', signatures, tx: unsignedFromJSON(record.tx, 'tx') };
+  }
+  return unsignedFromJSON(record, '');
+}
+
+function unsignedFromJSON(json: unknown, at: string): UnsignedTx {
+  const record = asRecord(json, at);
+  const definition = typeof record.type === 'string' ? DEFINITION_BY_TYPE.get(record.type) : undefined;
+  if (definition === undefined) {
+    throw invalidJSON(join(at, 'type'), `one of ${[...DEFINITION_BY_TYPE.keys()].join(', ')}`, record.type);
+  }
+  checkKeys(record, ['type', 'tag', 'vsn', 'fields'], ['type', 'fields'], at);
+  checkTagVsn(record, definition.tag, definition.vsn, at);
+  const fields = asRecord(record.fields, join(at, 'fields'));
+  const names = Object.keys(fields);
+  const layout = definition.layouts.find(
+    (candidate) => candidate.length === names.length && candidate.every(([name]) => name in fields),
+  );
+  if (layout === undefined) {
+    const expected = definition.layouts.map((candidate) => candidate.map(([name]) => name).join(', ')).join(' | or | ');
+    throw new TxError(
+      'INVALID_JSON',
+      `${join(at, 'fields')}: a ${definition.type} has the fields ${expected}; got ${names.join(', ') || 'none'}`,
+      { path: join(at, 'fields') },
+    );
+  }
+  const tx: Record<string, unknown> = { type: definition.type };
+  for (const [name, kind] of layout) tx[name] = fieldFromJSON(kind, fields[name], join(at, `fields.${name}`));
+  return tx as unknown as UnsignedTx;
+}
+
+function fieldFromJSON(kind: FieldKind, value: unknown, path: string): unknown {
+  switch (kind) {
+    case 'int':
+      return decimal(value, path);
+    case 'pubkey':
+      return decodeJSONString(value, 'ak', path);
+    case 'id':
+      return decodeJSONString(value, 'ch', path);
+    case 'state':
+      return decodeJSONString(value, 'st', path);
+    case 'payload':
+      return decodeJSONString(value, 'tx', path);
+    case 'bytes':
+      if (typeof value !== 'string' || !/^0x([0-9a-f]{2})*$/.test(value)) {
+        throw invalidJSON(path, 'lowercase hex starting 0x', value);
+      }
+      return hexToBytes(value);
+    case 'updates':
+      if (!Array.isArray(value)) throw invalidJSON(path, 'an array of {from, to, amount}', value);
+      return value.map((entry: unknown, index) => {
+        const entryPath = `${path}[${index}]`;
+        const update = asRecord(entry, entryPath);
+        checkKeys(update, ['from', 'to', 'amount'], ['from', 'to', 'amount'], entryPath);
+        return {
+          from: decodeJSONString(update.from, 'ak', `${entryPath}.from`),
+          to: decodeJSONString(update.to, 'ak', `${entryPath}.to`),
+          amount: decimal(update.amount, `${entryPath}.amount`),
+        };
+      });
+  }
+}
+
+function decimal(value: unknown, path: string): bigint {
+  // Strings only: a JSON number above 2^53 has already lost digits by the time we see it.
+  if (typeof value !== 'string' || !/^(0|[1-9][0-9]*)$/.test(value)) {
+    throw invalidJSON(path, 'a decimal string of digits (no sign, no leading zero)', value);
+  }
+  return BigInt(value);
+}
+
+function decodeJSONString(value: unknown, prefix: Prefix, path: string): Uint8Array {
+  if (typeof value !== 'string') throw invalidJSON(path, `a ${prefix}$ string`, value);
+  try {
+    return decode(value, prefix);
+  } catch (error) {
+    if (!(error instanceof EncodingError)) throw error;
+    throw new TxError('INVALID_JSON', `${path}: ${error.message}`, { path });
+  }
+}
+
+function asRecord(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidJSON(path || '(top level)', 'an object', value);
+  }
+  return value as Record<string, unknown>;
+}
+
+function checkKeys(record: Record<string, unknown>, allowed: string[], required: string[], at: string): void {
+  for (const key of required) {
+    if (record[key] === undefined) throw new TxError('INVALID_JSON', `${join(at, key)}: missing`, { path: join(at, key) });
+  }
+  for (const key of Object.keys(record)) {
+    if (!allowed.includes(key) && !COMPUTED_KEYS.has(key)) {
+      throw new TxError('INVALID_JSON', `${join(at, key)}: unknown key`, { path: join(at, key) });
+    }
+  }
+}
+
+function checkTagVsn(record: Record<string, unknown>, tag: number, vsn: number, at: string): void {
+  if (record.tag !== undefined && record.tag !== tag) throw invalidJSON(join(at, 'tag'), `${tag}`, record.tag);
+  if (record.vsn !== undefined && record.vsn !== vsn) throw invalidJSON(join(at, 'vsn'), `${vsn}`, record.vsn);
+}
+
+function join(at: string, key: string): string {
+  return at === '' ? key : `${at}.${key}`;
+}
+
+function invalidJSON(path: string, expected: string, value: unknown): TxError {
+  const shown = typeof value === 'string' && value.length <= 40 ? JSON.stringify(value) : describe(value);
+  return new TxError('INVALID_JSON', `${path}: expected ${expected}, got ${shown}`, { path });
+}

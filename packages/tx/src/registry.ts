@@ -1,0 +1,76 @@
+import type { TxDefinition } from './definition.js';
+import { type ChannelCloseMutualTx, channelCloseMutualTx } from './types/channel-close-mutual.js';
+import { type ChannelCloseSoloTx, channelCloseSoloTx } from './types/channel-close-solo.js';
+import { type ChannelCreateTx, channelCreateTx } from './types/channel-create.js';
+import { type ChannelDepositTx, channelDepositTx } from './types/channel-deposit.js';
+import { type ChannelOffchainTx, channelOffchainTx } from './types/channel-offchain.js';
+import { type ChannelSettleTx, channelSettleTx } from './types/channel-settle.js';
+import { type ChannelSlashTx, channelSlashTx } from './types/channel-slash.js';
+import { type ChannelWithdrawTx, channelWithdrawTx } from './types/channel-withdraw.js';
+import type { SignedTx } from './types/signed.js';
+import { type SpendTx, spendTx } from './types/spend.js';
+
+/** Every transaction that can be signed (the inner tx of a `signed_tx`). */
+export type UnsignedTx =
+  | SpendTx
+  | ChannelCreateTx
+  | ChannelDepositTx
+  | ChannelWithdrawTx
+  | ChannelCloseMutualTx
+  | ChannelCloseSoloTx
+  | ChannelSlashTx
+  | ChannelSettleTx
+  | ChannelOffchainTx;
+
+export type Tx = UnsignedTx | SignedTx;
+export type TxType = Tx['type'];
+export type UnsignedTxType = UnsignedTx['type'];
+/** The transaction type named `T`: `TxOfType<'channel_create_tx'>` is `ChannelCreateTx`. */
+export type TxOfType<T extends TxType> = Extract<Tx, { type: T }>;
+
+type AnyDefinition = TxDefinition<UnsignedTxType, never>;
+
+export const TX_DEFINITIONS: readonly AnyDefinition[] = [
+  spendTx,
+  channelCreateTx,
+  channelDepositTx,
+  channelWithdrawTx,
+  channelCloseMutualTx,
+  channelCloseSoloTx,
+  channelSlashTx,
+  channelSettleTx,
+  channelOffchainTx,
+] as readonly TxDefinition<UnsignedTxType, never>[];
+
+export const DEFINITION_BY_TAG: ReadonlyMap<number, AnyDefinition> = new Map(TX_DEFINITIONS.map((definition) => [definition.tag, definition]));
+export const DEFINITION_BY_TYPE: ReadonlyMap<string, AnyDefinition> = new Map(
+  TX_DEFINITIONS.map((definition) => [definition.type, definition]),
+);
+
+/** Object tags of v0.14 that are not transactions, so an error can say what the bytes are. */
+export const NON_TX_TAGS: ReadonlyMap<number, string> = new Map([
+  [10, 'an account'],
+  [20, 'an oracle'],
+  [21, 'an oracle query'],
+  [30, 'a name'],
+  [31, 'a name commitment'],
+  [40, 'a contract'],
+  [41, 'a contract call'],
+  [58, 'a channel state object'],
+  [100, 'a block'],
+]);
+
+/** Transactions of v0.14 this codec does not model (oracles, names, contracts). */
+export const OTHER_TX_TAGS: ReadonlyMap<number, string> = new Map([
+  [22, 'oracle_register_tx'],
+  [23, 'oracle_query_tx'],
+  [24, 'oracle_response_tx'],
+  [25, 'oracle_extend_tx'],
+  [32, 'name_claim_tx'],
+  [33, 'name_preclaim_tx'],
+  [34, 'name_update_tx'],
+  [35, 'name_revoke_tx'],
+  [36, 'name_transfer_tx'],
+  [42, 'contract_create_tx'],
+  [43, 'contract_call_tx'],
+]);
