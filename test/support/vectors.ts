@@ -75,7 +75,8 @@ export interface SeedVector {
   encoded: string;
   prefix: string;
   payload_len: number;
-  payload_hex: string;
+  /** The payload of a non-tx value; a tx's payload is its `rlp_hex`. */
+  payload_hex?: string;
   type?: string;
   tag?: number;
   rlp_hex?: string;

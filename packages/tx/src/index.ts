@@ -27,6 +27,7 @@ export {
   type Tx,
   type TxOfType,
   type TxType,
+  txSigners,
   type UnsignedTx,
   type UnsignedTxType,
 } from './registry.js';

@@ -74,3 +74,13 @@ export const OTHER_TX_TAGS: ReadonlyMap<number, string> = new Map([
   [42, 'contract_create_tx'],
   [43, 'contract_call_tx'],
 ]);
+
+/**
+ * The keys that must sign `tx` (WIRE.md §4), in the reference's order, or `undefined` for
+ * deposit, withdraw and close_mutual, whose signers are the channel's peers on chain.
+ */
+export function txSigners(tx: UnsignedTx): Uint8Array[] | undefined {
+  const definition = DEFINITION_BY_TYPE.get(tx.type) as TxDefinition<UnsignedTxType, UnsignedTx> | undefined;
+  if (definition === undefined) throw new TypeError(`unknown transaction type ${String(tx.type).slice(0, 40)}`);
+  return definition.signers === 'channel' ? undefined : definition.signers(tx);
+}

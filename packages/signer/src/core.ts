@@ -1,0 +1,146 @@
+import { type AccountPubkey, assertBytes, decode, describe, encode, isBytes } from '@aesc/encoding';
+import { compareBytes, type SignedTx, serializeUnsigned, txSigners, type UnsignedTx } from '@aesc/tx';
+import type { Ed25519Backend } from './backend.js';
+import { SignerError } from './errors.js';
+import type { Signer, VerifyOptions, VerifyResult } from './types.js';
+
+/** A signer of a local ed25519 key: a 32-byte seed, or the 64-byte libsodium form seed ‖ public key. */
+export async function createSignerWith(backend: Ed25519Backend, secretKey: Uint8Array): Promise<Signer> {
+  if (!isBytes(secretKey)) throw new TypeError(`secretKey must be a Uint8Array, got ${describe(secretKey)}`);
+  if (secretKey.length !== 32 && secretKey.length !== 64) {
+    throw new SignerError(
+      'INVALID_SECRET_KEY',
+      `an ed25519 secret key is a 32-byte seed or 64 bytes (seed ‖ public key), got ${secretKey.length} bytes`,
+    );
+  }
+  const seed = secretKey.slice(0, 32);
+  const publicKey = await backend.publicKey(seed);
+  if (secretKey.length === 64 && compareBytes(secretKey.subarray(32), publicKey) !== 0) {
+    throw new SignerError('KEY_MISMATCH', 'the last 32 bytes of the secret key are not the public key of its seed');
+  }
+  const signWithKey = backend.signerFor(seed);
+  seed.fill(0);
+  return Object.freeze({
+    address: encode('ak', publicKey),
+    publicKey,
+    sign(message: Uint8Array): Promise<Uint8Array> {
+      assertBytes(message, 'message');
+      return signWithKey(message);
+    },
+  });
+}
+
+/** A new random key: its signer, and the 64-byte secret key (seed ‖ public key) to keep. */
+export async function generateWith(backend: Ed25519Backend): Promise<{ signer: Signer; secretKey: Uint8Array }> {
+  const seed = backend.randomSeed();
+  const signer = await createSignerWith(backend, seed);
+  const secretKey = new Uint8Array(64);
+  secretKey.set(seed);
+  secretKey.set(signer.publicKey, 32);
+  seed.fill(0);
+  return { signer, secretKey };
+}
+
+/**
+ * Adds `signer`'s signature to a tx (unsigned, or a `signed_tx` with the other party's
+ * signatures). The message is the canonical serialization of the unsigned tx; the list stays
+ * sorted bytewise and free of duplicates (the reference's `add_signatures`, WIRE.md §6.4).
+ */
+export async function signTx(tx: UnsignedTx | SignedTx, signer: Signer): Promise<SignedTx> {
+  if (typeof tx !== 'object' || tx === null) throw new TypeError(`tx must be a transaction object, got ${describe(tx)}`);
+  if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
+    throw new TypeError(`signer must be a Signer, got ${describe(signer)}`);
+  }
+  const inner = tx.type === 'signed_tx' ? tx.tx : tx;
+  const existing = tx.type === 'signed_tx' ? tx.signatures : [];
+  const signature = await signer.sign(serializeUnsigned(inner));
+  if (!isBytes(signature) || signature.length !== 64) {
+    throw new SignerError('INVALID_SIGNATURE', `the signer returned ${describe(signature)}, not a 64-byte signature`);
+  }
+  const signatures = [...existing, signature.slice()].sort(compareBytes);
+  const unique = signatures.filter((candidate, index) => index === 0 || compareBytes(signatures[index - 1] as Uint8Array, candidate) !== 0);
+  return { type: 'signed_tx', signatures: unique, tx: inner };
+}
+
+/**
+ * Checks a `signed_tx` as the reference does: over the re-serialized inner tx, each expected
+ * signer in order consumes the first remaining signature that verifies with its key; the tx
+ * is valid when every signer found one and no signature is left over. `signerKeys` defaults
+ * to the keys the tx names; deposit, withdraw and close_mutual need the channel's peers.
+ */
+export async function verifySignedTxWith(
+  backend: Ed25519Backend,
+  signedTx: SignedTx,
+  signerKeys?: readonly (Uint8Array | AccountPubkey)[],
+  options: VerifyOptions = {},
+): Promise<VerifyResult> {
+  if (typeof signedTx !== 'object' || signedTx === null || signedTx.type !== 'signed_tx' || !Array.isArray(signedTx.signatures)) {
+    throw new TypeError(`signedTx must be a signed_tx object, got ${describe(signedTx)}`);
+  }
+  const keys = (signerKeys ?? txSigners(signedTx.tx))?.map(publicKeyBytes);
+  if (keys === undefined) {
+    throw new SignerError(
+      'SIGNERS_REQUIRED',
+      `a ${signedTx.tx.type} does not name its signers: pass the channel's initiator and responder keys`,
+    );
+  }
+  const message = serializeUnsigned(signedTx.tx);
+  const remaining = signedTx.signatures.map((signature, index) => {
+    assertBytes(signature, `signatures[${index}]`);
+    return { signature, index };
+  });
+  const consumedBy: (AccountPubkey | null)[] = signedTx.signatures.map(() => null);
+  const signers: VerifyResult['signers'] = [];
+  for (const key of keys) {
+    const address = encode('ak', key);
+    const verifier = key.length === 32 ? backend.verify : options.legacy;
+    if (verifier === undefined) {
+      throw new SignerError(
+        'LEGACY_VERIFIER_REQUIRED',
+        `${address.slice(0, 12)}… is a legacy secp256k1 key: pass { legacy: legacyVerifier } from @aesc/signer/legacy`,
+      );
+    }
+    let found: Uint8Array | null = null;
+    for (let position = 0; position < remaining.length; position++) {
+      const candidate = remaining[position] as { signature: Uint8Array; index: number };
+      if (await verifier(candidate.signature, message, key)) {
+        found = candidate.signature;
+        consumedBy[candidate.index] = address;
+        remaining.splice(position, 1);
+        break;
+      }
+    }
+    signers.push({ publicKey: address, signature: found });
+  }
+  return {
+    valid: remaining.length === 0 && signers.every((entry) => entry.signature !== null),
+    signers,
+    signatures: signedTx.signatures.map((signature, index) => ({
+      signature,
+      signer: consumedBy[index] ?? null,
+    })),
+  };
+}
+
+/** One ed25519 signature over `message` by `publicKey` (32 bytes or `ak$`). */
+export async function verifySignatureWith(
+  backend: Ed25519Backend,
+  signature: Uint8Array,
+  message: Uint8Array,
+  publicKey: Uint8Array | AccountPubkey,
+): Promise<boolean> {
+  assertBytes(signature, 'signature');
+  assertBytes(message, 'message');
+  const key = publicKeyBytes(publicKey);
+  if (key.length !== 32) throw new SignerError('INVALID_PUBLIC_KEY', 'verifySignature checks ed25519 (32-byte) keys');
+  return backend.verify(signature, message, key);
+}
+
+function publicKeyBytes(key: Uint8Array | AccountPubkey): Uint8Array {
+  if (typeof key === 'string') return decode(key, 'ak');
+  if (!isBytes(key)) throw new TypeError(`a public key must be a Uint8Array or an ak$ string, got ${describe(key)}`);
+  if (key.length !== 32 && !(key.length === 65 && key[0] === 0x04)) {
+    throw new SignerError('INVALID_PUBLIC_KEY', `a public key is 32 bytes (or 65 starting 04, legacy), got ${key.length}`);
+  }
+  return key;
+}

@@ -1,0 +1,156 @@
+import { bytesToHex, decode, encode } from '@aesc/encoding';
+import { decodeTx, deserializeTx, type SignedTx, serializeTx, serializeUnsigned, type UnsignedTx } from '@aesc/tx';
+import { describe, expect, it } from 'vitest';
+import { hex, referenceVectors, toHex, vectorTx } from '../../../test/support/vectors.js';
+import * as browserImplementation from '../src/browser.js';
+import * as nodeImplementation from '../src/node.js';
+
+const { keys, vectors } = referenceVectors;
+const keyByName = new Map(keys.map((key) => [key.name, key]));
+
+// The same suite runs against both entries the `exports` conditions can select.
+describe.each([
+  ['node:crypto', nodeImplementation],
+  ['@noble/ed25519', browserImplementation],
+] as const)('%s', (_name, implementation) => {
+  const { createSigner, generate, signTx, verifySignedTx, verifySignature, SignerError } = implementation;
+
+  describe('createSigner', () => {
+    it.each(keys.map((key) => [key.name, key] as const))('derives %s from its seed and from its 64-byte secret key', async (_key, key) => {
+      const fromSeed = await createSigner(hex(key.seed_hex));
+      const fromSecret = await createSigner(hex(key.secret_key_hex));
+      expect(fromSeed.address).toBe(key.ak);
+      expect(fromSecret.address).toBe(key.ak);
+      expect(toHex(fromSeed.publicKey)).toBe(key.public_key_hex);
+    });
+
+    it('refuses a 64-byte key whose public half is another key', async () => {
+      const [first, second] = keys;
+      const mixed = new Uint8Array(64);
+      mixed.set(hex(first?.seed_hex ?? ''));
+      mixed.set(hex(second?.public_key_hex ?? ''), 32);
+      await expect(createSigner(mixed)).rejects.toMatchObject({ name: 'SignerError', code: 'KEY_MISMATCH' });
+    });
+
+    it.each([0, 31, 33, 63, 65])('refuses a secret key of %i bytes', async (size) => {
+      await expect(createSigner(new Uint8Array(size))).rejects.toBeInstanceOf(SignerError);
+      await expect(createSigner(new Uint8Array(size))).rejects.toMatchObject({ code: 'INVALID_SECRET_KEY' });
+    });
+
+    it('does not keep a reference to the caller’s secret key', async () => {
+      const secret = hex(keys[0]?.seed_hex ?? '');
+      const signer = await createSigner(secret);
+      secret.fill(7);
+      expect(signer.address).toBe(keys[0]?.ak);
+      const message = Uint8Array.of(1, 2, 3);
+      expect(await verifySignature(await signer.sign(message), message, signer.publicKey)).toBe(true);
+    });
+  });
+
+  it('generate() gives a working key whose secret key round-trips', async () => {
+    const { signer, secretKey } = await generate();
+    expect(secretKey).toHaveLength(64);
+    expect(toHex(secretKey.subarray(32))).toBe(toHex(signer.publicKey));
+    expect((await createSigner(secretKey)).address).toBe(signer.address);
+    const message = new TextEncoder().encode('channel');
+    expect(await verifySignature(await signer.sign(message), message, signer.address)).toBe(true);
+    expect((await generate()).signer.address).not.toBe(signer.address);
+  });
+
+  describe.each(vectors.map((vector) => [vector.id, vector] as const))('%s', (_id, vector) => {
+    const tx = vectorTx(vector) as unknown as UnsignedTx;
+    const signerKeys = vector.signers.map(hex);
+
+    it('signs to the reference signatures, one party after the other, giving signed.hex', async () => {
+      let signed: UnsignedTx | SignedTx = tx;
+      for (const [index, name] of vector.signer_keys.entries()) {
+        const signer = await createSigner(hex(keyByName.get(name)?.secret_key_hex ?? ''));
+        const before = signed;
+        signed = await signTx(signed, signer);
+        expect(signed.signatures.map(toHex)).toContain(vector.signed.signatures_signer_order[index]);
+        // Signing again adds nothing: the list is deduplicated.
+        expect(serializeTx(await signTx(signed, signer))).toEqual(serializeTx(signed));
+        if (before.type === 'signed_tx') expect(before.signatures).toHaveLength(index);
+      }
+      expect(toHex(serializeTx(signed as SignedTx))).toBe(vector.signed.hex);
+    });
+
+    it('verifies signed.tx with its signers and says which key made which signature', async () => {
+      const signed = decodeTx(vector.signed.tx, 'signed_tx');
+      const result = await verifySignedTx(signed, signerKeys);
+      expect(result.valid).toBe(true);
+      expect(result.signers.map((entry) => entry.publicKey)).toEqual(signerKeys.map((key) => encode('ak', key)));
+      expect(result.signers.map((entry) => toHex(entry.signature ?? new Uint8Array()))).toEqual(vector.signed.signatures_signer_order);
+      for (const entry of result.signatures) {
+        const index = vector.signed.signatures_signer_order.indexOf(toHex(entry.signature));
+        expect(entry.signer).toBe(encode('ak', signerKeys[index] ?? new Uint8Array()));
+      }
+    });
+
+    it('fails when a signature is missing, extra, or made over other bytes', async () => {
+      const signed = decodeTx(vector.signed.tx, 'signed_tx');
+      const missing = await verifySignedTx({ ...signed, signatures: signed.signatures.slice(1) }, signerKeys);
+      expect(missing.valid).toBe(false);
+      expect(missing.signers.some((entry) => entry.signature === null)).toBe(true);
+
+      const doubled = await verifySignedTx({ ...signed, signatures: [...signed.signatures, ...signed.signatures] }, signerKeys);
+      expect(doubled.valid).toBe(false);
+      expect(doubled.signatures.filter((entry) => entry.signer === null)).toHaveLength(signed.signatures.length);
+
+      const outsider = await generate();
+      const foreign = await verifySignedTx(signed, [...signerKeys.slice(1), outsider.signer.publicKey]);
+      expect(foreign.valid).toBe(false);
+
+      const tampered = { ...signed, tx: { ...signed.tx, fee: (signed.tx as { fee?: bigint }).fee === undefined ? 0n : (signed.tx as { fee: bigint }).fee + 1n } } as SignedTx;
+      if ('fee' in signed.tx) expect((await verifySignedTx(tampered, signerKeys)).valid).toBe(false);
+    });
+  });
+
+  it('needs the channel peers for deposit, withdraw and close_mutual', async () => {
+    for (const type of ['channel_deposit_tx', 'channel_withdraw_tx', 'channel_close_mutual_tx']) {
+      const vector = vectors.find((candidate) => candidate.type === type);
+      const signed = decodeTx(vector?.signed.tx ?? '', 'signed_tx');
+      await expect(verifySignedTx(signed)).rejects.toMatchObject({ name: 'SignerError', code: 'SIGNERS_REQUIRED' });
+    }
+  });
+
+  it('verifies a create with the keys it names when none are given', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
+    expect((await verifySignedTx(decodeTx(vector?.signed.tx ?? '', 'signed_tx'))).valid).toBe(true);
+  });
+
+  it('asks for the legacy verifier before checking a 65-byte key', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
+    const legacyKey = new Uint8Array(65);
+    legacyKey[0] = 4;
+    await expect(verifySignedTx(decodeTx(vector?.signed.tx ?? '', 'signed_tx'), [legacyKey])).rejects.toMatchObject({
+      code: 'LEGACY_VERIFIER_REQUIRED',
+    });
+  });
+
+  it('refuses a Signer that returns something else than a signature', async () => {
+    const vector = vectors[0];
+    const tx = vectorTx(vector ?? vectors[1]!) as unknown as UnsignedTx;
+    const liar = { address: keys[0]!.ak as `ak$${string}`, publicKey: new Uint8Array(32), sign: async () => new Uint8Array(10) };
+    await expect(signTx(tx, liar)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+  });
+
+  it('verifySignature rejects malformed signatures and keys without throwing', async () => {
+    const signer = await createSigner(hex(keys[0]?.seed_hex ?? ''));
+    const message = Uint8Array.of(9);
+    const signature = await signer.sign(message);
+    expect(await verifySignature(signature, message, signer.publicKey)).toBe(true);
+    expect(await verifySignature(signature.subarray(1), message, signer.publicKey)).toBe(false);
+    expect(await verifySignature(signature, Uint8Array.of(8), signer.publicKey)).toBe(false);
+    expect(await verifySignature(signature, message, new Uint8Array(32).fill(0xff))).toBe(false);
+  });
+
+  it('signs the unsigned bytes: the message is serializeUnsigned(tx)', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_offchain_tx');
+    const tx = deserializeTx(hex(vector?.unsigned.hex ?? ''), 'unsigned');
+    const signer = await createSigner(hex(keys[0]?.seed_hex ?? ''));
+    const signed = await signTx(tx, signer);
+    expect(await verifySignature(signed.signatures[0] ?? new Uint8Array(), serializeUnsigned(tx), signer.publicKey)).toBe(true);
+    expect(bytesToHex(decode(signer.address, 'ak'))).toBe(keys[0]?.public_key_hex);
+  });
+});
