@@ -1,0 +1,246 @@
+import { decode } from '@aesc/encoding';
+import { createSigner, type Signer, signTx } from '@aesc/signer';
+import {
+  type ChannelCreateTx,
+  type ChannelOffchainTx,
+  channelId,
+  type SignedTx,
+  serializeTx,
+  type UnsignedTx,
+} from '@aesc/tx';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Chain } from '../src/chain.js';
+import { applyTx, ChainError } from '../src/rules.js';
+
+let alice: Signer;
+let bob: Signer;
+let carol: Signer;
+let chain: Chain;
+
+async function signed(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
+  let result: UnsignedTx | SignedTx = tx;
+  for (const signer of signers) result = await signTx(result, signer);
+  return result as SignedTx;
+}
+
+function createTx(overrides: Partial<ChannelCreateTx> = {}): ChannelCreateTx {
+  return {
+    type: 'channel_create_tx',
+    initiator: alice.publicKey,
+    initiator_amount: 70n,
+    responder: bob.publicKey,
+    responder_amount: 40n,
+    channel_reserve: 2n,
+    lock_period: 3n,
+    ttl: 1000n,
+    fee: 1n,
+    nonce: 1n,
+    ...overrides,
+  };
+}
+
+/** Opens a channel on chain (alice 70, bob 40) and returns its id. */
+async function openChannel(): Promise<Uint8Array> {
+  await chain.submit(await signed(createTx(), alice, bob));
+  await chain.mine();
+  return decode(channelId(createTx()), 'ch');
+}
+
+function state(id: Uint8Array, round: bigint, initiatorAmount: bigint, responderAmount: bigint): ChannelOffchainTx {
+  return {
+    type: 'channel_offchain_tx',
+    channel_id: id,
+    previous_round: round - 1n,
+    round,
+    initiator: alice.publicKey,
+    responder: bob.publicKey,
+    initiator_amount: initiatorAmount,
+    responder_amount: responderAmount,
+    updates: [],
+    state: new Uint8Array(),
+  };
+}
+
+async function statePayload(id: Uint8Array, round: bigint, initiatorAmount = 60n, responderAmount = 50n, signers = [alice, bob]) {
+  return serializeTx(await signed(state(id, round, initiatorAmount, responderAmount), ...signers));
+}
+
+/** The reason `applyTx` gives for `tx` at the next height. */
+async function reasonOf(tx: UnsignedTx, height = chain.height + 1): Promise<string> {
+  try {
+    await applyTx(tx, chain, height);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ChainError);
+    return (error as ChainError).reason;
+  }
+  throw new Error('the tx passed its rules');
+}
+
+beforeEach(async () => {
+  [alice, bob, carol] = await Promise.all([1, 2, 3].map((fill) => createSigner(new Uint8Array(32).fill(fill))));
+  chain = new Chain([
+    { pubkey: alice.publicKey, balance: 1000n },
+    { pubkey: bob.publicKey, balance: 1000n },
+    { pubkey: carol.publicKey, balance: 1000n },
+  ]);
+});
+
+describe('mempool admission', () => {
+  it('takes a well-signed tx, shows it pending, and includes it in the next block', async () => {
+    const record = await chain.submit(await signed(createTx(), alice, bob));
+    expect(record.blockHeight).toBe(-1);
+    expect(chain.tx(record.hash)?.blockHash).toBe('none');
+    expect(chain.tx(record.unsignedHash)).toBe(record);
+    expect(chain.account(alice.publicKey)?.balance).toBe(1000n);
+    const [block] = await chain.mine();
+    expect(block?.txHashes).toEqual([record.hash]);
+    expect(chain.tx(record.hash)?.blockHeight).toBe(1);
+    expect(chain.account(alice.publicKey)).toEqual({ balance: 929n, nonce: 1n });
+    // The responder pays its amount; its nonce is unchanged (since 2018-05-18).
+    expect(chain.account(bob.publicKey)).toEqual({ balance: 960n, nonce: 0n });
+    const channel = chain.channel(decode(channelId(createTx()), 'ch'));
+    expect(channel).toMatchObject({ total_amount: 110n, initiator_amount: 70n, round: 0n, closes_at: 0n, lock_period: 3n });
+  });
+
+  it('refuses a missing signature, an extra one, a fee below 1, nonce 0 and a used nonce', async () => {
+    await expect(chain.submit(await signed(createTx(), alice))).rejects.toMatchObject({ reason: 'signature_check_failed' });
+    await expect(chain.submit(await signed(createTx(), alice, bob, carol))).rejects.toMatchObject({ reason: 'signature_check_failed' });
+    await expect(chain.submit(await signed(createTx({ fee: 0n }), alice, bob))).rejects.toMatchObject({ reason: 'too_low_fee' });
+    await expect(chain.submit(await signed(createTx({ nonce: 0n }), alice, bob))).rejects.toMatchObject({ reason: 'illegal_nonce' });
+    await openChannel();
+    await expect(chain.submit(await signed(createTx({ nonce: 1n, ttl: 999n }), alice, bob))).rejects.toMatchObject({
+      reason: 'account_nonce_too_low',
+    });
+  });
+
+  it('refuses the legacy 7-field close_mutual with a clear reason', async () => {
+    const id = await openChannel();
+    const legacy = { type: 'channel_close_mutual_tx', channel_id: id, from: alice.publicKey, initiator_amount: 69n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    await expect(chain.submit(await signed(legacy, alice, bob))).rejects.toMatchObject({ reason: 'illegal_template_or_values' });
+  });
+
+  it('keeps a tx whose nonce is ahead until the gap is filled, and drops one whose ttl passed', async () => {
+    const spend = (nonce: bigint, ttl = 1000n) => ({ type: 'spend_tx', sender: alice.publicKey, recipient: carol.publicKey, amount: 5n, fee: 1n, nonce, payload: new Uint8Array() }) as const;
+    const later = await chain.submit(await signed(spend(2n), alice));
+    await chain.mine();
+    expect(chain.tx(later.hash)?.blockHeight).toBe(-1);
+    await chain.submit(await signed(spend(1n), alice));
+    await chain.mine();
+    expect(chain.tx(later.hash)?.blockHeight).toBe(2);
+    expect(chain.account(carol.publicKey)?.balance).toBe(1010n);
+    expect(chain.nextNonce(alice.publicKey)).toBe(3n);
+
+    const expiring = await chain.submit(await signed({ ...createTx({ nonce: 3n, ttl: 2n }) }, alice, bob));
+    await chain.mine();
+    expect(chain.tx(expiring.hash)).toBeUndefined();
+    expect(chain.rejection(expiring.hash)?.reason).toBe('ttl_expired');
+  });
+});
+
+describe('on-chain rules (aesc_txs_SUITE error names)', () => {
+  it('create', async () => {
+    expect(await reasonOf(createTx({ initiator: (await createSigner(new Uint8Array(32).fill(9))).publicKey }))).toBe('account_not_found');
+    expect(await reasonOf(createTx({ initiator_amount: 1000n }))).toBe('insufficient_funds');
+    expect(await reasonOf(createTx({ responder_amount: 1001n }))).toBe('insufficient_funds');
+    expect(await reasonOf(createTx({ nonce: 5n }))).toBe('account_nonce_too_high');
+    expect(await reasonOf(createTx({ channel_reserve: 71n }))).toBe('insufficient_initiator_amount');
+    expect(await reasonOf(createTx({ channel_reserve: 41n }))).toBe('insufficient_responder_amount');
+    expect(await reasonOf(createTx({ ttl: 0n }))).toBe('ttl_expired');
+    await openChannel();
+    expect(await reasonOf(createTx())).toBe('account_nonce_too_low');
+  });
+
+  it('create: channel_exists', async () => {
+    await openChannel();
+    // The id hashes the create nonce, which the initiator cannot reuse; a ledger whose
+    // initiator nonce is behind its channels (as after a close_mutual that SETS the nonce)
+    // shows the rule.
+    const aliceKey = Buffer.from(alice.publicKey).toString('hex');
+    const behind = {
+      accountByKey: (accountKey: string) => (accountKey === aliceKey ? { balance: 1000n, nonce: 0n } : chain.accountByKey(accountKey)),
+      channelByKey: (channelKey: string) => chain.channelByKey(channelKey),
+    };
+    await expect(applyTx(createTx(), behind, chain.height + 1)).rejects.toMatchObject({ reason: 'channel_exists' });
+  });
+
+  it('deposit and withdraw', async () => {
+    const id = await openChannel();
+    const deposit = (overrides = {}) => ({ type: 'channel_deposit_tx', channel_id: id, from: alice.publicKey, amount: 10n, ttl: 1000n, fee: 1n, nonce: 2n, ...overrides }) as const;
+    expect(await reasonOf(deposit({ from: carol.publicKey, nonce: 1n }))).toBe('account_not_peer');
+    expect(await reasonOf(deposit({ amount: 1000n }))).toBe('insufficient_funds');
+    expect(await reasonOf(deposit({ channel_id: new Uint8Array(32) }))).toBe('channel_does_not_exist');
+    await chain.submit(await signed(deposit(), alice, bob));
+    await chain.mine();
+    expect(chain.channel(id)?.total_amount).toBe(120n);
+
+    const withdraw = (overrides = {}) => ({ type: 'channel_withdraw_tx', channel_id: id, to: bob.publicKey, amount: 20n, ttl: 1000n, fee: 1n, nonce: 1n, ...overrides }) as const;
+    expect(await reasonOf(withdraw({ amount: 121n }))).toBe('not_enough_channel_funds');
+    expect(await reasonOf(withdraw({ to: carol.publicKey }))).toBe('account_not_peer');
+    await chain.submit(await signed(withdraw(), alice, bob));
+    await chain.mine();
+    expect(chain.channel(id)?.total_amount).toBe(100n);
+    expect(chain.account(bob.publicKey)?.balance).toBe(960n + 20n - 1n);
+  });
+
+  it('close_mutual', async () => {
+    const id = await openChannel();
+    const close = (overrides = {}) => ({ type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 69n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 2n, ...overrides }) as const;
+    expect(await reasonOf(close({ initiator_amount: 70n }))).toBe('wrong_amounts');
+    expect(await reasonOf(close({ initiator_amount: 0n, responder_amount: 0n, fee: 110n }))).toBe('fee_too_big');
+    expect(await reasonOf(close({ channel_id: new Uint8Array(32) }))).toBe('channel_does_not_exist');
+    const record = await chain.submit(await signed(close(), alice, bob));
+    await chain.mine();
+    expect(chain.tx(record.hash)?.blockHeight).toBe(2);
+    expect(chain.channel(id)).toBeUndefined();
+    expect(chain.account(alice.publicKey)).toEqual({ balance: 929n + 69n, nonce: 2n });
+    expect(chain.account(bob.publicKey)?.balance).toBe(1000n);
+  });
+
+  it('close_solo, slash and settle', async () => {
+    const id = await openChannel();
+    const solo = async (overrides: Record<string, unknown> = {}, payload?: Uint8Array) =>
+      ({ type: 'channel_close_solo_tx', channel_id: id, from: bob.publicKey, payload: payload ?? (await statePayload(id, 5n)), ttl: 1000n, fee: 1n, nonce: 1n, ...overrides }) as const;
+    expect(await reasonOf(await solo({}, await statePayload(id, 5n, 60n, 49n)))).toBe('payload_amounts_change_channel_funds');
+    expect(await reasonOf(await solo({ from: carol.publicKey }))).toBe('account_not_peer');
+    expect(await reasonOf(await solo({}, await statePayload(id, 5n, 60n, 50n, [alice])))).toBe('signature_check_failed');
+    expect(await reasonOf(await solo({}, await statePayload(new Uint8Array(32).fill(7), 5n)))).toBe('bad_state_channel_id');
+    expect(await reasonOf(await solo({ channel_id: new Uint8Array(32).fill(7) }, await statePayload(new Uint8Array(32).fill(7), 5n)))).toBe('channel_does_not_exist');
+    expect(await reasonOf(await solo({}, Uint8Array.of(1, 2, 3)))).toBe('payload_deserialization_failed');
+    expect(await reasonOf(await solo({}, serializeTx(await signed(createTx(), alice, bob))))).toBe('bad_offchain_state_type');
+    const otherPeers = { ...state(id, 5n, 60n, 50n), initiator: carol.publicKey };
+    expect(await reasonOf(await solo({}, serializeTx(await signed(otherPeers, carol, bob))))).toBe('wrong_channel_peers');
+    expect(await reasonOf(await solo({ nonce: 3n }))).toBe('account_nonce_too_high');
+
+    await chain.submit(await signed(await solo(), bob));
+    await chain.mine(); // height 2: closes_at = 2 + 3
+    expect(chain.channel(id)).toMatchObject({ round: 5n, initiator_amount: 60n, closes_at: 5n });
+    expect(await reasonOf(await solo({ nonce: 2n }))).toBe('channel_not_active');
+
+    const slash = async (round: bigint, overrides: Record<string, unknown> = {}, payload?: Uint8Array) =>
+      ({ type: 'channel_slash_tx', channel_id: id, from: alice.publicKey, payload: payload ?? (await statePayload(id, round, 80n, 30n)), ttl: 1000n, fee: 1n, nonce: 2n, ...overrides }) as const;
+    expect(await reasonOf(await slash(5n))).toBe('state_round_too_small');
+    expect(await reasonOf(await slash(6n, {}, await statePayload(id, 6n, 80n, 31n)))).toBe('wrong_state_amount');
+    expect(await reasonOf(await slash(6n, { from: carol.publicKey, nonce: 1n }))).toBe('account_not_peer');
+
+    const settle = (overrides = {}) => ({ type: 'channel_settle_tx', channel_id: id, from: alice.publicKey, initiator_amount: 80n, responder_amount: 30n, ttl: 1000n, fee: 1n, nonce: 3n, ...overrides }) as const;
+    expect(await reasonOf(settle({ nonce: 2n }))).toBe('channel_not_closed');
+
+    await chain.submit(await signed(await slash(6n), alice));
+    await chain.mine(); // height 3: the timer restarts, closes_at = 3 + 3
+    expect(chain.channel(id)).toMatchObject({ round: 6n, initiator_amount: 80n, closes_at: 6n });
+    expect(await reasonOf(settle(), 5)).toBe('channel_not_closed');
+    expect(await reasonOf(settle({ initiator_amount: 79n, responder_amount: 31n }), 6)).toBe('wrong_amt');
+    expect(await reasonOf(settle({ from: carol.publicKey, nonce: 1n }), 6)).toBe('account_not_peer');
+
+    await chain.submit(await signed(settle(), alice));
+    await chain.mine(2); // heights 4, 5: too early
+    expect(chain.channel(id)).toBeDefined();
+    await chain.mine(); // height 6: closes_at reached
+    expect(chain.channel(id)).toBeUndefined();
+    expect(chain.account(alice.publicKey)?.balance).toBe(929n - 1n - 1n + 80n);
+    expect(chain.account(bob.publicKey)?.balance).toBe(960n - 1n + 30n);
+
+    const closed = await slash(7n, { nonce: 4n });
+    expect(await reasonOf(closed)).toBe('channel_does_not_exist');
+  });
+});
