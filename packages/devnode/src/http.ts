@@ -1,0 +1,318 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { type Encoded, EncodingError, encode, parse, type Prefix, type TxHash } from '@aesc/encoding';
+import { decodeTx, encodeTx, TxError, toJSON, type UnsignedTx } from '@aesc/tx';
+import type { Chain, TxRecord } from './chain.js';
+import { JSONSyntaxError, type LosslessJSON, parseLosslessJSON, stringifyLosslessJSON } from './json.js';
+import { ChainError } from './rules.js';
+
+/** A request body larger than this is refused (413): no tx of this era comes near it. */
+const MAX_BODY_BYTES = 1 << 20;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, LosslessJSON>,
+  ) {
+    super(String(body.reason));
+  }
+}
+
+const reason = (status: number, text: string, extra: Record<string, LosslessJSON> = {}) => new HttpError(status, { reason: text, ...extra });
+
+type Handler = (request: { match: RegExpExecArray; url: URL; body: () => Promise<Record<string, LosslessJSON>> }) => Promise<LosslessJSON>;
+
+/**
+ * The node's external HTTP API under `/v2` (BEHAVIOUR.md §8): tx lookup and posting, the
+ * channel tx builders, balances and nonces, plus devnode's own `/v2/debug/*` endpoints.
+ */
+export function createHttpServer(chain: Chain): Server {
+  const routes: [method: string, path: RegExp, handler: Handler][] = [
+    ['GET', /^\/v2\/top$/, async () => ({ height: BigInt(chain.height), hash: chain.topBlock.hash })],
+    ['GET', /^\/v2\/tx\/([^/]+)$/, async ({ match, url }) => getTx(chain, decodeURIComponent(match[1] as string), url)],
+    ['POST', /^\/v2\/tx$/, async ({ body }) => postTx(chain, await body())],
+    ['GET', /^\/v2\/account\/([^/]+)\/balance$/, async ({ match }) => ({ balance: existingAccount(chain, match[1] as string).balance })],
+    ['GET', /^\/v2\/account\/([^/]+)\/nonce$/, async ({ match }) => ({ nonce: existingAccount(chain, match[1] as string).nonce })],
+    ['GET', /^\/v2\/channels\/([^/]+)$/, async ({ match }) => getChannel(chain, match[1] as string)],
+    ['POST', /^\/v2\/tx\/channel\/(create|deposit|withdrawal|close\/mutual|close\/solo|slash|settle)$/, async ({ match, body }) => ({
+      tx: encodeTx(buildChannelTx(chain, match[1] as BuilderName, await body())),
+    })],
+    ['POST', /^\/v2\/debug\/mine$/, async ({ body }) => {
+      const request = await body();
+      const blocks = request.blocks === undefined ? 1n : integerField(request, 'blocks');
+      if (blocks < 1n || blocks > 10_000n) throw reason(400, 'blocks must be between 1 and 10000');
+      await chain.mine(Number(blocks));
+      return { height: BigInt(chain.height), hash: chain.topBlock.hash };
+    }],
+    ['POST', /^\/v2\/debug\/fund$/, async ({ body }) => {
+      const request = await body();
+      checkKeys(request, ['account', 'amount'], []);
+      const account = chain.fund(encodedField(request, 'account', 'ak'), integerField(request, 'amount'));
+      return { balance: account.balance };
+    }],
+  ];
+
+  return createServer((request, response) => {
+    void handle(routes, request, response);
+  });
+}
+
+async function handle(routes: [string, RegExp, Handler][], request: IncomingMessage, response: ServerResponse): Promise<void> {
+  try {
+    const url = new URL(request.url ?? '/', 'http://devnode');
+    const matching = routes.filter(([, path]) => path.test(url.pathname));
+    if (matching.length === 0) throw reason(404, 'Not found');
+    const route = matching.find(([method]) => method === request.method);
+    if (route === undefined) throw reason(405, `Method ${request.method ?? ''} not allowed`);
+    const [, path, handler] = route;
+    const result = await handler({ match: path.exec(url.pathname) as RegExpExecArray, url, body: () => readBody(request) });
+    send(response, 200, result);
+  } catch (error) {
+    if (error instanceof HttpError) send(response, error.status, error.body);
+    else send(response, 500, { reason: `internal error: ${(error as Error).message}` });
+  }
+}
+
+function send(response: ServerResponse, status: number, body: LosslessJSON): void {
+  if (response.headersSent) return;
+  const text = stringifyLosslessJSON(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+async function readBody(request: IncomingMessage): Promise<Record<string, LosslessJSON>> {
+  const type = request.headers['content-type'] ?? '';
+  if (!type.startsWith('application/json')) throw reason(415, 'Content-Type must be application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw reason(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  let body: LosslessJSON;
+  try {
+    body = parseLosslessJSON(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    if (error instanceof JSONSyntaxError) throw validationError('body', `not JSON: ${error.message}`);
+    throw error;
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw validationError('body', 'expected a JSON object');
+  return body;
+}
+
+function validationError(parameter: string, error: string): HttpError {
+  return new HttpError(400, { reason: 'validation_error', parameter: 'body', info: { parameter, error } });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+const DATA_SCHEMAS: Partial<Record<UnsignedTx['type'], string>> = {
+  spend_tx: 'SpendTxJSON',
+  channel_create_tx: 'ChannelCreateTxJSON',
+  channel_deposit_tx: 'ChannelDepositTxJSON',
+  channel_withdraw_tx: 'ChannelWithdrawalTxJSON',
+  channel_close_mutual_tx: 'ChannelCloseMutualTxJSON',
+  channel_close_solo_tx: 'ChannelCloseSoloTxJSON',
+  channel_settle_tx: 'ChannelSettleTxJSON',
+};
+
+function getTx(chain: Chain, hash: string, url: URL): LosslessJSON {
+  const encoding = url.searchParams.get('tx_encoding') ?? 'json';
+  if (encoding !== 'json') {
+    throw encoding === 'message_pack'
+      ? reason(400, 'tx_encoding message_pack is not served by devnode; ask for tx_encoding=json')
+      : validationError('tx_encoding', 'must be json or message_pack');
+  }
+  try {
+    parse(hash, 'th');
+  } catch {
+    throw reason(400, 'Invalid hash: tx_hash');
+  }
+  const record = chain.tx(hash as TxHash);
+  if (record === undefined) {
+    const rejection = chain.rejection(hash as TxHash);
+    throw rejection === undefined
+      ? reason(404, 'Transaction not found')
+      : reason(404, 'Transaction not found', { rejected: rejection.reason, at_height: BigInt(rejection.height) });
+  }
+  return { transaction: txForClient(record), data_schema: 'SingleTxJSON' };
+}
+
+/** The node's `for_client` JSON of a signed tx: integers as JSON integers, keys as `ak$`. */
+function txForClient(record: TxRecord): LosslessJSON {
+  const inner = record.signedTx.tx;
+  const { fields } = toJSON(inner);
+  const tx: Record<string, LosslessJSON> = { type: inner.type, vsn: 1n };
+  const schema = DATA_SCHEMAS[inner.type];
+  if (schema !== undefined) tx.data_schema = schema;
+  for (const [name, value] of Object.entries(fields)) {
+    const asInteger = typeof value === 'string' && /^[0-9]+$/.test(value) ? BigInt(value) : (value as LosslessJSON);
+    // The reference names the deposit's channel `channel` (BEHAVIOUR.md §8.1).
+    tx[inner.type === 'channel_deposit_tx' && name === 'channel_id' ? 'channel' : name] = asInteger;
+  }
+  return {
+    tx,
+    block_height: BigInt(record.blockHeight),
+    block_hash: record.blockHash,
+    hash: record.hash,
+    signatures: record.signedTx.signatures.map((signature) => encode('sg', signature)),
+  };
+}
+
+async function postTx(chain: Chain, body: Record<string, LosslessJSON>): Promise<LosslessJSON> {
+  checkKeys(body, ['tx'], ['tx']);
+  if (typeof body.tx !== 'string') throw validationError('tx', 'expected a tx$ string');
+  let signedTx;
+  try {
+    signedTx = decodeTx(body.tx, 'signed_tx');
+  } catch (error) {
+    if (error instanceof EncodingError) throw reason(400, 'Invalid base58Check encoding', { detail: error.message });
+    if (error instanceof TxError) throw reason(400, 'Invalid tx', { detail: error.message });
+    throw error;
+  }
+  try {
+    const record = await chain.submit(signedTx);
+    return { tx_hash: record.hash };
+  } catch (error) {
+    // v0.14 answered 200 even when its mempool refused the tx; devnode says why.
+    if (error instanceof ChainError) throw reason(400, error.reason, { message: error.message });
+    throw error;
+  }
+}
+
+function getChannel(chain: Chain, encodedId: string): LosslessJSON {
+  let id: Uint8Array;
+  try {
+    id = parse(encodedId, 'ch').bytes;
+  } catch {
+    throw reason(400, 'Invalid hash: channel_id');
+  }
+  const channel = chain.channel(id);
+  if (channel === undefined) throw reason(404, 'Channel not found');
+  return {
+    id: encode('ch', channel.id),
+    initiator: encode('ak', channel.initiator),
+    responder: encode('ak', channel.responder),
+    total_amount: channel.total_amount,
+    initiator_amount: channel.initiator_amount,
+    responder_amount: channel.total_amount - channel.initiator_amount,
+    channel_reserve: channel.channel_reserve,
+    round: channel.round,
+    lock_period: channel.lock_period,
+    closes_at: channel.closes_at,
+  };
+}
+
+function existingAccount(chain: Chain, encoded: string) {
+  let pubkey: Uint8Array;
+  try {
+    pubkey = parse(decodeURIComponent(encoded), 'ak').bytes;
+  } catch {
+    throw reason(400, 'Invalid hash: account');
+  }
+  const account = chain.account(pubkey);
+  if (account === undefined) throw reason(404, 'Account not found');
+  return account;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builders (BEHAVIOUR.md §8.3): return the unsigned tx, post nothing.
+
+type BuilderName = 'create' | 'deposit' | 'withdrawal' | 'close/mutual' | 'close/solo' | 'slash' | 'settle';
+
+function buildChannelTx(chain: Chain, name: BuilderName, body: Record<string, LosslessJSON>): UnsignedTx {
+  const int = (field: string) => integerField(body, field);
+  const key = (field: string) => encodedField(body, field, 'ak');
+  const channel = () => encodedField(body, 'channel_id', 'ch');
+  /** An optional nonce defaults to the account's next one (create, close/solo, slash). */
+  const nonceOf = (field: string, account: Uint8Array) => {
+    if (body.nonce !== undefined) return int('nonce');
+    if (chain.account(account) === undefined) throw reason(404, `Account of ${field} not found`);
+    return chain.nextNonce(account);
+  };
+  switch (name) {
+    case 'create': {
+      checkKeys(body, ['initiator', 'initiator_amount', 'responder', 'responder_amount', 'push_amount', 'channel_reserve', 'lock_period', 'ttl', 'fee', 'nonce'], ['initiator', 'initiator_amount', 'responder', 'responder_amount', 'push_amount', 'channel_reserve', 'lock_period', 'ttl', 'fee']);
+      int('push_amount'); // required and validated, then ignored, as in v0.14
+      const initiator = key('initiator');
+      return {
+        type: 'channel_create_tx',
+        initiator,
+        initiator_amount: int('initiator_amount'),
+        responder: key('responder'),
+        responder_amount: int('responder_amount'),
+        channel_reserve: int('channel_reserve'),
+        lock_period: int('lock_period'),
+        ttl: int('ttl'),
+        fee: int('fee'),
+        nonce: nonceOf('initiator', initiator),
+      };
+    }
+    case 'deposit':
+      checkKeys(body, ['channel_id', 'from', 'amount', 'ttl', 'fee', 'nonce'], ['channel_id', 'from', 'amount', 'ttl', 'fee', 'nonce']);
+      return { type: 'channel_deposit_tx', channel_id: channel(), from: key('from'), amount: int('amount'), ttl: int('ttl'), fee: int('fee'), nonce: int('nonce') };
+    case 'withdrawal':
+      checkKeys(body, ['channel_id', 'to', 'amount', 'ttl', 'fee', 'nonce'], ['channel_id', 'to', 'amount', 'ttl', 'fee', 'nonce']);
+      return { type: 'channel_withdraw_tx', channel_id: channel(), to: key('to'), amount: int('amount'), ttl: int('ttl'), fee: int('fee'), nonce: int('nonce') };
+    case 'close/mutual':
+      checkKeys(body, ['channel_id', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce'], ['channel_id', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce']);
+      return {
+        type: 'channel_close_mutual_tx',
+        channel_id: channel(),
+        initiator_amount: int('initiator_amount'),
+        responder_amount: int('responder_amount'),
+        ttl: int('ttl'),
+        fee: int('fee'),
+        nonce: int('nonce'),
+      };
+    case 'close/solo':
+    case 'slash': {
+      checkKeys(body, ['channel_id', 'from', 'payload', 'ttl', 'fee', 'nonce'], ['channel_id', 'from', 'payload', 'ttl', 'fee']);
+      const from = key('from');
+      return {
+        type: name === 'slash' ? 'channel_slash_tx' : 'channel_close_solo_tx',
+        channel_id: channel(),
+        from,
+        // v0.14 copied this string verbatim, which no JSON string can carry; devnode takes the tx$.
+        payload: encodedField(body, 'payload', 'tx'),
+        ttl: int('ttl'),
+        fee: int('fee'),
+        nonce: nonceOf('from', from),
+      };
+    }
+    case 'settle':
+      checkKeys(body, ['channel_id', 'from', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce'], ['channel_id', 'from', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce']);
+      return {
+        type: 'channel_settle_tx',
+        channel_id: channel(),
+        from: key('from'),
+        initiator_amount: int('initiator_amount'),
+        responder_amount: int('responder_amount'),
+        ttl: int('ttl'),
+        fee: int('fee'),
+        nonce: int('nonce'),
+      };
+  }
+}
+
+function checkKeys(body: Record<string, LosslessJSON>, allowed: string[], required: string[]): void {
+  for (const name of Object.keys(body)) if (!allowed.includes(name)) throw reason(400, `Invalid parameter: ${name}`);
+  for (const name of required) if (body[name] === undefined) throw validationError(name, 'missing required property');
+}
+
+function integerField(body: Record<string, LosslessJSON>, name: string): bigint {
+  const value = body[name];
+  if (typeof value !== 'bigint' || value < 0n) throw validationError(name, 'expected a non-negative integer');
+  return value;
+}
+
+function encodedField(body: Record<string, LosslessJSON>, name: string, prefix: Prefix): Uint8Array {
+  const value = body[name];
+  if (typeof value !== 'string') throw validationError(name, `expected a ${prefix}$ string`);
+  try {
+    return parse(value as Encoded, prefix).bytes;
+  } catch {
+    throw reason(400, `Invalid hash: ${name}`);
+  }
+}

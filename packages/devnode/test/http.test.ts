@@ -1,0 +1,156 @@
+import type { AddressInfo } from 'node:net';
+import { decode, encode } from '@aesc/encoding';
+import { createSigner, type Signer, signTx } from '@aesc/signer';
+import { type ChannelCreateTx, channelId, decodeTx, encodeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Chain } from '../src/chain.js';
+import { createHttpServer } from '../src/http.js';
+import { parseLosslessJSON } from '../src/json.js';
+
+let alice: Signer;
+let bob: Signer;
+let stranger: Signer;
+let chain: Chain;
+let base: string;
+let close: () => Promise<void>;
+
+async function call(method: string, path: string, body?: unknown, contentType = 'application/json') {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': contentType },
+    body: body === undefined ? null : typeof body === 'string' ? body : JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value)),
+  });
+  return { status: response.status, body: parseLosslessJSON(await response.text()) as Record<string, unknown> };
+}
+
+async function signed(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
+  let result: UnsignedTx | SignedTx = tx;
+  for (const signer of signers) result = await signTx(result, signer);
+  return result as SignedTx;
+}
+
+const create = (): ChannelCreateTx => ({
+  type: 'channel_create_tx',
+  initiator: alice.publicKey,
+  initiator_amount: 7n,
+  responder: bob.publicKey,
+  responder_amount: 4n,
+  channel_reserve: 2n,
+  lock_period: 10n,
+  ttl: 1000n,
+  fee: 1n,
+  nonce: 1n,
+});
+
+beforeAll(async () => {
+  [alice, bob, stranger] = await Promise.all([11, 12, 13].map((fill) => createSigner(new Uint8Array(32).fill(fill))));
+  chain = new Chain([
+    { pubkey: alice.publicKey, balance: 50n },
+    { pubkey: bob.publicKey, balance: 50n },
+  ]);
+  const server = createHttpServer(chain);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  close = () => new Promise((resolve) => server.close(() => resolve()));
+});
+
+afterAll(() => close());
+
+describe('HTTP API', () => {
+  const channelIdOf = () => channelId(create());
+
+  it('builds each channel tx exactly as the local codec does', async () => {
+    const id = channelIdOf();
+    const ak = (signer: Signer) => signer.address;
+    const payload = encodeTx(await signed({ type: 'channel_offchain_tx', channel_id: decode(id, 'ch'), previous_round: 1n, round: 2n, initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 5n, responder_amount: 6n, updates: [], state: new Uint8Array() }, alice, bob));
+    const cases: [string, Record<string, unknown>, UnsignedTx][] = [
+      ['create', { initiator: ak(alice), initiator_amount: 7, responder: ak(bob), responder_amount: 4, push_amount: 3, channel_reserve: 2, lock_period: 10, ttl: 1000, fee: 1 }, create()],
+      ['create', { initiator: ak(alice), initiator_amount: 7, responder: ak(bob), responder_amount: 4, push_amount: 3, channel_reserve: 2, lock_period: 10, ttl: 1000, fee: 1, nonce: 4711 }, { ...create(), nonce: 4711n }],
+      ['deposit', { channel_id: id, from: ak(bob), amount: 3, ttl: 100, fee: 2, nonce: 9 }, { type: 'channel_deposit_tx', channel_id: decode(id, 'ch'), from: bob.publicKey, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n }],
+      ['withdrawal', { channel_id: id, to: ak(bob), amount: 3, ttl: 100, fee: 2, nonce: 9 }, { type: 'channel_withdraw_tx', channel_id: decode(id, 'ch'), to: bob.publicKey, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n }],
+      ['close/mutual', { channel_id: id, initiator_amount: 6, responder_amount: 4, ttl: 100, fee: 1, nonce: 2 }, { type: 'channel_close_mutual_tx', channel_id: decode(id, 'ch'), initiator_amount: 6n, responder_amount: 4n, ttl: 100n, fee: 1n, nonce: 2n }],
+      ['close/solo', { channel_id: id, from: ak(bob), payload, ttl: 100, fee: 1 }, { type: 'channel_close_solo_tx', channel_id: decode(id, 'ch'), from: bob.publicKey, payload: decode(payload, 'tx'), ttl: 100n, fee: 1n, nonce: 1n }],
+      ['slash', { channel_id: id, from: ak(alice), payload, ttl: 100, fee: 1, nonce: 77 }, { type: 'channel_slash_tx', channel_id: decode(id, 'ch'), from: alice.publicKey, payload: decode(payload, 'tx'), ttl: 100n, fee: 1n, nonce: 77n }],
+      ['settle', { channel_id: id, from: ak(alice), initiator_amount: 5, responder_amount: 6, ttl: 100, fee: 1, nonce: 3 }, { type: 'channel_settle_tx', channel_id: decode(id, 'ch'), from: alice.publicKey, initiator_amount: 5n, responder_amount: 6n, ttl: 100n, fee: 1n, nonce: 3n }],
+    ];
+    for (const [path, body, expected] of cases) {
+      const response = await call('POST', `/v2/tx/channel/${path}`, body);
+      expect(response.status, path).toBe(200);
+      expect(response.body.tx, path).toBe(encodeTx(expected));
+    }
+  });
+
+  it('answers the builders’ errors as the reference does', async () => {
+    const good = { initiator: alice.address, initiator_amount: 7, responder: bob.address, responder_amount: 4, push_amount: 3, channel_reserve: 2, lock_period: 10, ttl: 1000, fee: 1 };
+    const corrupted = `${alice.address.slice(0, -2)}zz`;
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, initiator: corrupted })).toMatchObject({ status: 400, body: { reason: 'Invalid hash: initiator' } });
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, responder: 'ch$x' })).toMatchObject({ status: 400, body: { reason: 'Invalid hash: responder' } });
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, initiator: stranger.address })).toMatchObject({ status: 404, body: { reason: 'Account of initiator not found' } });
+    expect(await call('POST', '/v2/tx/channel/deposit', { channel_id: 'ch$1', from: bob.address, amount: 1, ttl: 1, fee: 1, nonce: 1 })).toMatchObject({ status: 400, body: { reason: 'Invalid hash: channel_id' } });
+    expect(await call('POST', '/v2/tx/channel/settle', { channel_id: channelIdOf(), from: alice.address, initiator_amount: 5, ttl: 100, fee: 1, nonce: 3 })).toMatchObject({ status: 400, body: { reason: 'validation_error', info: { parameter: 'responder_amount' } } });
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, fee: -1 })).toMatchObject({ status: 400, body: { reason: 'validation_error' } });
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, sneaky: 1 })).toMatchObject({ status: 400, body: { reason: 'Invalid parameter: sneaky' } });
+    expect(await call('POST', '/v2/tx/channel/create', '{"initiator":')).toMatchObject({ status: 400, body: { reason: 'validation_error' } });
+    expect((await call('POST', '/v2/tx/channel/create', good, 'text/plain')).status).toBe(415);
+    expect((await call('GET', '/v2/nothing')).status).toBe(404);
+    expect((await call('DELETE', '/v2/tx/channel/create')).status).toBe(405);
+  });
+
+  it('keeps integers beyond 2^53 exact in both directions', async () => {
+    const huge = 2n ** 70n + 1n;
+    const response = await fetch(`${base}/v2/tx/channel/deposit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `{"channel_id":"${channelIdOf()}","from":"${bob.address}","amount":${huge},"ttl":1,"fee":1,"nonce":1}`,
+    });
+    const tx = decodeTx(((await response.json()) as { tx: string }).tx, 'channel_deposit_tx');
+    expect(tx.amount).toBe(huge);
+    chain.fund(stranger.publicKey, huge);
+    const balance = await fetch(`${base}/v2/account/${stranger.address}/balance`);
+    expect(await balance.text()).toBe(`{"balance":${huge}}`);
+  });
+
+  it('posts a tx, shows it pending, then mined; refuses bad ones with the mempool’s reason', async () => {
+    const tx = await signed(create(), alice, bob);
+    const posted = await call('POST', '/v2/tx', { tx: encodeTx(tx) });
+    expect(posted).toMatchObject({ status: 200, body: { tx_hash: chain.tx(posted.body.tx_hash as `th$${string}`)?.hash } });
+    const hash = posted.body.tx_hash as string;
+
+    const pending = await call('GET', `/v2/tx/${hash}?tx_encoding=json`);
+    expect(pending.body).toMatchObject({ data_schema: 'SingleTxJSON', transaction: { block_height: -1n, block_hash: 'none', hash } });
+    expect((await call('GET', `/v2/account/${alice.address}/balance`)).body).toEqual({ balance: 50n });
+
+    expect((await call('POST', '/v2/debug/mine', { blocks: 1 })).body).toMatchObject({ height: 1n });
+    const mined = await call('GET', `/v2/tx/${hash}?tx_encoding=json`);
+    expect(mined.body.transaction).toMatchObject({
+      block_height: 1n,
+      hash,
+      signatures: tx.signatures.map((signature) => encode('sg', signature)),
+      tx: { type: 'channel_create_tx', vsn: 1n, data_schema: 'ChannelCreateTxJSON', initiator: alice.address, initiator_amount: 7n, responder_amount: 4n, nonce: 1n },
+    });
+    expect((mined.body.transaction as { block_hash: string }).block_hash).toMatch(/^bh\$/);
+    expect((await call('GET', `/v2/account/${alice.address}/balance`)).body).toEqual({ balance: 42n });
+    expect((await call('GET', `/v2/account/${bob.address}/balance`)).body).toEqual({ balance: 46n });
+    expect((await call('GET', `/v2/account/${alice.address}/nonce`)).body).toEqual({ nonce: 1n });
+    expect((await call('GET', `/v2/channels/${channelIdOf()}`)).body).toMatchObject({ total_amount: 11n, round: 0n, closes_at: 0n });
+
+    // The seed's older rule: the hash of the unsigned tx finds the same tx.
+    const unsignedHash = chain.tx(hash as `th$${string}`)?.unsignedHash ?? '';
+    expect((await call('GET', `/v2/tx/${unsignedHash}`)).body).toMatchObject({ transaction: { hash } });
+
+    expect(await call('POST', '/v2/tx', { tx: encodeTx(await signed({ ...create(), nonce: 2n }, alice)) })).toMatchObject({ status: 400, body: { reason: 'signature_check_failed' } });
+    expect(await call('POST', '/v2/tx', { tx: encodeTx(create()) })).toMatchObject({ status: 400, body: { reason: 'Invalid tx' } });
+    expect(await call('POST', '/v2/tx', { tx: 'tx$garbage' })).toMatchObject({ status: 400, body: { reason: 'Invalid base58Check encoding' } });
+    expect(await call('GET', '/v2/tx/th$nope')).toMatchObject({ status: 400, body: { reason: 'Invalid hash: tx_hash' } });
+    expect(await call('GET', `/v2/tx/${encode('th', new Uint8Array(32))}`)).toMatchObject({ status: 404, body: { reason: 'Transaction not found' } });
+    expect((await call('GET', `/v2/tx/${hash}?tx_encoding=message_pack`)).status).toBe(400);
+    expect(await call('GET', `/v2/account/${stranger.address.replace('ak$', 'ak$1')}/balance`)).toMatchObject({ status: 400 });
+  });
+
+  it('funds accounts through the dev endpoint', async () => {
+    const fresh = await createSigner(new Uint8Array(32).fill(99));
+    expect(await call('GET', `/v2/account/${fresh.address}/balance`)).toMatchObject({ status: 404, body: { reason: 'Account not found' } });
+    expect((await call('POST', '/v2/debug/fund', { account: fresh.address, amount: 123 })).body).toEqual({ balance: 123n });
+    expect((await call('GET', `/v2/account/${fresh.address}/balance`)).body).toEqual({ balance: 123n });
+  });
+});
