@@ -1,4 +1,10 @@
 export {
+  applyTransfers,
+  type ChannelBalances,
+  closeMutualAmounts,
+  type TransferProblem,
+} from './channel.js';
+export {
   compareBytes,
   decodeTx,
   deserializeTx,
