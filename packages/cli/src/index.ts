@@ -1,1 +1,22 @@
-export {};
+export { type Command, type Invocation, type OptionSpec } from './command.js';
+export { CliError, type CliErrorCode, type ErrorReport, EXIT, type ExitCode } from './errors.js';
+export { formatValueReport } from './format.js';
+export {
+  checkSignatures,
+  type EncodedValueReport,
+  type InspectOptions,
+  inspectTx,
+  inspectValue,
+  MAX_PAYLOAD_DEPTH,
+  type PayloadReport,
+  PREFIX_TYPES,
+  type SignatureCheck,
+  type SignatureReport,
+  type SignedTxReport,
+  type SignerReport,
+  type TxReport,
+  type UnsignedTxReport,
+  type ValueReport,
+} from './inspect.js';
+export { type CliIo, MAX_LINE_LENGTH, processIo, readLines } from './io.js';
+export { COMMANDS, mainHelp, run, VERSION } from './run.js';

@@ -1,0 +1,82 @@
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+
+/**
+ * Where a run of `aesc` reads and writes. The process uses its standard streams
+ * ({@link processIo}); tests pass their own, so every verb runs in-process as it does in a shell.
+ */
+export interface CliIo {
+  /** Writes to standard output; the promise resolves when the stream can take more. */
+  stdout(text: string): Promise<void> | void;
+  stderr(text: string): Promise<void> | void;
+  /** Standard input, read only by the verbs given `-`. */
+  stdin(): AsyncIterable<Uint8Array | string>;
+}
+
+/** The process's standard streams, with back-pressure so that a slow reader bounds our memory. */
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => writeTo(process.stdout, text),
+    stderr: (text) => writeTo(process.stderr, text),
+    stdin: () => process.stdin as Readable,
+  };
+}
+
+async function writeTo(stream: Writable, text: string): Promise<void> {
+  if (!stream.write(text)) await once(stream, 'drain');
+}
+
+/**
+ * The longest standard-input line read: more than the longest `tx$` (about 90 000 characters)
+ * and the JSON form of the largest transaction, so only garbage is cut. A longer line is
+ * skipped to its end without being kept, so input of any size costs bounded memory.
+ */
+export const MAX_LINE_LENGTH = 1 << 20;
+
+/** A line that was longer than the limit; its text is not kept. */
+export interface OverlongLine {
+  readonly overlong: true;
+  readonly length: number;
+}
+
+/**
+ * Splits a byte stream into lines (`\n`, with a `\r` before it dropped), decoding UTF-8 across
+ * chunk boundaries. A last line without a newline counts; the empty string after a final
+ * newline does not.
+ */
+export async function* readLines(
+  source: AsyncIterable<Uint8Array | string>,
+  maxLength: number = MAX_LINE_LENGTH,
+): AsyncGenerator<string | OverlongLine> {
+  if (typeof (source as Partial<AsyncIterable<unknown>> | null)?.[Symbol.asyncIterator] !== 'function') {
+    throw new TypeError('source must be an async iterable of Uint8Array or string chunks');
+  }
+  const decoder = new TextDecoder('utf-8');
+  let pending = '';
+  let overlongBy = -1; // while skipping an overlong line: the characters dropped so far
+  const finish = (line: string): string | OverlongLine => {
+    const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (overlongBy >= 0 || text.length > maxLength) {
+      const length = Math.max(overlongBy, 0) + text.length;
+      overlongBy = -1;
+      return { overlong: true, length };
+    }
+    return text;
+  };
+  for await (const chunk of source) {
+    if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) throw new TypeError('a chunk must be a Uint8Array or a string');
+    pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let newline = pending.indexOf('\n'); newline >= 0; newline = pending.indexOf('\n', start)) {
+      yield finish(pending.slice(start, newline));
+      start = newline + 1;
+    }
+    pending = pending.slice(start);
+    if (pending.length > maxLength || (overlongBy >= 0 && pending.length > 0)) {
+      overlongBy = Math.max(overlongBy, 0) + pending.length;
+      pending = '';
+    }
+  }
+  pending += decoder.decode();
+  if (pending.length > 0 || overlongBy >= 0) yield finish(pending);
+}

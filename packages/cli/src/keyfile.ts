@@ -1,0 +1,110 @@
+import { open, writeFile } from 'node:fs/promises';
+import { bytesToHex, EncodingError, hexToBytes } from '@aesc/encoding';
+import { createSigner, type Signer, SignerError } from '@aesc/signer';
+import { CliError, oneLine } from './errors.js';
+
+/*
+ * A key file is what `aesc keygen --out` writes: one JSON object
+ * `{"address":"ak$…","secret_key":"<hex of the 64-byte seed ‖ public key>"}`, mode 0600.
+ * `aesc sign --key` also reads a file holding only the hex of a 32-byte seed or of the
+ * 64-byte secret key (the libsodium layout the node keeps).
+ */
+
+/** Far more than any key file; reading stops there, so `--key /dev/zero` cannot exhaust memory. */
+const MAX_KEY_FILE_SIZE = 4096;
+
+export interface KeyFile {
+  address: string;
+  secret_key: string;
+}
+
+export function keyFileContent(signer: Signer, secretKey: Uint8Array): KeyFile {
+  return { address: signer.address, secret_key: bytesToHex(secretKey) };
+}
+
+/** Writes a new key file readable by its owner only; never replaces an existing file. */
+export async function writeKeyFile(path: string, content: KeyFile): Promise<void> {
+  try {
+    await writeFile(path, `${JSON.stringify(content)}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw new CliError('KEY_FILE_EXISTS', `${path} exists; a key file is never overwritten`);
+    throw new CliError('KEY_FILE_UNWRITABLE', `cannot write ${path}: ${oneLine((error as Error).message)}`);
+  }
+}
+
+/** The signer of a key file (see above for the forms it may take). */
+export async function readKeyFile(path: string): Promise<Signer> {
+  const { secretKey, address } = parseKeyFile(await readBounded(path), path);
+  try {
+    const signer = await createSigner(secretKey);
+    if (address !== undefined && address !== signer.address) {
+      throw new CliError('INVALID_KEY_FILE', `${path}: its address is not the key of its secret_key`);
+    }
+    return signer;
+  } catch (error) {
+    if (error instanceof SignerError) throw new CliError('INVALID_KEY_FILE', `${path}: ${error.message}`);
+    throw error;
+  } finally {
+    secretKey.fill(0);
+  }
+}
+
+async function readBounded(path: string): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    throw new CliError('KEY_FILE_UNREADABLE', `cannot read ${path}: ${oneLine((error as Error).message)}`);
+  }
+  try {
+    const buffer = new Uint8Array(MAX_KEY_FILE_SIZE + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_KEY_FILE_SIZE) throw new CliError('INVALID_KEY_FILE', `${path} is longer than a key file (${MAX_KEY_FILE_SIZE} bytes)`);
+    }
+    const text = new TextDecoder().decode(buffer.subarray(0, length));
+    buffer.fill(0);
+    return text;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    throw new CliError('KEY_FILE_UNREADABLE', `cannot read ${path}: ${oneLine((error as Error).message)}`);
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseKeyFile(text: string, path: string): { secretKey: Uint8Array; address?: string } {
+  const trimmed = text.trim();
+  let hex: unknown = trimmed;
+  let address: unknown;
+  if (trimmed.startsWith('{')) {
+    let record: unknown;
+    try {
+      record = JSON.parse(trimmed);
+    } catch {
+      throw new CliError('INVALID_KEY_FILE', `${path}: not JSON, and a key file in JSON holds {"address","secret_key"}`);
+    }
+    if (typeof record !== 'object' || record === null) throw new CliError('INVALID_KEY_FILE', `${path}: not a JSON object`);
+    ({ secret_key: hex, address } = record as Record<string, unknown>);
+    if (typeof hex !== 'string') throw new CliError('INVALID_KEY_FILE', `${path}: no "secret_key" string`);
+  }
+  const digits = (hex as string).replace(/^0x/i, '');
+  if (digits.length !== 64 && digits.length !== 128) {
+    throw new CliError(
+      'INVALID_KEY_FILE',
+      `${path}: a secret key is the hex of a 32-byte seed or of 64 bytes (seed ‖ public key), got ${digits.length} characters`,
+    );
+  }
+  let secretKey: Uint8Array;
+  try {
+    secretKey = hexToBytes(digits);
+  } catch (error) {
+    if (error instanceof EncodingError) throw new CliError('INVALID_KEY_FILE', `${path}: the secret key is not hex`);
+    throw error;
+  }
+  return typeof address === 'string' ? { secretKey, address } : { secretKey };
+}

@@ -1,0 +1,133 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { referenceVectors } from '../../../test/support/vectors.js';
+
+/*
+ * The built command, run as a user runs it: `node packages/cli/bin/aesc.js`, which loads
+ * dist/main.js, and `node_modules/.bin/aesc`, the link `pnpm exec aesc` runs. The root test
+ * script builds first (`pnpm test` = build, typecheck, vitest).
+ */
+
+const PACKAGE = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = join(PACKAGE, '..', '..');
+const BIN = join(PACKAGE, 'bin', 'aesc.js');
+const LINKED_BIN = join(ROOT, 'node_modules', '.bin', 'aesc');
+const LEGACY_CLOSE_MUTUAL =
+  'tx$2C9etiP9wZr2iQVj6BUYk5sxHVNgcVhK4ngwv7fjsnnj2S1przQggcqyfhfJGgMPkpzoDfBZM7SyxVQykUCHvJw2N7E5gWSMuiuGjL4fYYUAXkEeyJygCAqKiszgqz8RuBDAfyCX44SsC5Ev1KU84jkui5EVxb';
+const { vectors } = referenceVectors;
+
+function aesc(argv: string[], input?: string) {
+  const result = spawnSync(process.execPath, [BIN, ...argv], { input, encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function newestSource(directory: string): number {
+  return Math.max(
+    ...readdirSync(directory, { withFileTypes: true }).map((entry) =>
+      entry.isDirectory() ? newestSource(join(directory, entry.name)) : statSync(join(directory, entry.name)).mtimeMs,
+    ),
+  );
+}
+
+beforeAll(() => {
+  const main = join(PACKAGE, 'dist', 'main.js');
+  if (!existsSync(main)) throw new Error('packages/cli is not built: run `npx pnpm@10.34.8 build` first (`pnpm test` does)');
+  if (statSync(main).mtimeMs < newestSource(join(PACKAGE, 'src'))) {
+    throw new Error('packages/cli/dist is older than its sources: run `npx pnpm@10.34.8 build` first (`pnpm test` does)');
+  }
+});
+
+describe('the built aesc binary', () => {
+  it("inspect --json shows the seed's legacy close_mutual with from and its th$ (acceptance)", () => {
+    const { code, stdout, stderr } = aesc(['inspect', '--json', LEGACY_CLOSE_MUTUAL]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.type).toBe('channel_close_mutual_tx');
+    expect(Object.keys(report.fields)).toContain('from');
+    expect(report.hash).toBe('th$gCajQAyuCHwXFTSTyZWfmvJqNrikJnKfWmBsrPaAUswtNf7VP');
+  });
+
+  it("inspect 'tx$garbage' exits non-zero with one line naming the problem (acceptance)", () => {
+    const { code, stdout, stderr } = aesc(['inspect', 'tx$garbage']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^aesc inspect: BAD_CHECKSUM: [^\n]+\n$/);
+  });
+
+  it('runs through node_modules/.bin/aesc, the link of `pnpm exec aesc`', () => {
+    if (!existsSync(LINKED_BIN)) throw new Error('node_modules/.bin/aesc is missing: run `npx pnpm@10.34.8 install` to link the bin');
+    const result = spawnSync(LINKED_BIN, ['hash', vectors[0]?.signed.tx ?? ''], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(`${vectors[0]?.signed.th}\n`);
+  });
+
+  it('reads values from a pipe and writes one JSON object per line', () => {
+    const input = `${vectors.map((vector) => vector.signed.tx).join('\n')}\ntx$garbage\n`;
+    const { code, stdout } = aesc(['inspect', '-'], input);
+    expect(code).toBe(1);
+    const lines = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(vectors.length + 1);
+    expect(lines.slice(0, -1).map((report) => report.hash)).toEqual(vectors.map((vector) => vector.signed.th));
+    expect(lines.at(-1)).toEqual({ error: { code: 'BAD_CHECKSUM', message: expect.any(String) } });
+  });
+
+  it('pipes inspect into build', () => {
+    const inspected = aesc(['inspect', '-'], vectors.map((vector) => vector.unsigned.tx).join('\n'));
+    const built = aesc(['build', '-'], inspected.stdout);
+    expect(built.code).toBe(0);
+    expect(built.stdout).toBe(`${vectors.map((vector) => vector.unsigned.tx).join('\n')}\n`);
+  });
+
+  it('prints its help, and exits 2 on a bad command line', () => {
+    const help = aesc(['inspect', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('single quotes');
+    const usage = aesc(['inspect', '--frobnicate', 'x']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  describe('keys', () => {
+    let directory = '';
+    beforeAll(() => {
+      directory = mkdtempSync(join(tmpdir(), 'aesc-bin-'));
+    });
+    afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+    it('keygen, sign twice, verify', () => {
+      const alice = join(directory, 'alice.key');
+      const bob = join(directory, 'bob.key');
+      const addresses = [alice, bob].map((path) => JSON.parse(aesc(['keygen', '--json', '--out', path]).stdout).address as string);
+      const create = JSON.parse(aesc(['inspect', '--json', vectors.find((vector) => vector.id === 'channel_create_tx/typical')?.unsigned.tx ?? '']).stdout);
+      create.fields.initiator = addresses[0];
+      create.fields.responder = addresses[1];
+      const unsigned = aesc(['build', JSON.stringify(create)]).stdout.trim();
+      const once = aesc(['sign', '--key', alice, unsigned]).stdout.trim();
+      expect(aesc(['verify', once]).code).toBe(3);
+      const twice = aesc(['sign', '--key', bob, once]).stdout.trim();
+      const verified = aesc(['verify', '--json', twice]);
+      expect(verified.code).toBe(0);
+      expect(JSON.parse(verified.stdout)).toMatchObject({ valid: true, signers: [{ signer: addresses[0] }, { signer: addresses[1] }] });
+    });
+  });
+
+  it('stops quietly when the reader closes the pipe early', async () => {
+    const child = spawn(process.execPath, [BIN, 'inspect', '-'], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const line = `${vectors[0]?.signed.tx}\n`;
+    child.stdin.on('error', () => {}); // the child may be gone before all input is written
+    child.stdin.end(line.repeat(20_000));
+    expect(await closed).toBe(0);
+    expect(stderr).toBe('');
+  });
+});

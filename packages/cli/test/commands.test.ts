@@ -1,0 +1,481 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encode } from '@aesc/encoding';
+import { createSigner } from '@aesc/signer';
+import { decodeTx } from '@aesc/tx';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hex, referenceVectors, seedVectors } from '../../../test/support/vectors.js';
+import { COMMANDS } from '../src/run.js';
+import { jsonLines, runCli } from './support.js';
+
+const { vectors, keys } = referenceVectors;
+const byId = new Map(vectors.map((vector) => [vector.id, vector]));
+const LEGACY_CLOSE_MUTUAL =
+  'tx$2C9etiP9wZr2iQVj6BUYk5sxHVNgcVhK4ngwv7fjsnnj2S1przQggcqyfhfJGgMPkpzoDfBZM7SyxVQykUCHvJw2N7E5gWSMuiuGjL4fYYUAXkEeyJygCAqKiszgqz8RuBDAfyCX44SsC5Ev1KU84jkui5EVxb';
+const CHANNEL_SIGNED = new Set(['channel_deposit_tx', 'channel_withdraw_tx', 'channel_close_mutual_tx']);
+const akOf = (publicKeyHex: string) => encode('ak', hex(publicKeyHex));
+/** A ch$ value itself, or the channel id field of a tx (signed or not). */
+const channelIdIn = (encoded: string): string => {
+  if (encoded.startsWith('ch$')) return encoded;
+  const tx = decodeTx(encoded);
+  const inner = (tx.type === 'signed_tx' ? tx.tx : tx) as { channel_id?: Uint8Array };
+  if (inner.channel_id === undefined) throw new Error(`${encoded.slice(0, 16)} has no channel id`);
+  return encode('ch', inner.channel_id);
+};
+const vector = (id: string) => {
+  const found = byId.get(id);
+  if (found === undefined) throw new Error(`no vector ${id}`);
+  return found;
+};
+
+const directory = mkdtempSync(join(tmpdir(), 'aesc-cli-'));
+afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+/** Key files of the reference keys: k0.. as the JSON `keygen` writes, also as a bare seed. */
+const keyFiles = new Map(
+  keys.map((key) => {
+    const path = join(directory, `${key.name}.key`);
+    writeFileSync(path, JSON.stringify({ address: key.ak, secret_key: key.secret_key_hex }));
+    const seedPath = join(directory, `${key.name}.seed`);
+    writeFileSync(seedPath, `${key.seed_hex}\n`);
+    return [key.name, { path, seedPath }];
+  }),
+);
+const keyFile = (name: string) => keyFiles.get(name)?.path ?? '';
+
+function expectOneLineError(stderr: string, code: string) {
+  expect(stderr.endsWith('\n')).toBe(true);
+  expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(stderr).toContain(code);
+}
+
+describe('aesc: help, usage and exit codes', () => {
+  it('lists every verb and reminds to quote $ values', async () => {
+    const { code, stdout } = await runCli(['--help']);
+    expect(code).toBe(0);
+    for (const command of COMMANDS) expect(stdout).toContain(`  ${command.name}`);
+    expect(stdout).toContain('single quotes');
+  });
+
+  it('prints the help on standard error and exits 2 without a verb', async () => {
+    const { code, stdout, stderr } = await runCli([]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('Usage: aesc <command>');
+  });
+
+  it.each(COMMANDS.map((command) => [command.name]))('%s --help, -h and help %s', async (name) => {
+    for (const argv of [[name, '--help'], [name, '-h'], ['help', name]]) {
+      const { code, stdout } = await runCli(argv);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`aesc ${name}: `);
+      expect(stdout).toContain('Usage:');
+      expect(stdout).toContain('--json');
+      expect(stdout).toContain('single quotes');
+    }
+  });
+
+  it('prints its version', async () => {
+    const { code, stdout } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it.each([
+    [['frobnicate'], 'unknown command'],
+    [['help', 'frobnicate'], 'unknown command'],
+    [['inspect'], 'missing argument'],
+    [['inspect', 'a', 'b'], 'unexpected argument'],
+    [['inspect', '--bogus', 'x'], "Unknown option '--bogus'"],
+    [['inspect', '--json=yes', 'x'], 'does not take an argument'],
+    [['hash', '--unsigned'], 'missing argument'],
+    [['channel-id', '--initiator', 'ak$x', '--nonce', '1'], 'missing --responder'],
+    [['channel-id', 'extra'], 'unexpected argument'],
+    [['sign', LEGACY_CLOSE_MUTUAL], 'missing --key'],
+    [['encode', 'ak'], 'missing argument'],
+  ])('%j is a usage error: exit 2 and one line', async (argv, message) => {
+    const { code, stdout, stderr } = await runCli(argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(message);
+  });
+});
+
+describe('aesc inspect', () => {
+  it("shows the seed's legacy close_mutual with from, hashed to the seed's th$ (acceptance)", async () => {
+    const { code, stdout, stderr } = await runCli(['inspect', '--json', LEGACY_CLOSE_MUTUAL]);
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout.split('\n')).toHaveLength(2);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ type: 'channel_close_mutual_tx', tag: 53, vsn: 1, hash: 'th$gCajQAyuCHwXFTSTyZWfmvJqNrikJnKfWmBsrPaAUswtNf7VP' });
+    expect(Object.keys(report)).toEqual(['type', 'tag', 'vsn', 'fields', 'hash']);
+    expect(report.fields).toMatchObject({ from: expect.stringMatching(/^ak\$/), initiator_amount: '6', responder_amount: '3', fee: '1', nonce: '3' });
+  });
+
+  it('prints the same in text', async () => {
+    const { code, stdout } = await runCli(['inspect', LEGACY_CLOSE_MUTUAL]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('channel_close_mutual_tx (tag 53, vsn 1), legacy 7-field layout with from');
+    expect(stdout).toMatch(/^ {2}from +ak\$\S+ {2}\[legacy secp256k1 key\]$/m);
+    expect(stdout).toMatch(/^ {2}hash +th\$gCajQAyuCHwXFTSTyZWfmvJqNrikJnKfWmBsrPaAUswtNf7VP /m);
+  });
+
+  it("rejects 'tx$garbage' with exit 1 and one line naming the problem (acceptance)", async () => {
+    const { code, stdout, stderr } = await runCli(['inspect', 'tx$garbage']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expectOneLineError(stderr, 'BAD_CHECKSUM');
+    expect(stderr).toMatch(/^aesc inspect: BAD_CHECKSUM: tx\$ value has a bad checksum/);
+  });
+
+  it('also prints the error as JSON with --json', async () => {
+    const { code, stdout, stderr } = await runCli(['inspect', '--json', 'tx$garbage']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toEqual({ error: { code: 'BAD_CHECKSUM', message: expect.any(String) } });
+    expectOneLineError(stderr, 'BAD_CHECKSUM');
+  });
+
+  it.each([
+    ['', 'EMPTY_INPUT'],
+    ['tx2C9eti', 'MISSING_PREFIX'],
+    ['zz$2C9eti', 'UNKNOWN_PREFIX'],
+    ['tx$0OIl', 'INVALID_CHARACTER'],
+    [`tx$${'2'.repeat(100_000)}`, 'INPUT_TOO_LONG'],
+    ['ak$11BwW2qR', 'WRONG_PAYLOAD_SIZE'],
+    [encode('tx', Uint8Array.of(0xc2, 0x0b, 0x01)), 'WRONG_FIELD_COUNT'],
+    [encode('tx', Uint8Array.of(0xc3, 0x3a, 0x01, 0x00)), 'UNKNOWN_TAG'],
+    [encode('tx', hex(`${vector('spend_tx/typical').unsigned.hex}00`)), 'TRAILING_BYTES'],
+  ])('%s fails with %s', async (value, code) => {
+    const result = await runCli(['inspect', value]);
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, code);
+  });
+
+  it('checks signatures against --signers for a tx that does not name its signers', async () => {
+    const deposit = vector('channel_deposit_tx/typical');
+    const without = await runCli(['inspect', deposit.signed.tx]);
+    expect(without.stdout).toContain('unknown signers');
+    const { code, stdout } = await runCli(['inspect', '--json', '--signers', deposit.signers.map(akOf).join(','), deposit.signed.tx]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.signers.map((entry: { signer: string }) => entry.signer)).toEqual(deposit.signers.map(akOf));
+    expect(report.signatures.every((entry: { valid: boolean }) => entry.valid)).toBe(true);
+    // Repeated flags are the same as a comma-separated list.
+    const repeated = await runCli(['inspect', '--json', ...deposit.signers.flatMap((key) => ['--signers', akOf(key)]), deposit.signed.tx]);
+    expect(repeated.stdout).toBe(stdout);
+  });
+
+  it('rejects a bad --signers key, naming it', async () => {
+    const { code, stderr } = await runCli(['inspect', '--signers', `${keys[0]?.ak},ak$garbage`, LEGACY_CLOSE_MUTUAL]);
+    expect(code).toBe(1);
+    expectOneLineError(stderr, 'BAD_CHECKSUM');
+    expect(stderr).toContain('--signers key 2');
+  });
+
+  it('shows what a value other than a tx holds', async () => {
+    const zeroKey = 'ak$11111111111111111111111111111111273Yts';
+    const { stdout } = await runCli(['inspect', '--json', zeroKey]);
+    expect(JSON.parse(stdout)).toEqual({ type: 'account_pubkey', prefix: 'ak', size: 32, hex: '00'.repeat(32), algorithm: 'ed25519' });
+    const text = await runCli(['inspect', 'st$3QJmnh']);
+    expect(text.stdout).toContain('state');
+    expect(text.stdout).toContain('0 bytes');
+  });
+
+  describe('-: one value per line on standard input, one JSON object per line out', () => {
+    it('answers every line in order, errors included, and exits 1 if one failed', async () => {
+      const lines = [vector('spend_tx/typical').unsigned.tx, 'tx$garbage', 'st$3QJmnh', '', vector('channel_create_tx/typical').signed.tx];
+      const { code, stdout, stderr } = await runCli(['inspect', '-'], [`${lines.join('\r\n')}\n`]);
+      expect(code).toBe(1);
+      expect(stderr).toBe('');
+      const outputs = jsonLines(stdout);
+      expect(outputs).toHaveLength(5);
+      expect(outputs[0]).toMatchObject({ type: 'spend_tx' });
+      expect(outputs[1]).toEqual({ error: { code: 'BAD_CHECKSUM', message: expect.any(String) } });
+      expect(Object.keys(outputs[1] as object)).toEqual(['error']);
+      expect(outputs[2]).toMatchObject({ type: 'state', size: 0 });
+      expect(outputs[3]).toEqual({ error: { code: 'EMPTY_INPUT', message: 'empty input' } });
+      expect(outputs[4]).toMatchObject({ type: 'signed_tx', hash: vector('channel_create_tx/typical').signed.th });
+    });
+
+    it('reads every vector in one stream, split at arbitrary chunk boundaries, and exits 0', async () => {
+      const text = `${vectors.map((entry) => entry.signed.tx).join('\n')}\n`;
+      const chunks: string[] = [];
+      for (let start = 0; start < text.length; start += 997) chunks.push(text.slice(start, start + 997));
+      const { code, stdout } = await runCli(['inspect', '-'], chunks);
+      expect(code).toBe(0);
+      expect(jsonLines(stdout).map((report) => (report as { hash: string }).hash)).toEqual(vectors.map((entry) => entry.signed.th));
+    });
+
+    it('answers a line longer than any value with LINE_TOO_LONG, and goes on', async () => {
+      const { code, stdout } = await runCli(['inspect', '-'], [`tx$${'z'.repeat(3_000_000)}\n`, 'st$3QJmnh']);
+      expect(code).toBe(1);
+      const outputs = jsonLines(stdout);
+      expect(outputs[0]).toEqual({ error: { code: 'LINE_TOO_LONG', message: expect.stringContaining('3000003') } });
+      expect(outputs[1]).toMatchObject({ type: 'state' });
+    });
+
+    it('reads nothing from empty input', async () => {
+      expect(await runCli(['inspect', '-'], [])).toEqual({ code: 0, stdout: '', stderr: '' });
+    });
+  });
+});
+
+describe('aesc build', () => {
+  it('builds every reference vector back from inspect --json, signed and unsigned', async () => {
+    for (const entry of vectors) {
+      const signers = CHANNEL_SIGNED.has(entry.type) ? ['--signers', entry.signers.map(akOf).join(',')] : [];
+      for (const [tx, hash] of [
+        [entry.unsigned.tx, encode('th', hex(entry.unsigned.blake2b_256))],
+        [entry.signed.tx, entry.signed.th],
+      ] as const) {
+        const inspected = await runCli(['inspect', '--json', ...signers, tx]);
+        const built = await runCli(['build', inspected.stdout.trim()]);
+        expect(built).toEqual({ code: 0, stdout: `${tx}\n`, stderr: '' });
+        const json = await runCli(['build', '--json', inspected.stdout.trim()]);
+        expect(JSON.parse(json.stdout)).toEqual({ tx, hash });
+      }
+    }
+  });
+
+  it('builds one tx per line from standard input (inspect - | build -)', async () => {
+    const inspected = await runCli(['inspect', '-'], [vectors.map((entry) => entry.signed.tx).join('\n')]);
+    const built = await runCli(['build', '-'], [inspected.stdout, '{not json}\n', '{"type":"spend_tx","fields":{}}\n']);
+    expect(built.code).toBe(1);
+    const lines = built.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, vectors.length)).toEqual(vectors.map((entry) => entry.signed.tx));
+    expect(JSON.parse(lines[vectors.length] ?? '')).toEqual({ error: { code: 'INVALID_JSON', message: expect.stringMatching(/^not JSON/) } });
+    expect(JSON.parse(lines[vectors.length + 1] ?? '')).toEqual({ error: { code: 'INVALID_JSON', message: expect.stringContaining('fields') } });
+  });
+
+  it('writes a settle from hand-written JSON', async () => {
+    const settle = vector('channel_settle_tx/typical');
+    const fields = Object.fromEntries(
+      settle.fields.map((field) => [field.name, field.name === 'from' ? akOf(field.value as string) : field.name === 'channel_id' ? encode('ch', hex(field.value as string)) : field.value]),
+    );
+    const { code, stdout } = await runCli(['build', JSON.stringify({ type: 'channel_settle_tx', fields })]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${settle.unsigned.tx}\n`);
+  });
+
+  it.each([
+    ['[1, 2', 'INVALID_JSON', 'not JSON'],
+    ['[]', 'INVALID_JSON', 'an object'],
+    ['{"type":"channel_create_tx","fields":{"initiator":1}}', 'INVALID_JSON', 'fields'],
+    ['{"type":"spend_tx","tag":50,"fields":{}}', 'INVALID_JSON', 'tag'],
+  ])('%s fails with %s', async (json, code, message) => {
+    const result = await runCli(['build', json]);
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, code);
+    expect(result.stderr).toContain(message);
+  });
+});
+
+describe('aesc hash, channel-id, encode, decode', () => {
+  it('hashes a signed tx (v0.14 rule), an unsigned one, and with --unsigned the tx inside', async () => {
+    const create = vector('channel_create_tx/typical');
+    const unsignedHash = encode('th', hex(create.unsigned.blake2b_256));
+    expect((await runCli(['hash', create.signed.tx])).stdout).toBe(`${create.signed.th}\n`);
+    expect((await runCli(['hash', create.unsigned.tx])).stdout).toBe(`${unsignedHash}\n`);
+    expect((await runCli(['hash', '--unsigned', create.signed.tx])).stdout).toBe(`${unsignedHash}\n`);
+    expect(JSON.parse((await runCli(['hash', '--json', create.signed.tx])).stdout)).toEqual({ type: 'signed_tx', hash: create.signed.th });
+    expect(JSON.parse((await runCli(['hash', '--json', '--unsigned', create.signed.tx])).stdout)).toEqual({
+      type: 'channel_create_tx',
+      hash: unsignedHash,
+    });
+  });
+
+  it('reproduces both th$ of the seed', async () => {
+    for (const hash of seedVectors.filter((entry) => entry.prefix === 'th')) {
+      const tx = seedVectors.find((entry) => entry.encoded.startsWith(hash.matches?.[0] ?? '-'));
+      expect((await runCli(['hash', tx?.encoded ?? ''])).stdout).toBe(`${hash.encoded}\n`);
+    }
+  });
+
+  it('derives every channel id of the seed, with 32-byte and legacy 65-byte keys (WIRE.md §7.3)', async () => {
+    const derived = seedVectors.filter((entry) => entry.channel_id_derivation !== undefined);
+    expect(derived).toHaveLength(12);
+    for (const entry of derived) {
+      const { initiator, nonce, responder } = entry.channel_id_derivation as { initiator: string; nonce: number; responder: string };
+      const argv = ['channel-id', '--initiator', akOf(initiator), '--nonce', String(nonce), '--responder', akOf(responder)];
+      expect(await runCli(argv)).toEqual({ code: 0, stdout: `${channelIdIn(entry.encoded)}\n`, stderr: '' });
+    }
+  });
+
+  it('gives the id of every reference channel, in JSON too', async () => {
+    for (const channel of referenceVectors.channels) {
+      const create = vector(channel.create_vector);
+      const nonce = create.fields.find((field) => field.name === 'nonce')?.value as string;
+      const argv = ['channel-id', '--json', '--initiator', akOf(channel.initiator), '--nonce', nonce, '--responder', akOf(channel.responder)];
+      expect(JSON.parse((await runCli(argv)).stdout)).toEqual({ channel_id: channel.ch });
+    }
+  });
+
+  it.each([['-1'], ['01'], ['1.5'], ['0x10'], [' 1']])('rejects --nonce %j', async (nonce) => {
+    const key = keys[0]?.ak ?? '';
+    const { code, stderr } = await runCli(['channel-id', '--initiator', key, `--nonce=${nonce}`, '--responder', key]);
+    expect(code).toBe(1);
+    expectOneLineError(stderr, 'INVALID_NUMBER');
+  });
+
+  it('encodes and decodes the known answers of WIRE.md §1.1', async () => {
+    expect((await runCli(['encode', 'st', ''])).stdout).toBe('st$3QJmnh\n');
+    expect((await runCli(['encode', 'ak', `0x${'00'.repeat(32)}`])).stdout).toBe('ak$11111111111111111111111111111111273Yts\n');
+    expect((await runCli(['decode', 'ak$11111111111111111111111111111111273Yts'])).stdout).toBe(`${'00'.repeat(32)}\n`);
+    expect((await runCli(['decode', 'st$3QJmnh'])).stdout).toBe('\n');
+    expect(JSON.parse((await runCli(['encode', '--json', 'ch', 'AB'.repeat(32)])).stdout)).toMatchObject({ prefix: 'ch', size: 32, hex: 'ab'.repeat(32) });
+  });
+
+  it('decodes every $ value of the seed to its bytes, and encodes them back', async () => {
+    for (const entry of seedVectors) {
+      const bytes = entry.payload_hex ?? entry.rlp_hex ?? '';
+      const decoded = await runCli(['decode', '--json', entry.encoded]);
+      expect(JSON.parse(decoded.stdout)).toEqual({ encoded: entry.encoded, prefix: entry.prefix, size: bytes.length / 2, hex: bytes });
+      expect((await runCli(['encode', entry.prefix, bytes])).stdout).toBe(`${entry.encoded}\n`);
+    }
+  });
+
+  it.each([
+    [['encode', 'zz', '00'], 'UNKNOWN_PREFIX'],
+    [['encode', 'ak', '0011'], 'WRONG_PAYLOAD_SIZE'],
+    [['encode', 'tx', 'abc'], 'INVALID_CHARACTER'],
+    [['encode', 'tx', 'zz'], 'INVALID_CHARACTER'],
+    [['decode', 'ch$11BwW2qR'], 'WRONG_PAYLOAD_SIZE'],
+    [['decode', 'nothing'], 'MISSING_PREFIX'],
+  ])('%j fails with %s', async (argv, code) => {
+    const result = await runCli(argv);
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, code);
+  });
+});
+
+describe('aesc keygen, sign, verify', () => {
+  it('signs every reference vector into exactly its signed tx, one signer at a time', async () => {
+    for (const entry of vectors) {
+      let tx = entry.unsigned.tx;
+      for (const name of entry.signer_keys) {
+        const { code, stdout } = await runCli(['sign', '--key', keyFile(name), tx]);
+        expect(code).toBe(0);
+        tx = stdout.trim();
+      }
+      expect(tx).toBe(entry.signed.tx);
+    }
+  });
+
+  it('reads a key file holding only the hex seed, and prints JSON', async () => {
+    const create = vector('channel_create_tx/typical');
+    const { code, stdout } = await runCli(['sign', '--json', '--key', keyFiles.get('k0')?.seedPath ?? '', create.unsigned.tx]);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.signer).toBe(keys[0]?.ak);
+    expect(Object.keys(result)).toEqual(['tx', 'hash', 'signer']);
+  });
+
+  it('signing twice with one key adds nothing', async () => {
+    const create = vector('channel_create_tx/typical');
+    const once = (await runCli(['sign', '--key', keyFile('k0'), create.unsigned.tx])).stdout.trim();
+    expect((await runCli(['sign', '--key', keyFile('k0'), once])).stdout.trim()).toBe(once);
+  });
+
+  it('warns when the key is not a signer the tx names', async () => {
+    const create = vector('channel_create_tx/typical');
+    const { code, stderr } = await runCli(['sign', '--key', keyFile('k3'), create.unsigned.tx]);
+    expect(code).toBe(0);
+    expect(stderr).toContain(`warning: ${keys[3]?.ak} is not a signer of this channel_create_tx`);
+  });
+
+  it('makes a key file that sign reads, readable by its owner only, never overwritten', async () => {
+    const path = join(directory, 'new.key');
+    const made = await runCli(['keygen', '--json', '--out', path]);
+    expect(made.code).toBe(0);
+    const { address } = JSON.parse(made.stdout);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const content = JSON.parse(readFileSync(path, 'utf8'));
+    expect(content.address).toBe(address);
+    expect((await createSigner(hex(content.secret_key))).address).toBe(address);
+    const again = await runCli(['keygen', '--out', path]);
+    expect(again.code).toBe(1);
+    expectOneLineError(again.stderr, 'KEY_FILE_EXISTS');
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(content);
+
+    const spend = vector('spend_tx/typical');
+    const signed = await runCli(['sign', '--key', path, spend.unsigned.tx]);
+    const verified = await runCli(['verify', '--json', '--signers', address, signed.stdout.trim()]);
+    expect(verified.code).toBe(0);
+    expect(JSON.parse(verified.stdout).valid).toBe(true);
+  });
+
+  it('prints a new key without --out', async () => {
+    const { code, stdout } = await runCli(['keygen', '--json']);
+    expect(code).toBe(0);
+    const { address, secret_key: secretKey } = JSON.parse(stdout);
+    expect((await createSigner(hex(secretKey))).address).toBe(address);
+    expect((await runCli(['keygen'])).stdout).toMatch(/^address +ak\$\S+\nsecret_key +[0-9a-f]{128}\n$/);
+  });
+
+  it.each([
+    ['missing', null, 'KEY_FILE_UNREADABLE'],
+    ['empty', '', 'INVALID_KEY_FILE'],
+    ['short', 'abcd', 'INVALID_KEY_FILE'],
+    ['not hex', 'zz'.repeat(32), 'INVALID_KEY_FILE'],
+    ['bad json', '{"secret_key":', 'INVALID_KEY_FILE'],
+    ['json without key', '{"address":"ak$x"}', 'INVALID_KEY_FILE'],
+    ['mismatched halves', `${'11'.repeat(32)}${'22'.repeat(32)}`, 'INVALID_KEY_FILE'],
+    ['wrong address', JSON.stringify({ address: 'ak$11111111111111111111111111111111273Yts', secret_key: keys[0]?.secret_key_hex }), 'INVALID_KEY_FILE'],
+    ['huge', '0'.repeat(100_000), 'INVALID_KEY_FILE'],
+  ])('rejects a key file that is %s', async (name, content, code) => {
+    const path = join(directory, `bad-${name.replace(/ /g, '-')}.key`);
+    if (content !== null) writeFileSync(path, content);
+    const result = await runCli(['sign', '--key', path, vector('spend_tx/typical').unsigned.tx]);
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, code);
+    expect(result.stdout).toBe('');
+  });
+
+  it('verifies every signed reference vector; the channel-signed ones need --signers', async () => {
+    for (const entry of vectors) {
+      if (CHANNEL_SIGNED.has(entry.type)) {
+        const without = await runCli(['verify', entry.signed.tx]);
+        expect(without.code).toBe(1);
+        expectOneLineError(without.stderr, 'SIGNERS_REQUIRED');
+      }
+      const signers = CHANNEL_SIGNED.has(entry.type) ? ['--signers', entry.signers.map(akOf).join(',')] : [];
+      const { code, stdout } = await runCli(['verify', ...signers, entry.signed.tx]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^valid: /);
+    }
+  });
+
+  it('exits 3 on a tx missing a signature, and says whose', async () => {
+    const create = vector('channel_create_tx/typical');
+    const half = (await runCli(['sign', '--key', keyFile('k0'), create.unsigned.tx])).stdout.trim();
+    const { code, stdout } = await runCli(['verify', half]);
+    expect(code).toBe(3);
+    expect(stdout).toContain(`INVALID: no signature of ${keys[1]?.ak} (responder)`);
+    const json = JSON.parse((await runCli(['verify', '--json', half])).stdout);
+    expect(json).toMatchObject({ valid: false, signers: [{ signer: keys[0]?.ak }, { signer: keys[1]?.ak, signature: null }] });
+  });
+
+  it('with --signers checks exactly those keys', async () => {
+    const create = vector('channel_create_tx/typical');
+    const wrong = await runCli(['verify', '--signers', `${keys[0]?.ak},${keys[2]?.ak}`, create.signed.tx]);
+    expect(wrong.code).toBe(3);
+  });
+
+  it('verifies the seed signatures, legacy secp256k1 DER (one high-S) and ed25519', async () => {
+    for (const entry of seedVectors.filter((seed) => seed.type === 'signed_tx')) {
+      const recorded = (entry.fields?.signatures ?? []).map((signature) => akOf(signature.verifies_with[0]?.pubkey ?? ''));
+      const { code, stdout } = await runCli(['verify', '--signers', recorded.join(','), entry.encoded]);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^valid: /);
+    }
+  });
+
+  it('refuses to verify an unsigned tx', async () => {
+    const { code, stderr } = await runCli(['verify', vector('spend_tx/typical').unsigned.tx]);
+    expect(code).toBe(1);
+    expectOneLineError(stderr, 'NOT_SIGNED');
+  });
+});

@@ -1,0 +1,246 @@
+import { encode } from '@aesc/encoding';
+import { createSigner, signTx } from '@aesc/signer';
+import { decodeTx, deserializeTx, encodeTx, fromJSON, serializeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
+import { describe, expect, it } from 'vitest';
+import { hex, referenceVectors, seedVectors, toHex, vectorTx } from '../../../test/support/vectors.js';
+import { formatValueReport } from '../src/format.js';
+import {
+  checkSignatures,
+  type EncodedValueReport,
+  inspectTx,
+  inspectValue,
+  MAX_PAYLOAD_DEPTH,
+  type PayloadReport,
+  type SignedTxReport,
+  type UnsignedTxReport,
+} from '../src/inspect.js';
+
+const { vectors, keys, channels } = referenceVectors;
+const byId = new Map(vectors.map((vector) => [vector.id, vector]));
+const akOf = (publicKeyHex: string) => encode('ak', hex(publicKeyHex));
+const CHANNEL_SIGNED = new Set(['channel_deposit_tx', 'channel_withdraw_tx', 'channel_close_mutual_tx']);
+
+function signedReport(report: unknown): SignedTxReport {
+  expect((report as SignedTxReport).type).toBe('signed_tx');
+  return report as SignedTxReport;
+}
+
+describe('inspect: every reference vector (epoch v0.14.0 bytes)', () => {
+  it('covers the whole file', () => {
+    expect(vectors).toHaveLength(103);
+  });
+
+  describe.each(vectors.map((vector) => [vector.id, vector] as const))('%s', (_id, vector) => {
+    it('reports the unsigned tx: its JSON form, the unsigned hash, the channel id of a create', async () => {
+      const report = (await inspectValue(vector.unsigned.tx)) as UnsignedTxReport;
+      const tx = vectorTx(vector) as unknown as UnsignedTx;
+      expect(report.type).toBe(vector.type);
+      expect(report.tag).toBe(vector.tag);
+      expect(report.vsn).toBe(vector.vsn);
+      expect(Object.keys(report.fields)).toEqual(vector.fields.map((field) => field.name));
+      expect(fromJSON(report)).toEqual(tx);
+      expect(report.hash).toBe(encode('th', hex(vector.unsigned.blake2b_256)));
+      if (vector.type === 'channel_create_tx') {
+        expect(report.channel_id).toBe(vector.channel?.ch);
+      } else {
+        expect(report.channel_id).toBeUndefined();
+      }
+      // The JSON that inspect prints is what build reads back.
+      expect(encodeTx(fromJSON(JSON.parse(JSON.stringify(report))))).toBe(vector.unsigned.tx);
+      // The text says the same: every field value, the hash, the channel id.
+      const text = formatValueReport(report);
+      for (const value of Object.values(report.fields)) {
+        for (const shown of typeof value === 'string' ? [value] : value.flatMap((update) => [update.from, update.to, update.amount])) {
+          expect(text).toContain(shown);
+        }
+      }
+      expect(text).toContain(report.hash);
+      if (report.channel_id !== undefined) expect(text).toContain(report.channel_id);
+    });
+
+    it('reports the signed tx: v0.14 hash, each signature with its signer, the verdict', async () => {
+      const signerKeys = vector.signers.map(akOf);
+      const withoutCandidates = signedReport(await inspectValue(vector.signed.tx));
+      expect(withoutCandidates.hash).toBe(vector.signed.th);
+      expect(withoutCandidates.tx.hash).toBe(encode('th', hex(vector.unsigned.blake2b_256)));
+      expect(withoutCandidates.signatures.map((entry) => entry.signature)).toEqual(vector.signed.signatures.map((signature) => encode('sg', hex(signature))));
+      if (CHANNEL_SIGNED.has(vector.type)) {
+        // The tx does not name its signers: no verdict without candidates.
+        expect(withoutCandidates.signers).toBeNull();
+      } else {
+        expect(withoutCandidates.signers?.map((entry) => entry.signer)).toEqual(signerKeys);
+        expect(withoutCandidates.signers?.every((entry) => entry.signature !== null)).toBe(true);
+        expect(withoutCandidates.signatures.every((entry) => entry.valid)).toBe(true);
+      }
+      const report = signedReport(await inspectValue(vector.signed.tx, { signers: signerKeys }));
+      expect(report.signers?.map((entry) => entry.signer)).toEqual(signerKeys);
+      // Each signature verifies against the signer that made it (signatures are in signer order there).
+      const expectedSigner = new Map(
+        vector.signed.signatures_signer_order.map((signature, index) => [encode('sg', hex(signature)), signerKeys[index]]),
+      );
+      for (const entry of report.signatures) {
+        expect(entry.valid).toBe(true);
+        expect(entry.signer).toBe(expectedSigner.get(entry.signature));
+      }
+      expect(encodeTx(fromJSON(JSON.parse(JSON.stringify(report))))).toBe(vector.signed.tx);
+    });
+
+    if (vector.type === 'channel_close_solo_tx' || vector.type === 'channel_slash_tx') {
+      it('decodes the payload when it is a signed tx, and reports the bytes otherwise', async () => {
+        const report = (await inspectValue(vector.unsigned.tx)) as UnsignedTxReport;
+        const payload = report.payload_tx as PayloadReport;
+        if (vector.payload_from === undefined) {
+          expect('error' in payload).toBe(true);
+          if ('error' in payload) expect(payload.note).toContain('payload_deserialization_failed');
+        } else {
+          const source = byId.get(vector.payload_from);
+          expect(payload).toEqual(await inspectValue(source?.signed.tx ?? ''));
+          expect('note' in payload).toBe(false);
+        }
+      });
+    }
+  });
+
+  it('gives every channel of the file its id', async () => {
+    for (const channel of channels) {
+      const create = byId.get(channel.create_vector);
+      const report = (await inspectValue(create?.unsigned.tx ?? '')) as UnsignedTxReport;
+      expect(report.channel_id).toBe(channel.ch);
+    }
+  });
+});
+
+describe('inspect: every $ value of the seed', () => {
+  const signedSeed = seedVectors.filter((vector) => vector.type === 'signed_tx');
+
+  it('has the seed file', () => {
+    expect(seedVectors).toHaveLength(24);
+    expect(signedSeed).toHaveLength(10);
+  });
+
+  it.each(seedVectors.map((vector) => [vector.encoded.slice(0, 16), vector] as const))('%s decodes to its recorded bytes', async (_name, vector) => {
+    const report = await inspectValue(vector.encoded);
+    if (vector.prefix === 'tx') {
+      const tx = decodeTx(vector.encoded);
+      expect(toHex(serializeTx(tx))).toBe(vector.rlp_hex);
+      expect(report.type).toBe(tx.type);
+      expect((report as UnsignedTxReport).hash).toBe(encode('th', hex(vector.blake2b256_of_this_serialization ?? '')));
+    } else {
+      expect((report as EncodedValueReport).hex).toBe(vector.payload_hex);
+      expect((report as EncodedValueReport).size).toBe(vector.payload_len);
+    }
+  });
+
+  it.each(signedSeed.map((vector) => [vector.encoded.slice(0, 16), vector] as const))(
+    '%s: every signature verifies with the key the seed records (ed25519 and legacy secp256k1)',
+    async (_name, vector) => {
+      const signatures = vector.fields?.signatures ?? [];
+      const recorded = signatures.map((signature) => signature.verifies_with[0]?.pubkey ?? '');
+      const report = signedReport(await inspectValue(vector.encoded, { signers: recorded.map(akOf) }));
+      expect(report.signatures).toHaveLength(signatures.length);
+      signatures.forEach((signature, index) => {
+        expect(report.signatures[index]?.signature).toBe(encode('sg', hex(signature.sig_hex)));
+        expect(report.signatures[index]?.signer).toBe(akOf(recorded[index] ?? ''));
+        expect(report.signatures[index]?.valid).toBe(true);
+      });
+    },
+  );
+
+  it('reproduces both th$ of the seed from the unsigned txs they hash (the rule before 2018-05-16)', async () => {
+    const hashes = seedVectors.filter((vector) => vector.prefix === 'th');
+    expect(hashes).toHaveLength(2);
+    for (const hash of hashes) {
+      const [prefixOfTx] = hash.matches ?? [''];
+      const tx = seedVectors.find((vector) => vector.encoded.startsWith(prefixOfTx));
+      const report = (await inspectValue(tx?.encoded ?? '')) as UnsignedTxReport;
+      expect(report.hash).toBe(hash.encoded);
+    }
+  });
+
+  it('shows the legacy close_mutual with from, and its hash is the seed th$', async () => {
+    const closeMutual = seedVectors.find((vector) => vector.type === 'channel_close_mutual_tx (legacy 7-field)');
+    const report = (await inspectValue(closeMutual?.encoded ?? '')) as UnsignedTxReport;
+    expect(report.type).toBe('channel_close_mutual_tx');
+    expect(Object.keys(report.fields)).toEqual(['channel_id', 'from', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce']);
+    expect(report.hash).toBe('th$gCajQAyuCHwXFTSTyZWfmvJqNrikJnKfWmBsrPaAUswtNf7VP');
+    expect(formatValueReport(report)).toContain('legacy 7-field layout with from');
+  });
+
+  it('tells ed25519 keys from legacy secp256k1 ones', async () => {
+    const ed25519 = seedVectors.find((vector) => vector.key_type === 'ed25519');
+    const legacy = seedVectors.find((vector) => vector.key_type === 'secp256k1-uncompressed');
+    expect(await inspectValue(ed25519?.encoded ?? '')).toMatchObject({ type: 'account_pubkey', prefix: 'ak', size: 32, algorithm: 'ed25519' });
+    expect(await inspectValue(legacy?.encoded ?? '')).toMatchObject({ type: 'account_pubkey', prefix: 'ak', size: 65, algorithm: 'secp256k1' });
+  });
+});
+
+describe('inspect: signatures', () => {
+  const create = byId.get('channel_create_tx/typical');
+  const createTx = decodeTx(create?.unsigned.tx ?? '', 'channel_create_tx');
+  const keyOf = async (name: string) => createSigner(hex(keys.find((key) => key.name === name)?.seed_hex ?? ''));
+
+  it('names a signature made by a key that is no signer, and counts it as left over', async () => {
+    const [k0, k1, k2] = await Promise.all([keyOf('k0'), keyOf('k1'), keyOf('k2')]);
+    let signed: SignedTx = await signTx(createTx, k0);
+    signed = await signTx(signed, k1);
+    signed = await signTx(signed, k2);
+    const unknown = await checkSignatures(signed, {});
+    expect(unknown.valid).toBe(false);
+    expect(unknown.signatures.filter((entry) => entry.signer === null)).toHaveLength(1);
+    const named = await checkSignatures(signed, { candidates: [k2.publicKey] });
+    expect(named.valid).toBe(false);
+    expect(named.signatures.map((entry) => entry.signer).sort()).toEqual([k0.address, k1.address, k2.address].sort());
+    expect(formatValueReport(await inspectTx(signed))).toContain('1 signature(s) left over');
+  });
+
+  it('reports a missing signer', async () => {
+    const k1 = await keyOf('k1');
+    const report = signedReport(await inspectTx(await signTx(createTx, k1)));
+    expect(report.signers?.map((entry) => entry.signature === null)).toEqual([true, false]);
+    expect(formatValueReport(report)).toMatch(/INVALID: no signature of ak\$\S+ \(initiator\)/);
+  });
+
+  it('uses the candidates as the signers of a deposit', async () => {
+    const deposit = byId.get('channel_deposit_tx/typical');
+    const [k0, k1] = await Promise.all([keyOf('k0'), keyOf('k1')]);
+    const tx = decodeTx(deposit?.signed.tx ?? '', 'signed_tx');
+    expect((await checkSignatures(tx, { candidates: [k0.publicKey, k1.publicKey] })).valid).toBe(true);
+    expect((await checkSignatures(tx, { candidates: [k0.publicKey] })).valid).toBe(false);
+    expect((await checkSignatures(tx, {})).valid).toBeNull();
+  });
+});
+
+describe('inspect: payloads the reference accepts but a node rejects', () => {
+  const solo = byId.get('channel_close_solo_tx/typical');
+  const soloTx = decodeTx(solo?.unsigned.tx ?? '', 'channel_close_solo_tx');
+  const spend = byId.get('spend_tx/typical');
+
+  it('notes a payload that is a signed tx of another type', async () => {
+    const report = (await inspectTx({ ...soloTx, payload: hex(spend?.signed.hex ?? '') })) as UnsignedTxReport;
+    expect(report.payload_tx).toMatchObject({ type: 'signed_tx', tx: { type: 'spend_tx' } });
+    expect((report.payload_tx as { note: string }).note).toContain('bad_offchain_state_type');
+  });
+
+  it("notes a state of another channel", async () => {
+    const state = deserializeTx(soloTx.payload, 'signed_tx');
+    if (state.tx.type !== 'channel_offchain_tx') throw new Error('the vector holds an off-chain state');
+    const otherChannel: SignedTx = { ...state, tx: { ...state.tx, channel_id: hex(channels[1]?.id_hex ?? '') } };
+    const report = (await inspectTx({ ...soloTx, payload: serializeTx(otherChannel) })) as UnsignedTxReport;
+    expect((report.payload_tx as { note: string }).note).toContain('bad_state_channel_id');
+  });
+
+  it('decodes nested payloads only to a bounded depth', async () => {
+    let tx: UnsignedTx = soloTx;
+    for (let depth = 0; depth < MAX_PAYLOAD_DEPTH + 2; depth++) {
+      tx = { ...soloTx, payload: serializeTx({ type: 'signed_tx', signatures: [], tx }) };
+    }
+    let payload = ((await inspectTx(tx)) as UnsignedTxReport).payload_tx;
+    let depth = 1;
+    while (payload !== undefined && !('error' in payload)) {
+      payload = (payload as SignedTxReport).tx.payload_tx;
+      depth++;
+    }
+    expect(depth).toBe(MAX_PAYLOAD_DEPTH + 1);
+    expect(payload).toMatchObject({ error: { code: 'NESTING_TOO_DEEP' } });
+  });
+});
