@@ -1,0 +1,28 @@
+// Types of generate-schemas.mjs, for the tests that regenerate the schemas in memory.
+
+export interface Family {
+  readonly name: string;
+  readonly source: string;
+  readonly title: string;
+  readonly description: string;
+  readonly roots: readonly string[];
+  readonly definitions: readonly string[];
+}
+
+export type JsonSchema = { readonly [keyword: string]: unknown };
+
+export declare const PACKAGE_DIR: string;
+export declare const SCHEMAS_DIR: string;
+export declare const VALIDATORS_FILE: string;
+export declare const VALIDATORS_TYPES_FILE: string;
+export declare const TJS_SETTINGS: Readonly<{ required: true; noExtraProps: true; strictNullChecks: true }>;
+export declare const FAMILIES: readonly Family[];
+/** [export name, family, definition] of every standalone validator. */
+export declare const VALIDATORS: readonly (readonly [string, string, string])[];
+
+export declare function schemaId(family: string): string;
+export declare function generateSchemaObjects(): Record<string, JsonSchema>;
+export declare function schemaText(schema: JsonSchema): string;
+export declare function generateValidatorCode(schemas: Record<string, JsonSchema>): { code: string; declarations: string };
+/** Every generated file: absolute path → content. */
+export declare function generateAll(): Map<string, string>;

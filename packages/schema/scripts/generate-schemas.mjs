@@ -1,0 +1,306 @@
+#!/usr/bin/env node
+/**
+ * Generates, from the TypeScript types of src/messages/:
+ *   - schemas/<family>.json: one JSON Schema (draft-07) per message family, with
+ *     typescript-json-schema and the flags `--required --noExtraProps --strictNullChecks`
+ *     (all three default to false, which would accept missing keys, extra keys and nulls);
+ *   - src/generated/validators.js (+ .d.ts): ajv's standalone code for the validators the parser
+ *     uses, so that nothing is compiled at run time.
+ * Run by the package build; src/schemas.test.ts regenerates both in memory and fails when the
+ * committed files differ.
+ */
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const TJS = require('typescript-json-schema');
+const Ajv = require('ajv').default;
+const standaloneCode = require('ajv/dist/standalone').default;
+
+export const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+const MESSAGES_DIR = join(PACKAGE_DIR, 'src', 'messages');
+export const SCHEMAS_DIR = join(PACKAGE_DIR, 'schemas');
+export const VALIDATORS_FILE = join(PACKAGE_DIR, 'src', 'generated', 'validators.js');
+export const VALIDATORS_TYPES_FILE = join(PACKAGE_DIR, 'src', 'generated', 'validators.d.ts');
+
+/** The settings the issue asks for, spelled as typescript-json-schema's API names them. */
+export const TJS_SETTINGS = Object.freeze({ required: true, noExtraProps: true, strictNullChecks: true });
+
+const BASE58 = '[1-9A-HJ-NP-Za-km-z]';
+
+/**
+ * The message families: one schema file each. `roots` are the frames a file validates as a
+ * whole; `definitions` are the named types it also carries (dialect variants, parts).
+ */
+export const FAMILIES = [
+  {
+    name: 'channel-params',
+    source: 'channel-params.ts',
+    title: 'Channel WebSocket query parameters',
+    description:
+      'The query string of ws://host:port/channel?… as text, per role (BEHAVIOUR.md §1.2). Numeric limits (amounts < 2^64, lock_period < 2^16, minimum_depth < 2^32, timeouts < 2^32, port 1–65535) are checked by fromQuery.',
+    roots: ['InitiatorQuery', 'ResponderQuery'],
+    definitions: ['ChannelQuery', 'InitiatorQuery', 'ResponderQuery'],
+  },
+  {
+    name: 'info',
+    source: 'info.ts',
+    title: 'info report (node → client)',
+    description: 'Progress of the channel state machine; the event names of both dialects.',
+    roots: ['InfoMessage'],
+    definitions: ['InfoMessage', 'SeedInfoMessage', 'V014InfoMessage'],
+  },
+  {
+    name: 'sign',
+    source: 'sign.ts',
+    title: 'sign request (node → client) and sign reply (client → node)',
+    description: 'A reply repeats the request tag as its action and carries the signed_tx.',
+    roots: ['SignRequest', 'SignReply'],
+    definitions: ['SignRequest', 'SeedSignRequest', 'V014SignRequest', 'SignReply', 'SeedSignReply', 'V014SignReply'],
+  },
+  {
+    name: 'update-new',
+    source: 'update-new.ts',
+    title: 'update/new (client → node)',
+    description: 'Proposes an off-chain transfer; amount is an integer literal of any size.',
+    roots: ['UpdateNewRequest'],
+    definitions: ['UpdateNewRequest'],
+  },
+  {
+    name: 'co-signed-state',
+    source: 'co-signed-state.ts',
+    title: 'update {state} (node → client)',
+    description: 'The latest off-chain state, signed by both parties, after every completed round.',
+    roots: ['CoSignedState'],
+    definitions: ['CoSignedState'],
+  },
+  {
+    name: 'on-chain-tx',
+    source: 'on-chain-tx.ts',
+    title: 'on_chain_tx (node → client)',
+    description: 'The co-signed create or mutual-close transaction.',
+    roots: ['OnChainTx'],
+    definitions: ['OnChainTx'],
+  },
+  {
+    name: 'conflict',
+    source: 'conflict.ts',
+    title: 'conflict (node → client)',
+    description: 'Concurrent updates cancelled; round is the last co-signed round.',
+    roots: ['Conflict'],
+    definitions: ['Conflict'],
+  },
+  {
+    name: 'generic-message',
+    source: 'generic-message.ts',
+    title: 'generic message (client → node and node → client)',
+    description: 'A text sent to the other party, and its report on the receiving side.',
+    roots: ['MessageRequest', 'MessageReport'],
+    definitions: ['MessageRequest', 'MessageReport'],
+  },
+  {
+    name: 'error',
+    source: 'error.ts',
+    title: 'error (node → client)',
+    description: '{reason, request}: one request rejected; {message}: the state machine aborted (info died follows).',
+    roots: ['RequestError', 'FsmError'],
+    definitions: ['RequestError', 'FsmError'],
+  },
+  {
+    name: 'shutdown',
+    source: 'shutdown.ts',
+    title: 'shutdown (client → node)',
+    description: 'Starts a mutual close.',
+    roots: ['ShutdownRequest'],
+    definitions: ['ShutdownRequest'],
+  },
+  {
+    name: 'node-message',
+    source: 'unions.ts',
+    title: 'any node → client frame',
+    description: 'The union of the node → client families, with a variant per dialect.',
+    roots: ['NodeMessage'],
+    definitions: ['NodeMessage', 'SeedNodeMessage', 'V014NodeMessage'],
+  },
+  {
+    name: 'client-message',
+    source: 'unions.ts',
+    title: 'any client → node frame',
+    description: 'The union of the client → node families, with a variant per dialect.',
+    roots: ['ClientMessage'],
+    definitions: ['ClientMessage', 'SeedClientMessage', 'V014ClientMessage'],
+  },
+];
+
+/** The validators the parser imports, by the schema definition each one checks. */
+export const VALIDATORS = [
+  ['validateInitiatorQuery', 'channel-params', 'InitiatorQuery'],
+  ['validateResponderQuery', 'channel-params', 'ResponderQuery'],
+  ['validateInfoMessage', 'info', 'InfoMessage'],
+  ['validateSignRequest', 'sign', 'SignRequest'],
+  ['validateSignReply', 'sign', 'SignReply'],
+  ['validateUpdateNewRequest', 'update-new', 'UpdateNewRequest'],
+  ['validateCoSignedState', 'co-signed-state', 'CoSignedState'],
+  ['validateOnChainTx', 'on-chain-tx', 'OnChainTx'],
+  ['validateConflict', 'conflict', 'Conflict'],
+  ['validateMessageRequest', 'generic-message', 'MessageRequest'],
+  ['validateMessageReport', 'generic-message', 'MessageReport'],
+  ['validateRequestError', 'error', 'RequestError'],
+  ['validateFsmError', 'error', 'FsmError'],
+  ['validateShutdownRequest', 'shutdown', 'ShutdownRequest'],
+];
+
+export function schemaId(family) {
+  return `urn:aesc:schema:${family}`;
+}
+
+/**
+ * typescript-json-schema turns `` `tx$${string}` `` into `^tx\$.*$`; every such value is
+ * base58 after the `$`, so the pattern says so (a `tx$` with a space or an `l` is no tx).
+ * Any other `.*` means a template type this script does not know, and stops the build.
+ */
+function tightenPatterns(node, where) {
+  if (Array.isArray(node)) {
+    node.forEach((item, index) => tightenPatterns(item, `${where}/${index}`));
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'pattern' && typeof value === 'string') {
+      const prefixed = /^\^([a-z]{2})\\\$\.\*\$$/.exec(value);
+      if (prefixed) node.pattern = `^${prefixed[1]}\\$${BASE58}+$`;
+      else if (value.includes('.*')) throw new Error(`${where}: unexpected template pattern ${value}`);
+    } else {
+      tightenPatterns(value, `${where}/${key}`);
+    }
+  }
+}
+
+/**
+ * A TypeScript program of `files` under the package's own tsconfig (the paths that map
+ * `@aesc/encoding` to its sources, the strict flags). TJS's `programFromConfig` passes the
+ * config's base name only, so `types: ["node"]` would be looked up from the working directory.
+ */
+function createProgram(files) {
+  const { ts } = TJS;
+  const configPath = join(PACKAGE_DIR, 'tsconfig.json');
+  const read = ts.readConfigFile(configPath, ts.sys.readFile);
+  if (read.error !== undefined) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, PACKAGE_DIR, { noEmit: true }, configPath);
+  return ts.createProgram({ rootNames: files, options: parsed.options });
+}
+
+/** Builds every family's schema from the sources; returns `{ name: schemaObject }`. */
+export function generateSchemaObjects() {
+  const files = [...new Set(FAMILIES.map((family) => join(MESSAGES_DIR, family.source)))];
+  const program = createProgram(files);
+  const generator = TJS.buildGenerator(program, TJS_SETTINGS);
+  if (generator === null) throw new Error('typescript-json-schema: the message types do not compile (see above)');
+  const schemas = {};
+  for (const family of FAMILIES) {
+    const generated = generator.getSchemaForSymbols(family.definitions);
+    tightenPatterns(generated.definitions, `${family.name}#/definitions`);
+    schemas[family.name] = {
+      $schema: generated.$schema,
+      $id: schemaId(family.name),
+      title: family.title,
+      description: family.description,
+      anyOf: family.roots.map((root) => ({ $ref: `#/definitions/${root}` })),
+      definitions: generated.definitions,
+    };
+  }
+  return schemas;
+}
+
+export function schemaText(schema) {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+/** A fresh ajv holding every schema, set up as the standalone validators are compiled. */
+export function createAjv(schemas, options = {}) {
+  const ajv = new Ajv({
+    strict: true,
+    allErrors: false,
+    // `u` makes the patterns' character classes code-point based, as JSON Schema means them.
+    unicodeRegExp: true,
+    ...options,
+  });
+  for (const schema of Object.values(schemas)) ajv.addSchema(schema);
+  return ajv;
+}
+
+/** ajv standalone ESM code of every validator in VALIDATORS, and its type declarations. */
+export function generateValidatorCode(schemas) {
+  const ajv = createAjv(schemas, { code: { source: true, esm: true, lines: true } });
+  const refs = Object.fromEntries(
+    VALIDATORS.map(([name, family, definition]) => [name, `${schemaId(family)}#/definitions/${definition}`]),
+  );
+  const code = standaloneCode(ajv, refs);
+  if (/\brequire\(/.test(code)) {
+    // ajv's ESM output still `require`s its runtime helpers (ucs2length for minLength, …);
+    // the schemas must avoid the keywords that need them.
+    throw new Error('standalone validators need an ajv runtime helper; avoid minLength/maxLength/uniqueItems/format');
+  }
+  const header = [
+    '// Generated by scripts/generate-schemas.mjs from schemas/*.json (ajv standalone); do not edit.',
+    '// Regenerate with `pnpm --filter @aesc/schema build`; src/schemas.test.ts checks it is current.',
+    '',
+  ].join('\n');
+  const declarations = [
+    '// Generated by scripts/generate-schemas.mjs; do not edit.',
+    '',
+    '/** One problem, as ajv reports it (only the first is kept: validators stop there). */',
+    'export interface ValidationIssue {',
+    '  instancePath: string;',
+    '  schemaPath: string;',
+    '  keyword: string;',
+    '  params: Record<string, unknown>;',
+    '  message?: string;',
+    '}',
+    '',
+    'export interface GeneratedValidator {',
+    '  (data: unknown): boolean;',
+    '  errors?: ValidationIssue[] | null;',
+    '}',
+    '',
+    ...VALIDATORS.map(([name, family, definition]) => `/** schemas/${family}.json#/definitions/${definition} */\nexport declare const ${name}: GeneratedValidator;`),
+    '',
+  ].join('\n');
+  return { code: `${header}${code}\n`, declarations };
+}
+
+/** Every generated file's path and content. */
+export function generateAll() {
+  const schemas = generateSchemaObjects();
+  const files = new Map();
+  for (const [name, schema] of Object.entries(schemas)) files.set(join(SCHEMAS_DIR, `${name}.json`), schemaText(schema));
+  const { code, declarations } = generateValidatorCode(schemas);
+  files.set(VALIDATORS_FILE, code);
+  files.set(VALIDATORS_TYPES_FILE, declarations);
+  return files;
+}
+
+function readOrEmpty(path) {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function main() {
+  let written = 0;
+  const files = generateAll();
+  for (const [path, content] of files) {
+    if (readOrEmpty(path) === content) continue;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    written += 1;
+    console.log(`wrote ${path.slice(PACKAGE_DIR.length)}`);
+  }
+  console.log(`generate-schemas: ${files.size} files, ${written} changed`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

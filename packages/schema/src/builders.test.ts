@@ -1,0 +1,171 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  coSignedState,
+  conflict,
+  fsmError,
+  info,
+  message,
+  messageReport,
+  onChainTx,
+  requestError,
+  serializeMessage,
+  shutdown,
+  signReply,
+  signRequest,
+  updateNew,
+} from './builders.js';
+import { SchemaError } from './errors.js';
+import { SEED_INFO_EVENTS, V014_INFO_EVENTS } from './messages/info.js';
+import type { AccountPubkey, ChannelId, EncodedTx } from './messages/primitives.js';
+import { SEED_SIGN_TAGS, V014_SIGN_TAGS } from './messages/sign.js';
+import type { ClientMessage, NodeMessage } from './messages/unions.js';
+import { parseClientMessage, parseNodeMessage } from './parse.js';
+
+const I: AccountPubkey = 'ak$2t6jf5jehLcCMSBUDg8smbYd3M5Jhv48i6eAGCehvXWn6hQMeV';
+const R: AccountPubkey = 'ak$2CrzUGrQvLx4EaG5VnygKbb92Xpz88t5XepeQbRfutHqGWraSH';
+const CHANNEL: ChannelId = 'ch$278Xa6XdZv7a1tCFo8EjnmpHY8nXp2MsyL5vviFvicRxFRorUN';
+const TX: EncodedTx =
+  'tx$5PhAaYRsMhZQv7TYgNhCG9k9BRFLZDSD6pDyGbQTWy4vfRADBcVvTck9xUG3nUvXwrFLAsZp9Hx5p9cXJcFUKmj1g6qrUDqGYGdYya5Bo3mSWbR1cfVKKWA3ao3m6SEom';
+
+function schemaFailure(build: () => unknown): SchemaError {
+  try {
+    build();
+  } catch (error) {
+    if (error instanceof SchemaError) return error;
+    throw error;
+  }
+  throw new Error('expected a SchemaError');
+}
+
+describe('client → node builders', () => {
+  it('write the frames of BEHAVIOUR.md §2 byte for byte', () => {
+    expect(serializeMessage(signReply('initiator_sign', TX))).toBe(`{"action":"initiator_sign","payload":{"tx":"${TX}"}}`);
+    expect(serializeMessage(updateNew({ from: I, to: R, amount: 2n }))).toBe(
+      `{"action":"update","tag":"new","payload":{"from":"${I}","to":"${R}","amount":2}}`,
+    );
+    expect(serializeMessage(message(R, 'hejsan'))).toBe(`{"action":"message","payload":{"to":"${R}","info":"hejsan"}}`);
+    expect(serializeMessage(shutdown())).toBe('{"action":"shutdown"}');
+  });
+
+  it('write amounts past 2^53 exactly', () => {
+    const amount = 2n ** 64n - 1n;
+    const text = serializeMessage(updateNew({ from: I, to: R, amount }));
+    expect(text).toContain('"amount":18446744073709551615}');
+    const parsed = parseClientMessage(text);
+    expect(parsed.action === 'update' && 'tag' in parsed && parsed.payload.amount).toBe(amount);
+  });
+
+  it('build one reply per sign tag of either dialect', () => {
+    for (const tag of new Set([...SEED_SIGN_TAGS, ...V014_SIGN_TAGS])) {
+      const reply = signReply(tag, TX);
+      expect(reply).toStrictEqual({ action: tag, payload: { tx: TX } });
+      expect(parseClientMessage(serializeMessage(reply))).toStrictEqual(reply);
+    }
+  });
+
+  it('refuse values the protocol does not have, as SchemaError', () => {
+    const prefix = schemaFailure(() => updateNew({ from: CHANNEL as unknown as AccountPubkey, to: R, amount: 1n }));
+    expect(prefix.code).toBe('SCHEMA');
+    expect(prefix.context.path).toBe('/payload/from');
+    expect(schemaFailure(() => signReply('initiator_sig' as 'initiator_sign', TX)).code).toBe('UNKNOWN_ACTION');
+    expect(schemaFailure(() => signReply('update', 'th$abc' as EncodedTx)).context.path).toBe('/payload/tx');
+    expect(schemaFailure(() => message('ak$' as AccountPubkey, 'x')).context.path).toBe('/payload/to');
+  });
+
+  it('build a negative amount, which the node answers with negative_amount', () => {
+    const text = serializeMessage(updateNew({ from: I, to: R, amount: -1n }));
+    expect(text).toBe(`{"action":"update","tag":"new","payload":{"from":"${I}","to":"${R}","amount":-1}}`);
+    expect(parseClientMessage(text)).toStrictEqual(updateNew({ from: I, to: R, amount: -1n }));
+  });
+
+  it('refuse wrong argument types as TypeError', () => {
+    expect(() => updateNew({ from: I, to: R, amount: 2 as unknown as bigint })).toThrow(TypeError);
+    expect(() => updateNew(null as unknown as { from: AccountPubkey; to: AccountPubkey; amount: bigint })).toThrow(TypeError);
+    expect(() => message(R, 5 as unknown as string)).toThrow('info must be a string');
+    expect(() => signReply('update', undefined as unknown as EncodedTx)).toThrow('signedTx must be a string');
+  });
+});
+
+describe('node → client builders', () => {
+  it('write the frames of BEHAVIOUR.md §2 byte for byte', () => {
+    expect(serializeMessage(info('close_mutual'))).toBe('{"action":"info","payload":{"event":"close_mutual"}}');
+    expect(serializeMessage(signRequest('update_ack', TX))).toBe(`{"action":"sign","tag":"update_ack","payload":{"tx":"${TX}"}}`);
+    expect(serializeMessage(onChainTx(TX))).toBe(`{"action":"on_chain_tx","payload":{"tx":"${TX}"}}`);
+    expect(serializeMessage(coSignedState(TX))).toBe(`{"action":"update","payload":{"state":"${TX}"}}`);
+    expect(serializeMessage(conflict(CHANNEL, 42n))).toBe(`{"action":"conflict","payload":{"channel_id":"${CHANNEL}","round":42}}`);
+    expect(serializeMessage(messageReport({ channel_id: CHANNEL, from: I, to: R, info: 'hi' }))).toBe(
+      `{"action":"message","payload":{"message":{"channel_id":"${CHANNEL}","from":"${I}","to":"${R}","info":"hi"}}}`,
+    );
+    expect(serializeMessage(fsmError('invalid_previous_round'))).toBe('{"action":"error","payload":{"message":"invalid_previous_round"}}');
+  });
+
+  it('echo a rejected request as given, big integers included', () => {
+    const request = { action: 'update', payload: { amount: -(2n ** 70n), from: I, to: R }, tag: 'new' };
+    const frame = requestError('negative_amount', request);
+    const text = serializeMessage(frame);
+    expect(text).toBe(
+      `{"action":"error","payload":{"reason":"negative_amount","request":{"action":"update","payload":{"amount":-1180591620717411303424,"from":"${I}","to":"${R}"},"tag":"new"}}}`,
+    );
+    expect(parseNodeMessage(text)).toStrictEqual(frame);
+  });
+
+  it('build every info event of either dialect', () => {
+    for (const event of new Set([...SEED_INFO_EVENTS, ...V014_INFO_EVENTS])) {
+      expect(parseNodeMessage(serializeMessage(info(event)))).toStrictEqual({ action: 'info', payload: { event } });
+    }
+  });
+
+  it('refuse what the schema refuses', () => {
+    expect(schemaFailure(() => info('closed' as 'open')).context).toMatchObject({ path: '/payload/event', keyword: 'enum' });
+    expect(schemaFailure(() => signRequest('deposit_tx' as 'update', TX)).code).toBe('UNKNOWN_TAG');
+    expect(schemaFailure(() => conflict(I as unknown as ChannelId, 1n)).context.path).toBe('/payload/channel_id');
+    expect(schemaFailure(() => requestError('x', { tag: 'new' } as unknown as { action: string })).context.path).toBe('/payload/request/action');
+    expect(() => conflict(CHANNEL, -1n)).toThrow(RangeError);
+    expect(() => requestError('x', [] as unknown as { action: string })).toThrow(TypeError);
+  });
+});
+
+describe('parse(serialize(build(…))) gives the frame back', () => {
+  const key = fc.constantFrom<AccountPubkey>(I, R, 'ak$3YGRJv1QMgNbeDzvqX7qJrZWJDaHGmrHYHifxSbhSEgn6anuNYCNPrzsB911xTbZ35bvJYWLyYjrQaQKfvja9gkpvYMfEZ');
+  const amount = fc.bigInt({ min: 0n, max: 2n ** 128n });
+  const signedAmount = fc.bigInt({ min: -(2n ** 128n), max: 2n ** 128n });
+  const text = fc.string({ unit: 'grapheme' });
+  const signTag = fc.constantFrom(...SEED_SIGN_TAGS, ...V014_SIGN_TAGS);
+  const event = fc.constantFrom(...SEED_INFO_EVENTS, ...V014_INFO_EVENTS);
+
+  const clientFrames: fc.Arbitrary<ClientMessage> = fc.oneof(
+    signTag.map((tag) => signReply(tag, TX)),
+    fc.record({ from: key, to: key, amount: signedAmount }).map(updateNew),
+    fc.tuple(key, text).map(([to, info]) => message(to, info)),
+    fc.constant(shutdown()),
+  );
+  const nodeFrames: fc.Arbitrary<NodeMessage> = fc.oneof(
+    event.map(info),
+    signTag.map((tag) => signRequest(tag, TX)),
+    fc.constant(onChainTx(TX)),
+    fc.constant(coSignedState(TX)),
+    amount.map((round) => conflict(CHANNEL, round)),
+    fc.tuple(key, key, text).map(([from, to, info]) => messageReport({ channel_id: CHANNEL, from, to, info })),
+    fc.tuple(text, fc.record({ from: key, to: key, amount: fc.bigInt() }, { noNullPrototype: true })).map(([reason, payload]) =>
+      requestError(reason, { action: 'update', tag: 'new', payload }),
+    ),
+    text.map(fsmError),
+  );
+
+  it('for client frames', () => {
+    fc.assert(
+      fc.property(clientFrames, (frame) => {
+        expect(parseClientMessage(serializeMessage(frame))).toStrictEqual(frame);
+      }),
+    );
+  });
+
+  it('for node frames', () => {
+    fc.assert(
+      fc.property(nodeFrames, (frame) => {
+        expect(parseNodeMessage(serializeMessage(frame))).toStrictEqual(frame);
+      }),
+    );
+  });
+});

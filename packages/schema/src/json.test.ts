@@ -1,0 +1,144 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SchemaError } from './errors.js';
+import { type ExactJson, parseJsonExact, serializeJson } from './json.js';
+
+/** What JSON.parse gives for the same text: every bigint as the (possibly rounded) number. */
+function asNumbers(value: ExactJson): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(asNumbers);
+  if (value !== null && typeof value === 'object') {
+    const copy: Record<string, unknown> = {};
+    for (const [key, member] of Object.entries(value)) {
+      Object.defineProperty(copy, key, { value: asNumbers(member), enumerable: true, writable: true, configurable: true });
+    }
+    return copy;
+  }
+  return value;
+}
+
+function parseError(text: string): SchemaError {
+  try {
+    parseJsonExact(text);
+  } catch (error) {
+    if (error instanceof SchemaError) return error;
+    throw error;
+  }
+  throw new Error(`parsed: ${text}`);
+}
+
+describe('parseJsonExact', () => {
+  it('reads integer literals exactly, past 2^53 and past 2^64', () => {
+    expect(parseJsonExact('9007199254740993')).toBe(9007199254740993n);
+    expect(JSON.parse('9007199254740993')).toBe(9007199254740992);
+    expect(parseJsonExact('[18446744073709551616, -1000000000000000000000000000000]')).toEqual([
+      18446744073709551616n,
+      -1000000000000000000000000000000n,
+    ]);
+    expect(parseJsonExact('{"amount":0}')).toEqual({ amount: 0n });
+  });
+
+  it('keeps fractions and exponents as numbers, so 1.0 and 1e3 are not integer literals', () => {
+    expect(parseJsonExact('[1.0, 1e3, -2.5E-3, 0.5]')).toEqual([1, 1000, -0.0025, 0.5]);
+  });
+
+  it('builds the same objects as JSON.parse: escapes, duplicate keys, __proto__', () => {
+    const text = '{"a":"\\u00e9\\n\\"q\\"\\\\","a":2,"__proto__":{"polluted":true},"b":[true,false,null,{}],"c":"\\/"}';
+    const exact = parseJsonExact(text) as Record<string, ExactJson>;
+    expect(asNumbers(exact)).toStrictEqual(JSON.parse(text));
+    expect(Object.keys(exact)).toEqual(['a', '__proto__', 'b', 'c']);
+    expect(Object.getPrototypeOf(exact)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('agrees with JSON.parse on any JSON text (integers aside)', () => {
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        expect(asNumbers(parseJsonExact(text))).toStrictEqual(JSON.parse(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads any bigint back from its literal', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 200n), max: 2n ** 200n }), (value) => {
+        expect(parseJsonExact(` { "n" : [ ${value} ] } `)).toEqual({ n: [value] });
+      }),
+    );
+  });
+
+  it('nests deeper than the call stack would allow a recursive parser', () => {
+    const depth = 100_000;
+    const value = parseJsonExact(`${'['.repeat(depth)}7${']'.repeat(depth)}`);
+    let inner: ExactJson = value;
+    for (let level = 0; level < depth; level++) inner = (inner as ExactJson[])[0] as ExactJson;
+    expect(inner).toBe(7n);
+  });
+
+  it.each([
+    ['', 'unexpected character'],
+    ['{', 'expected a string'],
+    ['{"a" 1}', 'expected ":"'],
+    ['{"a":1,}', 'expected a string'],
+    ['[1 2]', 'expected "," or "]"'],
+    ['01', 'text after the value'],
+    ['"unterminated', 'unterminated string'],
+    ['"tab\there"', 'bad string'],
+    ['-', 'unexpected character'],
+    ['tru', 'unexpected character'],
+    ['{"a":1} x', 'text after the value'],
+  ])('rejects %j as INVALID_JSON', (text, reason) => {
+    const error = parseError(text);
+    expect(error.code).toBe('INVALID_JSON');
+    expect(error.message).toContain(reason);
+    expect(error.context.position).toBeTypeOf('number');
+    expect(() => JSON.parse(text)).toThrow(SyntaxError);
+  });
+});
+
+describe('serializeJson', () => {
+  it('writes bigints as integer literals and everything else as JSON.stringify does', () => {
+    const frame = { action: 'update', tag: 'new', payload: { amount: 2n ** 70n, info: 'é "q"\n', list: [1.5, true, null], skipped: undefined } };
+    expect(serializeJson(frame)).toBe(
+      '{"action":"update","tag":"new","payload":{"amount":1180591620717411303424,"info":"é \\"q\\"\\n","list":[1.5,true,null]}}',
+    );
+  });
+
+  it('round-trips through parseJsonExact for any JSON value with bigints', () => {
+    const exactJson: fc.Arbitrary<ExactJson> = fc.letrec<{ value: ExactJson }>((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.constant(null),
+        fc.boolean(),
+        fc.string(),
+        fc.bigInt(),
+        fc.double({ noNaN: true, noDefaultInfinity: true }).filter((number) => !Number.isInteger(number)),
+        fc.array(tie('value')),
+        fc.dictionary(fc.string(), tie('value'), { noNullPrototype: true }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(exactJson, (value) => {
+        expect(parseJsonExact(serializeJson(value))).toStrictEqual(value);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['NaN', { amount: Number.NaN }, '/amount must be a finite number'],
+    ['a function', { run: () => 1 }, '/run cannot be written as JSON'],
+    ['a Map', { map: new Map() }, '/map must be a plain object'],
+    ['a symbol', [Symbol('s')], '/0 cannot be written as JSON'],
+  ])('refuses %s with a TypeError naming where it is', (_name, value, message) => {
+    expect(() => serializeJson(value)).toThrow(TypeError);
+    expect(() => serializeJson(value)).toThrow(message);
+  });
+
+  it('refuses a cycle', () => {
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() => serializeJson(cyclic)).toThrow('/self refers back to itself');
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * JSON text with exact integers. `JSON.parse` turns 9007199254740993 into 9007199254740992
+ * without a word, and `JSON.stringify` refuses bigints; amounts and rounds of this protocol go
+ * past 2^53 (the node's fields are 8 bytes), so frames that carry integers are read with
+ * {@link parseJsonExact} and written with {@link serializeJson}.
+ */
+import { describe } from '@aesc/encoding';
+import { SchemaError } from './errors.js';
+
+/** A JSON value whose integer literals are bigints and whose other numbers are numbers. */
+export type ExactJson = null | boolean | number | bigint | string | ExactJson[] | { [key: string]: ExactJson };
+
+type Container = { array: ExactJson[] } | { object: { [key: string]: ExactJson }; key: string };
+
+const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+/** A string body with an escape or a raw control character (which JSON forbids) needs JSON.parse. */
+const NEEDS_DECODING = /[\\\u0000-\u001f]/;
+
+/**
+ * Parses JSON like `JSON.parse` does (same objects, same handling of duplicate keys and of
+ * `__proto__`), except that a number written without fraction or exponent becomes a bigint.
+ * `1.0` and `1e3` stay numbers, so a caller can tell them from integer literals. Iterative, so
+ * nesting depth costs heap, not stack.
+ */
+export function parseJsonExact(text: string): ExactJson {
+  let index = 0;
+  const stack: Container[] = [];
+
+  const fail = (what: string): never => {
+    throw new SchemaError('INVALID_JSON', `not JSON: ${what} at position ${index}`, { path: '', position: index });
+  };
+  const skipWhitespace = () => {
+    while (index < text.length && WHITESPACE.has(text.charCodeAt(index))) index++;
+  };
+  const expect = (char: string) => {
+    skipWhitespace();
+    if (text[index] !== char) fail(`expected "${char}"`);
+    index++;
+  };
+  const readString = (): string => {
+    skipWhitespace();
+    if (text[index] !== '"') fail('expected a string');
+    let end = index + 1;
+    for (;;) {
+      end = text.indexOf('"', end);
+      if (end < 0) fail('unterminated string');
+      let backslashes = 0;
+      while (text[end - 1 - backslashes] === '\\') backslashes++;
+      if (backslashes % 2 === 0) break;
+      end++;
+    }
+    const content = text.slice(index + 1, end);
+    if (!NEEDS_DECODING.test(content)) {
+      index = end + 1;
+      return content;
+    }
+    try {
+      // The native parser decodes escapes exactly as JSON.parse does, and rejects raw control
+      // characters the same way.
+      const decoded = JSON.parse(text.slice(index, end + 1)) as string;
+      index = end + 1;
+      return decoded;
+    } catch {
+      return fail('bad string');
+    }
+  };
+  const readScalar = (): ExactJson => {
+    const char = text[index];
+    if (char === '"') return readString();
+    if (text.startsWith('true', index)) {
+      index += 4;
+      return true;
+    }
+    if (text.startsWith('false', index)) {
+      index += 5;
+      return false;
+    }
+    if (text.startsWith('null', index)) {
+      index += 4;
+      return null;
+    }
+    NUMBER.lastIndex = index;
+    const match = NUMBER.exec(text);
+    if (match === null) return fail('unexpected character');
+    index = NUMBER.lastIndex;
+    return match[1] === undefined && match[2] === undefined ? BigInt(match[0]) : Number(match[0]);
+  };
+
+  for (;;) {
+    skipWhitespace();
+    let value: ExactJson;
+    const char = text[index];
+    if (char === '{') {
+      index++;
+      skipWhitespace();
+      if (text[index] === '}') {
+        index++;
+        value = {};
+      } else {
+        const key = readString();
+        expect(':');
+        stack.push({ object: {}, key });
+        continue;
+      }
+    } else if (char === '[') {
+      index++;
+      skipWhitespace();
+      if (text[index] === ']') {
+        index++;
+        value = [];
+      } else {
+        stack.push({ array: [] });
+        continue;
+      }
+    } else {
+      value = readScalar();
+    }
+
+    // Hand the finished value to its container; close every container that ends here.
+    for (;;) {
+      const top = stack.at(-1);
+      if (top === undefined) {
+        skipWhitespace();
+        if (index !== text.length) fail('text after the value');
+        return value;
+      }
+      skipWhitespace();
+      const separator = text[index++];
+      if ('array' in top) {
+        top.array.push(value);
+        if (separator === ',') break;
+        if (separator !== ']') fail('expected "," or "]"');
+        value = top.array;
+      } else {
+        setKey(top.object, top.key, value);
+        if (separator === ',') {
+          top.key = readString();
+          expect(':');
+          break;
+        }
+        if (separator !== '}') fail('expected "," or "}"');
+        value = top.object;
+      }
+      stack.pop();
+    }
+  }
+}
+
+/** `JSON.parse` makes `"__proto__"` an own key, not the prototype; so must we. */
+function setKey(object: { [key: string]: ExactJson }, key: string, value: ExactJson): void {
+  if (key === '__proto__') {
+    Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    object[key] = value;
+  }
+}
+
+/**
+ * Writes a frame as JSON text: bigints as integer literals, keys in their insertion order,
+ * `undefined` members left out (as `JSON.stringify` does). Anything JSON cannot carry — a
+ * function, a symbol, NaN, a Map, a cycle — is a `TypeError` naming where it sits.
+ */
+export function serializeJson(value: unknown): string {
+  return write(value, '', new Set());
+}
+
+function write(value: unknown, path: string, ancestors: Set<object>): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return value.toString();
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`${path || 'value'} must be a finite number, got ${value}`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'null';
+      if (ancestors.has(value)) throw new TypeError(`${path || 'value'} refers back to itself`);
+      ancestors.add(value);
+      let text: string;
+      if (Array.isArray(value)) {
+        text = `[${value.map((item, index) => (item === undefined ? 'null' : write(item, `${path}/${index}`, ancestors))).join(',')}]`;
+      } else {
+        const prototype: unknown = Object.getPrototypeOf(value);
+        if (prototype !== Object.prototype && prototype !== null) {
+          throw new TypeError(`${path || 'value'} must be a plain object, got ${describe(value)}`);
+        }
+        const members: string[] = [];
+        for (const [key, member] of Object.entries(value)) {
+          if (member !== undefined) members.push(`${JSON.stringify(key)}:${write(member, `${path}/${key}`, ancestors)}`);
+        }
+        text = `{${members.join(',')}}`;
+      }
+      ancestors.delete(value);
+      return text;
+    }
+    default:
+      throw new TypeError(`${path || 'value'} cannot be written as JSON, got ${describe(value)}`);
+  }
+}

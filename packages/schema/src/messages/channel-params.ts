@@ -1,0 +1,201 @@
+/**
+ * The query parameters of the channel WebSocket URL (BEHAVIOUR.md §1.2), in two forms:
+ * `ChannelQuery` is the text that crosses the wire (the JSON Schema describes it, so that any
+ * language can check a URL), `ChannelParams` the typed values `fromQuery` returns and `toQuery`
+ * takes. Chain quantities are bigint; the port and the timeouts (milliseconds) are numbers
+ * because they go to sockets and timers, never to a transaction.
+ */
+import type { AccountPubkey } from './primitives.js';
+
+/** `timeout_<name>` parameters, in the order of BEHAVIOUR.md §1.2. */
+export const TIMEOUT_NAMES = [
+  'accept',
+  'funding_create',
+  'funding_lock',
+  'funding_sign',
+  'idle',
+  'open',
+  'sign',
+  'awaiting_open',
+  'initialized',
+] as const;
+export type TimeoutName = (typeof TIMEOUT_NAMES)[number];
+
+/** `report_<tag>` parameters: `false` silences that class of node → client frames. */
+export const REPORT_TAGS = ['info', 'update', 'conflict', 'message', 'error', 'on_chain_tx'] as const;
+export type ReportTag = (typeof REPORT_TAGS)[number];
+
+export const ROLES = ['initiator', 'responder'] as const;
+export type Role = (typeof ROLES)[number];
+
+/**
+ * Every parameter name, in the order `toQuery` writes them: the seed's own order first (its
+ * example URLs come back unchanged), then the optional ones.
+ */
+export const PARAM_NAMES = [
+  'initiator',
+  'responder',
+  'lock_period',
+  'push_amount',
+  'initiator_amount',
+  'responder_amount',
+  'channel_reserve',
+  'ttl',
+  'host',
+  'port',
+  'role',
+  'minimum_depth',
+  'timeout_accept',
+  'timeout_funding_create',
+  'timeout_funding_lock',
+  'timeout_funding_sign',
+  'timeout_idle',
+  'timeout_open',
+  'timeout_sign',
+  'timeout_awaiting_open',
+  'timeout_initialized',
+  'report_info',
+  'report_update',
+  'report_conflict',
+  'report_message',
+  'report_error',
+  'report_on_chain_tx',
+] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+/**
+ * A decimal integer of any size, without sign or leading zeros.
+ * @pattern ^(0|[1-9][0-9]*)$
+ */
+export type DecimalText = string;
+
+/** `true` or `false`, exactly. */
+export type BooleanText = 'true' | 'false';
+
+/**
+ * A host name or address, without spaces.
+ * @pattern ^\S+$
+ */
+export type HostText = string;
+
+/** What both roles send, as query-string text. */
+export interface ChannelQueryCommon {
+  /** The initiator's account. */
+  initiator: AccountPubkey;
+  /** The responder's account. */
+  responder: AccountPubkey;
+  /** Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes). */
+  lock_period: DecimalText;
+  /** Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64. */
+  push_amount: DecimalText;
+  /** The initiator's deposit; less than 2^64. */
+  initiator_amount: DecimalText;
+  /** The responder's deposit; less than 2^64. */
+  responder_amount: DecimalText;
+  /** What each party must keep after any update; less than 2^64. */
+  channel_reserve: DecimalText;
+  /** Last block height of the create tx, reused as the ttl of the mutual-close tx. */
+  ttl: DecimalText;
+  /** The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535). */
+  port: DecimalText;
+  /** Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32. */
+  minimum_depth?: DecimalText;
+  /** Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295. */
+  timeout_accept?: DecimalText;
+  /** Milliseconds the responder waits for `funding_created`; at most 4294967295. */
+  timeout_funding_create?: DecimalText;
+  /** Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295. */
+  timeout_funding_lock?: DecimalText;
+  /** Milliseconds the initiator waits for `funding_signed`; at most 4294967295. */
+  timeout_funding_sign?: DecimalText;
+  /** Milliseconds the responder waits for `channel_open`; at most 4294967295. */
+  timeout_idle?: DecimalText;
+  /** Milliseconds an open channel may stay idle; at most 4294967295. */
+  timeout_open?: DecimalText;
+  /** Milliseconds the client has to answer a sign request; at most 4294967295. */
+  timeout_sign?: DecimalText;
+  /** Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295. */
+  timeout_awaiting_open?: DecimalText;
+  /** Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295. */
+  timeout_initialized?: DecimalText;
+  /** `false` silences `info` reports (default `true`). */
+  report_info?: BooleanText;
+  /** `false` silences `update` state frames (default `true`). */
+  report_update?: BooleanText;
+  /** `false` silences `conflict` reports (default `true`). */
+  report_conflict?: BooleanText;
+  /** `false` silences received generic messages (default `true`). */
+  report_message?: BooleanText;
+  /** `false` silences `error` frames (default `true`). */
+  report_error?: BooleanText;
+  /** `false` silences `on_chain_tx` frames (default `true`). */
+  report_on_chain_tx?: BooleanText;
+}
+
+/** The initiator's query: it names the responder's host to dial. */
+export interface InitiatorQuery extends ChannelQueryCommon {
+  role: 'initiator';
+  host: HostText;
+}
+
+/** The responder's query: its node listens, so `host` is optional and ignored. */
+export interface ResponderQuery extends ChannelQueryCommon {
+  role: 'responder';
+  host?: HostText;
+}
+
+/** The query of either role. */
+export type ChannelQuery = InitiatorQuery | ResponderQuery;
+
+/** What both roles pass, as typed values. */
+export interface ChannelParamsCommon {
+  initiator: AccountPubkey;
+  responder: AccountPubkey;
+  lock_period: bigint;
+  push_amount: bigint;
+  initiator_amount: bigint;
+  responder_amount: bigint;
+  channel_reserve: bigint;
+  ttl: bigint;
+  port: number;
+  minimum_depth?: bigint;
+  timeout_accept?: number;
+  timeout_funding_create?: number;
+  timeout_funding_lock?: number;
+  timeout_funding_sign?: number;
+  timeout_idle?: number;
+  timeout_open?: number;
+  timeout_sign?: number;
+  timeout_awaiting_open?: number;
+  timeout_initialized?: number;
+  report_info?: boolean;
+  report_update?: boolean;
+  report_conflict?: boolean;
+  report_message?: boolean;
+  report_error?: boolean;
+  report_on_chain_tx?: boolean;
+}
+
+export interface InitiatorParams extends ChannelParamsCommon {
+  role: 'initiator';
+  host: string;
+}
+
+export interface ResponderParams extends ChannelParamsCommon {
+  role: 'responder';
+  host?: string;
+}
+
+/** The connection parameters of either role. */
+export type ChannelParams = InitiatorParams | ResponderParams;
+
+// The name lists above and the interfaces must name the same parameters: these aliases fail to
+// compile when one is edited without the other.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Holds<T extends true> = T;
+type ParamListsMatch = Holds<
+  | SameKeys<keyof InitiatorQuery, ParamName>
+  | SameKeys<keyof InitiatorParams, ParamName>
+  | SameKeys<Extract<ParamName, `timeout_${string}`>, `timeout_${TimeoutName}`>
+  | SameKeys<Extract<ParamName, `report_${string}`>, `report_${ReportTag}`>
+>;

@@ -1,0 +1,206 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseJsonExact } from './json.js';
+import { SchemaError } from './errors.js';
+import type { NodeMessage, SeedNodeMessage } from './messages/unions.js';
+import { type ParseOptions, parseClientMessage, parseNodeMessage } from './parse.js';
+
+// Values from the seed document (generic messages and update error sections).
+const FROM = 'ak$2KTP6oDmZcPKRoE8DZxHFQA7GCyYoc8TTRek5uCEwXDFovkFqz';
+const TO = 'ak$2KmumVDr1KQwhzPbbC14t3at6wHD1i6TFAS3PoquPRnEGaiiWs';
+const CHANNEL = 'ch$6SgSc7a14dGbwMNCsjjQZCYVreVLKkFwBzJEZ58ZSZnV9FiQ1';
+const TX = 'tx$2C9etiP9wZr2iQVj6BUYk5sxHVNgcVhK4ngwv7fjsnnj2S1przQggcqyfhfJGgMPkpzoDfBZM7SyxVQykUCHvJw2N7E5gWSMuiuGjL4fYYUAXkEeyJygCAqKiszgqz8RuBDAfyCX44SsC5Ev1KU84jkui5EVxb';
+
+function failure(parse: () => unknown): SchemaError {
+  try {
+    parse();
+  } catch (error) {
+    if (error instanceof SchemaError) return error;
+    throw error;
+  }
+  throw new Error('expected a SchemaError');
+}
+
+const node = (frame: unknown, options?: ParseOptions) => () => parseNodeMessage(JSON.stringify(frame), options);
+const client = (frame: unknown, options?: ParseOptions) => () => parseClientMessage(JSON.stringify(frame), options);
+
+describe('parseNodeMessage', () => {
+  it.each<[string, unknown]>([
+    ['info', { action: 'info', payload: { event: 'own_funding_locked' } }],
+    ['sign request', { action: 'sign', tag: 'shutdown_sign_ack', payload: { tx: TX } }],
+    ['on_chain_tx', { action: 'on_chain_tx', payload: { tx: TX } }],
+    ['co-signed state', { action: 'update', payload: { state: TX } }],
+    ['message report', { action: 'message', payload: { message: { channel_id: CHANNEL, from: FROM, to: TO, info: 'hejsan' } } }],
+    ['abort error', { action: 'error', payload: { message: 'not_mutually_signed' } }],
+  ])('reads a %s as the JSON it is', (_name, frame) => {
+    expect(parseNodeMessage(JSON.stringify(frame))).toStrictEqual(frame);
+  });
+
+  it('reads a conflict with its round as a bigint', () => {
+    const conflict = parseNodeMessage(`{"action":"conflict","payload":{"channel_id":"${CHANNEL}","round":42}}`);
+    expect(conflict).toStrictEqual({ action: 'conflict', payload: { channel_id: CHANNEL, round: 42n } });
+  });
+
+  it('keeps a round past 2^64 exact', () => {
+    const conflict = parseNodeMessage(`{"action":"conflict","payload":{"channel_id":"${CHANNEL}","round":36893488147419103233}}`);
+    expect(conflict.action === 'conflict' && conflict.payload.round).toBe(2n ** 65n + 1n);
+  });
+
+  it('reads the echo of a rejected request exactly, whatever it holds', () => {
+    const text = `{"action":"error","payload":{"reason":"function_clause","request":{"action":"update","payload":{"amount":9007199254740993,"from":"${FROM}","to":"${TO}","extra":[1.5,"x"]},"tag":"new"}}}`;
+    const parsed = parseNodeMessage(text);
+    expect(parsed).toStrictEqual({
+      action: 'error',
+      payload: {
+        reason: 'function_clause',
+        request: { action: 'update', payload: { amount: 9007199254740993n, from: FROM, to: TO, extra: [1.5, 'x'] }, tag: 'new' },
+      },
+    });
+  });
+
+  it('reads numbers in an echo as the exact parser does, on the fast path and the slow one', () => {
+    const echoed = (text: string) => {
+      const parsed = parseNodeMessage(`{"action":"error","payload":{"reason":"x","request":{"action":"update","payload":{"value":${text}}}}}`);
+      if (parsed.action !== 'error' || !('reason' in parsed.payload)) throw new Error('not a request error');
+      return parsed.payload.request.payload?.value;
+    };
+    fc.assert(
+      fc.property(fc.json(), (text) => {
+        expect(echoed(text)).toStrictEqual(parseJsonExact(text));
+      }),
+      { numRuns: 300 },
+    );
+    expect(echoed('{"__proto__":5,"small":[1,-2,{"n":3}]}')).toStrictEqual(parseJsonExact('{"__proto__":5,"small":[1,-2,{"n":3}]}'));
+    expect(Object.getOwnPropertyDescriptor(echoed('{"__proto__":5}'), '__proto__')?.value).toBe(5n);
+    expect(echoed('[999999999999999, -999999999999999, 1000000000000000, "x:1.5"]')).toStrictEqual([
+      999999999999999n,
+      -999999999999999n,
+      1000000000000000n,
+      'x:1.5',
+    ]);
+  });
+
+  it('tells the two error shapes apart by their keys', () => {
+    const aborted = parseNodeMessage('{"action":"error","payload":{"message":"invalid_previous_round"}}');
+    const rejected = parseNodeMessage('{"action":"error","payload":{"reason":"unknown_request","request":{"action":"shutdown"}}}');
+    expect(aborted.action === 'error' && 'message' in aborted.payload).toBe(true);
+    expect(rejected.action === 'error' && 'reason' in rejected.payload && rejected.payload.request).toStrictEqual({ action: 'shutdown' });
+  });
+
+  it('narrows by action and tag', () => {
+    const message: NodeMessage = parseNodeMessage(`{"action":"sign","tag":"update","payload":{"tx":"${TX}"}}`);
+    if (message.action !== 'sign') throw new Error('not a sign request');
+    const tag: 'update' | 'update_ack' | 'initiator_sign' | 'responder_sign' | 'initiator_signed' | 'responder_signed' | 'shutdown_sign' | 'shutdown_sign_ack' =
+      message.tag;
+    expect(tag).toBe('update');
+    expect(message.payload.tx).toBe(TX);
+  });
+
+  it('accepts either dialect by default and one when asked', () => {
+    const seedOnly = { action: 'info', payload: { event: 'update_finalized' } };
+    const v014Only = { action: 'sign', tag: 'initiator_sign', payload: { tx: TX } };
+    expect(node(seedOnly)()).toStrictEqual(seedOnly);
+    expect(node(v014Only)()).toStrictEqual(v014Only);
+    const inSeed: SeedNodeMessage = parseNodeMessage(JSON.stringify(seedOnly), { dialect: 'seed' });
+    expect(inSeed).toStrictEqual(seedOnly);
+    expect(node(v014Only, { dialect: 'v0.14' })()).toStrictEqual(v014Only);
+    expect(node({ action: 'info', payload: { event: 'open' } }, { dialect: 'seed' })()).toBeTruthy();
+
+    const wrong = failure(node(v014Only, { dialect: 'seed' }));
+    expect(wrong.code).toBe('WRONG_DIALECT');
+    expect(wrong.context).toEqual({ path: '/tag', action: 'sign', tag: 'initiator_sign', dialect: 'seed' });
+    expect(wrong.message).toBe('sign request: "initiator_sign" belongs to the v0.14 dialect, not seed');
+  });
+
+  it('names the first problem with a JSON pointer, the keyword and a readable message', () => {
+    const pattern = failure(node({ action: 'sign', tag: 'update', payload: { tx: FROM } }));
+    expect(pattern.code).toBe('SCHEMA');
+    expect(pattern.context).toEqual({ action: 'sign', path: '/payload/tx', keyword: 'pattern' });
+    expect(pattern.message).toBe(`sign request: /payload/tx must be a tx$… base58 string, got a string of ${FROM.length} characters`);
+
+    const missing = failure(node({ action: 'message', payload: { message: { channel_id: CHANNEL, from: FROM, info: 'x' } } }));
+    expect(missing.context.path).toBe('/payload/message/to');
+    expect(missing.message).toBe('message report: /payload/message/to missing key "to"');
+
+    const extra = failure(node({ action: 'on_chain_tx', payload: { tx: TX, 'a/b~c': 1 } }));
+    expect(extra.context.path).toBe('/payload/a~1b~0c');
+    expect(extra.message).toBe('on_chain_tx: /payload/a~1b~0c unexpected key "a/b~c"');
+
+    const enumeration = failure(node({ action: 'info', payload: { event: 'closed' } }));
+    expect(enumeration.context.keyword).toBe('enum');
+    expect(enumeration.message).toContain('/payload/event must be one of "channel_accept", "channel_open", "close_mutual"');
+
+    const type = failure(node({ action: 'conflict', payload: { channel_id: CHANNEL, round: '1' } }));
+    expect(type.message).toBe('conflict: /payload/round must be an integer, got "1"');
+
+    const minimum = failure(node({ action: 'conflict', payload: { channel_id: CHANNEL, round: -3 } }));
+    expect(minimum.message).toBe('conflict: /payload/round must be ≥ 0, got a number');
+  });
+
+  it('refuses an integral value not written as an integer literal, which JSON.parse would pass', () => {
+    for (const literal of ['42.0', '4.2e1', '420e-1']) {
+      const error = failure(() => parseNodeMessage(`{"action":"conflict","payload":{"channel_id":"${CHANNEL}","round":${literal}}}`));
+      expect(error.code).toBe('SCHEMA');
+      expect(error.context).toEqual({ path: '/payload/round', keyword: 'type', action: 'conflict' });
+      expect(error.message).toContain('must be an integer literal (no fraction or exponent)');
+    }
+  });
+
+  it('reports where JSON parsing stopped', () => {
+    const error = failure(() => parseNodeMessage('{"action":}'));
+    expect(error.code).toBe('INVALID_JSON');
+    expect(error.context.position).toBe(10);
+  });
+
+  it('checks its arguments', () => {
+    expect(() => parseNodeMessage(Buffer.from('{}') as unknown as string)).toThrow(TypeError);
+    expect(() => parseNodeMessage('{}', { dialect: 'v0.15' as 'seed' })).toThrow(RangeError);
+  });
+});
+
+describe('parseClientMessage', () => {
+  it('reads update/new with an exact amount, of any size', () => {
+    for (const amount of [0n, 2n, 9007199254740993n, 2n ** 64n, 10n ** 40n]) {
+      const parsed = parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":${amount}}}`);
+      expect(parsed).toStrictEqual({ action: 'update', tag: 'new', payload: { from: FROM, to: TO, amount } });
+    }
+  });
+
+  it('lets a negative amount through: the node answers it with negative_amount', () => {
+    const parsed = parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":-1}}`);
+    expect(parsed.action === 'update' && 'tag' in parsed && parsed.payload.amount).toBe(-1n);
+  });
+
+  it('reads update without a tag as the answer to an update sign request', () => {
+    expect(client({ action: 'update', payload: { tx: TX } })()).toStrictEqual({ action: 'update', payload: { tx: TX } });
+    const error = failure(client({ action: 'update', payload: { from: FROM, to: TO, amount: 1 } }));
+    expect(error.context.path).toBe('/payload/tx');
+  });
+
+  it.each([
+    ['initiator_signed', 'seed', 'v0.14'],
+    ['responder_signed', 'seed', 'v0.14'],
+    ['initiator_sign', 'v0.14', 'seed'],
+    ['responder_sign', 'v0.14', 'seed'],
+  ] as const)('reads the %s reply in the %s dialect only', (action, own, other) => {
+    const frame = { action, payload: { tx: TX } };
+    expect(client(frame)()).toStrictEqual(frame);
+    expect(client(frame, { dialect: own })()).toStrictEqual(frame);
+    const error = failure(client(frame, { dialect: other }));
+    expect(error.code).toBe('WRONG_DIALECT');
+    expect(error.context.path).toBe('/action');
+  });
+
+  it('reads message and shutdown, with or without an empty payload', () => {
+    expect(client({ action: 'message', payload: { to: TO, info: '' } })()).toStrictEqual({ action: 'message', payload: { to: TO, info: '' } });
+    expect(client({ action: 'shutdown' })()).toStrictEqual({ action: 'shutdown' });
+    expect(client({ action: 'shutdown', payload: {} })()).toStrictEqual({ action: 'shutdown', payload: {} });
+  });
+
+  it('refuses the node-side actions and unknown tags with their own codes', () => {
+    expect(failure(client({ action: 'conflict', payload: {} })).code).toBe('UNKNOWN_ACTION');
+    const tag = failure(client({ action: 'update', tag: 'ack', payload: {} }));
+    expect(tag.code).toBe('UNKNOWN_TAG');
+    expect(tag.context).toEqual({ path: '/tag', action: 'update', tag: 'ack' });
+  });
+});

@@ -1,0 +1,225 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SchemaError } from './errors.js';
+import {
+  type ChannelParams,
+  type InitiatorParams,
+  REPORT_TAGS,
+  type ResponderParams,
+  TIMEOUT_NAMES,
+} from './messages/channel-params.js';
+import type { AccountPubkey } from './messages/primitives.js';
+import { fromQuery, toQuery } from './query.js';
+
+// The seed document's two wscat URLs, verbatim ("Initiator/Responder WebSocket open").
+const SEED_INITIATOR_URL =
+  'localhost:3014/channel?initiator=ak$3YGRJv1QMgNbeDzvqX7qJrZWJDaHGmrHYHifxSbhSEgn6anuNYCNPrzsB911xTbZ35bvJYWLyYjrQaQKfvja9gkpvYMfEZ&responder=ak$3gVuduh7vR9G7Hq3TpFaA7q9oQkMZZF2VsUxDYZabNeKC1uaqtjpKSth7wPn9dxnUzsHoT2fa6GPUzepbDXMHyC2F3HupT&lock_period=10&push_amount=3&initiator_amount=10&responder_amount=10&channel_reserve=2&ttl=1000&host=localhost&port=1234&role=initiator';
+const SEED_RESPONDER_URL =
+  'localhost:3014/channel?initiator=ak$3YGRJv1QMgNbeDzvqX7qJrZWJDaHGmrHYHifxSbhSEgn6anuNYCNPrzsB911xTbZ35bvJYWLyYjrQaQKfvja9gkpvYMfEZ&responder=ak$3gVuduh7vR9G7Hq3TpFaA7q9oQkMZZF2VsUxDYZabNeKC1uaqtjpKSth7wPn9dxnUzsHoT2fa6GPUzepbDXMHyC2F3HupT&lock_period=10&push_amount=3&initiator_amount=10&responder_amount=10&channel_reserve=2&ttl=1000&port=1234&role=responder';
+const INITIATOR: AccountPubkey = 'ak$3YGRJv1QMgNbeDzvqX7qJrZWJDaHGmrHYHifxSbhSEgn6anuNYCNPrzsB911xTbZ35bvJYWLyYjrQaQKfvja9gkpvYMfEZ';
+const RESPONDER: AccountPubkey = 'ak$3gVuduh7vR9G7Hq3TpFaA7q9oQkMZZF2VsUxDYZabNeKC1uaqtjpKSth7wPn9dxnUzsHoT2fa6GPUzepbDXMHyC2F3HupT';
+
+const SEED_PARAMS: InitiatorParams = {
+  initiator: INITIATOR,
+  responder: RESPONDER,
+  lock_period: 10n,
+  push_amount: 3n,
+  initiator_amount: 10n,
+  responder_amount: 10n,
+  channel_reserve: 2n,
+  ttl: 1000n,
+  host: 'localhost',
+  port: 1234,
+  role: 'initiator',
+};
+
+function failure(run: () => unknown): SchemaError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof SchemaError) return error;
+    throw error;
+  }
+  throw new Error('expected a SchemaError');
+}
+
+const seedQuery = (url: string) => url.slice(url.indexOf('?') + 1);
+/** The seed initiator's query with one parameter replaced (or removed, with `undefined`). */
+function variant(name: string, value: string | undefined): string {
+  const search = new URLSearchParams(seedQuery(SEED_INITIATOR_URL));
+  if (value === undefined) search.delete(name);
+  else search.set(name, value);
+  return search.toString();
+}
+
+describe('fromQuery', () => {
+  it('reads the seed’s two URLs', () => {
+    expect(fromQuery(SEED_INITIATOR_URL)).toStrictEqual(SEED_PARAMS);
+    const { host: _host, ...withoutHost } = SEED_PARAMS;
+    expect(fromQuery(SEED_RESPONDER_URL)).toStrictEqual({ ...withoutHost, role: 'responder' });
+  });
+
+  it('takes a query, a ?query, a URL with a fragment, a URL object or URLSearchParams', () => {
+    const query = seedQuery(SEED_INITIATOR_URL);
+    for (const input of [
+      query,
+      `?${query}`,
+      `ws://localhost:3014/channel?${query}#ignored`,
+      new URL(`ws://localhost:3014/channel?${query}`),
+      new URLSearchParams(query),
+    ]) {
+      expect(fromQuery(input)).toStrictEqual(SEED_PARAMS);
+    }
+    expect(() => fromQuery(42 as unknown as string)).toThrow(TypeError);
+  });
+
+  it('reads the optional parameters', () => {
+    const optional = `${seedQuery(SEED_INITIATOR_URL)}&minimum_depth=4&timeout_accept=100&timeout_open=4294967295&report_info=false&report_on_chain_tx=true`;
+    expect(fromQuery(optional)).toStrictEqual({
+      ...SEED_PARAMS,
+      minimum_depth: 4n,
+      timeout_accept: 100,
+      timeout_open: 4_294_967_295,
+      report_info: false,
+      report_on_chain_tx: true,
+    });
+  });
+
+  it.each([
+    'role',
+    'initiator',
+    'responder',
+    'lock_period',
+    'push_amount',
+    'initiator_amount',
+    'responder_amount',
+    'channel_reserve',
+    'ttl',
+    'host',
+    'port',
+  ])('names a missing %s', (name) => {
+    const error = failure(() => fromQuery(variant(name, undefined)));
+    expect(error.code).toBe('MISSING_PARAM');
+    expect(error.context).toEqual({ param: name, path: `/${name}` });
+    expect(error.message).toMatch(new RegExp(`^${name}: required`));
+  });
+
+  it('does not require host of the responder', () => {
+    expect(fromQuery(variant('host', undefined).replace('role=initiator', 'role=responder')).role).toBe('responder');
+  });
+
+  it.each<[string, string, string]>([
+    ['role', 'open', 'must be initiator or responder'],
+    ['initiator', 'ch$WmpDbaiCs5roqRCL5KEKbpsDNJSbcbiUvt2cs1qyj4sM9HA3b', 'must be a ak$… base58 string'],
+    ['responder', 'ak$0', 'must be a ak$… base58 string'],
+    ['lock_period', '-1', 'must match'],
+    ['lock_period', '010', 'must match'],
+    ['lock_period', '1.5', 'must match'],
+    ['lock_period', '65536', 'must be less than 65536'],
+    ['push_amount', '18446744073709551616', 'must be less than 18446744073709551616'],
+    ['ttl', '', 'must match'],
+    ['host', '', 'must match'],
+    ['port', '0', 'must be 1–65535'],
+    ['port', '65536', 'must be 1–65535'],
+    ['port', '99999999999999999999', 'must be 1–65535'],
+    ['minimum_depth', '4294967296', 'must be less than 4294967296'],
+    ['timeout_sign', '4294967296', 'must be 0–4294967295'],
+    ['report_error', 'yes', 'must be one of "false", "true"'],
+    ['report_error', 'TRUE', 'must be one of "false", "true"'],
+  ])('names a bad %s (%j)', (name, value, message) => {
+    const error = failure(() => fromQuery(variant(name, value)));
+    expect(error.code).toBe('INVALID_PARAM');
+    expect(error.context.param).toBe(name);
+    expect(error.message).toContain(message);
+  });
+
+  it('accepts the largest values each field holds', () => {
+    const params = fromQuery(
+      variant('lock_period', '65535')
+        .replace('push_amount=3', 'push_amount=18446744073709551615')
+        .replace('ttl=1000', 'ttl=340282366920938463463374607431768211456'),
+    );
+    expect(params.lock_period).toBe(65535n);
+    expect(params.push_amount).toBe(2n ** 64n - 1n);
+    expect(params.ttl).toBe(2n ** 128n);
+  });
+
+  it('names an unknown parameter unless told to ignore it, as the node does', () => {
+    for (const name of ['timeouts', 'fee', 'nonce', 'timeout_acept', 'report_died']) {
+      const query = `${seedQuery(SEED_INITIATOR_URL)}&${name}=1`;
+      const error = failure(() => fromQuery(query));
+      expect(error.code).toBe('UNKNOWN_PARAM');
+      expect(error.context.param).toBe(name);
+      expect(fromQuery(query, { ignoreUnknown: true })).toStrictEqual(SEED_PARAMS);
+    }
+  });
+
+  it('names a parameter given twice', () => {
+    const error = failure(() => fromQuery(`${seedQuery(SEED_INITIATOR_URL)}&role=responder`));
+    expect(error.code).toBe('DUPLICATE_PARAM');
+    expect(error.context.param).toBe('role');
+  });
+});
+
+describe('toQuery', () => {
+  it('writes the seed’s two queries back character for character', () => {
+    expect(toQuery(fromQuery(SEED_INITIATOR_URL))).toBe(seedQuery(SEED_INITIATOR_URL));
+    expect(toQuery(fromQuery(SEED_RESPONDER_URL))).toBe(seedQuery(SEED_RESPONDER_URL));
+  });
+
+  it('escapes what a query cannot hold', () => {
+    const query = toQuery({ ...SEED_PARAMS, host: 'ümlaut.example&role=responder' });
+    expect(query).toContain('host=%C3%BCmlaut.example%26role%3Dresponder&');
+    expect(fromQuery(query)).toStrictEqual({ ...SEED_PARAMS, host: 'ümlaut.example&role=responder' });
+  });
+
+  it('refuses what fromQuery would refuse, naming the parameter', () => {
+    const { host: _host, ...withoutHost } = SEED_PARAMS;
+    expect(failure(() => toQuery(withoutHost as ChannelParams)).context).toEqual({ param: 'host', path: '/host' });
+    expect(failure(() => toQuery({ ...SEED_PARAMS, lock_period: 70_000n })).code).toBe('INVALID_PARAM');
+    expect(failure(() => toQuery({ ...SEED_PARAMS, initiator_amount: -1n })).context.param).toBe('initiator_amount');
+    expect(failure(() => toQuery({ ...SEED_PARAMS, port: 80.5 })).context.param).toBe('port');
+    expect(failure(() => toQuery({ ...SEED_PARAMS, timeouts: 5 } as ChannelParams)).code).toBe('UNKNOWN_PARAM');
+    expect(() => toQuery({ ...SEED_PARAMS, ttl: 1000 as unknown as bigint })).toThrow(TypeError);
+    expect(() => toQuery({ ...SEED_PARAMS, report_info: 'false' as unknown as boolean })).toThrow(TypeError);
+    expect(() => toQuery(null as unknown as ChannelParams)).toThrow(TypeError);
+  });
+});
+
+describe('fromQuery(toQuery(params)) gives params back', () => {
+  const key = fc.constantFrom<AccountPubkey>(INITIATOR, RESPONDER, 'ak$2t6jf5jehLcCMSBUDg8smbYd3M5Jhv48i6eAGCehvXWn6hQMeV');
+  const below = (limit: bigint) => fc.bigInt({ min: 0n, max: limit - 1n });
+  const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
+  const milliseconds = fc.integer({ min: 0, max: 4_294_967_295 });
+  const common = {
+    initiator: key,
+    responder: key,
+    lock_period: below(2n ** 16n),
+    push_amount: below(2n ** 64n),
+    initiator_amount: below(2n ** 64n),
+    responder_amount: below(2n ** 64n),
+    channel_reserve: below(2n ** 64n),
+    ttl: fc.bigInt({ min: 0n, max: 2n ** 100n }),
+    port: fc.integer({ min: 1, max: 65_535 }),
+    minimum_depth: optional(below(2n ** 32n)),
+    ...Object.fromEntries(TIMEOUT_NAMES.map((name) => [`timeout_${name}`, optional(milliseconds)])),
+    ...Object.fromEntries(REPORT_TAGS.map((tag) => [`report_${tag}`, optional(fc.boolean())])),
+  };
+  const host = fc.string({ minLength: 1, unit: 'grapheme' }).filter((text) => !/\s/.test(text));
+  const withoutUndefined = <T extends object>(value: T): T =>
+    Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined)) as T;
+
+  it('for either role, every parameter', () => {
+    const initiator = fc.record({ ...common, role: fc.constant('initiator' as const), host }, { noNullPrototype: true });
+    const responder = fc.record({ ...common, role: fc.constant('responder' as const), host: optional(host) }, { noNullPrototype: true });
+    fc.assert(
+      fc.property(fc.oneof(initiator, responder), (generated) => {
+        const params = withoutUndefined(generated) as InitiatorParams | ResponderParams;
+        const query = toQuery(params);
+        expect(fromQuery(query)).toStrictEqual(params);
+        expect(toQuery(fromQuery(query))).toBe(query);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
