@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@aesc\/signer$/, replacement: src('signer/src/node.ts') },
       { find: /^@aesc\/signer\/legacy$/, replacement: src('signer/src/legacy.ts') },
       { find: /^@aesc\/schema$/, replacement: src('schema/src/index.ts') },
+      { find: /^@aesc\/devnode$/, replacement: src('devnode/src/index.ts') },
+      { find: /^@aesc\/client$/, replacement: src('client/src/index.ts') },
     ],
   },
   test: {

@@ -1,6 +1,7 @@
 import packageJson from '../package.json' with { type: 'json' };
 import { buildCommand } from './commands/build.js';
 import { channelIdCommand } from './commands/channel-id.js';
+import { devnodeCommand } from './commands/devnode.js';
 import { decodeCommand, encodeCommand } from './commands/encode.js';
 import { hashCommand } from './commands/hash.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -21,6 +22,7 @@ export const COMMANDS: readonly Command[] = [
   keygenCommand,
   signCommand,
   verifyCommand,
+  devnodeCommand,
 ];
 
 export const VERSION: string = packageJson.version;

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type Encoded, EncodingError, encode, parse, type Prefix, type TxHash } from '@aesc/encoding';
+import { type ExactJson, parseJsonExact, SchemaError, serializeJson } from '@aesc/schema';
 import { decodeTx, encodeTx, TxError, toJSON, type UnsignedTx } from '@aesc/tx';
 import type { Chain, TxRecord } from './chain.js';
-import { JSONSyntaxError, type LosslessJSON, parseLosslessJSON, stringifyLosslessJSON } from './json.js';
 import { ChainError } from './rules.js';
 
 /** A request body larger than this is refused (413): no tx of this era comes near it. */
@@ -11,15 +11,15 @@ const MAX_BODY_BYTES = 1 << 20;
 class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly body: Record<string, LosslessJSON>,
+    readonly body: Record<string, ExactJson>,
   ) {
     super(String(body.reason));
   }
 }
 
-const reason = (status: number, text: string, extra: Record<string, LosslessJSON> = {}) => new HttpError(status, { reason: text, ...extra });
+const reason = (status: number, text: string, extra: Record<string, ExactJson> = {}) => new HttpError(status, { reason: text, ...extra });
 
-type Handler = (request: { match: RegExpExecArray; url: URL; body: () => Promise<Record<string, LosslessJSON>> }) => Promise<LosslessJSON>;
+type Handler = (request: { match: RegExpExecArray; url: URL; body: () => Promise<Record<string, ExactJson>> }) => Promise<ExactJson>;
 
 /**
  * The node's external HTTP API under `/v2` (BEHAVIOUR.md §8): tx lookup and posting, the
@@ -72,14 +72,14 @@ async function handle(routes: [string, RegExp, Handler][], request: IncomingMess
   }
 }
 
-function send(response: ServerResponse, status: number, body: LosslessJSON): void {
+function send(response: ServerResponse, status: number, body: ExactJson): void {
   if (response.headersSent) return;
-  const text = stringifyLosslessJSON(body);
+  const text = serializeJson(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   response.end(text);
 }
 
-async function readBody(request: IncomingMessage): Promise<Record<string, LosslessJSON>> {
+async function readBody(request: IncomingMessage): Promise<Record<string, ExactJson>> {
   const type = request.headers['content-type'] ?? '';
   if (!type.startsWith('application/json')) throw reason(415, 'Content-Type must be application/json');
   const chunks: Buffer[] = [];
@@ -89,11 +89,11 @@ async function readBody(request: IncomingMessage): Promise<Record<string, Lossle
     if (size > MAX_BODY_BYTES) throw reason(413, `body larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  let body: LosslessJSON;
+  let body: ExactJson;
   try {
-    body = parseLosslessJSON(Buffer.concat(chunks).toString('utf8'));
+    body = parseJsonExact(Buffer.concat(chunks).toString('utf8'));
   } catch (error) {
-    if (error instanceof JSONSyntaxError) throw validationError('body', `not JSON: ${error.message}`);
+    if (error instanceof SchemaError) throw validationError('body', error.message);
     throw error;
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw validationError('body', 'expected a JSON object');
@@ -117,7 +117,7 @@ const DATA_SCHEMAS: Partial<Record<UnsignedTx['type'], string>> = {
   channel_settle_tx: 'ChannelSettleTxJSON',
 };
 
-function getTx(chain: Chain, hash: string, url: URL): LosslessJSON {
+function getTx(chain: Chain, hash: string, url: URL): ExactJson {
   const encoding = url.searchParams.get('tx_encoding') ?? 'json';
   if (encoding !== 'json') {
     throw encoding === 'message_pack'
@@ -140,14 +140,14 @@ function getTx(chain: Chain, hash: string, url: URL): LosslessJSON {
 }
 
 /** The node's `for_client` JSON of a signed tx: integers as JSON integers, keys as `ak$`. */
-function txForClient(record: TxRecord): LosslessJSON {
+function txForClient(record: TxRecord): ExactJson {
   const inner = record.signedTx.tx;
   const { fields } = toJSON(inner);
-  const tx: Record<string, LosslessJSON> = { type: inner.type, vsn: 1n };
+  const tx: Record<string, ExactJson> = { type: inner.type, vsn: 1n };
   const schema = DATA_SCHEMAS[inner.type];
   if (schema !== undefined) tx.data_schema = schema;
   for (const [name, value] of Object.entries(fields)) {
-    const asInteger = typeof value === 'string' && /^[0-9]+$/.test(value) ? BigInt(value) : (value as LosslessJSON);
+    const asInteger = typeof value === 'string' && /^[0-9]+$/.test(value) ? BigInt(value) : (value as ExactJson);
     // The reference names the deposit's channel `channel` (BEHAVIOUR.md §8.1).
     tx[inner.type === 'channel_deposit_tx' && name === 'channel_id' ? 'channel' : name] = asInteger;
   }
@@ -160,7 +160,7 @@ function txForClient(record: TxRecord): LosslessJSON {
   };
 }
 
-async function postTx(chain: Chain, body: Record<string, LosslessJSON>): Promise<LosslessJSON> {
+async function postTx(chain: Chain, body: Record<string, ExactJson>): Promise<ExactJson> {
   checkKeys(body, ['tx'], ['tx']);
   if (typeof body.tx !== 'string') throw validationError('tx', 'expected a tx$ string');
   let signedTx;
@@ -181,7 +181,7 @@ async function postTx(chain: Chain, body: Record<string, LosslessJSON>): Promise
   }
 }
 
-function getChannel(chain: Chain, encodedId: string): LosslessJSON {
+function getChannel(chain: Chain, encodedId: string): ExactJson {
   let id: Uint8Array;
   try {
     id = parse(encodedId, 'ch').bytes;
@@ -221,7 +221,7 @@ function existingAccount(chain: Chain, encoded: string) {
 
 type BuilderName = 'create' | 'deposit' | 'withdrawal' | 'close/mutual' | 'close/solo' | 'slash' | 'settle';
 
-function buildChannelTx(chain: Chain, name: BuilderName, body: Record<string, LosslessJSON>): UnsignedTx {
+function buildChannelTx(chain: Chain, name: BuilderName, body: Record<string, ExactJson>): UnsignedTx {
   const int = (field: string) => integerField(body, field);
   const key = (field: string) => encodedField(body, field, 'ak');
   const channel = () => encodedField(body, 'channel_id', 'ch');
@@ -296,18 +296,18 @@ function buildChannelTx(chain: Chain, name: BuilderName, body: Record<string, Lo
   }
 }
 
-function checkKeys(body: Record<string, LosslessJSON>, allowed: string[], required: string[]): void {
+function checkKeys(body: Record<string, ExactJson>, allowed: string[], required: string[]): void {
   for (const name of Object.keys(body)) if (!allowed.includes(name)) throw reason(400, `Invalid parameter: ${name}`);
   for (const name of required) if (body[name] === undefined) throw validationError(name, 'missing required property');
 }
 
-function integerField(body: Record<string, LosslessJSON>, name: string): bigint {
+function integerField(body: Record<string, ExactJson>, name: string): bigint {
   const value = body[name];
   if (typeof value !== 'bigint' || value < 0n) throw validationError(name, 'expected a non-negative integer');
   return value;
 }
 
-function encodedField(body: Record<string, LosslessJSON>, name: string, prefix: Prefix): Uint8Array {
+function encodedField(body: Record<string, ExactJson>, name: string, prefix: Prefix): Uint8Array {
   const value = body[name];
   if (typeof value !== 'string') throw validationError(name, `expected a ${prefix}$ string`);
   try {

@@ -5,7 +5,7 @@ import { type ChannelCreateTx, channelId, decodeTx, encodeTx, type SignedTx, typ
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chain } from '../src/chain.js';
 import { createHttpServer } from '../src/http.js';
-import { parseLosslessJSON } from '../src/json.js';
+import { parseJsonExact as parseLosslessJSON } from '@aesc/schema';
 
 let alice: Signer;
 let bob: Signer;

@@ -39,10 +39,13 @@ export function isPrefix(value: unknown): value is Prefix {
 }
 
 /**
- * Largest payload of a prefix that has no fixed size. `tx` follows the node-to-node transport
- * limit (a serialized signed tx travels behind a u16 length, WIRE.md §10); `st` is the same bound.
+ * Largest payload of a prefix that has no fixed size (`tx`, `st`): 2 044 bytes, so that payload
+ * and checksum stay within the 2 048 bytes @scure/base converts (it refuses more, as a bound on
+ * base58's quadratic cost). Every transaction of the channel protocol is far smaller (a
+ * close_solo carrying a co-signed state is ~400 bytes); a larger value is refused with a typed
+ * error before any base58 work.
  */
-export const MAX_VARIABLE_PAYLOAD = 65_535;
+export const MAX_VARIABLE_PAYLOAD = 2_044;
 
 /** A DER ECDSA signature `30 len 02 rlen r 02 slen s` as the legacy secp256k1 era wrote them. */
 export function isDerSignature(bytes: Uint8Array): boolean {

@@ -1,0 +1,1 @@
+export type { ChannelSnapshot, StateStore } from './store.js';

@@ -1,0 +1,25 @@
+import type { ChannelId, EncodedTx } from '@aesc/encoding';
+
+/**
+ * What a client keeps of a channel to be able to close it alone: the co-signed create tx and
+ * the newest co-signed off-chain state (BEHAVIOUR.md §7.2). Everything else derives from them.
+ */
+export interface ChannelSnapshot {
+  channelId: ChannelId;
+  role: 'initiator' | 'responder';
+  /** The co-signed `channel_create_tx` (a `signed_tx`). */
+  createTx: EncodedTx;
+  /** The newest co-signed `channel_offchain_tx` (a `signed_tx`), once round 1 is signed. */
+  state?: EncodedTx;
+  /** That state's round. */
+  round?: bigint;
+  /** The co-signed `channel_close_mutual_tx`, once there is one. */
+  closeTx?: EncodedTx;
+}
+
+/** Where a client persists its channels. `save` must be durable when its promise resolves. */
+export interface StateStore {
+  load(channelId: ChannelId): Promise<ChannelSnapshot | undefined>;
+  save(snapshot: ChannelSnapshot): Promise<void>;
+  list(): Promise<ChannelId[]>;
+}

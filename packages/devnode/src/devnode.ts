@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Dialect } from '@aesc/schema';
+import { type Block, Chain, type GenesisAccount } from './chain.js';
+import { createHttpServer } from './http.js';
+import { ChannelService } from './service.js';
+
+export interface DevnodeOptions {
+  /** HTTP API port (`/v2`); 0 picks a free one. Default 3013. */
+  httpPort?: number;
+  /** Channel WebSocket port (`/channel`); 0 picks a free one. Default 3014. */
+  wsPort?: number;
+  /** Address to listen on. Default 127.0.0.1 (devnode is for this machine). */
+  host?: string;
+  genesis?: readonly GenesisAccount[];
+  /** Mine a block every this many milliseconds; 0 or absent: only on demand (`POST /v2/debug/mine`). */
+  blockInterval?: number;
+  /** Names on the wire: `seed` (default) or `v0.14`. */
+  dialect?: Dialect;
+  /** Confirmations before a channel opens (default 4, as v0.14), unless a connection sets its own. */
+  minimumDepth?: bigint;
+}
+
+export interface Devnode {
+  readonly chain: Chain;
+  /** `http://host:port/v2` */
+  readonly httpUrl: string;
+  /** `ws://host:port/channel` */
+  readonly wsUrl: string;
+  readonly httpPort: number;
+  readonly wsPort: number;
+  readonly dialect: Dialect;
+  /** Mines `count` blocks now. */
+  mine(count?: number): Promise<Block[]>;
+  /** Stops the timer, closes every channel socket and both servers. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a devnode: a chain emulator, the node's HTTP API and the channel WebSocket service,
+ * on two ports as the v0.14 node had them.
+ */
+export async function startDevnode(options: DevnodeOptions = {}): Promise<Devnode> {
+  const host = options.host ?? '127.0.0.1';
+  const dialect = options.dialect ?? 'seed';
+  const chain = new Chain(options.genesis ?? []);
+  const httpServer = createHttpServer(chain);
+  const wsServer = createServer((_request, response) => {
+    response.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
+    response.end('{"reason":"Upgrade Required: the channel service speaks WebSocket on /channel"}');
+  });
+  const channels = new ChannelService(wsServer, { chain, dialect, minimumDepth: options.minimumDepth ?? 4n });
+  const listen = (server: Server, port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve((server.address() as AddressInfo).port);
+      });
+    });
+  const httpPort = await listen(httpServer, options.httpPort ?? 3013);
+  let wsPort: number;
+  try {
+    wsPort = await listen(wsServer, options.wsPort ?? 3014);
+  } catch (error) {
+    httpServer.close();
+    throw error;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  if (options.blockInterval !== undefined && options.blockInterval > 0) {
+    timer = setInterval(() => void chain.mine(), options.blockInterval);
+  }
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    chain,
+    dialect,
+    httpPort,
+    wsPort,
+    httpUrl: `http://${urlHost}:${httpPort}/v2`,
+    wsUrl: `ws://${urlHost}:${wsPort}/channel`,
+    mine: (count = 1) => chain.mine(count),
+    async close() {
+      clearInterval(timer);
+      channels.close();
+      httpServer.closeAllConnections();
+      wsServer.closeAllConnections();
+      await Promise.all([new Promise((resolve) => httpServer.close(resolve)), new Promise((resolve) => wsServer.close(resolve))]);
+    },
+  };
+}

@@ -1,0 +1,314 @@
+import type { IncomingMessage, Server } from 'node:http';
+import { decode } from '@aesc/encoding';
+import {
+  type ChannelParams,
+  type ClientMessage,
+  coSignedState,
+  conflict,
+  type Dialect,
+  type EchoedRequest,
+  fromQuery,
+  fsmError,
+  info,
+  messageReport,
+  type NodeMessage,
+  onChainTx,
+  parseClientMessage,
+  parseJsonExact,
+  type ReportTag,
+  requestError,
+  SchemaError,
+  serializeMessage,
+  signRequest,
+} from '@aesc/schema';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Chain } from './chain.js';
+import { type ChannelOptions, ChannelFsm, type ClientRequest, type ClientSink, DEFAULT_TIMEOUTS, type SignTag, type Timeouts } from './fsm.js';
+import { linkPeers } from './peer.js';
+
+export interface ChannelServiceOptions {
+  chain: Chain;
+  /** Names on the wire (DESIGN.md decision 5); devnode reads either from clients. */
+  dialect: Dialect;
+  /** Confirmations before a channel opens, unless a connection sets `minimum_depth`. */
+  minimumDepth: bigint;
+}
+
+/** WebSocket close code for a connection refused for its parameters (policy violation). */
+export const CLOSE_BAD_PARAMS = 1008;
+
+/** The seed's names of the two create-tx sign tags; the other tags are the same in both dialects. */
+const SEED_TAGS: Partial<Record<SignTag, string>> = { initiator_sign: 'initiator_signed', responder_sign: 'responder_signed' };
+const FROM_WIRE_TAG: Record<string, SignTag> = {
+  initiator_sign: 'initiator_sign',
+  initiator_signed: 'initiator_sign',
+  responder_sign: 'responder_sign',
+  responder_signed: 'responder_sign',
+  update: 'update',
+  update_ack: 'update_ack',
+  shutdown_sign: 'shutdown_sign',
+  shutdown_sign_ack: 'shutdown_sign_ack',
+};
+
+/**
+ * One party's connection: its socket, its state machine, and the translation between the two.
+ */
+class Session implements ClientSink {
+  readonly fsm: ChannelFsm;
+  #closed = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly params: ChannelParams,
+    readonly pairingKey: string,
+    readonly dialect: Dialect,
+    options: ChannelOptions,
+    chain: Chain,
+    private readonly onEnd: (session: Session) => void,
+  ) {
+    this.fsm = new ChannelFsm(options, chain, this);
+  }
+
+  get role(): 'initiator' | 'responder' {
+    return this.params.role;
+  }
+
+  #reports(tag: ReportTag): boolean {
+    return this.params[`report_${tag}`] !== false;
+  }
+
+  #send(frame: NodeMessage): void {
+    if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
+    this.socket.send(serializeMessage(frame));
+  }
+
+  // ClientSink ------------------------------------------------------------------------------
+
+  info(event: Parameters<ClientSink['info']>[0]): void {
+    // The seed has no close_mutual event (its mutual close ends with on_chain_tx and died).
+    if (event === 'close_mutual' && this.dialect === 'seed') return;
+    if (this.#reports('info')) this.#send(info(event));
+  }
+
+  sign(tag: SignTag, tx: `tx$${string}`): void {
+    const wireTag = this.dialect === 'seed' ? (SEED_TAGS[tag] ?? tag) : tag;
+    this.#send(signRequest(wireTag as Parameters<typeof signRequest>[0], tx)); // sign requests cannot be silenced
+  }
+
+  onChainTx(tx: `tx$${string}`): void {
+    if (this.#reports('on_chain_tx')) this.#send(onChainTx(tx));
+  }
+
+  state(tx: `tx$${string}`): void {
+    if (!this.#reports('update')) return;
+    // The seed announces a finished update with an event; both dialects send the state itself.
+    if (this.dialect === 'seed' && this.#coSignedRounds++ > 0 && this.#reports('info')) this.#send(info('update_finalized'));
+    this.#send(coSignedState(tx));
+  }
+
+  #coSignedRounds = 0;
+
+  conflict(channelId: `ch$${string}`, round: bigint): void {
+    if (this.#reports('conflict')) this.#send(conflict(channelId, round));
+  }
+
+  message(received: Parameters<ClientSink['message']>[0]): void {
+    if (this.#reports('message')) this.#send(messageReport(received));
+  }
+
+  requestError(reason: string, request: unknown): void {
+    if (this.#reports('error')) this.#send(requestError(reason, echo(request)));
+  }
+
+  fatalError(message: string): void {
+    if (this.#reports('error')) this.#send(fsmError(message));
+  }
+
+  died(): void {
+    this.onEnd(this);
+    // v0.14 left the socket open after `died`; the seed closes it.
+    if (this.dialect === 'seed') this.close(1000, 'channel died');
+  }
+
+  // Client frames ---------------------------------------------------------------------------
+
+  async receive(text: string): Promise<void> {
+    let frame: ClientMessage;
+    try {
+      frame = parseClientMessage(text);
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      this.requestError(reasonOf(error), parsedOrText(text));
+      return;
+    }
+    await this.fsm.handleClient(toRequest(frame));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.socket.close(code, reason);
+  }
+}
+
+/** The request of a parsed frame, for the state machine. */
+function toRequest(frame: ClientMessage): ClientRequest {
+  if (frame.action === 'shutdown') return { kind: 'shutdown', request: frame };
+  if (frame.action === 'message') return { kind: 'message', to: frame.payload.to, info: frame.payload.info, request: frame };
+  if (frame.action === 'update' && 'tag' in frame && frame.tag === 'new') {
+    return { kind: 'transfer', from: frame.payload.from, to: frame.payload.to, amount: frame.payload.amount, request: frame };
+  }
+  const reply = frame as Extract<ClientMessage, { payload: { tx: string } }>;
+  return { kind: 'sign_reply', tag: FROM_WIRE_TAG[reply.action] as SignTag, tx: reply.payload.tx, request: frame };
+}
+
+/**
+ * The reason of an error frame for a frame that did not parse. Malformed keys of `update/new`
+ * get the reference's own reasons; anything else says what was wrong with the frame.
+ */
+function reasonOf(error: SchemaError): string {
+  const path = error.context.path ?? '';
+  if (error.context.action === 'update' && (path === '/payload/from' || path === '/payload/to')) return 'broken_encoding';
+  if (error.context.action === 'update' && path === '/payload/amount') return 'function_clause';
+  if (error.context.action === 'message' && path === '/payload/to') return 'broken_encoding';
+  return `${error.code.toLowerCase()}: ${error.message}`;
+}
+
+/** What to echo as `request` for a frame that did not parse: the JSON object, or the raw text. */
+function parsedOrText(text: string): EchoedRequest {
+  try {
+    const value = parseJsonExact(text);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      return { ...(value as Record<string, unknown>), action: typeof value.action === 'string' ? value.action : '' };
+    }
+  } catch {
+    // not JSON: echo the text
+  }
+  return { action: '', text: text.length > 1000 ? `${text.slice(0, 1000)}…` : text };
+}
+
+function echo(request: unknown): EchoedRequest {
+  if (request !== null && typeof request === 'object' && typeof (request as { action?: unknown }).action === 'string') {
+    return request as EchoedRequest;
+  }
+  return { action: '' };
+}
+
+/** The state machine's options from a connection's parameters. */
+function optionsOf(params: ChannelParams, defaultDepth: bigint): ChannelOptions {
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS };
+  for (const name of ['accept', 'funding_create', 'funding_lock', 'funding_sign', 'idle', 'open', 'sign', 'awaiting_open', 'initialized'] as const) {
+    const value = params[`timeout_${name}`];
+    if (value !== undefined) timeouts[name] = value;
+  }
+  return {
+    role: params.role,
+    initiator: decode(params.initiator, 'ak'),
+    responder: decode(params.responder, 'ak'),
+    lock_period: params.lock_period,
+    push_amount: params.push_amount,
+    initiator_amount: params.initiator_amount,
+    responder_amount: params.responder_amount,
+    channel_reserve: params.channel_reserve,
+    ttl: params.ttl,
+    minimum_depth: params.minimum_depth ?? defaultDepth,
+    timeouts,
+  };
+}
+
+/**
+ * The channel WebSocket service (`/channel`, BEHAVIOUR.md §1–§5). The two parties of a channel
+ * meet on (initiator, responder, port): whichever connects first waits for the other, then
+ * the two state machines are linked. A finished channel frees its place, so the same port can
+ * carry the next one.
+ */
+export class ChannelService {
+  readonly #server: WebSocketServer;
+  readonly #waiting = new Map<string, Session>();
+  readonly #sessions = new Set<Session>();
+
+  constructor(
+    server: Server,
+    private readonly options: ChannelServiceOptions,
+  ) {
+    this.#server = new WebSocketServer({ server, path: '/channel', maxPayload: 1 << 20 });
+    this.#server.on('connection', (socket, request) => this.#accept(socket, request));
+  }
+
+  /** Live sessions (both parties of each channel), for tests and the console. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  #accept(socket: WebSocket, request: IncomingMessage): void {
+    let params: ChannelParams;
+    try {
+      params = fromQuery(request.url ?? '');
+      for (const name of ['initiator', 'responder'] as const) {
+        try {
+          decode(params[name], 'ak');
+        } catch (error) {
+          throw new Error(`${name}: ${(error as Error).message}`);
+        }
+      }
+    } catch (error) {
+      const reason = error instanceof SchemaError ? error.message : `${(error as Error).message}`;
+      socket.close(CLOSE_BAD_PARAMS, truncateReason(reason));
+      return;
+    }
+    const pairingKey = `${params.initiator}|${params.responder}|${params.port}`;
+    const waiting = this.#waiting.get(pairingKey);
+    if (waiting !== undefined && waiting.role === params.role) {
+      socket.close(CLOSE_BAD_PARAMS, truncateReason(`the ${params.role} of this channel is already connected on port ${params.port}`));
+      return;
+    }
+    const session = new Session(socket, params, pairingKey, this.options.dialect, optionsOf(params, this.options.minimumDepth), this.options.chain, (ended) => this.#end(ended));
+    this.#sessions.add(session);
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return; // binary frames are ignored, as by v0.14
+      session.receive(data.toString('utf8')).catch((error: unknown) => {
+        session.requestError(`internal_error: ${(error as Error).message}`, {});
+      });
+    });
+    socket.on('close', () => {
+      // The client went away: this side stops; the peer is not told (v0.14) and times out.
+      session.fsm.stop();
+      this.#end(session);
+    });
+    socket.on('error', () => session.fsm.stop());
+
+    if (waiting === undefined) {
+      this.#waiting.set(pairingKey, session);
+      return;
+    }
+    this.#waiting.delete(pairingKey);
+    const [initiator, responder] = session.role === 'initiator' ? [session, waiting] : [waiting, session];
+    const link = linkPeers(
+      (message) => initiator.fsm.handlePeer(message),
+      (message) => responder.fsm.handlePeer(message),
+    );
+    responder.fsm.connect(link.responder);
+    initiator.fsm.connect(link.initiator);
+  }
+
+  #end(session: Session): void {
+    this.#sessions.delete(session);
+    if (this.#waiting.get(session.pairingKey) === session) this.#waiting.delete(session.pairingKey);
+  }
+
+  close(): void {
+    for (const session of this.#sessions) {
+      session.fsm.stop();
+      session.close(1001, 'devnode stopping');
+    }
+    this.#sessions.clear();
+    this.#waiting.clear();
+    this.#server.close();
+  }
+}
+
+/** A close reason is at most 123 bytes. */
+function truncateReason(reason: string): string {
+  const bytes = new TextEncoder().encode(reason);
+  return bytes.length <= 123 ? reason : `${new TextDecoder().decode(bytes.slice(0, 119)).replace(/\uFFFD$/, '')}…`;
+}
