@@ -1,1 +1,37 @@
+export {
+  type ApproveHook,
+  type Balances,
+  type ChannelEvents,
+  type ChannelStatus,
+  ChannelClient,
+  type CoSignedState,
+  type ConnectOptions,
+  type SignPolicy,
+} from './channel-client.js';
+export {
+  type CloseSoloOptions,
+  closeSolo,
+  DEFAULT_DISPUTE_FEE,
+  DEFAULT_TTL_MARGIN,
+  type DisputeOptions,
+  type DisputeResult,
+  type SettleOptions,
+  type SlashOptions,
+  settle,
+  slash,
+} from './dispute.js';
+export { ClientError, type ClientErrorCode, type ClientErrorContext } from './errors.js';
+export { FileStore, type FileStoreOptions } from './file-store.js';
+export { MemoryStore } from './memory-store.js';
+export {
+  type ChannelInfo,
+  NodeClient,
+  type NodeClientOptions,
+  type RequestOptions,
+  type TxInfo,
+  type WaitForTxOptions,
+  type WaitProgress,
+} from './node-client.js';
+export { checkSignRequest, type SignContext, type SignPurpose } from './policy.js';
+export type { WebSocketConstructor } from './socket.js';
 export type { ChannelSnapshot, StateStore } from './store.js';

@@ -1,0 +1,631 @@
+import { type AccountPubkey, type ChannelId, decode, describe, type EncodedTx, encode, isBytes, type TxHash } from '@aesc/encoding';
+import {
+  type ChannelParams,
+  type ClientMessage,
+  message as messageFrame,
+  type NodeMessage,
+  parseNodeMessage,
+  SchemaError,
+  serializeMessage,
+  shutdown as shutdownFrame,
+  signReply,
+  type SignTag,
+  updateNew,
+} from '@aesc/schema';
+import { type Signer, signTx, verifySignedTx } from '@aesc/signer';
+import {
+  type ChannelCloseMutualTx,
+  type ChannelCreateTx,
+  type ChannelOffchainTx,
+  channelId as channelIdOf,
+  compareBytes,
+  decodeTx,
+  encodeTx,
+  type OffchainUpdate,
+  type SignedTx,
+  serializeUnsigned,
+  TxError,
+  txHash,
+  type UnsignedTx,
+} from '@aesc/tx';
+import { ClientError } from './errors.js';
+import { MemoryStore } from './memory-store.js';
+import { checkSignRequest, DEFAULT_LIMITS, purposeOfTag, type SignContext, type SignPurpose } from './policy.js';
+import { type ChannelSocket, openSocket, type WebSocketConstructor } from './socket.js';
+import type { StateStore } from './store.js';
+
+export type ChannelStatus = 'connecting' | 'opening' | 'open' | 'closing' | 'closed' | 'died' | 'disconnected';
+
+export interface Balances {
+  initiator: bigint;
+  responder: bigint;
+}
+
+/** A state both parties signed: what `update()` resolves with and `stateChanged` carries. */
+export interface CoSignedState {
+  round: bigint;
+  balances: Balances;
+  state: SignedTx & { tx: ChannelOffchainTx };
+  encoded: EncodedTx;
+}
+
+export interface ChannelEvents {
+  /** A sign request arrived (before it is checked). */
+  signRequest: { tag: string; tx: UnsignedTx | undefined; encoded: string };
+  /** A sign request failed a check: nothing was signed. */
+  signRefused: { tag: string; reason: string; tx: UnsignedTx | undefined; encoded: string };
+  /** A new co-signed state, already in the store. */
+  stateChanged: CoSignedState;
+  message: { channelId: ChannelId; from: AccountPubkey; to: AccountPubkey; info: string };
+  /** A co-signed create or close tx (the node posts it; the close tx is in the store first). */
+  onChainTx: { tx: SignedTx; encoded: EncodedTx; hash: TxHash };
+  conflict: { round: bigint };
+  error: ClientError;
+  died: { reason: string };
+  statusChanged: { status: ChannelStatus; previous: ChannelStatus };
+  /** Every `info` event of the node, as it came. */
+  info: { event: string };
+}
+
+/** Decides whether an update the peer proposed (or any checked tx) may be signed. */
+export type ApproveHook = (tx: UnsignedTx, context: { purpose: SignPurpose; tag: string; lastState: ChannelOffchainTx | undefined }) =>
+  | boolean
+  | string
+  | Promise<boolean | string>;
+
+export interface SignPolicy {
+  /** Highest fee signed for a create or a mutual close (default 100). */
+  maxFee?: bigint;
+  /** The app's own check, after the built-in ones: false or a reason refuses. */
+  approve?: ApproveHook;
+}
+
+export interface ConnectOptions {
+  /** `ws://host:port/channel` of our node. */
+  url: string;
+  role: 'initiator' | 'responder';
+  /** The channel's terms and the connection's parameters (BEHAVIOUR.md §1.2), without `role`. */
+  params: DistributiveOmit<ChannelParams, 'role'>;
+  signer: Signer;
+  /** Where co-signed states are kept (default: in memory). */
+  store?: StateStore;
+  /** Check before sign (the default) with optional limits and hook, or — for tests only — none at all. */
+  policy?: SignPolicy | 'unsafe-sign-anything';
+  signal?: AbortSignal;
+  /** The WebSocket implementation (default: the platform's, or `ws` on Node 20). */
+  WebSocket?: WebSocketConstructor;
+  /** Interval of protocol pings; the node drops a socket silent for 60 s (default 20 000). */
+  pingIntervalMs?: number;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+type Listener<T> = (event: T) => void;
+
+interface PendingCall {
+  kind: 'update' | 'message' | 'shutdown';
+  frame: ClientMessage;
+  resolve(value: unknown): void;
+  reject(error: ClientError): void;
+  intent?: OffchainUpdate;
+  sent: boolean;
+}
+
+/**
+ * One party of a channel, talking to its node over WebSocket. It checks every transaction
+ * before signing it, writes every co-signed state to its store before it reports it, and sends
+ * a call only when the channel is idle (BEHAVIOUR.md §9.2: a call during an unanswered sign
+ * request deadlocks the node), queueing the others.
+ */
+export class ChannelClient {
+  readonly role: 'initiator' | 'responder';
+  /** Resolves once the channel is open: its id and the initial co-signed state. */
+  readonly opened: Promise<{ channelId: ChannelId; state: CoSignedState }>;
+
+  #status: ChannelStatus = 'connecting';
+  #socket: ChannelSocket | undefined;
+  #pingTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #listeners = new Map<keyof ChannelEvents, Set<Listener<never>>>();
+  readonly #store: StateStore;
+  readonly #signer: Signer;
+  readonly #policy: SignPolicy | 'unsafe-sign-anything';
+  readonly #terms: SignContext['terms'];
+  #channelId: Uint8Array | undefined;
+  #createTx: SignedTx | undefined;
+  #lastState: CoSignedState | undefined;
+  /** The body we signed last, to recognise the co-signed result (or its absence). */
+  #signedBody: Uint8Array | undefined;
+  /** A sign request is being answered, or we answered and wait for the co-signed result. */
+  #busy = false;
+  /** The peer proposed an update and we have not seen its outcome yet. */
+  #peerUpdate = false;
+  #closing = false;
+  /** Why the channel cannot go on, once a sign request was refused. */
+  #stalled: string | undefined;
+  readonly #queue: PendingCall[] = [];
+  #current: PendingCall | undefined;
+  #resolveOpened!: (value: { channelId: ChannelId; state: CoSignedState }) => void;
+  #rejectOpened!: (error: ClientError) => void;
+  /** Frames are handled one at a time, in order, even when one waits for the store. */
+  #frames: Promise<void> = Promise.resolve();
+
+  private constructor(options: ConnectOptions) {
+    this.role = options.role;
+    this.#signer = options.signer;
+    this.#store = options.store ?? new MemoryStore();
+    this.#policy = options.policy ?? {};
+    const { params } = options;
+    this.#terms = {
+      initiator: decode(params.initiator, 'ak'),
+      responder: decode(params.responder, 'ak'),
+      initiator_amount: params.initiator_amount,
+      responder_amount: params.responder_amount,
+      channel_reserve: params.channel_reserve,
+      lock_period: params.lock_period,
+      ttl: params.ttl,
+    };
+    const own = options.role === 'initiator' ? this.#terms.initiator : this.#terms.responder;
+    if (compareBytes(own, options.signer.publicKey) !== 0) {
+      throw new ClientError('INVALID_ARGUMENT', `the signer's key is not the ${options.role}'s key of the channel parameters`);
+    }
+    this.opened = new Promise((resolve, reject) => {
+      this.#resolveOpened = resolve;
+      this.#rejectOpened = reject;
+    });
+    this.opened.catch(() => undefined); // observed here so an unawaited rejection never crashes the host
+  }
+
+  /** Connects to the node and starts the channel's opening; resolves once the socket is open. */
+  static async connect(options: ConnectOptions): Promise<ChannelClient> {
+    checkConnectOptions(options);
+    const client = new ChannelClient(options);
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries({ ...options.params, role: options.role })) {
+      if (value !== undefined) query.set(name, String(value));
+    }
+    const url = `${options.url}${options.url.includes('?') ? '&' : '?'}${query.toString().replace(/%24/g, '$')}`;
+    if (options.signal?.aborted === true) throw new ClientError('ABORTED', 'aborted before connecting', {}, { cause: options.signal.reason });
+    try {
+      client.#socket = await openSocket(
+        url,
+        {
+          onMessage: (text) => client.#enqueueFrame(text),
+          // Through the frame queue: frames that arrived before the close are handled first.
+          onClose: (code, reason) => {
+            client.#frames = client.#frames.then(() => client.#onSocketClosed(code, reason));
+          },
+        },
+        options.WebSocket,
+      );
+    } catch (error) {
+      throw new ClientError('CONNECTION_FAILED', (error as Error).message, {}, { cause: error });
+    }
+    client.#setStatus('opening');
+    const interval = options.pingIntervalMs ?? 20_000;
+    if (interval > 0 && client.#socket.ping !== undefined) {
+      client.#pingTimer = setInterval(() => client.#socket?.ping?.(), interval);
+      (client.#pingTimer as { unref?: () => void }).unref?.();
+    }
+    options.signal?.addEventListener('abort', () => client.close(), { once: true });
+    return client;
+  }
+
+  get status(): ChannelStatus {
+    return this.#status;
+  }
+
+  get channelId(): ChannelId | undefined {
+    return this.#channelId === undefined ? undefined : encode('ch', this.#channelId);
+  }
+
+  /** The round of the newest co-signed state. */
+  get round(): bigint | undefined {
+    return this.#lastState?.round;
+  }
+
+  get balances(): Balances | undefined {
+    return this.#lastState?.balances;
+  }
+
+  /** The newest co-signed state, as kept in the store. */
+  get state(): CoSignedState | undefined {
+    return this.#lastState;
+  }
+
+  on<E extends keyof ChannelEvents>(event: E, listener: Listener<ChannelEvents[E]>): () => void {
+    let listeners = this.#listeners.get(event);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.#listeners.set(event, listeners);
+    }
+    listeners.add(listener as Listener<never>);
+    return () => listeners.delete(listener as Listener<never>);
+  }
+
+  #emit<E extends keyof ChannelEvents>(event: E, value: ChannelEvents[E]): void {
+    for (const listener of this.#listeners.get(event) ?? []) {
+      try {
+        (listener as Listener<ChannelEvents[E]>)(value);
+      } catch {
+        // A throwing listener must not break the channel (nor reach the host as an exception).
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Calls
+
+  /** Proposes moving `amount` from `from` to `to` (either party may be `from`: a request for tokens). */
+  update(transfer: { from: AccountPubkey | Uint8Array; to: AccountPubkey | Uint8Array; amount: bigint }): Promise<CoSignedState> {
+    if (typeof transfer !== 'object' || transfer === null) throw new TypeError(`transfer must be {from, to, amount}, got ${describe(transfer)}`);
+    const from = accountBytes(transfer.from, 'from');
+    const to = accountBytes(transfer.to, 'to');
+    if (typeof transfer.amount !== 'bigint') throw new TypeError(`amount must be a bigint, got ${describe(transfer.amount)}`);
+    if (transfer.amount < 0n) throw new RangeError(`amount must not be negative, got ${transfer.amount}`);
+    const frame = updateNew({ from: encode('ak', from), to: encode('ak', to), amount: transfer.amount });
+    return this.#call('update', frame, { from, to, amount: transfer.amount }) as Promise<CoSignedState>;
+  }
+
+  /** Sends a generic message to the other party; resolves once it is sent. */
+  sendMessage(to: AccountPubkey | Uint8Array, info: string): Promise<void> {
+    const recipient = accountBytes(to, 'to');
+    if (typeof info !== 'string') throw new TypeError(`info must be a string, got ${describe(info)}`);
+    return this.#call('message', messageFrame(encode('ak', recipient), info)) as Promise<void>;
+  }
+
+  /** Closes the channel mutually; resolves with the co-signed close tx (posted by the node) and its `th$`. */
+  shutdown(): Promise<{ tx: SignedTx; encoded: EncodedTx; hash: TxHash }> {
+    return this.#call('shutdown', shutdownFrame()) as Promise<{ tx: SignedTx; encoded: EncodedTx; hash: TxHash }>;
+  }
+
+  /** Closes the WebSocket (the node stops its side; the store keeps everything for a solo close). */
+  close(): void {
+    this.#socket?.close(1000, 'client closed');
+  }
+
+  #call(kind: PendingCall['kind'], frame: ClientMessage, intent?: OffchainUpdate): Promise<unknown> {
+    const ended = this.#endedError();
+    if (ended !== undefined) return Promise.reject(ended);
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = { kind, frame, resolve, reject, sent: false, ...(intent === undefined ? {} : { intent }) };
+      this.#queue.push(call);
+      this.#drain();
+    });
+  }
+
+  #endedError(): ClientError | undefined {
+    if (this.#status === 'died' || this.#status === 'closed') return new ClientError('CHANNEL_CLOSED', `the channel is ${this.#status}`);
+    if (this.#status === 'disconnected') return new ClientError('CONNECTION_CLOSED', 'the connection to the node is closed');
+    if (this.#stalled !== undefined) {
+      return new ClientError('CHANNEL_STALLED', `the node waits for a signature we refused (${this.#stalled}); close solo from the last co-signed state`);
+    }
+    return undefined;
+  }
+
+  /** Sends the next queued call once the channel is idle in `open`. */
+  #drain(): void {
+    while (this.#current === undefined && this.#queue.length > 0) {
+      const ended = this.#endedError();
+      if (ended !== undefined) {
+        for (const call of this.#queue.splice(0)) call.reject(ended);
+        return;
+      }
+      if (this.#status !== 'open' || this.#busy || this.#peerUpdate) return;
+      const call = this.#queue.shift() as PendingCall;
+      call.sent = true;
+      this.#send(call.frame);
+      if (call.kind === 'message') {
+        call.resolve(undefined); // the node acknowledges nothing; a refusal comes as an error event
+        continue;
+      }
+      if (call.kind === 'shutdown') this.#closing = true;
+      this.#current = call;
+    }
+  }
+
+  #finishCall(outcome: { value: unknown } | { error: ClientError }): void {
+    const call = this.#current;
+    if (call === undefined) return;
+    this.#current = undefined;
+    if ('error' in outcome) {
+      if (call.kind === 'shutdown') this.#closing = false;
+      call.reject(outcome.error);
+    } else {
+      call.resolve(outcome.value);
+    }
+    this.#drain();
+  }
+
+  #send(frame: ClientMessage): void {
+    this.#socket?.send(serializeMessage(frame));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Frames from the node
+
+  #enqueueFrame(text: string): void {
+    this.#frames = this.#frames.then(() => this.#onFrame(text)).catch((error: unknown) => {
+      this.#emit('error', error instanceof ClientError ? error : new ClientError('INTERNAL', (error as Error).message, {}, { cause: error }));
+    });
+  }
+
+  async #onFrame(text: string): Promise<void> {
+    let frame: NodeMessage;
+    try {
+      frame = parseNodeMessage(text);
+    } catch (error) {
+      if (!(error instanceof SchemaError)) throw error;
+      this.#emit('error', new ClientError('MALFORMED_FRAME', `the node sent a frame that is not of the protocol: ${error.message}`, {}, { cause: error }));
+      return;
+    }
+    switch (frame.action) {
+      case 'info':
+        return this.#onInfo(frame.payload.event);
+      case 'sign':
+        return this.#onSignRequest(frame.tag, frame.payload.tx);
+      case 'on_chain_tx':
+        return this.#onOnChainTx(frame.payload.tx);
+      case 'update':
+        return this.#onCoSignedState(frame.payload.state);
+      case 'conflict':
+        return this.#onConflict(frame.payload.round);
+      case 'message':
+        this.#emit('message', {
+          channelId: frame.payload.message.channel_id,
+          from: frame.payload.message.from,
+          to: frame.payload.message.to,
+          info: frame.payload.message.info,
+        });
+        return;
+      case 'error':
+        return this.#onError(frame.payload);
+    }
+  }
+
+  #onInfo(event: string): void {
+    this.#emit('info', { event });
+    if (event === 'update') {
+      this.#peerUpdate = true;
+    } else if (event === 'died') {
+      this.#onDied('the node stopped the channel');
+    }
+  }
+
+  async #onSignRequest(tag: SignTag, encoded: EncodedTx): Promise<void> {
+    this.#busy = true;
+    let tx: UnsignedTx | undefined;
+    try {
+      tx = decodeTx(encoded, 'unsigned');
+    } catch (error) {
+      if (!(error instanceof TxError) && !(error instanceof Error && error.name === 'EncodingError')) throw error;
+    }
+    this.#emit('signRequest', { tag, tx, encoded });
+    const purpose = purposeOfTag(tag);
+    const refusal = tx === undefined ? 'the tx does not decode strictly' : purpose === undefined ? `unknown sign tag ${tag}` : await this.#check(purpose, tag, tx);
+    if (refusal !== undefined || tx === undefined || purpose === undefined) {
+      this.#refuse(tag, refusal ?? 'refused', tx, encoded, purpose);
+      return;
+    }
+    const signed = await signTx(tx, this.#signer);
+    this.#signedBody = serializeUnsigned(tx);
+    if (purpose === 'update_ack') this.#peerUpdate = true;
+    this.#send(signReply(tag, encodeTx(signed)));
+  }
+
+  async #check(purpose: SignPurpose, tag: string, tx: UnsignedTx): Promise<string | undefined> {
+    if (this.#policy === 'unsafe-sign-anything') return undefined;
+    const current = this.#current;
+    const context: SignContext = {
+      role: this.role,
+      self: this.#signer.publicKey,
+      terms: this.#terms,
+      closing: this.#closing,
+      ...(this.#channelId === undefined ? {} : { channelId: this.#channelId }),
+      ...(this.#lastState === undefined ? {} : { lastState: this.#lastState.state.tx }),
+      ...(current?.kind === 'update' && current.intent !== undefined && purpose === 'update' ? { intent: current.intent } : {}),
+    };
+    const builtIn = checkSignRequest(purpose, tx, context, { maxFee: this.#policy.maxFee ?? DEFAULT_LIMITS.maxFee });
+    if (builtIn !== undefined) return builtIn;
+    const approve = this.#policy.approve;
+    if (approve === undefined) return undefined;
+    try {
+      const verdict = await approve(tx, { purpose, tag, lastState: this.#lastState?.state.tx });
+      if (verdict === true) return undefined;
+      return typeof verdict === 'string' ? `approve hook: ${verdict}` : 'approve hook refused';
+    } catch (error) {
+      return `approve hook threw: ${(error as Error).message}`;
+    }
+  }
+
+  #refuse(tag: string, reason: string, tx: UnsignedTx | undefined, encoded: string, purpose: SignPurpose | undefined): void {
+    // The node has no refusal message: it waits for a signature that will not come.
+    this.#stalled = reason;
+    this.#emit('signRefused', { tag, reason, tx, encoded });
+    const error = new ClientError('SIGN_REFUSED', `refused to sign the ${tag} request: ${reason}`, { reason });
+    if (this.#current !== undefined && (purpose === 'update' || purpose === 'shutdown' || this.#current.kind === 'update')) {
+      this.#finishCall({ error });
+    }
+    if (purpose === 'create') this.#rejectOpened(error);
+    this.#drain();
+  }
+
+  async #onOnChainTx(encoded: EncodedTx): Promise<void> {
+    const tx = this.#decodeSigned(encoded);
+    if (tx === undefined) return;
+    const hash = txHash(tx);
+    if (tx.tx.type === 'channel_create_tx') {
+      if (!(await this.#isOurs(tx))) return;
+      this.#createTx = tx;
+      this.#channelId = decode(channelIdOf(tx.tx as ChannelCreateTx), 'ch');
+      this.#busy = false;
+      await this.#save();
+    } else if (tx.tx.type === 'channel_close_mutual_tx') {
+      if (!(await this.#isOurs(tx))) return;
+      await this.#save({ closeTx: encoded });
+      this.#busy = false;
+      this.#setStatus('closed');
+      if (this.#current?.kind === 'shutdown') this.#finishCall({ value: { tx, encoded, hash } });
+    } else {
+      this.#emit('error', new ClientError('UNEXPECTED_TX', `the node reported a ${tx.tx.type} on chain`));
+      return;
+    }
+    this.#emit('onChainTx', { tx, encoded, hash });
+  }
+
+  /** A co-signed tx is ours when it is the body we signed and carries both parties' valid signatures. */
+  async #isOurs(tx: SignedTx): Promise<boolean> {
+    if (this.#signedBody === undefined || compareBytes(serializeUnsigned(tx.tx), this.#signedBody) !== 0) {
+      this.#emit('error', new ClientError('UNEXPECTED_TX', `the node reported a ${tx.tx.type} we did not sign`));
+      return false;
+    }
+    const { valid } = await verifySignedTx(tx, [this.#terms.initiator, this.#terms.responder]);
+    if (!valid) {
+      this.#emit('error', new ClientError('NOT_CO_SIGNED', `the ${tx.tx.type} the node reported lacks a valid signature of each party`));
+      return false;
+    }
+    return true;
+  }
+
+  async #onCoSignedState(encoded: EncodedTx): Promise<void> {
+    const signed = this.#decodeSigned(encoded);
+    if (signed === undefined) return;
+    if (signed.tx.type !== 'channel_offchain_tx') {
+      this.#emit('error', new ClientError('UNEXPECTED_TX', `the node reported a ${signed.tx.type} as the channel state`));
+      return;
+    }
+    const state = signed as SignedTx & { tx: ChannelOffchainTx };
+    const last = this.#lastState;
+    if (last !== undefined && state.tx.round <= last.round) return; // a state we already hold
+    if (!(await this.#isOurs(state))) return;
+    const coSigned: CoSignedState = {
+      round: state.tx.round,
+      balances: { initiator: state.tx.initiator_amount, responder: state.tx.responder_amount },
+      state,
+      encoded,
+    };
+    // Kept before anyone hears of it: a crash after this line loses nothing.
+    await this.#save({ state: encoded, round: coSigned.round }, coSigned);
+    this.#busy = false;
+    this.#peerUpdate = false;
+    this.#emit('stateChanged', coSigned);
+    if (this.#status === 'opening') {
+      this.#setStatus('open');
+      this.#resolveOpened({ channelId: encode('ch', this.#channelId as Uint8Array), state: coSigned });
+    }
+    if (this.#current?.kind === 'update' && this.#current.sent) this.#finishCall({ value: coSigned });
+    this.#drain();
+  }
+
+  #onConflict(round: bigint): void {
+    this.#busy = false;
+    this.#peerUpdate = false;
+    this.#signedBody = undefined;
+    if (this.#lastState !== undefined && round !== this.#lastState.round) {
+      this.#emit('error', new ClientError('UNEXPECTED_TX', `conflict fell back to round ${round}, our last co-signed round is ${this.#lastState.round}`));
+    }
+    this.#emit('conflict', { round });
+    if (this.#current?.kind === 'update') {
+      this.#finishCall({ error: new ClientError('CONFLICT', `both parties proposed at once; the channel stays at round ${round}`, { round }) });
+    }
+    this.#drain();
+  }
+
+  #onError(payload: { reason: string; request: { action: string; tag?: string } } | { message: string }): void {
+    if ('message' in payload) {
+      this.#emit('error', new ClientError('CHANNEL_ABORTED', `the node aborted the channel: ${payload.message}`, { reason: payload.message }));
+      return;
+    }
+    const error = new ClientError('REQUEST_REJECTED', `the node refused the request: ${payload.reason}`, { reason: payload.reason });
+    const current = this.#current;
+    const answersCurrent =
+      current !== undefined &&
+      ((current.kind === 'update' && payload.request.action === 'update' && payload.request.tag === 'new') ||
+        (current.kind === 'shutdown' && payload.request.action === 'shutdown'));
+    if (answersCurrent) this.#finishCall({ error });
+    else this.#emit('error', error);
+  }
+
+  #decodeSigned(encoded: EncodedTx): SignedTx | undefined {
+    try {
+      return decodeTx(encoded, 'signed_tx');
+    } catch (error) {
+      this.#emit('error', new ClientError('UNEXPECTED_TX', `the node sent a tx that is not a canonical signed_tx: ${(error as Error).message}`, {}, { cause: error }));
+      return undefined;
+    }
+  }
+
+  /** Writes the channel to the store; `state` updates what we hold only once it is written. */
+  async #save(changes: { state?: EncodedTx; round?: bigint; closeTx?: EncodedTx } = {}, state?: CoSignedState): Promise<void> {
+    if (this.#channelId === undefined || this.#createTx === undefined) return;
+    const snapshot = {
+      channelId: encode('ch', this.#channelId),
+      role: this.role,
+      createTx: encodeTx(this.#createTx),
+      ...(this.#lastState === undefined ? {} : { state: this.#lastState.encoded, round: this.#lastState.round }),
+      ...changes,
+    };
+    try {
+      await this.#store.save(snapshot);
+    } catch (error) {
+      const failure = error instanceof ClientError ? error : new ClientError('STORE_IO', (error as Error).message, {}, { cause: error });
+      this.#emit('error', failure);
+      if (this.#current !== undefined) this.#finishCall({ error: failure });
+      throw failure;
+    }
+    if (state !== undefined) this.#lastState = state;
+  }
+
+  #onDied(reason: string): void {
+    if (this.#status === 'died' || this.#status === 'disconnected') return;
+    if (this.#status !== 'closed') this.#setStatus('died');
+    const error = new ClientError('CHANNEL_CLOSED', `the channel died: ${reason}`);
+    this.#rejectOpened(error);
+    this.#failPending(error);
+    this.#emit('died', { reason });
+    clearInterval(this.#pingTimer);
+    // v0.14 leaves the socket open after `died`; nothing more will come over it.
+    this.#socket?.close(1000, 'channel died');
+  }
+
+  #onSocketClosed(code: number, reason: string): void {
+    clearInterval(this.#pingTimer);
+    if (this.#status === 'died' || this.#status === 'closed' || this.#status === 'disconnected') return;
+    this.#setStatus('disconnected');
+    const error = new ClientError('CONNECTION_CLOSED', `the connection closed (${code}${reason === '' ? '' : ` ${reason}`})`, { reason });
+    this.#rejectOpened(error);
+    this.#failPending(error);
+    this.#emit('died', { reason: `connection closed (${code})` });
+  }
+
+  #failPending(error: ClientError): void {
+    const current = this.#current;
+    this.#current = undefined;
+    current?.reject(error);
+    for (const call of this.#queue.splice(0)) call.reject(error);
+  }
+
+  #setStatus(status: ChannelStatus): void {
+    const previous = this.#status;
+    if (previous === status) return;
+    this.#status = status;
+    this.#emit('statusChanged', { status, previous });
+  }
+}
+
+function accountBytes(value: AccountPubkey | Uint8Array, name: string): Uint8Array {
+  if (typeof value === 'string') return decode(value, 'ak');
+  if (isBytes(value) && value.length === 32) return value;
+  throw new TypeError(`${name} must be an ak$ string or 32 bytes, got ${describe(value)}`);
+}
+
+function checkConnectOptions(options: ConnectOptions): void {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  if (typeof options.url !== 'string' || !/^wss?:\/\//.test(options.url)) throw new TypeError('url must be a ws:// or wss:// URL');
+  if (options.role !== 'initiator' && options.role !== 'responder') throw new TypeError('role must be initiator or responder');
+  if (typeof options.signer !== 'object' || options.signer === null || typeof options.signer.sign !== 'function') {
+    throw new TypeError('signer must be a Signer');
+  }
+  if (typeof options.params !== 'object' || options.params === null) throw new TypeError('params must be the channel parameters');
+}
+
+export type { ChannelCloseMutualTx };

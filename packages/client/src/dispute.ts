@@ -1,0 +1,300 @@
+import { type ChannelId, decode, describe, type EncodedTx, encode, isBytes, isEncoded, type TxHash } from '@aesc/encoding';
+import { type Signer, signTx, verifySignedTx } from '@aesc/signer';
+import { type ChannelOffchainTx, decodeTx, type SignedTx, serializeTx, type UnsignedTx } from '@aesc/tx';
+import { ClientError } from './errors.js';
+import type { ChannelInfo, NodeClient, RequestOptions, WaitProgress } from './node-client.js';
+import type { StateStore } from './store.js';
+
+/**
+ * Blocks past the current height that a dispute tx stays valid by default (its `ttl`, the last
+ * height that may include it). About five hours of v0.14 blocks: room for a busy mempool,
+ * while a tx that never made it does not linger for days with a nonce that blocks the account.
+ */
+export const DEFAULT_TTL_MARGIN = 100n;
+
+/** The fee a dispute tx pays unless told otherwise: the protocol's minimum (WIRE.md §4.0). */
+export const DEFAULT_DISPUTE_FEE = 1n;
+
+export interface DisputeOptions {
+  node: NodeClient;
+  /** Signs the tx; must be the channel's initiator or responder. */
+  signer: Signer;
+  channelId: ChannelId;
+  /** Default {@link DEFAULT_DISPUTE_FEE}. */
+  fee?: bigint;
+  /** Last height that may include the tx; default: current height + {@link DEFAULT_TTL_MARGIN}. */
+  ttl?: bigint;
+  /** Default: the signer's next nonce on chain (txs of the signer still in the mempool are not counted). */
+  nonce?: bigint;
+  /** Blocks on top of the tx's block before the call resolves (default 0n: included). */
+  confirmations?: bigint;
+  /** Limit of each wait (for inclusion; for `settle`, also for the lock period), in ms. */
+  timeoutMs?: number;
+  pollMs?: number;
+  signal?: AbortSignal;
+  /** Progress of the wait for inclusion. */
+  onProgress?: (progress: WaitProgress) => void;
+}
+
+export interface CloseSoloOptions extends DisputeOptions {
+  /** Where the last co-signed state of the channel is kept. */
+  store: StateStore;
+}
+
+export interface SlashOptions extends DisputeOptions {
+  /** A co-signed state newer than the one the chain holds. */
+  state: EncodedTx | SignedTx;
+}
+
+export interface SettleOptions extends DisputeOptions {
+  /**
+   * Before the lock period is over: wait for it (true) or throw
+   * `ClientError('CHANNEL_NOT_CLOSABLE_YET')` (false, the default).
+   */
+  waitUntilClosable?: boolean;
+}
+
+export interface DisputeResult {
+  /** `th$` of the posted tx. */
+  hash: TxHash;
+  signedTx: SignedTx;
+  /** Height of the block that included it. */
+  blockHeight: bigint;
+}
+
+/**
+ * Closes a channel alone from the last co-signed state in `store` (BEHAVIOUR.md §7.2, WIRE.md
+ * §4.7): checks the state (co-signed by both peers, of this channel, amounts summing to the
+ * channel's total) and the channel (on chain and active) first, then builds the
+ * `channel_close_solo_tx` locally (the v0.14 builder cannot carry the payload), signs it,
+ * posts it and waits for its inclusion. The lock period starts then; watch for a slash by the
+ * peer, then `settle`.
+ */
+export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResult> {
+  const { store, node, signer, channelId } = checkCommon(options);
+  if (typeof store !== 'object' || store === null || typeof store.load !== 'function') throw new TypeError(`store must be a StateStore, got ${describe(store)}`);
+  const snapshot = await store.load(channelId);
+  if (snapshot === undefined) throw new ClientError('NOT_FOUND', `the store has no channel ${channelId}`, { channelId });
+  if (snapshot.state === undefined) {
+    throw new ClientError('NO_STATE', `the store holds no co-signed state of ${channelId} to close from`, { channelId });
+  }
+  const channel = await onChainChannel(node, channelId, options);
+  requirePeer(channel, signer);
+  if (channel.closes_at !== 0n) {
+    throw new ClientError(
+      'CHANNEL_ALREADY_CLOSING',
+      `${channelId} is already solo-closing with round ${channel.round} (until height ${channel.closes_at}); slash with a newer state instead`,
+      { channelId, onChainRound: channel.round, closesAt: channel.closes_at, ...(snapshot.round === undefined ? {} : { round: snapshot.round }) },
+    );
+  }
+  const state = await checkState(snapshot.state, channel);
+  const height = await node.getHeight(requestOptions(options));
+  return submit(options, {
+    type: 'channel_close_solo_tx',
+    channel_id: decode(channelId, 'ch'),
+    from: signer.publicKey,
+    payload: serializeTx(state),
+    ttl: ttlOf(options, height),
+    fee: feeOf(options),
+    nonce: await nonceOf(options),
+  });
+}
+
+/**
+ * Answers a solo close with a newer co-signed state (WIRE.md §4.8). Everything the chain would
+ * refuse at inclusion is refused here, before anything is posted: a state not co-signed by
+ * both peers (`NOT_CO_SIGNED`), of another channel or with amounts off the channel's total
+ * (`INVALID_STATE`), not newer than the chain's round (`STATE_NOT_NEWER`), a channel that is
+ * not solo-closing or whose lock period ends before the next block (`CHANNEL_NOT_CLOSING`).
+ */
+export async function slash(options: SlashOptions): Promise<DisputeResult> {
+  const { node, signer, channelId, state: given } = checkCommon(options);
+  if (typeof given !== 'string' && (typeof given !== 'object' || given === null || given.type !== 'signed_tx')) {
+    throw new TypeError(`state must be a tx$ string or a SignedTx, got ${describe(given)}`);
+  }
+  const channel = await onChainChannel(node, channelId, options);
+  requirePeer(channel, signer);
+  const height = await node.getHeight(requestOptions(options));
+  if (channel.closes_at === 0n) {
+    throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: nothing to slash`, { channelId, height });
+  }
+  // The next block is the first that can include the slash, and it must come before closes_at.
+  if (channel.closes_at <= height + 1n) {
+    throw new ClientError(
+      'CHANNEL_NOT_CLOSING',
+      `the lock period of ${channelId} ends at height ${channel.closes_at}, before a slash could be included (next block ${height + 1n}); settle instead`,
+      { channelId, closesAt: channel.closes_at, height },
+    );
+  }
+  const state = await checkState(options.state, channel);
+  if (state.tx.round <= channel.round) {
+    throw new ClientError('STATE_NOT_NEWER', `the state's round ${state.tx.round} is not above the on-chain round ${channel.round}`, {
+      channelId,
+      round: state.tx.round,
+      onChainRound: channel.round,
+    });
+  }
+  return submit(options, {
+    type: 'channel_slash_tx',
+    channel_id: decode(channelId, 'ch'),
+    from: signer.publicKey,
+    payload: serializeTx(state),
+    ttl: ttlOf(options, height),
+    fee: feeOf(options),
+    nonce: await nonceOf(options),
+  });
+}
+
+/**
+ * Pays out a solo-closed channel once its lock period is over (WIRE.md §4.9), with the amounts
+ * the chain holds (those of the winning state). Settling is possible from the block at height
+ * `closes_at`, so the tx is posted as soon as the next block reaches it. With
+ * `waitUntilClosable`, waits for that height and reads the channel again (a slash meanwhile
+ * moves `closes_at` and the amounts).
+ */
+export async function settle(options: SettleOptions): Promise<DisputeResult> {
+  const { node, signer, channelId } = checkCommon(options);
+  if (options.waitUntilClosable !== undefined && typeof options.waitUntilClosable !== 'boolean') {
+    throw new TypeError(`waitUntilClosable must be a boolean, got ${describe(options.waitUntilClosable)}`);
+  }
+  for (;;) {
+    const channel = await onChainChannel(node, channelId, options);
+    requirePeer(channel, signer);
+    if (channel.closes_at === 0n) {
+      throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: close it first (solo or mutually)`, { channelId });
+    }
+    const height = await node.getHeight(requestOptions(options));
+    if (channel.closes_at <= height + 1n) {
+      return submit(options, {
+        type: 'channel_settle_tx',
+        channel_id: decode(channelId, 'ch'),
+        from: signer.publicKey,
+        initiator_amount: channel.initiator_amount,
+        responder_amount: channel.responder_amount,
+        ttl: ttlOf(options, height),
+        fee: feeOf(options),
+        nonce: await nonceOf(options),
+      });
+    }
+    if (options.waitUntilClosable !== true) {
+      throw new ClientError(
+        'CHANNEL_NOT_CLOSABLE_YET',
+        `${channelId} can be settled from height ${channel.closes_at}; the chain is at ${height}`,
+        { channelId, closesAt: channel.closes_at, height },
+      );
+    }
+    await node.waitForHeight(channel.closes_at - 1n, {
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function checkCommon<T extends DisputeOptions>(options: T): T {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const { node, signer, channelId } = options;
+  if (typeof node !== 'object' || node === null || typeof node.getChannel !== 'function') throw new TypeError(`node must be a NodeClient, got ${describe(node)}`);
+  if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function' || !isBytes(signer.publicKey)) {
+    throw new TypeError(`signer must be a Signer, got ${describe(signer)}`);
+  }
+  if (!isEncoded(channelId, 'ch')) throw new TypeError(`channelId must be a valid ch$ string, got ${describe(channelId)}`);
+  for (const name of ['fee', 'ttl', 'nonce', 'confirmations'] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'bigint') throw new TypeError(`${name} must be a bigint, got ${describe(value)}`);
+  }
+  if (options.fee !== undefined && options.fee < 1n) throw new RangeError(`fee must be at least 1, got ${options.fee}`);
+  if (options.nonce !== undefined && options.nonce < 1n) throw new RangeError(`nonce must be at least 1, got ${options.nonce}`);
+  if (options.confirmations !== undefined && options.confirmations < 0n) throw new RangeError(`confirmations must not be negative, got ${options.confirmations}`);
+  return options;
+}
+
+function requestOptions(options: DisputeOptions): RequestOptions {
+  return options.signal === undefined ? {} : { signal: options.signal };
+}
+
+async function onChainChannel(node: NodeClient, channelId: ChannelId, options: DisputeOptions): Promise<ChannelInfo> {
+  const channel = await node.getChannel(channelId, requestOptions(options));
+  if (channel === undefined) throw new ClientError('CHANNEL_NOT_FOUND', `no channel ${channelId} on chain (never created, or closed)`, { channelId });
+  return channel;
+}
+
+function requirePeer(channel: ChannelInfo, signer: Signer): void {
+  const address = encode('ak', signer.publicKey);
+  if (address !== channel.initiator && address !== channel.responder) {
+    throw new ClientError('NOT_A_PEER', `${address} is neither the initiator nor the responder of ${channel.id}`, { channelId: channel.id });
+  }
+}
+
+/**
+ * The state as a co-signed off-chain tx of `channel`: it decodes, it is a
+ * `channel_offchain_tx` of this channel id and these peers, both peers' signatures verify and
+ * nothing else is signed in, and its amounts sum to what the channel holds on chain.
+ */
+async function checkState(input: EncodedTx | SignedTx, channel: ChannelInfo): Promise<SignedTx & { tx: ChannelOffchainTx }> {
+  let state: SignedTx;
+  if (typeof input === 'string') {
+    try {
+      state = decodeTx(input, 'signed_tx');
+    } catch (error) {
+      throw new ClientError('INVALID_STATE', `the state is not a signed tx: ${(error as Error).message}`, { channelId: channel.id }, { cause: error });
+    }
+  } else if (typeof input === 'object' && input !== null && (input as { type?: unknown }).type === 'signed_tx') {
+    state = input;
+  } else {
+    throw new TypeError(`state must be a tx$ string or a SignedTx, got ${describe(input)}`);
+  }
+  const offchain: UnsignedTx = state.tx;
+  const invalid = (message: string) => new ClientError('INVALID_STATE', message, { channelId: channel.id });
+  if (offchain.type !== 'channel_offchain_tx') throw invalid(`the state is a ${offchain.type}, not a channel_offchain_tx`);
+  if (encode('ch', offchain.channel_id) !== channel.id) throw invalid(`the state belongs to ${encode('ch', offchain.channel_id)}, not ${channel.id}`);
+  if (encode('ak', offchain.initiator) !== channel.initiator || encode('ak', offchain.responder) !== channel.responder) {
+    throw invalid('the state names other peers than the channel on chain');
+  }
+  const verification = await verifySignedTx(state, [offchain.initiator, offchain.responder]);
+  if (!verification.valid) {
+    const missing = verification.signers.filter((entry) => entry.signature === null).map((entry) => entry.publicKey);
+    const extra = verification.signatures.filter((entry) => entry.signer === null).length;
+    throw new ClientError(
+      'NOT_CO_SIGNED',
+      `the state of round ${offchain.round} is not co-signed by both peers${missing.length > 0 ? ` (no valid signature of ${missing.join(', ')})` : ''}${extra > 0 ? ` (${extra} signature(s) of no peer)` : ''}`,
+      { channelId: channel.id, round: offchain.round },
+    );
+  }
+  if (offchain.initiator_amount + offchain.responder_amount !== channel.total_amount) {
+    throw invalid(
+      `the state's amounts sum to ${offchain.initiator_amount + offchain.responder_amount}, the channel holds ${channel.total_amount} on chain`,
+    );
+  }
+  return state as SignedTx & { tx: ChannelOffchainTx };
+}
+
+function feeOf(options: DisputeOptions): bigint {
+  return options.fee ?? DEFAULT_DISPUTE_FEE;
+}
+
+function ttlOf(options: DisputeOptions, height: bigint): bigint {
+  if (options.ttl === undefined) return height + DEFAULT_TTL_MARGIN;
+  // The ttl is the last height that may include the tx; the next block is height + 1.
+  if (options.ttl <= height) throw new RangeError(`ttl ${options.ttl} is not above the current height ${height}: no block could include the tx`);
+  return options.ttl;
+}
+
+async function nonceOf(options: DisputeOptions): Promise<bigint> {
+  return options.nonce ?? options.node.nextNonce(encode('ak', options.signer.publicKey), requestOptions(options));
+}
+
+async function submit(options: DisputeOptions, tx: UnsignedTx): Promise<DisputeResult> {
+  const signedTx = await signTx(tx, options.signer);
+  const hash = await options.node.postTx(signedTx, requestOptions(options));
+  const mined = await options.node.waitForTx(hash, {
+    ...(options.confirmations === undefined ? {} : { confirmations: options.confirmations }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  return { hash, signedTx, blockHeight: mined.blockHeight };
+}

@@ -1,0 +1,55 @@
+/**
+ * The one WebSocket surface the client needs, over the platform's `WebSocket` (browsers, Node
+ * ≥ 22) or the `ws` package (Node 20, which has no global WebSocket). With `ws` the client
+ * also sends protocol pings, which keep the node from dropping a socket idle for 60 s.
+ */
+export interface ChannelSocket {
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  /** Protocol-level ping, where the implementation has one. */
+  ping?(): void;
+}
+
+export interface SocketHandlers {
+  onMessage(text: string): void;
+  onClose(code: number, reason: string): void;
+}
+
+/** A constructor with the shape of the platform WebSocket. */
+export type WebSocketConstructor = new (url: string) => {
+  readyState: number;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  ping?(): void;
+};
+
+/** Opens `url`; resolves once the socket is open, rejects if it cannot be. */
+export async function openSocket(url: string, handlers: SocketHandlers, implementation?: WebSocketConstructor): Promise<ChannelSocket> {
+  const Implementation = implementation ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? (await import('ws')).WebSocket as unknown as WebSocketConstructor;
+  const socket = new Implementation(url);
+  await new Promise<void>((resolve, reject) => {
+    socket.onopen = () => resolve();
+    socket.onerror = (event) => reject(new Error(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'connection failed'}`));
+    socket.onclose = (event) => reject(new Error(`the node closed the connection (${event.code} ${event.reason})`));
+  });
+  socket.onmessage = (event) => {
+    if (typeof event.data === 'string') handlers.onMessage(event.data);
+    else if (event.data instanceof Uint8Array || event.data instanceof ArrayBuffer) {
+      // ws hands text frames over as Buffers when asked for binary; the protocol is text.
+      handlers.onMessage(new TextDecoder().decode(event.data));
+    }
+  };
+  socket.onclose = (event) => handlers.onClose(event.code, event.reason);
+  socket.onerror = () => {
+    // 'close' follows every 'error'; the close handler reports it.
+  };
+  return {
+    send: (text) => socket.send(text),
+    close: (code, reason) => socket.close(code, reason),
+    ...(typeof socket.ping === 'function' ? { ping: () => (socket.ping as () => void).call(socket) } : {}),
+  };
+}

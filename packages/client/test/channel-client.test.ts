@@ -1,0 +1,141 @@
+import { type Devnode, startDevnode } from '@aesc/devnode';
+import { createSigner, type Signer, verifySignedTx } from '@aesc/signer';
+import { decodeTx } from '@aesc/tx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChannelClient, ClientError, MemoryStore } from '../src/index.js';
+
+let nextPort = 20_000;
+
+describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dialect', (dialect) => {
+  let node: Devnode;
+  let alice: Signer;
+  let bob: Signer;
+
+  beforeAll(async () => {
+    [alice, bob] = await Promise.all([51, 52].map((fill) => createSigner(new Uint8Array(32).fill(fill + (dialect === 'seed' ? 0 : 10)))));
+    node = await startDevnode({
+      httpPort: 0,
+      wsPort: 0,
+      dialect,
+      blockInterval: 20,
+      genesis: [
+        { pubkey: alice.publicKey, balance: 10_000n },
+        { pubkey: bob.publicKey, balance: 10_000n },
+      ],
+    });
+  });
+
+  afterAll(() => node.close());
+
+  async function openPair(stores = { initiator: new MemoryStore(), responder: new MemoryStore() }) {
+    const params = {
+      initiator: alice.address,
+      responder: bob.address,
+      lock_period: 10n,
+      push_amount: 0n,
+      initiator_amount: 500n,
+      responder_amount: 300n,
+      channel_reserve: 10n,
+      ttl: 1_000_000n,
+      port: nextPort++,
+      host: 'localhost',
+      minimum_depth: 2n,
+    };
+    const [initiator, responder] = await Promise.all([
+      ChannelClient.connect({ url: node.wsUrl, role: 'initiator', params, signer: alice, store: stores.initiator }),
+      ChannelClient.connect({ url: node.wsUrl, role: 'responder', params, signer: bob, store: stores.responder }),
+    ]);
+    const [openedI, openedR] = await Promise.all([initiator.opened, responder.opened]);
+    expect(openedI.channelId).toBe(openedR.channelId);
+    expect(openedI.state.round).toBe(1n);
+    return { initiator, responder, stores };
+  }
+
+  it('lives a whole channel: 20 transfers both ways, requests for tokens, messages, a mutual close', async () => {
+    const { initiator, responder, stores } = await openPair();
+    expect(initiator.status).toBe('open');
+    let expected = { initiator: 500n, responder: 300n };
+    for (let index = 0; index < 20; index++) {
+      const amount = BigInt(index + 1);
+      const aliceSends = index % 2 === 0;
+      const [from, to] = aliceSends ? [alice, bob] : [bob, alice];
+      // Even rounds the sender proposes; odd ones the receiver requests the tokens.
+      const starter = index % 4 < 2 ? (aliceSends ? initiator : responder) : aliceSends ? responder : initiator;
+      const state = await starter.update({ from: from.address, to: to.address, amount });
+      expected = aliceSends
+        ? { initiator: expected.initiator - amount, responder: expected.responder + amount }
+        : { initiator: expected.initiator + amount, responder: expected.responder - amount };
+      expect(state.round).toBe(BigInt(index + 2));
+      expect(state.balances).toEqual(expected);
+    }
+    expect(initiator.round).toBe(21n);
+    expect(responder.balances).toEqual(expected);
+    const stored = await stores.responder.load(initiator.channelId as `ch$${string}`);
+    expect(stored?.round).toBe(21n);
+    expect((await verifySignedTx(decodeTx(stored?.state as string, 'signed_tx'), [alice.publicKey, bob.publicKey])).valid).toBe(true);
+
+    const received: string[] = [];
+    responder.on('message', (message) => received.push(message.info));
+    await initiator.sendMessage(bob.address, 'hello bob');
+    await initiator.sendMessage(bob.address, 'still there?');
+    await waitFor(() => received.length === 2);
+    expect(received).toEqual(['hello bob', 'still there?']);
+
+    const before = [node.chain.account(alice.publicKey)?.balance ?? 0n, node.chain.account(bob.publicKey)?.balance ?? 0n];
+    const closed = await responder.shutdown();
+    expect(closed.tx.tx).toMatchObject({ type: 'channel_close_mutual_tx', initiator_amount: expected.initiator - 1n, responder_amount: expected.responder, fee: 1n });
+    await waitFor(() => node.chain.tx(closed.hash)?.blockHeight !== -1 && node.chain.tx(closed.hash) !== undefined);
+    expect(node.chain.account(alice.publicKey)?.balance).toBe((before[0] ?? 0n) + expected.initiator - 1n);
+    expect(node.chain.account(bob.publicKey)?.balance).toBe((before[1] ?? 0n) + expected.responder);
+    expect((await stores.initiator.load(initiator.channelId as `ch$${string}`))?.closeTx).toBe(closed.encoded);
+    await waitFor(() => initiator.status === 'closed' && responder.status === 'closed');
+  });
+
+  it('surfaces the node’s refusals and conflicts as typed errors and stays usable', async () => {
+    const { initiator, responder } = await openPair();
+    await expect(initiator.update({ from: alice.address, to: bob.address, amount: 10_000n })).rejects.toMatchObject({
+      name: 'ClientError',
+      code: 'REQUEST_REJECTED',
+      context: { reason: 'insufficient_balance' },
+    });
+    const stranger = await createSigner(new Uint8Array(32).fill(7));
+    await expect(initiator.update({ from: stranger.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'REQUEST_REJECTED', context: { reason: 'invalid_pubkeys' } });
+    expect((await initiator.update({ from: alice.address, to: bob.address, amount: 5n })).round).toBe(2n);
+
+    // Both at once: both proposals are void, both calls reject with CONFLICT at round 2.
+    const conflicts: bigint[] = [];
+    initiator.on('conflict', ({ round }) => conflicts.push(round));
+    const results = await Promise.allSettled([
+      initiator.update({ from: alice.address, to: bob.address, amount: 1n }),
+      responder.update({ from: bob.address, to: alice.address, amount: 2n }),
+    ]);
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(ClientError);
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'CONFLICT', context: { round: 2n } });
+    }
+    expect(conflicts).toEqual([2n]);
+    const round = initiator.round ?? 0n;
+    expect(round).toBe(2n);
+    expect(responder.round).toBe(round);
+    const after = await responder.update({ from: bob.address, to: alice.address, amount: 3n });
+    expect(after.round).toBe(round + 1n);
+    await initiator.shutdown();
+  });
+
+  it('queues calls until the channel is idle instead of sending them mid-signature', async () => {
+    const { initiator, responder } = await openPair();
+    const updates = await Promise.all(Array.from({ length: 10 }, (_, index) => initiator.update({ from: alice.address, to: bob.address, amount: BigInt(index + 1) })));
+    expect(updates.map((state) => state.round)).toEqual(Array.from({ length: 10 }, (_, index) => BigInt(index + 2)));
+    expect(responder.balances).toEqual({ initiator: 500n - 55n, responder: 300n + 55n });
+    await initiator.shutdown();
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

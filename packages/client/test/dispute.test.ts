@@ -1,0 +1,270 @@
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Devnode, startDevnode } from '@aesc/devnode';
+import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
+import { createSigner, type Signer, signTx, verifySignedTx } from '@aesc/signer';
+import { type ChannelCreateTx, type ChannelOffchainTx, channelId, encodeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeSolo, DEFAULT_TTL_MARGIN, settle, slash } from '../src/dispute.js';
+import { ClientError } from '../src/errors.js';
+import { FileStore } from '../src/file-store.js';
+import { MemoryStore } from '../src/memory-store.js';
+import { NodeClient } from '../src/node-client.js';
+
+const START_BALANCE = 1_000_000n;
+const LOCK_PERIOD = 5n;
+
+let devnode: Devnode;
+let node: NodeClient;
+/** Every request the node client made, `METHOD path`. */
+const requests: string[] = [];
+let alice: Signer;
+let bob: Signer;
+let carol: Signer;
+let root: string;
+
+beforeAll(async () => {
+  [alice, bob, carol] = (await Promise.all([41, 42, 43].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
+  devnode = await startDevnode({
+    httpPort: 0,
+    wsPort: 0,
+    genesis: [alice, bob, carol].map((signer) => ({ pubkey: signer.publicKey, balance: START_BALANCE })),
+  });
+  node = new NodeClient(devnode.httpUrl, {
+    fetch: (input, init) => {
+      requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+      return fetch(input, init);
+    },
+  });
+  root = await fs.mkdtemp(join(tmpdir(), 'aesc-dispute-'));
+});
+
+afterAll(async () => {
+  await devnode.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function clientError(promise: Promise<unknown>, code: ClientError['code']): Promise<ClientError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `expected ClientError ${code}`).toBeInstanceOf(ClientError);
+  expect((caught as ClientError).code, (caught as Error).message).toBe(code);
+  return caught as ClientError;
+}
+
+/** Runs `action` and says whether it posted anything. */
+async function posts(action: () => Promise<unknown>): Promise<boolean> {
+  const before = requests.length;
+  await action();
+  return requests.slice(before).some((request) => request.startsWith('POST /v2/tx'));
+}
+
+async function signedBy(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
+  let signed = await signTx(tx, signers[0] as Signer);
+  for (const signer of signers.slice(1)) signed = await signTx(signed, signer);
+  return signed;
+}
+
+const balanceOf = async (signer: Signer) => (await node.getBalance(signer.address)) as bigint;
+
+/**
+ * Opens a channel on chain without the WebSocket service: a create tx built and co-signed
+ * locally, posted, mined. Returns its id and a maker of co-signed states.
+ */
+async function openChannel(initiator: Signer, responder: Signer, initiatorAmount: bigint, responderAmount: bigint) {
+  const create: ChannelCreateTx = {
+    type: 'channel_create_tx',
+    initiator: initiator.publicKey,
+    initiator_amount: initiatorAmount,
+    responder: responder.publicKey,
+    responder_amount: responderAmount,
+    channel_reserve: 20n,
+    lock_period: LOCK_PERIOD,
+    ttl: (await node.getHeight()) + 10n,
+    fee: 1n,
+    nonce: await node.nextNonce(initiator.address),
+  };
+  const signedCreate = await signedBy(create, initiator, responder);
+  const hash = await node.postTx(signedCreate);
+  await devnode.mine(1);
+  await node.waitForTx(hash);
+  const id = channelId(create);
+  const state = (round: bigint, initiatorAmount: bigint, responderAmount: bigint, signers: Signer[] = [initiator, responder]) =>
+    signedBy(
+      {
+        type: 'channel_offchain_tx',
+        channel_id: decode(id, 'ch'),
+        previous_round: round - 1n,
+        round,
+        initiator: initiator.publicKey,
+        responder: responder.publicKey,
+        initiator_amount: initiatorAmount,
+        responder_amount: responderAmount,
+        updates: [{ from: initiator.publicKey, to: responder.publicKey, amount: 1n }],
+        state: new Uint8Array(),
+      },
+      ...signers,
+    );
+  return { id, createTx: encodeTx(signedCreate), state };
+}
+
+describe('solo close, slash, settle against devnode', () => {
+  it('closes alone from the stored round 5, is slashed with round 7, settles with round 7’s amounts', async () => {
+    const channel = await openChannel(alice, bob, 700n, 400n);
+    const round5 = await channel.state(5n, 600n, 500n);
+    const round7 = await channel.state(7n, 450n, 650n);
+    // Both states carry both parties' signatures.
+    expect((await verifySignedTx(round7, [alice.publicKey, bob.publicKey])).valid).toBe(true);
+
+    // Alice's store (on disk) holds round 5; a fresh store object reads it, as after a restart.
+    const directory = join(root, 'alice');
+    await new FileStore(directory).save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(round5), round: 5n });
+    const store = new FileStore(directory);
+
+    const aliceBefore = await balanceOf(alice);
+    const bobBefore = await balanceOf(bob);
+    const heightBefore = await node.getHeight();
+    const mining = setInterval(() => void devnode.mine(1), 20);
+    let closed;
+    try {
+      closed = await closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 10 });
+    } finally {
+      clearInterval(mining);
+    }
+    expect(closed.signedTx.tx).toMatchObject({ type: 'channel_close_solo_tx', from: alice.publicKey, fee: 1n, payload: decode(encodeTx(round5), 'tx') });
+    const closeTx = closed.signedTx.tx as { ttl: bigint; nonce: bigint };
+    expect(closeTx.ttl).toBeGreaterThanOrEqual(heightBefore + DEFAULT_TTL_MARGIN);
+    expect(closeTx.ttl).toBeLessThanOrEqual(closed.blockHeight + DEFAULT_TTL_MARGIN);
+    expect(closeTx.nonce).toBe(2n);
+    expect((await node.getTx(closed.hash))?.blockHeight).toBe(closed.blockHeight);
+    expect(requests).toContain('POST /v2/tx'); // the spy `posts` relies on sees posts
+    let onChain = await node.getChannel(channel.id);
+    expect(onChain).toMatchObject({ round: 5n, initiator_amount: 600n, responder_amount: 500n, closes_at: closed.blockHeight + LOCK_PERIOD });
+
+    // Refused before anything is posted:
+    expect(await posts(async () => clientError(slash({ node, signer: bob, channelId: channel.id, state: round5 }), 'STATE_NOT_NEWER'))).toBe(false);
+    const older = await clientError(slash({ node, signer: bob, channelId: channel.id, state: encodeTx(await channel.state(3n, 680n, 420n)) }), 'STATE_NOT_NEWER');
+    expect(older.context).toMatchObject({ round: 3n, onChainRound: 5n });
+    const bobOnly = await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(9n, 100n, 1000n, [bob]) }), 'NOT_CO_SIGNED');
+    expect(bobOnly.message).toContain(alice.address);
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(9n, 100n, 1000n, [bob, carol]) }), 'NOT_CO_SIGNED');
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(9n, 100n, 1000n, [alice, bob, carol]) }), 'NOT_CO_SIGNED');
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(9n, 1n, 1n) }), 'INVALID_STATE'); // amounts off the total
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: channel.createTx }), 'INVALID_STATE'); // not an off-chain state
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: 'tx$notatx' as EncodedTx }), 'INVALID_STATE');
+    await clientError(slash({ node, signer: carol, channelId: channel.id, state: round7 }), 'NOT_A_PEER');
+    await clientError(closeSolo({ store, node, signer: alice, channelId: channel.id }), 'CHANNEL_ALREADY_CLOSING');
+    const early = await clientError(settle({ node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_CLOSABLE_YET');
+    expect(early.context.closesAt).toBe(closed.blockHeight + LOCK_PERIOD);
+    expect(await posts(() => clientError(settle({ node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_CLOSABLE_YET'))).toBe(false);
+    expect(devnode.chain.mempool).toEqual([]);
+
+    // Bob answers with the newer round 7.
+    const slashing = slash({ node, signer: bob, channelId: channel.id, state: round7, pollMs: 10 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    const [slashBlock] = await devnode.mine(1);
+    const slashed = await slashing;
+    expect(slashed.blockHeight).toBe(BigInt(slashBlock?.height ?? -1));
+    expect(slashed.signedTx.tx).toMatchObject({ type: 'channel_slash_tx', from: bob.publicKey, payload: decode(encodeTx(round7), 'tx') });
+    onChain = await node.getChannel(channel.id);
+    expect(onChain).toMatchObject({ round: 7n, initiator_amount: 450n, responder_amount: 650n, closes_at: slashed.blockHeight + LOCK_PERIOD });
+
+    // The slash restarted the lock period: still too early.
+    await devnode.mine(Number(LOCK_PERIOD) - 2);
+    await clientError(settle({ node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_CLOSABLE_YET');
+    await devnode.mine(2);
+    // Now past the lock period: a slash could no longer be included.
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(8n, 400n, 700n) }), 'CHANNEL_NOT_CLOSING');
+
+    const settling = settle({ node, signer: alice, channelId: channel.id, pollMs: 10 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    const settled = await settling;
+    expect(settled.signedTx.tx).toMatchObject({ type: 'channel_settle_tx', from: alice.publicKey, initiator_amount: 450n, responder_amount: 650n, fee: 1n });
+    expect(await node.getChannel(channel.id)).toBeUndefined();
+
+    // Final balances: round 7's amounts, less each party's own fees.
+    expect(await balanceOf(alice)).toBe(aliceBefore - 1n /* close_solo */ + 450n - 1n /* settle */);
+    expect(await balanceOf(bob)).toBe(bobBefore - 1n /* slash */ + 650n);
+    expect(await balanceOf(alice)).toBe(START_BALANCE - 700n - 1n /* create */ - 1n + 450n - 1n);
+    expect(await balanceOf(bob)).toBe(START_BALANCE - 400n - 1n + 650n);
+
+    await clientError(settle({ node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_FOUND');
+    await clientError(closeSolo({ store, node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_FOUND');
+  });
+
+  it('settles as soon as the lock period allows when told to wait', async () => {
+    const channel = await openChannel(bob, carol, 500n, 500n);
+    const store = new MemoryStore();
+    const round3 = await channel.state(3n, 480n, 520n);
+    await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(round3), round: 3n });
+
+    // Not closing yet: nothing to slash or settle.
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: round3 }), 'CHANNEL_NOT_CLOSING');
+    await clientError(settle({ node, signer: bob, channelId: channel.id }), 'CHANNEL_NOT_CLOSING');
+
+    const mining = setInterval(() => void devnode.mine(1), 15);
+    try {
+      const closed = await closeSolo({ store, node, signer: carol, channelId: channel.id, pollMs: 5, confirmations: 1n });
+      expect(await node.getHeight()).toBeGreaterThanOrEqual(closed.blockHeight + 1n);
+      const heights: bigint[] = [];
+      const settled = await settle({ node, signer: bob, channelId: channel.id, waitUntilClosable: true, pollMs: 5, onProgress: ({ height }) => heights.push(height) });
+      // Included in the first block where settling is allowed, or soon after.
+      expect(settled.blockHeight).toBeGreaterThanOrEqual(closed.blockHeight + LOCK_PERIOD);
+      expect(settled.signedTx.tx).toMatchObject({ initiator_amount: 480n, responder_amount: 520n });
+      expect(heights.length).toBeGreaterThan(0);
+    } finally {
+      clearInterval(mining);
+    }
+    expect(await node.getChannel(channel.id)).toBeUndefined();
+  });
+
+  it('needs a stored co-signed state to close from', async () => {
+    const channel = await openChannel(carol, alice, 300n, 300n);
+    const store = new MemoryStore();
+    await clientError(closeSolo({ store, node, signer: carol, channelId: channel.id }), 'NOT_FOUND');
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx });
+    await clientError(closeSolo({ store, node, signer: carol, channelId: channel.id }), 'NO_STATE');
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 290n, 310n)), round: 2n });
+    await clientError(closeSolo({ store, node, signer: bob, channelId: channel.id }), 'NOT_A_PEER');
+    // A stored state with a signature that does not verify (the store does not check signatures).
+    const forged = await channel.state(3n, 280n, 320n);
+    const tampered: SignedTx = { ...forged, tx: { ...(forged.tx as ChannelOffchainTx), initiator_amount: 1n, responder_amount: 599n } };
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(tampered), round: 3n });
+    expect(await posts(() => clientError(closeSolo({ store, node, signer: carol, channelId: channel.id }), 'NOT_CO_SIGNED'))).toBe(false);
+    expect((await node.getChannel(channel.id))?.closes_at).toBe(0n);
+
+    // After a deposit, a state from before it no longer matches the channel's total.
+    const deposit = await signedBy(
+      { type: 'channel_deposit_tx', channel_id: decode(channel.id, 'ch'), from: carol.publicKey, amount: 10n, ttl: 10_000n, fee: 1n, nonce: await node.nextNonce(carol.address) },
+      carol,
+      alice,
+    );
+    const depositHash = await node.postTx(deposit);
+    await devnode.mine(1);
+    await node.waitForTx(depositHash);
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(4n, 290n, 310n)), round: 4n });
+    const stale = await clientError(closeSolo({ store, node, signer: carol, channelId: channel.id }), 'INVALID_STATE');
+    expect(stale.message).toMatch(/sum to 600, the channel holds 610/);
+  });
+
+  it('checks its arguments', async () => {
+    const id: ChannelId = channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey });
+    await expect(closeSolo({ store: new MemoryStore(), node, signer: alice, channelId: 'ch$nope' as ChannelId })).rejects.toThrow(TypeError);
+    await expect(closeSolo({ store: undefined as never, node, signer: alice, channelId: id })).rejects.toThrow(TypeError);
+    await expect(settle({ node, signer: {} as Signer, channelId: id })).rejects.toThrow(TypeError);
+    await expect(settle({ node, signer: alice, channelId: id, fee: 0n })).rejects.toThrow(RangeError);
+    await expect(settle({ node, signer: alice, channelId: id, fee: 1 as never })).rejects.toThrow(TypeError);
+    await expect(slash({ node, signer: alice, channelId: id, state: encodeTx(await signedBy({ type: 'spend_tx', sender: alice.publicKey, recipient: bob.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, alice)), nonce: 0n })).rejects.toThrow(RangeError);
+    await expect(slash({ node, signer: alice, channelId: id, state: 42 as never })).rejects.toThrow(TypeError);
+    const channel = await openChannel(alice, carol, 100n, 100n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(1n, 100n, 100n)), round: 1n });
+    await expect(closeSolo({ store, node, signer: alice, channelId: channel.id, ttl: await node.getHeight() })).rejects.toThrow(RangeError);
+  });
+});

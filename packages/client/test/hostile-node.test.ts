@@ -1,0 +1,269 @@
+/**
+ * A hostile node: a small WebSocket server that plays the node's side of the protocol honestly
+ * up to a point, then sends a tampered sign request. For each tampering the client must sign
+ * nothing, emit `signRefused` naming the reason, and reject the pending call.
+ */
+import type { AddressInfo } from 'node:net';
+import { createSigner, type Signer, signTx } from '@aesc/signer';
+import {
+  type ChannelCloseMutualTx,
+  type ChannelCreateTx,
+  type ChannelOffchainTx,
+  channelId,
+  decodeTx,
+  encodeTx,
+  type SignedTx,
+  type UnsignedTx,
+} from '@aesc/tx';
+import { decode } from '@aesc/encoding';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { ChannelClient } from '../src/index.js';
+
+type Frame = { action: string; tag?: string; payload?: Record<string, unknown> };
+
+let alice: Signer;
+let bob: Signer;
+let mallory: Signer;
+let server: WebSocketServer | undefined;
+
+beforeAll(async () => {
+  [alice, bob, mallory] = await Promise.all([61, 62, 63].map((fill) => createSigner(new Uint8Array(32).fill(fill))));
+});
+
+afterEach(async () => {
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  server = undefined;
+});
+
+/** The node's side for one client (alice, the initiator); bob's signatures are the node's to make. */
+class ScriptedNode {
+  readonly received: Frame[] = [];
+  #waiters: { test: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = [];
+
+  constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as Frame;
+      this.received.push(frame);
+      for (const waiter of [...this.#waiters]) {
+        if (waiter.test(frame)) {
+          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+          waiter.resolve(frame);
+        }
+      }
+    });
+  }
+
+  send(frame: Frame): void {
+    this.socket.send(JSON.stringify(frame, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value)));
+  }
+
+  next(test: (frame: Frame) => boolean): Promise<Frame> {
+    const seen = this.received.find(test);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#waiters.push({ test, resolve }));
+  }
+
+  /** Asks the client to sign `tx` and, when it does, returns the co-signed tx (bob signs too). */
+  async sign(tag: string, tx: UnsignedTx): Promise<SignedTx> {
+    const count = this.received.length;
+    this.send({ action: 'sign', tag, payload: { tx: encodeTx(tx) } });
+    const reply = await this.next((frame) => frame.action === tag && this.received.indexOf(frame) >= count);
+    return signTx(decodeTx(reply.payload?.tx as string, 'signed_tx'), bob);
+  }
+}
+
+const terms = () => ({
+  initiator: alice.address,
+  responder: bob.address,
+  lock_period: 10n,
+  push_amount: 0n,
+  initiator_amount: 100n,
+  responder_amount: 50n,
+  channel_reserve: 5n,
+  ttl: 1000n,
+  port: 1234,
+  host: 'localhost',
+});
+
+const honestCreate = (): ChannelCreateTx => ({
+  type: 'channel_create_tx',
+  initiator: alice.publicKey,
+  initiator_amount: 100n,
+  responder: bob.publicKey,
+  responder_amount: 50n,
+  channel_reserve: 5n,
+  lock_period: 10n,
+  ttl: 1000n,
+  fee: 1n,
+  nonce: 1n,
+});
+
+async function start(): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
+  server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
+  const node = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
+  await new Promise((resolve) => server?.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = await ChannelClient.connect({ url: `ws://127.0.0.1:${port}/channel`, role: 'initiator', params: terms(), signer: alice });
+  return { client, node };
+}
+
+/** Plays an honest opening up to the co-signed round 1. */
+async function openHonestly(node: ScriptedNode): Promise<{ id: Uint8Array; initial: ChannelOffchainTx }> {
+  node.send({ action: 'info', payload: { event: 'channel_accept' } });
+  const create = await node.sign('initiator_sign', honestCreate());
+  node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
+  const id = decode(channelId(honestCreate()), 'ch');
+  const initial: ChannelOffchainTx = {
+    type: 'channel_offchain_tx',
+    channel_id: id,
+    previous_round: 0n,
+    round: 1n,
+    initiator: alice.publicKey,
+    responder: bob.publicKey,
+    initiator_amount: 100n,
+    responder_amount: 50n,
+    updates: [],
+    state: new Uint8Array(),
+  };
+  const state = await node.sign('update', initial);
+  node.send({ action: 'info', payload: { event: 'open' } });
+  node.send({ action: 'update', payload: { state: encodeTx(state) } });
+  return { id, initial };
+}
+
+/** Sends a sign request and checks that the client refuses it: nothing signed, signRefused, a reason. */
+async function expectRefusal(client: ChannelClient, node: ScriptedNode, tag: string, tx: UnsignedTx, reason: RegExp): Promise<void> {
+  const refused = new Promise<{ reason: string; tag: string }>((resolve) => client.on('signRefused', resolve));
+  const count = node.received.length;
+  node.send({ action: 'sign', tag, payload: { tx: encodeTx(tx) } });
+  const refusal = await refused;
+  expect(refusal.tag).toBe(tag);
+  expect(refusal.reason).toMatch(reason);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  expect(node.received.slice(count).filter((frame) => frame.action === tag)).toEqual([]);
+}
+
+describe('a hostile node', () => {
+  it.each([
+    ['other parties', { responder: mallorysKey() }, /responder is not the negotiated one/],
+    ['a huge fee', { fee: 1_000_000n }, /fee 1000000 above the limit/],
+    ['other amounts', { initiator_amount: 99n }, /initiator_amount 99, negotiated 100/],
+    ['another lock period', { lock_period: 1n }, /lock_period 1, negotiated 10/],
+  ] as const)('create with %s: refused, opened rejects', async (_case, change, reason) => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const tampered = { ...honestCreate(), ...(typeof change.responder === 'function' ? { responder: change.responder() } : change) } as ChannelCreateTx;
+    await expectRefusal(client, node, 'initiator_sign', tampered, reason);
+    await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  const updateCases: [string, (proposal: ChannelOffchainTx, id: Uint8Array) => UnsignedTx, RegExp][] = [
+    ['wrong amounts', (proposal) => ({ ...proposal, initiator_amount: proposal.initiator_amount - 1n }), /the updates give/],
+    ['a wrong recipient', (proposal) => ({ ...proposal, updates: [{ from: alice.publicKey, to: mallory.publicKey, amount: 10n }] }), /not between the parties we asked for/],
+    ['a round that is not +1', (proposal) => ({ ...proposal, round: proposal.round + 1n }), /is not previous_round \+ 1/],
+    ['another channel id', (proposal) => ({ ...proposal, channel_id: new Uint8Array(32).fill(9) }), /not our channel/],
+    ['an extra update', (proposal) => ({ ...proposal, updates: [...proposal.updates, { from: bob.publicKey, to: alice.publicKey, amount: 1n }] }), /2 updates, we asked for one transfer/],
+    ['another amount', (proposal) => ({ ...proposal, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 11n }], initiator_amount: 89n, responder_amount: 61n }), /amount 11, we asked for 10/],
+    ['a different tx type than the tag', (_proposal, id) => ({ type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n }), /a channel_close_mutual_tx under the update tag/],
+  ];
+
+  it.each(updateCases)('update with %s: refused, update() rejects', async (_case, tamper, reason) => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const honest: ChannelOffchainTx = {
+      ...initial,
+      previous_round: 1n,
+      round: 2n,
+      initiator_amount: 90n,
+      responder_amount: 60n,
+      updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }],
+    };
+    await expectRefusal(client, node, 'update', tamper(honest, initial.channel_id), reason);
+    expect(await pending).toMatchObject({ name: 'ClientError', code: 'SIGN_REFUSED' });
+    // The channel cannot go on (the node waits for a signature), and says so.
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_STALLED' });
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  it('an acknowledgement that drains us below the reserve: refused', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const greedy = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 1n, responder_amount: 149n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 99n }] };
+    await expectRefusal(client, node, 'update_ack', greedy, /insufficient_balance/);
+    client.close();
+  });
+
+  it('the app’s approve hook refuses a request for tokens it does not like', async () => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
+    const nodePromise = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
+    await new Promise((resolve) => server?.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = await ChannelClient.connect({
+      url: `ws://127.0.0.1:${port}/channel`,
+      role: 'initiator',
+      params: terms(),
+      signer: alice,
+      policy: { approve: (tx, { purpose }) => (purpose === 'update_ack' && tx.type === 'channel_offchain_tx' && tx.updates.some((update) => update.amount > 5n) ? 'more than 5 per request' : true) },
+    });
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 94n, responder_amount: 56n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 6n }] };
+    await expectRefusal(client, node, 'update_ack', request, /approve hook: more than 5 per request/);
+    client.close();
+  });
+
+  it('a close whose amounts do not match the last co-signed state: refused, shutdown() rejects', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const { id } = await openHonestly(node);
+    await client.opened;
+    const pending = settle(client.shutdown());
+    await node.next((frame) => frame.action === 'shutdown');
+    const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 90n, responder_amount: 59n, ttl: 1000n, fee: 1n, nonce: 2n };
+    await expectRefusal(client, node, 'shutdown_sign', close, /amounts 90\/59, the last co-signed state less the fee gives 99\/50/);
+    expect(await pending).toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it('a close nobody asked for, and a co-signed state the client did not sign, are not taken', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const { initial, id } = await openHonestly(node);
+    await client.opened;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    // A "co-signed" state the client never signed: both signatures made by the node… one of them forged with mallory's key.
+    const forged = await signTx(await signTx({ ...initial, previous_round: 1n, round: 2n, initiator_amount: 0n, responder_amount: 150n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 100n }] }, bob), mallory);
+    node.send({ action: 'update', payload: { state: encodeTx(forged) } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(client.round).toBe(1n);
+    expect(errors).toContain('UNEXPECTED_TX');
+    await expectRefusal(client, node, 'shutdown_sign', { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n }, /a close we did not ask for/);
+    client.close();
+  });
+});
+
+/** The outcome of a call as a value, observed at once (a refusal may come before the test awaits it). */
+function settle(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => ({ resolved: value }),
+    (error: unknown) => error,
+  );
+}
+
+function mallorysKey(): () => Uint8Array {
+  return () => mallory.publicKey;
+}

@@ -1,0 +1,404 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Devnode, startDevnode } from '@aesc/devnode';
+import { decode, type EncodedTx, type TxHash } from '@aesc/encoding';
+import { createSigner, type Signer, signTx } from '@aesc/signer';
+import { type ChannelCreateTx, channelId, encodeTx, type SignedTx, txHash, type UnsignedTx } from '@aesc/tx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientError } from '../src/errors.js';
+import { NodeClient, type WaitProgress } from '../src/node-client.js';
+
+let devnode: Devnode;
+let node: NodeClient;
+let alice: Signer;
+let bob: Signer;
+let carol: Signer;
+const servers: Server[] = [];
+
+/** Above 2^64: a JSON.parse anywhere on the way would lose the last digits. */
+const HUGE = 2n ** 70n + 12_345n;
+
+beforeAll(async () => {
+  [alice, bob, carol] = (await Promise.all([31, 32, 33].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
+  devnode = await startDevnode({
+    httpPort: 0,
+    wsPort: 0,
+    genesis: [
+      { pubkey: alice.publicKey, balance: HUGE },
+      { pubkey: bob.publicKey, balance: 1_000_000n },
+    ],
+  });
+  node = new NodeClient(devnode.httpUrl);
+});
+
+afterAll(async () => {
+  await devnode.close();
+  await Promise.all(
+    servers.map((server) => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    }),
+  );
+});
+
+async function clientError(promise: Promise<unknown>, code: ClientError['code']): Promise<ClientError> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, `expected ClientError ${code}`).toBeInstanceOf(ClientError);
+  expect((caught as ClientError).code, (caught as Error).message).toBe(code);
+  return caught as ClientError;
+}
+
+async function signedBy(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
+  let signed = await signTx(tx, signers[0] as Signer);
+  for (const signer of signers.slice(1)) signed = await signTx(signed, signer);
+  return signed;
+}
+
+/** A local HTTP server answering every request with `answer` (or never, for `hang`). */
+async function fakeNode(answer: { status: number; body: string } | 'hang'): Promise<string> {
+  const server = createServer((_request, response) => {
+    if (answer === 'hang') return;
+    response.writeHead(answer.status, { 'content-type': 'application/json' });
+    response.end(answer.body);
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2`;
+}
+
+/** A fetch that passes through to the devnode but rewrites the answers of matching paths. */
+function tamperingFetch(matches: (url: string) => boolean, rewrite: (body: string) => string): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const url = String(input);
+    if (!matches(url)) return response;
+    return new Response(rewrite(await response.text()), { status: response.status, headers: response.headers });
+  };
+}
+
+describe('NodeClient against devnode', () => {
+  it('reads the height and follows mined blocks', async () => {
+    const start = await node.getHeight();
+    expect(typeof start).toBe('bigint');
+    const mined = await node.debugMine(3n);
+    expect(mined.height).toBe(start + 3n);
+    expect(mined.hash.startsWith('bh$')).toBe(true);
+    expect(await node.getHeight()).toBe(start + 3n);
+    expect(await node.waitForHeight(start + 2n)).toBe(start + 3n);
+  });
+
+  it('keeps balances and amounts exact beyond 2^53 and 2^64, both ways', async () => {
+    expect(await node.getBalance(alice.address)).toBe(HUGE);
+    const credited = 2n ** 80n + 1n;
+    expect(await node.debugFund(carol.address, credited)).toBe(credited);
+    expect(await node.getBalance(carol.address)).toBe(credited);
+    expect(devnode.chain.account(carol.publicKey)?.balance).toBe(credited);
+  });
+
+  it('answers undefined for an account the chain does not know, and counts nonces', async () => {
+    const { signer: nobody } = await import('@aesc/signer').then((signer) => signer.generate());
+    expect(await node.getBalance(nobody.address)).toBeUndefined();
+    expect(await node.getNonce(nobody.address)).toBeUndefined();
+    expect(await node.nextNonce(nobody.address)).toBe(1n);
+    expect(await node.getNonce(bob.address)).toBe(0n);
+    expect(await node.nextNonce(bob.address)).toBe(1n);
+  });
+
+  it('builds every channel tx with the node and checks it against the request', async () => {
+    const id = channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey });
+    const idBytes = decode(id, 'ch');
+    const payload = await signedBy(
+      { type: 'channel_offchain_tx', channel_id: idBytes, previous_round: 1n, round: 2n, initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 5n, responder_amount: 6n, updates: [], state: new Uint8Array() },
+      alice,
+      bob,
+    );
+    const create = await node.buildChannelTx('create', {
+      initiator: alice.address,
+      initiator_amount: HUGE - 10n,
+      responder: bob.address,
+      responder_amount: 4n,
+      channel_reserve: 2n,
+      lock_period: 10n,
+      ttl: 1000n,
+      fee: 1n,
+    });
+    const expectedCreate: ChannelCreateTx = {
+      type: 'channel_create_tx',
+      initiator: alice.publicKey,
+      initiator_amount: HUGE - 10n,
+      responder: bob.publicKey,
+      responder_amount: 4n,
+      channel_reserve: 2n,
+      lock_period: 10n,
+      ttl: 1000n,
+      fee: 1n,
+      nonce: await node.nextNonce(alice.address), // filled in by the node
+    };
+    expect(create.tx).toEqual(expectedCreate);
+    expect(create.encoded).toBe(encodeTx(expectedCreate));
+
+    const cases: [Parameters<NodeClient['buildChannelTx']>[0], Record<string, unknown>, UnsignedTx][] = [
+      ['create', { initiator: alice.address, initiator_amount: 7n, responder: bob.address, responder_amount: 4n, push_amount: 3n, channel_reserve: 2n, lock_period: 10n, ttl: 1000n, fee: 1n, nonce: 4711n }, { ...expectedCreate, initiator_amount: 7n, nonce: 4711n }],
+      ['deposit', { channel_id: id, from: bob.address, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n }, { type: 'channel_deposit_tx', channel_id: idBytes, from: bob.publicKey, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n }],
+      ['withdrawal', { channel_id: id, to: bob.address, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n }, { type: 'channel_withdraw_tx', channel_id: idBytes, to: bob.publicKey, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n }],
+      ['close/mutual', { channel_id: id, initiator_amount: 6n, responder_amount: 4n, ttl: 100n, fee: 1n, nonce: 2n }, { type: 'channel_close_mutual_tx', channel_id: idBytes, initiator_amount: 6n, responder_amount: 4n, ttl: 100n, fee: 1n, nonce: 2n }],
+      ['close/solo', { channel_id: id, from: bob.address, payload: encodeTx(payload), ttl: 100n, fee: 1n }, { type: 'channel_close_solo_tx', channel_id: idBytes, from: bob.publicKey, payload: decode(encodeTx(payload), 'tx'), ttl: 100n, fee: 1n, nonce: 1n }],
+      ['slash', { channel_id: id, from: alice.address, payload, ttl: 100n, fee: 1n, nonce: 77n }, { type: 'channel_slash_tx', channel_id: idBytes, from: alice.publicKey, payload: decode(encodeTx(payload), 'tx'), ttl: 100n, fee: 1n, nonce: 77n }],
+      ['settle', { channel_id: id, from: alice.address, initiator_amount: 5n, responder_amount: 6n, ttl: 100n, fee: 1n, nonce: 3n }, { type: 'channel_settle_tx', channel_id: idBytes, from: alice.publicKey, initiator_amount: 5n, responder_amount: 6n, ttl: 100n, fee: 1n, nonce: 3n }],
+    ];
+    for (const [kind, body, expected] of cases) {
+      const built = await node.buildChannelTx(kind, body as never);
+      expect(built.tx, kind).toEqual(expected);
+      expect(built.encoded, kind).toBe(encodeTx(expected));
+    }
+  });
+
+  it('refuses a built tx that differs from the request, before anyone signs it', async () => {
+    const other = encodeTx({ type: 'channel_deposit_tx', channel_id: new Uint8Array(32).fill(1), from: carol.publicKey, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n });
+    const tampering = new NodeClient(devnode.httpUrl, {
+      fetch: tamperingFetch((url) => url.endsWith('/tx/channel/deposit'), () => JSON.stringify({ tx: other })),
+    });
+    const body = { channel_id: channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey }), from: bob.address, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n };
+    const error = await clientError(tampering.buildChannelTx('deposit', body), 'BAD_RESPONSE');
+    expect(error.message).toMatch(/channel_id differs/);
+    const wrongType = new NodeClient(devnode.httpUrl, {
+      fetch: tamperingFetch((url) => url.endsWith('/tx/channel/withdrawal'), () => JSON.stringify({ tx: other })),
+    });
+    const { from: _from, ...withdrawal } = body;
+    await clientError(wrongType.buildChannelTx('withdrawal', { ...withdrawal, to: bob.address }), 'BAD_RESPONSE');
+  });
+
+  it('checks builder arguments, and reports what the node refuses with its status and reason', async () => {
+    const body = { channel_id: channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey }), from: bob.address, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n };
+    const { nonce: _nonce, ...withoutNonce } = body;
+    await expect(node.buildChannelTx('deposit', withoutNonce as never)).rejects.toThrow(/nonce is required/);
+    await expect(node.buildChannelTx('deposit', { ...body, payload: 'x' } as never)).rejects.toThrow(/not a field/);
+    await expect(node.buildChannelTx('deposit', { ...body, amount: 3 } as never)).rejects.toThrow(TypeError);
+    await expect(node.buildChannelTx('deposit', { ...body, amount: -3n })).rejects.toThrow(RangeError);
+    await expect(node.buildChannelTx('close' as never, body as never)).rejects.toThrow(TypeError);
+    const error = await clientError(node.buildChannelTx('deposit', { ...body, from: 'ak$notakey' as never }), 'NODE_ERROR');
+    expect(error.context.status).toBe(400);
+    expect(error.context.reason).toBe('Invalid hash: from');
+    expect(error.message).toContain('400 Invalid hash: from');
+  });
+
+  it('posts a signed tx, tracks it from the mempool into a block, and rebuilds it exactly', async () => {
+    const create: ChannelCreateTx = {
+      type: 'channel_create_tx',
+      initiator: alice.publicKey,
+      initiator_amount: 2n ** 65n,
+      responder: bob.publicKey,
+      responder_amount: 400n,
+      channel_reserve: 20n,
+      lock_period: 5n,
+      ttl: (await node.getHeight()) + 50n,
+      fee: 1n,
+      nonce: await node.nextNonce(alice.address),
+    };
+    const signedTx = await signedBy(create, alice, bob);
+    const hash = await node.postTx(signedTx);
+    expect(hash).toBe(txHash(signedTx));
+
+    const pending = await node.getTx(hash);
+    expect(pending).toEqual({ signedTx, hash, blockHeight: -1n, blockHash: undefined });
+
+    const progress: WaitProgress[] = [];
+    const waiting = node.waitForTx(hash, { confirmations: 2n, pollMs: 10, onProgress: (step) => progress.push(step) });
+    await expect.poll(() => progress.length).toBeGreaterThan(0);
+    const [block] = await devnode.mine(1);
+    await expect.poll(() => progress.some((step) => step.blockHeight === BigInt(block?.height ?? -1))).toBe(true);
+    await devnode.mine(2);
+    const mined = await waiting;
+    expect(mined.blockHeight).toBe(BigInt(block?.height ?? -1));
+    expect(mined.blockHash).toBe(block?.hash);
+    expect(mined.signedTx).toEqual(signedTx);
+    expect(progress[0]?.blockHeight).toBe(-1n);
+    expect(progress.at(-1)).toEqual({ height: mined.blockHeight + 2n, blockHeight: mined.blockHeight });
+    // Also found by the pre-v0.14 hash of the unsigned tx, which the seed's examples use.
+    expect((await node.getTx(txHash(create)))?.hash).toBe(hash);
+
+    const id = channelId(create);
+    const channel = await node.getChannel(id);
+    expect(channel).toEqual({
+      id,
+      initiator: alice.address,
+      responder: bob.address,
+      total_amount: 2n ** 65n + 400n,
+      initiator_amount: 2n ** 65n,
+      responder_amount: 400n,
+      channel_reserve: 20n,
+      round: 0n,
+      lock_period: 5n,
+      closes_at: 0n,
+    });
+    expect(await node.getNonce(alice.address)).toBe(create.nonce);
+
+    // A tx$ string works as well as the object.
+    const deposit = await signedBy(
+      { type: 'channel_deposit_tx', channel_id: decode(id, 'ch'), from: bob.publicKey, amount: 10n, ttl: 10_000n, fee: 1n, nonce: await node.nextNonce(bob.address) },
+      alice,
+      bob,
+    );
+    const depositHash = await node.postTx(encodeTx(deposit));
+    expect(depositHash).toBe(txHash(deposit));
+    await devnode.mine(1);
+    expect((await node.waitForTx(depositHash)).signedTx).toEqual(deposit); // the deposit's JSON calls its id `channel`
+    expect((await node.getChannel(id))?.total_amount).toBe(2n ** 65n + 410n);
+  });
+
+  it('answers undefined for an unknown tx or channel, and NODE_ERROR for a malformed one', async () => {
+    const unknownTx = txHash(await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 999n, payload: new Uint8Array() }, bob));
+    expect(await node.getTx(unknownTx)).toBeUndefined();
+    expect(await node.getChannel(channelId({ initiator: bob.publicKey, nonce: 77n, responder: carol.publicKey }))).toBeUndefined();
+    const badHash = await clientError(node.getTx('th$nothash' as TxHash), 'NODE_ERROR');
+    expect(badHash.context).toMatchObject({ status: 400, reason: 'Invalid hash: tx_hash' });
+    const badChannel = await clientError(node.getChannel('ch$x' as never), 'NODE_ERROR');
+    expect(badChannel.context).toMatchObject({ status: 400, reason: 'Invalid hash: channel_id' });
+  });
+
+  it('reports a refused post with the node’s status and reason', async () => {
+    const reused = await signedBy({ type: 'spend_tx', sender: alice.publicKey, recipient: bob.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, alice);
+    const error = await clientError(node.postTx(reused), 'NODE_ERROR');
+    expect(error.context).toMatchObject({ status: 400, reason: 'account_nonce_too_low', request: 'POST /tx' });
+    const garbage = await clientError(node.postTx('tx$abc' as EncodedTx), 'NODE_ERROR');
+    expect(garbage.context).toMatchObject({ status: 400, reason: 'Invalid base58Check encoding' });
+    await expect(node.postTx('th$abc' as never)).rejects.toThrow(TypeError);
+    await expect(node.postTx({ type: 'spend_tx' } as never)).rejects.toThrow(TypeError);
+  });
+
+  it('ends a wait with TX_REJECTED when the chain drops the tx', async () => {
+    // Admitted to the mempool (signatures and nonce are fine), refused at inclusion: the
+    // responder cannot cover its amount.
+    const create: ChannelCreateTx = {
+      type: 'channel_create_tx',
+      initiator: alice.publicKey,
+      initiator_amount: 10n,
+      responder: bob.publicKey,
+      responder_amount: 10n ** 12n,
+      channel_reserve: 1n,
+      lock_period: 5n,
+      ttl: 10_000n,
+      fee: 1n,
+      nonce: await node.nextNonce(alice.address),
+    };
+    const hash = await node.postTx(await signedBy(create, alice, bob));
+    const waiting = node.waitForTx(hash, { pollMs: 10 });
+    await devnode.mine(1);
+    const error = await clientError(waiting, 'TX_REJECTED');
+    expect(error.context).toMatchObject({ reason: 'insufficient_funds', txHash: hash });
+    await clientError(node.getTx(hash), 'TX_REJECTED');
+  });
+
+  it('times out and aborts waits', async () => {
+    const spend = await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: await node.nextNonce(bob.address), payload: new Uint8Array() }, bob);
+    const hash = await node.postTx(spend);
+    const started = Date.now();
+    const timeout = await clientError(node.waitForTx(hash, { timeoutMs: 150, pollMs: 20 }), 'TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(timeout.context.txHash).toBe(hash);
+    await clientError(node.waitForHeight(10_000_000n, { timeoutMs: 100, pollMs: 20 }), 'TIMEOUT');
+
+    const controller = new AbortController();
+    const waiting = node.waitForTx(hash, { pollMs: 20, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('user gave up')), 60);
+    const aborted = await clientError(waiting, 'ABORTED');
+    expect((aborted.cause as Error).message).toBe('user gave up');
+    await clientError(node.getHeight({ signal: AbortSignal.abort() }), 'ABORTED');
+    await devnode.mine(1);
+    expect((await node.waitForTx(hash)).signedTx).toEqual(spend);
+  });
+
+  it('keeps waiting through a node that fails for a while', async () => {
+    let failures = 3;
+    const flaky = new NodeClient(devnode.httpUrl, {
+      fetch: async (input, init) => {
+        if (failures > 0) {
+          failures--;
+          throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+        }
+        return fetch(input, init);
+      },
+    });
+    const height = await node.getHeight();
+    expect(await flaky.waitForHeight(height, { pollMs: 10 })).toBe(height);
+    expect(failures).toBe(0);
+  });
+
+  it('says NODE_ERROR, not "not found", for a base URL that is not the API', async () => {
+    const wrong = new NodeClient(devnode.httpUrl.replace(/\/v2$/, ''));
+    const error = await clientError(wrong.getTx(txHash(await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob))), 'NODE_ERROR');
+    expect(error.context).toMatchObject({ status: 404, reason: 'Not found' });
+  });
+});
+
+describe('NodeClient against nodes that misbehave', () => {
+  it('NODE_UNREACHABLE when nothing listens', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const error = await clientError(new NodeClient(`http://127.0.0.1:${port}/v2`).getHeight(), 'NODE_UNREACHABLE');
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.cause).toBeInstanceOf(Error);
+    // A wait retries until its deadline, then reports the last failure.
+    const timeout = await clientError(new NodeClient(`http://127.0.0.1:${port}/v2`).waitForHeight(1n, { timeoutMs: 100, pollMs: 20 }), 'TIMEOUT');
+    expect((timeout.cause as ClientError).code).toBe('NODE_UNREACHABLE');
+  });
+
+  it('TIMEOUT when a request gets no answer, ABORTED when the caller gives up', async () => {
+    const url = await fakeNode('hang');
+    const started = Date.now();
+    await clientError(new NodeClient(url, { timeoutMs: 100 }).getHeight(), 'TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await clientError(new NodeClient(url).getHeight({ timeoutMs: 50 }), 'TIMEOUT');
+    const controller = new AbortController();
+    const request = new NodeClient(url).getHeight({ signal: controller.signal });
+    setTimeout(() => controller.abort(), 30);
+    await clientError(request, 'ABORTED');
+  });
+
+  it('ends even with a fetch that ignores its signal', async () => {
+    const stuck = new NodeClient('http://127.0.0.1:1/v2', { fetch: () => new Promise<Response>(() => undefined), timeoutMs: 50 });
+    await clientError(stuck.getHeight(), 'TIMEOUT');
+  });
+
+  it('BAD_RESPONSE for answers of the wrong shape', async () => {
+    await clientError(new NodeClient(await fakeNode({ status: 200, body: 'hello' })).getHeight(), 'BAD_RESPONSE');
+    await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"height":"5"}' })).getHeight(), 'BAD_RESPONSE');
+    await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"height":5.5}' })).getHeight(), 'BAD_RESPONSE');
+    await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"balance":-1}' })).getBalance(alice.address), 'BAD_RESPONSE');
+    await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"tx_hash":"nope"}' })).postTx(await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob)), 'BAD_RESPONSE');
+  });
+
+  it('BAD_RESPONSE for a tx whose content does not hash to what the node claims', async () => {
+    const spend = await signedBy({ type: 'spend_tx', sender: alice.publicKey, recipient: carol.publicKey, amount: 5n, fee: 1n, nonce: await node.nextNonce(alice.address), payload: new Uint8Array() }, alice);
+    const hash = await node.postTx(spend);
+    await devnode.mine(1);
+    const lying = new NodeClient(devnode.httpUrl, {
+      fetch: tamperingFetch((url) => url.includes('/tx/th$'), (body) => body.replace('"amount":5', '"amount":50')),
+    });
+    const error = await clientError(lying.getTx(hash), 'BAD_RESPONSE');
+    expect(error.message).toMatch(/hashes to/);
+    expect((await node.getTx(hash))?.signedTx).toEqual(spend);
+  });
+
+  it('NODE_ERROR for an error status without a JSON body', async () => {
+    const error = await clientError(new NodeClient(await fakeNode({ status: 502, body: '<html>bad gateway</html>' })).getHeight(), 'NODE_ERROR');
+    expect(error.context.status).toBe(502);
+    expect(error.context.reason).toBeUndefined();
+    expect(error.message).toContain('bad gateway');
+  });
+
+  it('checks its arguments', async () => {
+    expect(() => new NodeClient('localhost:3013')).toThrow(TypeError);
+    expect(() => new NodeClient('ftp://host/v2')).toThrow(TypeError);
+    expect(() => new NodeClient('http://host/v2', { timeoutMs: 0 })).toThrow(TypeError);
+    expect(new NodeClient('http://host:3013/v2/').baseUrl).toBe('http://host:3013/v2');
+    await expect(node.waitForTx('th$x' as TxHash, { confirmations: 1 as never })).rejects.toThrow(TypeError);
+  });
+});

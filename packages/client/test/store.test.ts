@@ -1,0 +1,471 @@
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
+import { createSigner, type Signer, signTx } from '@aesc/signer';
+import { type ChannelCreateTx, channelId, encodeTx, type UnsignedTx } from '@aesc/tx';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientError } from '../src/errors.js';
+import { FileStore, type FileStoreFileSystem, type FileStoreHandle } from '../src/file-store.js';
+import { MemoryStore } from '../src/memory-store.js';
+import type { ChannelSnapshot, StateStore } from '../src/store.js';
+
+let alice: Signer;
+let bob: Signer;
+let carol: Signer;
+let root: string;
+
+async function coSigned(tx: UnsignedTx, ...signers: Signer[]): Promise<EncodedTx> {
+  let signed = await signTx(tx, signers[0] as Signer);
+  for (const signer of signers.slice(1)) signed = await signTx(signed, signer);
+  return encodeTx(signed);
+}
+
+/** A channel between `initiator` and `responder`, and a way to make its co-signed states. */
+async function makeChannel(initiator: Signer, responder: Signer, nonce: bigint) {
+  const create: ChannelCreateTx = {
+    type: 'channel_create_tx',
+    initiator: initiator.publicKey,
+    initiator_amount: 700n,
+    responder: responder.publicKey,
+    responder_amount: 400n,
+    channel_reserve: 20n,
+    lock_period: 5n,
+    ttl: 1000n,
+    fee: 1n,
+    nonce,
+  };
+  const id = channelId(create);
+  const createTx = await coSigned(create, initiator, responder);
+  const state = (round: bigint, initiatorAmount = 700n - round, responderAmount = 400n + round) =>
+    coSigned(
+      {
+        type: 'channel_offchain_tx',
+        channel_id: decode(id, 'ch'),
+        previous_round: round - 1n,
+        round,
+        initiator: initiator.publicKey,
+        responder: responder.publicKey,
+        initiator_amount: initiatorAmount,
+        responder_amount: responderAmount,
+        updates: [{ from: initiator.publicKey, to: responder.publicKey, amount: 1n }],
+        state: new Uint8Array(),
+      },
+      initiator,
+      responder,
+    );
+  const snapshot = async (round?: bigint): Promise<ChannelSnapshot> =>
+    round === undefined ? { channelId: id, role: 'initiator', createTx } : { channelId: id, role: 'initiator', createTx, state: await state(round), round };
+  return { id, createTx, state, snapshot };
+}
+
+let channel: Awaited<ReturnType<typeof makeChannel>>;
+let other: Awaited<ReturnType<typeof makeChannel>>;
+let directoryCount = 0;
+const freshDirectory = () => join(root, `store-${++directoryCount}`);
+
+beforeAll(async () => {
+  [alice, bob, carol] = (await Promise.all([21, 22, 23].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
+  channel = await makeChannel(alice, bob, 1n);
+  other = await makeChannel(carol, bob, 9n);
+  root = await fs.mkdtemp(join(tmpdir(), 'aesc-store-'));
+});
+
+afterAll(async () => {
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+async function clientError(promise: Promise<unknown>, code: ClientError['code']): Promise<ClientError> {
+  const error = await rejection(promise);
+  expect(error).toBeInstanceOf(ClientError);
+  expect((error as ClientError).code).toBe(code);
+  return error as ClientError;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The contract every store keeps.
+
+describe.each([
+  ['MemoryStore', () => new MemoryStore()],
+  ['FileStore', () => new FileStore(freshDirectory())],
+] as [string, () => StateStore][])('%s', (_name, makeStore) => {
+  it('gives back what was saved, and undefined for a channel it never saw', async () => {
+    const store = makeStore();
+    expect(await store.load(channel.id)).toBeUndefined();
+    expect(await store.list()).toEqual([]);
+    const first = await channel.snapshot();
+    await store.save(first);
+    expect(await store.load(channel.id)).toEqual(first);
+    const later = { ...(await channel.snapshot(7n)), closeTx: await coSigned({ type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 692n, responder_amount: 407n, ttl: 100n, fee: 1n, nonce: 2n }, alice, bob) };
+    await store.save(later);
+    expect(await store.load(channel.id)).toEqual(later);
+    await store.save(await other.snapshot(2n));
+    expect(await store.list()).toEqual([channel.id, other.id].sort());
+  });
+
+  it('keeps rounds beyond 2^64 exact', async () => {
+    const store = makeStore();
+    const round = 2n ** 64n + 5n;
+    const snapshot = { ...(await channel.snapshot()), state: await channel.state(round, 1n, 1099n), round };
+    await store.save(snapshot);
+    expect((await store.load(channel.id))?.round).toBe(round);
+  });
+
+  it('copies snapshots in and out', async () => {
+    const store = makeStore();
+    const snapshot = await channel.snapshot(3n);
+    await store.save(snapshot);
+    snapshot.round = 99n;
+    const loaded = (await store.load(channel.id)) as ChannelSnapshot;
+    expect(loaded.round).toBe(3n);
+    loaded.state = 'tx$tampered' as EncodedTx;
+    expect((await store.load(channel.id))?.state).toBe(await channel.state(3n));
+  });
+
+  it('never replaces a state by an older one', async () => {
+    const store = makeStore();
+    await store.save(await channel.snapshot(5n));
+    const stale = await clientError(store.save(await channel.snapshot(4n)), 'STALE_SNAPSHOT');
+    expect(stale.context.round).toBe(4n);
+    await clientError(store.save(await channel.snapshot()), 'STALE_SNAPSHOT');
+    await store.save(await channel.snapshot(5n)); // the same round again is fine
+    await store.save(await channel.snapshot(6n));
+    expect((await store.load(channel.id))?.round).toBe(6n);
+  });
+
+  it('refuses snapshots it could not give back usefully', async () => {
+    const store = makeStore();
+    const good = await channel.snapshot(2n);
+    await expect(store.save(null as unknown as ChannelSnapshot)).rejects.toThrow(TypeError);
+    await expect(store.save({ ...good, role: 'observer' } as unknown as ChannelSnapshot)).rejects.toThrow(TypeError);
+    await expect(store.save({ ...good, round: 2 } as unknown as ChannelSnapshot)).rejects.toThrow(TypeError);
+    const { round: _round, ...withoutRound } = good;
+    await expect(store.save(withoutRound)).rejects.toThrow(/state and round go together/);
+    await clientError(store.save({ ...good, round: 3n }), 'INVALID_SNAPSHOT'); // not the state's round
+    await clientError(store.save({ ...good, state: `${good.state as string}x` as EncodedTx }), 'INVALID_SNAPSHOT');
+    await clientError(store.save({ ...good, state: await other.state(2n) }), 'INVALID_SNAPSHOT'); // another channel's state
+    await clientError(store.save({ ...good, createTx: other.createTx }), 'INVALID_SNAPSHOT'); // creates another channel
+    await clientError(store.save({ ...good, createTx: good.state as EncodedTx }), 'INVALID_SNAPSHOT'); // not a create tx
+    await expect(store.load('ch$nope' as ChannelId)).rejects.toThrow(TypeError);
+    expect(await store.list()).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// FileStore on disk.
+
+/** `node:fs/promises` with faults and pauses injected per operation, and a log of what ran. */
+function instrumentedFs(
+  hooks: {
+    fail?: (operation: string, path: string) => Error | undefined;
+    pause?: (operation: string, path: string) => Promise<void> | undefined;
+  } = {},
+) {
+  const log: string[] = [];
+  const openHandles = new Set<fs.FileHandle>();
+  const step = async (operation: string, path: string) => {
+    log.push(`${operation} ${path}`);
+    await hooks.pause?.(operation, path);
+    const error = hooks.fail?.(operation, path);
+    if (error !== undefined) throw error;
+  };
+  const system: FileStoreFileSystem = {
+    async mkdir(path, options) {
+      await step('mkdir', path);
+      return fs.mkdir(path, options);
+    },
+    async open(path, flags, mode) {
+      await step('open', path);
+      const handle = await fs.open(path, flags, mode);
+      openHandles.add(handle);
+      const wrapped: FileStoreHandle = {
+        async writeFile(data, encoding) {
+          log.push(`write ${path}`);
+          await hooks.pause?.('write', path);
+          const error = hooks.fail?.('write', path);
+          if (error !== undefined) {
+            // A full disk takes part of the data before it refuses the rest.
+            await handle.writeFile(data.slice(0, data.length >> 1), encoding);
+            throw error;
+          }
+          return handle.writeFile(data, encoding);
+        },
+        async sync() {
+          await step('sync', path);
+          return handle.sync();
+        },
+        async close() {
+          log.push(`close ${path}`);
+          await hooks.pause?.('close', path);
+          openHandles.delete(handle);
+          await handle.close();
+          const error = hooks.fail?.('close', path);
+          if (error !== undefined) throw error;
+        },
+      };
+      return wrapped;
+    },
+    async rename(from, to) {
+      await step('rename', from);
+      return fs.rename(from, to);
+    },
+    async unlink(path) {
+      await step('unlink', path);
+      return fs.unlink(path);
+    },
+    async readFile(path, encoding) {
+      await step('readFile', path);
+      return fs.readFile(path, encoding);
+    },
+    async readdir(path) {
+      await step('readdir', path);
+      return fs.readdir(path);
+    },
+    async stat(path) {
+      await step('stat', path);
+      return fs.stat(path);
+    },
+  };
+  return { system, log, openHandles };
+}
+
+const systemError = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
+const isTemp = (path: string) => path.endsWith('.tmp');
+
+describe('FileStore on disk', () => {
+  it('writes <dir>/<ch$>/snapshot.json with a version and integers as decimal strings', async () => {
+    const directory = freshDirectory();
+    const store = new FileStore(directory);
+    await store.save(await channel.snapshot(12n));
+    const path = join(directory, channel.id, 'snapshot.json');
+    expect(store.pathOf(channel.id)).toBe(path);
+    const file = JSON.parse(await fs.readFile(path, 'utf8')) as Record<string, unknown>;
+    expect(file).toEqual({ version: 1, channelId: channel.id, role: 'initiator', createTx: channel.createTx, round: '12', state: await channel.state(12n) });
+    expect(await fs.readdir(join(directory, channel.id))).toEqual(['snapshot.json']);
+  });
+
+  it('is read back by another store on the same directory, as after a restart', async () => {
+    const directory = freshDirectory();
+    await new FileStore(directory).save(await channel.snapshot(8n));
+    const restarted = new FileStore(directory);
+    expect(await restarted.list()).toEqual([channel.id]);
+    expect(await restarted.load(channel.id)).toEqual(await channel.snapshot(8n));
+    // The stale check holds across restarts too.
+    await clientError(restarted.save(await channel.snapshot(7n)), 'STALE_SNAPSHOT');
+  });
+
+  it('fsyncs the temp file before the rename and the directory after it', async () => {
+    const { system, log } = instrumentedFs();
+    const directory = freshDirectory();
+    const store = new FileStore(directory, { fs: system });
+    await store.save(await channel.snapshot(1n));
+    const channelDirectory = join(directory, channel.id);
+    const writes = log.filter((entry) => !entry.startsWith('readFile'));
+    const temp = (writes.find((entry) => entry.startsWith('open ') && isTemp(entry)) as string).slice('open '.length);
+    expect(temp.startsWith(`${channelDirectory}/`)).toBe(true);
+    expect(writes).toEqual([
+      `mkdir ${channelDirectory}`,
+      `open ${directory}`, // the new directories' entries: fsync their parents
+      `sync ${directory}`,
+      `close ${directory}`,
+      `open ${root}`,
+      `sync ${root}`,
+      `close ${root}`,
+      `open ${temp}`,
+      `write ${temp}`,
+      `sync ${temp}`,
+      `close ${temp}`,
+      `rename ${temp}`,
+      `open ${channelDirectory}`,
+      `sync ${channelDirectory}`,
+      `close ${channelDirectory}`,
+    ]);
+  });
+
+  it.each([
+    ['write', 'ENOSPC'],
+    ['sync', 'EIO'],
+    ['close', 'EIO'],
+    ['rename', 'EACCES'],
+    ['open', 'EMFILE'],
+  ])('a failing %s (%s) is STORE_IO and leaves the previous snapshot.json whole', async (operation, code) => {
+    let failing = false;
+    const { system } = instrumentedFs({ fail: (op, path) => (failing && op === operation && isTemp(path) ? systemError(code) : undefined) });
+    const directory = freshDirectory();
+    const store = new FileStore(directory, { fs: system });
+    await store.save(await channel.snapshot(4n));
+    failing = true;
+    const error = await clientError(store.save(await channel.snapshot(5n)), 'STORE_IO');
+    expect((error.cause as { code?: string }).code).toBe(code);
+    expect(error.message).toContain(code);
+    expect(error.context.path).toBe(join(directory, channel.id, 'snapshot.json'));
+    // Nothing half-written: the old snapshot is intact, and no temp file is left behind.
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(4n));
+    expect(await fs.readdir(join(directory, channel.id))).toEqual(['snapshot.json']);
+    // The store is still usable once the disk is.
+    failing = false;
+    await store.save(await channel.snapshot(5n));
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(5n));
+  });
+
+  it('a failing fsync of the directory after the rename is STORE_IO, and the next save reads the disk again', async () => {
+    let failing = false;
+    const directory = freshDirectory();
+    const channelDirectory = join(directory, channel.id);
+    const { system, log } = instrumentedFs({ fail: (op, path) => (failing && op === 'sync' && path === channelDirectory ? systemError('EIO') : undefined) });
+    const store = new FileStore(directory, { fs: system });
+    await store.save(await channel.snapshot(4n));
+    failing = true;
+    await clientError(store.save(await channel.snapshot(6n)), 'STORE_IO');
+    failing = false;
+    log.length = 0;
+    // The rename had happened: round 6 is on disk, so round 5 is now stale.
+    await clientError(store.save(await channel.snapshot(5n)), 'STALE_SNAPSHOT');
+    expect(log.some((entry) => entry.startsWith('readFile'))).toBe(true);
+  });
+
+  it('turns real file system errors into STORE_IO', async () => {
+    const blocker = join(root, `blocker-${++directoryCount}`);
+    await fs.writeFile(blocker, 'a file where the store wants a directory');
+    const store = new FileStore(blocker);
+    const saveError = await clientError(store.save(await channel.snapshot(1n)), 'STORE_IO');
+    expect((saveError.cause as { code?: string }).code).toBe('ENOTDIR');
+    const loadError = await clientError(store.load(channel.id), 'STORE_IO');
+    expect((loadError.cause as { code?: string }).code).toBe('ENOTDIR');
+    await clientError(store.list(), 'STORE_IO');
+
+    const { system } = instrumentedFs({ fail: (op) => (op === 'readFile' ? systemError('EACCES') : undefined) });
+    const directory = freshDirectory();
+    await new FileStore(directory).save(await channel.snapshot(1n));
+    const unreadable = await clientError(new FileStore(directory, { fs: system }).load(channel.id), 'STORE_IO');
+    expect((unreadable.cause as { code?: string }).code).toBe('EACCES');
+  });
+
+  it.each(['open', 'write', 'sync', 'close', 'rename'])('a process killed during %s leaves a store the next process reads', async (operation) => {
+    const directory = freshDirectory();
+    await new FileStore(directory).save(await channel.snapshot(2n));
+    // The first process freezes forever at `operation`: as far as the disk knows, it died there.
+    let frozen = false;
+    const { system, openHandles } = instrumentedFs({
+      pause: (op, path) => {
+        if (op !== operation || !isTemp(path)) return undefined;
+        frozen = true;
+        return new Promise<never>(() => undefined);
+      },
+    });
+    const dying = new FileStore(directory, { fs: system });
+    void dying.save(await channel.snapshot(3n));
+    await expect.poll(() => frozen).toBe(true);
+
+    const next = new FileStore(directory);
+    expect(await next.list()).toEqual([channel.id]);
+    expect(await next.load(channel.id)).toEqual(await channel.snapshot(2n));
+    await next.save(await channel.snapshot(3n));
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(3n));
+    // What the kernel would do for the dead process.
+    await Promise.all([...openHandles].map((handle) => handle.close()));
+  });
+
+  it('runs the saves of a channel one at a time, in call order, and channels in parallel', async () => {
+    const active = new Map<string, number>();
+    let mostPerChannel = 0;
+    let mostOverall = 0;
+    const pause = async (operation: string, path: string) => {
+      if (!isTemp(path)) return;
+      const key = path.split('/').at(-2) as string;
+      if (operation === 'open') {
+        active.set(key, (active.get(key) ?? 0) + 1);
+        mostPerChannel = Math.max(mostPerChannel, active.get(key) as number);
+        mostOverall = Math.max(mostOverall, [...active.values()].reduce((sum, count) => sum + count, 0));
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 4));
+      if (operation === 'rename') active.set(key, (active.get(key) as number) - 1);
+    };
+    const { system } = instrumentedFs({ pause });
+    const directory = freshDirectory();
+    const store = new FileStore(directory, { fs: system });
+    const snapshots = await Promise.all(Array.from({ length: 25 }, (_, index) => channel.snapshot(BigInt(index + 1))));
+    const otherSnapshots = await Promise.all(Array.from({ length: 25 }, (_, index) => other.snapshot(BigInt(index + 1))));
+    const saves = [...snapshots.map((snapshot) => store.save(snapshot)), ...otherSnapshots.map((snapshot) => store.save(snapshot))];
+    const loaded = store.load(channel.id); // queued behind the saves before it
+    await Promise.all(saves);
+    expect((await loaded)?.round).toBe(25n);
+    expect(mostPerChannel).toBe(1);
+    expect(mostOverall).toBe(2);
+    expect((await new FileStore(directory).load(channel.id))?.round).toBe(25n);
+    expect((await new FileStore(directory).load(other.id))?.round).toBe(25n);
+
+    // Call order is save order: a lower round called after a higher one is the stale one.
+    const higher = store.save(await channel.snapshot(30n));
+    const lower = store.save(await channel.snapshot(29n));
+    await higher;
+    await clientError(lower, 'STALE_SNAPSHOT');
+  });
+
+  it('lists only channels with a snapshot', async () => {
+    const directory = freshDirectory();
+    const store = new FileStore(directory);
+    expect(await store.list()).toEqual([]); // no directory yet
+    await store.save(await channel.snapshot(1n));
+    await fs.mkdir(join(directory, other.id)); // a first save that never finished
+    await fs.writeFile(join(directory, other.id, '.snapshot.json.dead.tmp'), '{"ver');
+    await fs.mkdir(join(directory, 'not-a-channel'));
+    await fs.writeFile(join(directory, 'notes.txt'), 'hello');
+    expect(await store.list()).toEqual([channel.id]);
+    expect(await store.load(other.id)).toBeUndefined();
+  });
+
+  describe('reads only what it could have written', () => {
+    const cases: [string, (file: Record<string, unknown>, text: string) => string][] = [
+      ['text that is not JSON', (_file, text) => text.slice(0, text.length >> 1)],
+      ['a JSON array', () => '[]'],
+      ['another version', (file) => JSON.stringify({ ...file, version: 2 })],
+      ['no version', (file) => JSON.stringify({ ...file, version: undefined })],
+      ['a round as a JSON number', (file) => JSON.stringify({ ...file, round: 12 })],
+      ['a round with a leading zero', (file) => JSON.stringify({ ...file, round: '012' })],
+      ['a negative round', (file) => JSON.stringify({ ...file, round: '-12' })],
+      ['a round that is not the state’s', (file) => JSON.stringify({ ...file, round: '13' })],
+      ['a state with a bad checksum', (file) => JSON.stringify({ ...file, state: `${(file.state as string).slice(0, -2)}zz` })],
+      ['a create tx that is not one', (file) => JSON.stringify({ ...file, createTx: file.state })],
+      ['an unknown role', (file) => JSON.stringify({ ...file, role: 'watcher' })],
+      ['an unknown key', (file) => JSON.stringify({ ...file, extra: true })],
+      ['a state without its round', (file) => JSON.stringify({ ...file, round: undefined })],
+    ];
+    it.each(cases)('%s is STORE_CORRUPT', async (_what, corrupt) => {
+      const directory = freshDirectory();
+      const store = new FileStore(directory);
+      await store.save(await channel.snapshot(12n));
+      const path = join(directory, channel.id, 'snapshot.json');
+      const text = await fs.readFile(path, 'utf8');
+      await fs.writeFile(path, corrupt(JSON.parse(text) as Record<string, unknown>, text));
+      const error = await clientError(new FileStore(directory).load(channel.id), 'STORE_CORRUPT');
+      expect(error.context.path).toBe(path);
+      // A save does not overwrite what it cannot read: a human has to look first.
+      await clientError(new FileStore(directory).save(await channel.snapshot(13n)), 'STORE_CORRUPT');
+    });
+
+    it("another channel's snapshot in a channel's directory is STORE_CORRUPT", async () => {
+      const directory = freshDirectory();
+      const store = new FileStore(directory);
+      await store.save(await other.snapshot(1n));
+      await fs.mkdir(join(directory, channel.id));
+      await fs.copyFile(join(directory, other.id, 'snapshot.json'), join(directory, channel.id, 'snapshot.json'));
+      await clientError(store.load(channel.id), 'STORE_CORRUPT');
+    });
+  });
+
+  it('checks its arguments', () => {
+    expect(() => new FileStore('')).toThrow(TypeError);
+    expect(() => new FileStore(42 as unknown as string)).toThrow(TypeError);
+    expect(() => new FileStore(root).pathOf('../../etc' as ChannelId)).toThrow(TypeError);
+  });
+});
