@@ -1,6 +1,7 @@
 import packageJson from '../package.json' with { type: 'json' };
 import { buildCommand } from './commands/build.js';
 import { channelIdCommand } from './commands/channel-id.js';
+import { demoCommand } from './commands/demo.js';
 import { devnodeCommand } from './commands/devnode.js';
 import { decodeCommand, encodeCommand } from './commands/encode.js';
 import { hashCommand } from './commands/hash.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   signCommand,
   verifyCommand,
   devnodeCommand,
+  demoCommand,
 ];
 
 export const VERSION: string = packageJson.version;
