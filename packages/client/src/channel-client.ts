@@ -12,7 +12,7 @@ import {
   type SignTag,
   updateNew,
 } from '@aesc/schema';
-import { type Signer, signTx, verifySignedTx } from '@aesc/signer';
+import { type Signer, signTx, verifySignature } from '@aesc/signer';
 import {
   type ChannelCloseMutualTx,
   type ChannelCreateTx,
@@ -135,6 +135,8 @@ export class ChannelClient {
   #lastState: CoSignedState | undefined;
   /** The body we signed last, to recognise the co-signed result (or its absence). */
   #signedBody: Uint8Array | undefined;
+  /** Our signature of that body. */
+  #ownSignature: Uint8Array | undefined;
   /** A sign request is being answered, or we answered and wait for the co-signed result. */
   #busy = false;
   /** The peer proposed an update and we have not seen its outcome yet. */
@@ -408,6 +410,7 @@ export class ChannelClient {
     }
     const signed = await signTx(tx, this.#signer);
     this.#signedBody = serializeUnsigned(tx);
+    this.#ownSignature = signed.signatures[0];
     if (purpose === 'update_ack') this.#peerUpdate = true;
     this.#send(signReply(tag, encodeTx(signed)));
   }
@@ -472,13 +475,20 @@ export class ChannelClient {
     this.#emit('onChainTx', { tx, encoded, hash });
   }
 
-  /** A co-signed tx is ours when it is the body we signed and carries both parties' valid signatures. */
+  /**
+   * A co-signed tx is ours when it is the body we signed and carries exactly two signatures:
+   * ours (compared by its bytes: we made it) and one the peer's key verifies.
+   */
   async #isOurs(tx: SignedTx): Promise<boolean> {
-    if (this.#signedBody === undefined || compareBytes(serializeUnsigned(tx.tx), this.#signedBody) !== 0) {
+    const body = this.#signedBody;
+    const own = this.#ownSignature;
+    if (body === undefined || own === undefined || compareBytes(serializeUnsigned(tx.tx), body) !== 0) {
       this.#emit('error', new ClientError('UNEXPECTED_TX', `the node reported a ${tx.tx.type} we did not sign`));
       return false;
     }
-    const { valid } = await verifySignedTx(tx, [this.#terms.initiator, this.#terms.responder]);
+    const others = tx.signatures.filter((signature) => compareBytes(signature, own) !== 0);
+    const peer = this.role === 'initiator' ? this.#terms.responder : this.#terms.initiator;
+    const valid = tx.signatures.length === 2 && others.length === 1 && (await verifySignature(others[0] as Uint8Array, body, peer));
     if (!valid) {
       this.#emit('error', new ClientError('NOT_CO_SIGNED', `the ${tx.tx.type} the node reported lacks a valid signature of each party`));
       return false;
@@ -520,6 +530,7 @@ export class ChannelClient {
     this.#busy = false;
     this.#peerUpdate = false;
     this.#signedBody = undefined;
+    this.#ownSignature = undefined;
     if (this.#lastState !== undefined && round !== this.#lastState.round) {
       this.#emit('error', new ClientError('UNEXPECTED_TX', `conflict fell back to round ${round}, our last co-signed round is ${this.#lastState.round}`));
     }

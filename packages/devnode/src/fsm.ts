@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type AccountPubkey, type ChannelId, decode, type EncodedTx, encode, EncodingError } from '@aesc/encoding';
-import { verifySignedTx } from '@aesc/signer';
+import { verifySignature } from '@aesc/signer';
 import {
   applyTransfers,
   type ChannelCloseMutualTxV014,
@@ -147,6 +147,8 @@ export class ChannelFsm {
   #inFlight: SignedTx & { tx: ChannelOffchainTx } | undefined;
   #shutdown: SignedTx | undefined;
   #unwatch: (() => void) | undefined;
+  /** Our client's signature of the last tx it signed, checked when it came. */
+  #ownSignature: Uint8Array | undefined;
 
   constructor(
     readonly options: ChannelOptions,
@@ -215,6 +217,7 @@ export class ChannelFsm {
     const signature = await this.#clientSignature(request.tx, pending, request.request);
     if (signature === undefined || this.#pending !== pending) return;
     this.#restartTimer();
+    this.#ownSignature = signature;
     const signatures = [...pending.held, signature].sort(compareBytes);
     const signed = { type: 'signed_tx', signatures, tx: pending.tx } as SignedTx;
     this.#pending = undefined;
@@ -278,8 +281,7 @@ export class ChannelFsm {
     }
     const ownKey = this.#ownKey();
     for (const signature of reply.signatures) {
-      const { valid } = await verifySignedTx({ type: 'signed_tx', signatures: [signature], tx: pending.tx }, [ownKey]);
-      if (valid) return signature;
+      if (await verifySignature(signature, pending.message, ownKey)) return signature;
     }
     this.client.requestError('bad_signature', request);
     return undefined;
@@ -430,7 +432,7 @@ export class ChannelFsm {
       case 'funding_signed': {
         if (this.#state !== 'half_signed') return this.#unexpected(message);
         const signed = message.signed_tx;
-        if (signed.tx.type !== 'channel_create_tx' || !(await verifySignedTx(signed)).valid) return this.#abort('not_mutually_signed');
+        if (signed.tx.type !== 'channel_create_tx' || !(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
         this.#createTx = signed;
         this.client.info('funding_signed');
         const encoded = encodeTx(signed);
@@ -459,7 +461,7 @@ export class ChannelFsm {
         if (this.#state !== 'awaiting_update_ack' || this.#inFlight === undefined) return this.#unexpected(message);
         const signed = message.signed_tx;
         if (compareBytes(serializeUnsigned(signed.tx), serializeUnsigned(this.#inFlight.tx)) !== 0) return this.#abort('invalid_update_ack');
-        if (!(await this.#mutuallySigned(signed))) return this.#abort('not_mutually_signed');
+        if (!(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
         this.#enterOpen(signed as SignedTx & { tx: ChannelOffchainTx });
         return;
       }
@@ -495,7 +497,7 @@ export class ChannelFsm {
         if (this.#state !== 'closing' || this.#shutdown === undefined) return this.#unexpected(message);
         const signed = message.signed_tx;
         if (compareBytes(serializeUnsigned(signed.tx), serializeUnsigned(this.#shutdown.tx)) !== 0) return this.#abort('shutdown_tx_mismatch');
-        if (!(await this.#mutuallySigned(signed))) return this.#abort('not_mutually_signed');
+        if (!(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
         try {
           await this.chain.submit(signed);
         } catch (error) {
@@ -635,14 +637,23 @@ export class ChannelFsm {
   }
 
   async #signedBy(signed: SignedTx, key: Uint8Array): Promise<boolean> {
+    const message = serializeUnsigned(signed.tx);
     for (const signature of signed.signatures) {
-      if ((await verifySignedTx({ type: 'signed_tx', signatures: [signature], tx: signed.tx }, [key])).valid) return true;
+      if (await verifySignature(signature, message, key)) return true;
     }
     return false;
   }
 
-  async #mutuallySigned(signed: SignedTx): Promise<boolean> {
-    return (await verifySignedTx(signed, [this.options.initiator, this.options.responder])).valid;
+  /**
+   * Signed by both parties and nobody else: our client's signature (checked when it came, so
+   * compared by its bytes here) and one the peer's key verifies.
+   */
+  async #bothSigned(signed: SignedTx): Promise<boolean> {
+    const own = this.#ownSignature;
+    if (own === undefined || signed.signatures.length !== 2) return false;
+    const others = signed.signatures.filter((signature) => compareBytes(signature, own) !== 0);
+    if (others.length !== 1) return false;
+    return verifySignature(others[0] as Uint8Array, serializeUnsigned(signed.tx), this.#peerKey());
   }
 
   #ownKey(): Uint8Array {
