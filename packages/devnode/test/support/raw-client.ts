@@ -3,6 +3,7 @@
  * records every frame, answers sign requests like an honest wallet unless told otherwise, and
  * lets a test wait for a frame.
  */
+import { parseJsonExact, serializeJson } from '@aesc/schema';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { decodeTx, encodeTx } from '@aesc/tx';
 import WebSocket from 'ws';
@@ -40,11 +41,9 @@ export function channelQuery(role: 'initiator' | 'responder', terms: ChannelTerm
   return query.toString().replace(/%24/g, '$');
 }
 
-/** Parses a frame, turning integer literals into bigint so that nothing is rounded. */
+/** Parses a frame exactly: integer literals become bigint, so that nothing is rounded. */
 function parseFrame(text: string): Frame {
-  return JSON.parse(text.replace(/"(round|amount)":(\d+)/g, '"$1":"$2n"'), (_key, value: unknown) =>
-    typeof value === 'string' && /^\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value,
-  ) as Frame;
+  return parseJsonExact(text) as unknown as Frame;
 }
 
 export class RawParty {
@@ -104,7 +103,7 @@ export class RawParty {
   }
 
   send(frame: unknown): void {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame, (_key, value: unknown) => (typeof value === 'bigint' ? Number(value) : value)));
+    this.socket.send(typeof frame === 'string' ? frame : serializeJson(frame));
   }
 
   /** The next frame (counting from `after` frames already seen) that passes `test`. */
