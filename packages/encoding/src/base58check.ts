@@ -1,14 +1,17 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58 } from '@scure/base';
-import { assertBytes, assertString } from './assert.js';
+import { assertBytes, assertString, describe, plainBytes } from './assert.js';
 import { EncodingError } from './errors.js';
 import {
+  assertPrefix,
   type Encoded,
-  type Prefix,
   isPrefix,
   MAX_VARIABLE_PAYLOAD,
   maxPayloadSize,
+  PREFIXES,
+  type Prefix,
   payloadSizeProblem,
+  printable,
 } from './prefixes.js';
 
 /*
@@ -41,11 +44,9 @@ function checksum(payload: Uint8Array): Uint8Array {
 
 /** Encodes `payload` as `prefix$…`, after checking that its size suits the prefix. */
 export function encode<P extends Prefix>(prefix: P, payload: Uint8Array): Encoded<P> {
-  assertString(prefix, 'prefix');
-  if (!isPrefix(prefix)) {
-    throw new EncodingError('UNKNOWN_PREFIX', `unknown prefix "${printable(prefix)}"`, { prefix: printable(prefix) });
-  }
+  assertPrefix(prefix, 'prefix');
   assertBytes(payload, 'payload');
+  payload = plainBytes(payload);
   const problem = payloadSizeProblem(prefix, payload);
   if (problem !== undefined) {
     throw new EncodingError(
@@ -70,6 +71,7 @@ export function parse(input: string): Parsed;
 /** Decodes a `prefix$…` string and requires one of the given prefixes. */
 export function parse<P extends Prefix>(input: string, expected: P | readonly P[]): Parsed<P>;
 export function parse(input: string, expected?: Prefix | readonly Prefix[]): Parsed {
+  if (expected !== undefined) checkExpected(expected, 'expected');
   assertString(input, 'input');
   if (input.length === 0) throw new EncodingError('EMPTY_INPUT', 'empty input', { length: 0 });
   if (input.length > MAX_ENCODED_LENGTH) {
@@ -90,7 +92,8 @@ export function parse(input: string, expected?: Prefix | readonly Prefix[]): Par
     throw new EncodingError('UNKNOWN_PREFIX', `unknown prefix "${printable(prefix)}"`, { prefix: printable(prefix) });
   }
   if (expected !== undefined && !(typeof expected === 'string' ? expected === prefix : expected.includes(prefix))) {
-    const wanted = typeof expected === 'string' ? expected : expected.join('|');
+    // `expected` is checked: known prefixes only, so this is short whatever its length
+    const wanted = typeof expected === 'string' ? expected : PREFIXES.filter((known) => expected.includes(known)).join('|');
     throw new EncodingError('WRONG_PREFIX', `expected a ${wanted}$ value, got ${prefix}$`, {
       prefix,
       expected: wanted,
@@ -144,13 +147,30 @@ export function parse(input: string, expected?: Prefix | readonly Prefix[]): Par
   return { prefix, bytes: payload.slice() };
 }
 
+/**
+ * Checks an `expected` argument: one prefix, or a non-empty array of prefixes (by index, so a
+ * hole is refused like any other non-prefix).
+ */
+function checkExpected(expected: unknown, name: string): void {
+  if (!Array.isArray(expected)) {
+    if (typeof expected !== 'string') throw new TypeError(`${name} must be a prefix or an array of prefixes, got ${describe(expected)}`);
+    assertPrefix(expected, name);
+    return;
+  }
+  if (expected.length === 0) throw new RangeError(`${name} must name at least one prefix`);
+  for (let index = 0; index < expected.length; index++) assertPrefix(expected[index], `${name}[${index}]`);
+}
+
 /** Decodes a `prefix$…` string that must carry `expected`, returning its payload. */
 export function decode<P extends Prefix>(input: string, expected: P | readonly P[]): Uint8Array {
+  if (expected === undefined) throw new TypeError('decode needs the expected prefix (or an array of them); parse reads any');
   return parse(input, expected).bytes;
 }
 
 /** Whether `value` is a well-formed `prefix$…` string (of `prefix`, when given): checksum, size and all. */
 export function isEncoded<P extends Prefix = Prefix>(value: unknown, prefix?: P | readonly P[]): value is Encoded<P> {
+  // a bad `prefix` is the caller's mistake, not a "no": it throws
+  if (prefix !== undefined) checkExpected(prefix, 'prefix');
   if (typeof value !== 'string') return false;
   try {
     if (prefix === undefined) parse(value);
@@ -167,13 +187,8 @@ export function assertEncoded<P extends Prefix = Prefix>(
   value: unknown,
   prefix?: P | readonly P[],
 ): asserts value is Encoded<P> {
+  if (prefix !== undefined) checkExpected(prefix, 'prefix');
   assertString(value, 'value');
   if (prefix === undefined) parse(value);
   else parse(value, prefix);
-}
-
-/** Keeps error messages one line and free of control characters, whatever the input held. */
-function printable(text: string): string {
-  const clipped = text.length > 16 ? `${text.slice(0, 16)}…` : text;
-  return clipped.replace(/[^\x20-\x7e…]/g, '?');
 }

@@ -1,4 +1,4 @@
-export { assertBigint, assertBytes, assertString, describe, isBytes } from './assert.js';
+export { assertBigint, assertBytes, assertString, describe, isBytes, plainBytes } from './assert.js';
 export {
   assertEncoded,
   decode,
@@ -19,6 +19,7 @@ export {
   type EncodedTx,
   isDerSignature,
   isLegacyPubkey,
+  isSignature,
   isPrefix,
   MAX_VARIABLE_PAYLOAD,
   maxPayloadSize,

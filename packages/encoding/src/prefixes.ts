@@ -1,3 +1,6 @@
+import { assertString, isBytes } from './assert.js';
+import { EncodingError } from './errors.js';
+
 /**
  * The 14 prefixes of epoch v0.14 (`aec_base58c`), WIRE.md §1.2, and the payload sizes the node
  * produces for each. v0.14 itself checks no size; we do, so that a value of the wrong kind
@@ -38,6 +41,19 @@ export function isPrefix(value: unknown): value is Prefix {
   return typeof value === 'string' && PREFIX_SET.has(value);
 }
 
+/** A prefix argument: TypeError if not a string, EncodingError UNKNOWN_PREFIX if not one of the 14. */
+export function assertPrefix(value: unknown, name: string): asserts value is Prefix {
+  if (isPrefix(value)) return;
+  assertString(value, name);
+  throw new EncodingError('UNKNOWN_PREFIX', `${name}: unknown prefix "${printable(value)}"`, { prefix: printable(value) });
+}
+
+/** Keeps error messages one line, short and free of control characters, whatever the input held. */
+export function printable(text: string): string {
+  const clipped = text.length > 16 ? `${text.slice(0, 16)}…` : text;
+  return clipped.replace(/[^\x20-\x7e…]/g, '?');
+}
+
 /**
  * Largest payload of a prefix that has no fixed size (`tx`, `st`): 2 044 bytes, so that payload
  * and checksum stay within the 2 048 bytes @scure/base converts (it refuses more, as a bound on
@@ -49,6 +65,7 @@ export const MAX_VARIABLE_PAYLOAD = 2_044;
 
 /** A DER ECDSA signature `30 len 02 rlen r 02 slen s` as the legacy secp256k1 era wrote them. */
 export function isDerSignature(bytes: Uint8Array): boolean {
+  if (!isBytes(bytes)) return false;
   const total = bytes.length;
   if (total < 8 || total > 72 || bytes[0] !== 0x30 || bytes[1] !== total - 2) return false;
   if (bytes[2] !== 0x02) return false;
@@ -61,7 +78,12 @@ export function isDerSignature(bytes: Uint8Array): boolean {
 
 /** A legacy uncompressed secp256k1 public key `04 ‖ X ‖ Y`. */
 export function isLegacyPubkey(bytes: Uint8Array): boolean {
-  return bytes.length === 65 && bytes[0] === 0x04;
+  return isBytes(bytes) && bytes.length === 65 && bytes[0] === 0x04;
+}
+
+/** A signature a `signed_tx` may hold (and an `sg$` payload): 64 bytes (ed25519) or DER (legacy secp256k1). */
+export function isSignature(value: unknown): boolean {
+  return isBytes(value) && (value.length === 64 || isDerSignature(value));
 }
 
 /** Whether `bytes` is a valid payload for `prefix`; returns the rule it broke, or undefined. */
@@ -77,11 +99,20 @@ export function payloadSizeProblem(prefix: Prefix, bytes: Uint8Array): string | 
         ? undefined
         : '32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1)';
     case 'sg':
-      return size === 64 || isDerSignature(bytes)
-        ? undefined
-        : '64 bytes (ed25519), or a DER signature (legacy secp256k1)';
-    default:
+      return isSignature(bytes) ? undefined : '64 bytes (ed25519), or a DER signature (legacy secp256k1)';
+    case 'pp':
+    case 'ch':
+    case 'th':
+    case 'bh':
+    case 'bx':
+    case 'bs':
+    case 'oq':
+    case 'cm':
+    case 'nm':
       return size === 32 ? undefined : '32 bytes';
+    default:
+      assertPrefix(prefix, 'prefix');
+      return undefined;
   }
 }
 
@@ -96,7 +127,18 @@ export function maxPayloadSize(prefix: Prefix): number {
       return 65;
     case 'sg':
       return 72;
+    case 'pp':
+    case 'ch':
+    case 'th':
+    case 'bh':
+    case 'bx':
+    case 'bs':
+    case 'oq':
+    case 'cm':
+    case 'nm':
+      return 32;
     default:
+      assertPrefix(prefix, 'prefix');
       return 32;
   }
 }

@@ -1,5 +1,5 @@
-import { type AccountPubkey, assertBytes, decode, describe, encode, isBytes } from '@aesc/encoding';
-import { compareBytes, type SignedTx, serializeUnsigned, txSigners, type UnsignedTx } from '@aesc/tx';
+import { type AccountPubkey, assertBytes, decode, describe, encode, isBytes, plainBytes } from '@aesc/encoding';
+import { checkSignatures, compareBytes, type SignedTx, serializeUnsigned, txSigners, type UnsignedTx } from '@aesc/tx';
 import type { Ed25519Backend } from './backend.js';
 import { SignerError } from './errors.js';
 import type { Signer, VerifyOptions, VerifyResult } from './types.js';
@@ -13,9 +13,11 @@ export async function createSignerWith(backend: Ed25519Backend, secretKey: Uint8
       `an ed25519 secret key is a 32-byte seed or 64 bytes (seed ‖ public key), got ${secretKey.length} bytes`,
     );
   }
-  const seed = secretKey.slice(0, 32);
+  // a plain view: a subclass's slice/subarray could give anything (its species)
+  const key = plainBytes(secretKey);
+  const seed = key.slice(0, 32);
   const publicKey = await backend.publicKey(seed);
-  if (secretKey.length === 64 && compareBytes(secretKey.subarray(32), publicKey) !== 0) {
+  if (key.length === 64 && compareBytes(key.subarray(32), publicKey) !== 0) {
     throw new SignerError('KEY_MISMATCH', 'the last 32 bytes of the secret key are not the public key of its seed');
   }
   const signWithKey = backend.signerFor(seed);
@@ -25,7 +27,7 @@ export async function createSignerWith(backend: Ed25519Backend, secretKey: Uint8
     publicKey,
     sign(message: Uint8Array): Promise<Uint8Array> {
       assertBytes(message, 'message');
-      return signWithKey(message);
+      return signWithKey(plainBytes(message));
     },
   });
 }
@@ -52,12 +54,13 @@ export async function signTx(tx: UnsignedTx | SignedTx, signer: Signer): Promise
     throw new TypeError(`signer must be a Signer, got ${describe(signer)}`);
   }
   const inner = tx.type === 'signed_tx' ? tx.tx : tx;
-  const existing = tx.type === 'signed_tx' ? tx.signatures : [];
+  const existing = tx.type === 'signed_tx' ? checkSignatures(tx.signatures) : [];
   const signature = await signer.sign(serializeUnsigned(inner));
   if (!isBytes(signature) || signature.length !== 64) {
     throw new SignerError('INVALID_SIGNATURE', `the signer returned ${describe(signature)}, not a 64-byte signature`);
   }
-  const signatures = [...existing, signature.slice()].sort(compareBytes);
+  // a copy of this realm's class, whatever the signer gave (a view, a Buffer, another realm's)
+  const signatures = [...existing, new Uint8Array(signature)].sort(compareBytes);
   const unique = signatures.filter((candidate, index) => index === 0 || compareBytes(signatures[index - 1] as Uint8Array, candidate) !== 0);
   return { type: 'signed_tx', signatures: unique, tx: inner };
 }
@@ -74,36 +77,46 @@ export async function verifySignedTxWith(
   signerKeys?: readonly (Uint8Array | AccountPubkey)[],
   options: VerifyOptions = {},
 ): Promise<VerifyResult> {
-  if (typeof signedTx !== 'object' || signedTx === null || signedTx.type !== 'signed_tx' || !Array.isArray(signedTx.signatures)) {
+  if (typeof signedTx !== 'object' || signedTx === null || signedTx.type !== 'signed_tx') {
     throw new TypeError(`signedTx must be a signed_tx object, got ${describe(signedTx)}`);
   }
-  const keys = (signerKeys ?? txSigners(signedTx.tx))?.map(publicKeyBytes);
-  if (keys === undefined) {
-    throw new SignerError(
-      'SIGNERS_REQUIRED',
-      `a ${signedTx.tx.type} does not name its signers: pass the channel's initiator and responder keys`,
-    );
+  const { signatures, tx } = signedTx;
+  if (!Array.isArray(signatures)) throw new TypeError(`signedTx.signatures must be an array, got ${describe(signatures)}`);
+  if (signerKeys !== undefined && signerKeys !== null && !Array.isArray(signerKeys)) {
+    throw new TypeError(`signerKeys must be an array of keys, got ${describe(signerKeys)}`);
   }
-  const message = serializeUnsigned(signedTx.tx);
-  const remaining = signedTx.signatures.map((signature, index) => {
+  const message = serializeUnsigned(tx);
+  const keyList = signerKeys ?? txSigners(tx);
+  if (keyList === undefined) {
+    throw new SignerError('SIGNERS_REQUIRED', `a ${tx.type} does not name its signers: pass the channel's initiator and responder keys`);
+  }
+  // by index, here and below: a hole is a missing key or signature, never one to skip
+  const keys: Uint8Array[] = [];
+  for (let index = 0; index < keyList.length; index++) keys.push(publicKeyBytes(keyList[index] as Uint8Array | AccountPubkey, `signerKeys[${index}]`));
+  // `bytes` is what the verifiers read: a plain view, whatever the caller's array is
+  const remaining: { signature: Uint8Array; bytes: Uint8Array; index: number }[] = [];
+  for (let index = 0; index < signatures.length; index++) {
+    const signature: unknown = signatures[index];
     assertBytes(signature, `signatures[${index}]`);
-    return { signature, index };
-  });
-  const consumedBy: (AccountPubkey | null)[] = signedTx.signatures.map(() => null);
+    remaining.push({ signature, bytes: plainBytes(signature), index });
+  }
+  const checked = remaining.map(({ signature }) => signature);
+  const consumedBy: (AccountPubkey | null)[] = checked.map(() => null);
   const signers: VerifyResult['signers'] = [];
   for (const key of keys) {
     const address = encode('ak', key);
-    const verifier = key.length === 32 ? backend.verify : options.legacy;
+    const verifier = key.length === 32 ? backend.verify : options?.legacy;
     if (verifier === undefined) {
       throw new SignerError(
         'LEGACY_VERIFIER_REQUIRED',
         `${address.slice(0, 12)}… is a legacy secp256k1 key: pass { legacy: legacyVerifier } from @aesc/signer/legacy`,
       );
     }
+    if (typeof verifier !== 'function') throw new TypeError(`options.legacy must be a function, got ${describe(verifier)}`);
     let found: Uint8Array | null = null;
     for (let position = 0; position < remaining.length; position++) {
-      const candidate = remaining[position] as { signature: Uint8Array; index: number };
-      if (await verifier(candidate.signature, message, key)) {
+      const candidate = remaining[position] as (typeof remaining)[number];
+      if (await verifier(candidate.bytes, message, key)) {
         found = candidate.signature;
         consumedBy[candidate.index] = address;
         remaining.splice(position, 1);
@@ -115,7 +128,7 @@ export async function verifySignedTxWith(
   return {
     valid: remaining.length === 0 && signers.every((entry) => entry.signature !== null),
     signers,
-    signatures: signedTx.signatures.map((signature, index) => ({
+    signatures: checked.map((signature, index) => ({
       signature,
       signer: consumedBy[index] ?? null,
     })),
@@ -131,16 +144,16 @@ export async function verifySignatureWith(
 ): Promise<boolean> {
   assertBytes(signature, 'signature');
   assertBytes(message, 'message');
-  const key = publicKeyBytes(publicKey);
+  const key = publicKeyBytes(publicKey, 'publicKey');
   if (key.length !== 32) throw new SignerError('INVALID_PUBLIC_KEY', 'verifySignature checks ed25519 (32-byte) keys');
-  return backend.verify(signature, message, key);
+  return backend.verify(plainBytes(signature), plainBytes(message), key);
 }
 
-function publicKeyBytes(key: Uint8Array | AccountPubkey): Uint8Array {
+function publicKeyBytes(key: Uint8Array | AccountPubkey, name: string): Uint8Array {
   if (typeof key === 'string') return decode(key, 'ak');
-  if (!isBytes(key)) throw new TypeError(`a public key must be a Uint8Array or an ak$ string, got ${describe(key)}`);
+  if (!isBytes(key)) throw new TypeError(`${name} must be a Uint8Array or an ak$ string, got ${describe(key)}`);
   if (key.length !== 32 && !(key.length === 65 && key[0] === 0x04)) {
-    throw new SignerError('INVALID_PUBLIC_KEY', `a public key is 32 bytes (or 65 starting 04, legacy), got ${key.length}`);
+    throw new SignerError('INVALID_PUBLIC_KEY', `${name}: a public key is 32 bytes (or 65 starting 04, legacy), got ${key.length}`);
   }
-  return key;
+  return plainBytes(key);
 }

@@ -6,7 +6,7 @@
  * @noble/curves.
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { isBytes, isDerSignature, isLegacyPubkey } from '@aesc/encoding';
+import { isBytes, isDerSignature, isLegacyPubkey, plainBytes } from '@aesc/encoding';
 import type { SignatureVerifier } from './types.js';
 
 /** Whether `signature` (DER) is `publicKey`'s (65 bytes) ECDSA signature of SHA-256(`message`). */
@@ -16,7 +16,8 @@ export function verifyLegacySignature(signature: Uint8Array, message: Uint8Array
   }
   if (!isDerSignature(signature) || !isLegacyPubkey(publicKey)) return false;
   try {
-    return secp256k1.verify(signature, message, publicKey, { format: 'der', lowS: false, prehash: true });
+    // plain views: a Uint8Array subclass's subarray could give anything (its species)
+    return secp256k1.verify(plainBytes(signature), plainBytes(message), plainBytes(publicKey), { format: 'der', lowS: false, prehash: true });
   } catch {
     return false; // a point off the curve or a malformed DER integer verifies nothing
   }

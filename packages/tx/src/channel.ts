@@ -1,3 +1,4 @@
+import { assertBigint, assertBytes, describe } from '@aesc/encoding';
 import { TxError } from './errors.js';
 import type { OffchainUpdate } from './fields.js';
 
@@ -32,21 +33,36 @@ export function applyTransfers(
   updates: readonly OffchainUpdate[],
   reserve: bigint,
 ): { initiator_amount: bigint; responder_amount: bigint } | { problem: TransferProblem; index: number } {
-  let initiatorAmount = balances.initiator_amount;
-  let responderAmount = balances.responder_amount;
-  for (const [index, update] of updates.entries()) {
-    if (update.amount < 0n) return { problem: 'negative_amount', index };
-    const fromInitiator = sameKey(update.from, balances.initiator) && sameKey(update.to, balances.responder);
-    const fromResponder = sameKey(update.from, balances.responder) && sameKey(update.to, balances.initiator);
+  if (typeof balances !== 'object' || balances === null) throw new TypeError(`balances must be an object, got ${describe(balances)}`);
+  const { initiator, responder, initiator_amount: initiatorStart, responder_amount: responderStart } = balances;
+  assertBytes(initiator, 'balances.initiator');
+  assertBytes(responder, 'balances.responder');
+  assertBigint(initiatorStart, 'balances.initiator_amount');
+  assertBigint(responderStart, 'balances.responder_amount');
+  if (!Array.isArray(updates)) throw new TypeError(`updates must be an array, got ${describe(updates)}`);
+  assertBigint(reserve, 'reserve');
+  let initiatorAmount = initiatorStart;
+  let responderAmount = responderStart;
+  // by index: a hole is a missing update, refused like any other non-update
+  for (let index = 0; index < updates.length; index++) {
+    const update: unknown = updates[index];
+    if (typeof update !== 'object' || update === null) throw new TypeError(`updates[${index}] must be an object {from, to, amount}, got ${describe(update)}`);
+    const { from, to, amount } = update as Record<string, unknown>;
+    assertBytes(from, `updates[${index}].from`);
+    assertBytes(to, `updates[${index}].to`);
+    if (typeof amount !== 'bigint') throw new TypeError(`updates[${index}].amount must be a bigint, got ${describe(amount)}`);
+    if (amount < 0n) return { problem: 'negative_amount', index };
+    const fromInitiator = sameKey(from, initiator) && sameKey(to, responder);
+    const fromResponder = sameKey(from, responder) && sameKey(to, initiator);
     if (!fromInitiator && !fromResponder) return { problem: 'invalid_pubkeys', index };
     if (fromInitiator) {
-      if (initiatorAmount - update.amount < reserve) return { problem: 'insufficient_balance', index };
-      initiatorAmount -= update.amount;
-      responderAmount += update.amount;
+      if (initiatorAmount - amount < reserve) return { problem: 'insufficient_balance', index };
+      initiatorAmount -= amount;
+      responderAmount += amount;
     } else {
-      if (responderAmount - update.amount < reserve) return { problem: 'insufficient_balance', index };
-      responderAmount -= update.amount;
-      initiatorAmount += update.amount;
+      if (responderAmount - amount < reserve) return { problem: 'insufficient_balance', index };
+      responderAmount -= amount;
+      initiatorAmount += amount;
     }
   }
   return { initiator_amount: initiatorAmount, responder_amount: responderAmount };
@@ -62,7 +78,9 @@ export function closeMutualAmounts(
   responderAmount: bigint,
   fee: bigint,
 ): { initiator_amount: bigint; responder_amount: bigint } {
-  if (initiatorAmount < 0n || responderAmount < 0n || fee < 0n) throw new RangeError('amounts and fee must not be negative');
+  assertBigint(initiatorAmount, 'initiatorAmount');
+  assertBigint(responderAmount, 'responderAmount');
+  assertBigint(fee, 'fee');
   if (initiatorAmount + responderAmount < fee) {
     throw new TxError('INVALID_FIELD', `the channel holds ${initiatorAmount + responderAmount}, less than the fee ${fee}`, { path: 'fee' });
   }

@@ -1,7 +1,7 @@
-import { assertBytes, decode, describe, type EncodedTx, encode, isDerSignature } from '@aesc/encoding';
-import type { TxDefinition } from './definition.js';
+import { assertBytes, decode, describe, type EncodedTx, encode, isBytes, isSignature, plainBytes } from '@aesc/encoding';
+import { pickLayout, type TxDefinition } from './definition.js';
 import { TxError } from './errors.js';
-import { bytesToInt, decodeField, encodeField, expectBytes, expectList, type FieldSpec, intToBytes } from './fields.js';
+import { bytesToInt, decodeField, encodeField, expectBytes, expectList, intToBytes } from './fields.js';
 import {
   DEFINITION_BY_TAG,
   DEFINITION_BY_TYPE,
@@ -11,6 +11,8 @@ import {
   type TxOfType,
   type TxType,
   type UnsignedTx,
+  type UnsignedTxType,
+  unsignedDefinition,
 } from './registry.js';
 import { decodeRlp, encodeRlp, type RlpItem } from './rlp.js';
 import { SIGNED_TX_TAG, SIGNED_TX_VSN, type SignedTx } from './types/signed.js';
@@ -33,71 +35,71 @@ export function encodeTx(tx: Tx): EncodedTx {
 
 function toRlp(tx: Tx): RlpItem {
   if (typeof tx !== 'object' || tx === null) throw new TypeError(`tx must be a transaction object, got ${describe(tx)}`);
-  if (tx.type === 'signed_tx') {
-    if (!Array.isArray(tx.signatures)) {
-      throw new TxError('INVALID_FIELD', `signatures: expected an array of Uint8Array, got ${describe(tx.signatures)}`, {
-        path: 'signatures',
+  if (tx.type !== 'signed_tx') return unsignedToRlp(tx, '');
+  return [
+    intToBytes(BigInt(SIGNED_TX_TAG)),
+    intToBytes(BigInt(SIGNED_TX_VSN)),
+    checkSignatures(tx.signatures).sort(compareBytes),
+    encodeRlp(unsignedToRlp(tx.tx, 'tx')),
+  ];
+}
+
+/**
+ * The signature list of a signed_tx, checked as serializeTx checks it: an array whose every
+ * entry (by index: a hole is a missing signature, not one to skip) is what the decoder accepts,
+ * 64 bytes or DER; else TxError INVALID_FIELD. Returns a new array (of plain views), safe to sort.
+ */
+export function checkSignatures(signatures: unknown): Uint8Array[] {
+  if (!Array.isArray(signatures)) {
+    throw new TxError('INVALID_FIELD', `signatures: expected an array of Uint8Array, got ${describe(signatures)}`, {
+      path: 'signatures',
+    });
+  }
+  const checked: Uint8Array[] = [];
+  for (let index = 0; index < signatures.length; index++) {
+    const signature: unknown = signatures[index];
+    if (!isSignature(signature)) {
+      const path = `signatures[${index}]`;
+      const found = isBytes(signature) ? `${signature.length} bytes` : describe(signature);
+      throw new TxError('INVALID_FIELD', `${path}: a signature is 64 bytes (ed25519) or DER (legacy secp256k1), got ${found}`, {
+        path,
       });
     }
-    const signatures = tx.signatures.map((signature, index) => {
-      assertSignatureShape(signature, `signatures[${index}]`);
-      return signature;
-    });
-    return [
-      intToBytes(BigInt(SIGNED_TX_TAG)),
-      intToBytes(BigInt(SIGNED_TX_VSN)),
-      signatures.sort(compareBytes),
-      serializeUnsigned(tx.tx),
-    ];
+    checked.push(plainBytes(signature as Uint8Array));
   }
-  return unsignedToRlp(tx);
+  return checked;
 }
 
 /** The bytes a signature of `tx` is made over: the unsigned tx's serialization (WIRE.md §6.1). */
 export function serializeUnsigned(tx: UnsignedTx): Uint8Array {
-  if (typeof tx !== 'object' || tx === null) throw new TypeError(`tx must be a transaction object, got ${describe(tx)}`);
-  if ((tx as Tx).type === 'signed_tx') {
-    throw new TxError('INVALID_FIELD', 'tx: a signed_tx cannot be wrapped in another signed_tx', { path: 'tx' });
-  }
-  return encodeRlp(unsignedToRlp(tx));
+  return encodeRlp(unsignedToRlp(tx, ''));
 }
 
-function unsignedToRlp(tx: UnsignedTx): RlpItem {
-  const definition = DEFINITION_BY_TYPE.get(tx.type);
-  if (definition === undefined) {
-    throw new TxError('INVALID_FIELD', `type: unknown transaction type ${JSON.stringify(String(tx.type)).slice(0, 60)}`, {
-      path: 'type',
-    });
-  }
+function unsignedToRlp(tx: UnsignedTx, path: string): RlpItem[] {
+  const definition = unsignedDefinition(tx, path);
   const values = tx as unknown as Record<string, unknown>;
-  const layout = pickLayout(definition.layouts, values);
   const items: RlpItem[] = [intToBytes(BigInt(definition.tag)), intToBytes(BigInt(definition.vsn))];
-  for (const [name, kind] of layout) items.push(encodeField(kind, values[name], name));
+  for (const [name, kind] of pickLayout(definition.layouts, values)) {
+    items.push(encodeField(kind, values[name], path === '' ? name : `${path}.${name}`));
+  }
   return items;
 }
 
-/** The layout of the most fields that the value fills (close_mutual: with `from`, the legacy one). */
-function pickLayout(layouts: TxDefinition['layouts'], values: Record<string, unknown>): readonly FieldSpec[] {
-  if (layouts.length === 1) return layouts[0] as readonly FieldSpec[];
-  let chosen: readonly FieldSpec[] | undefined;
-  for (const layout of layouts) {
-    if (layout.every(([name]) => values[name] !== undefined) && (chosen === undefined || layout.length > chosen.length)) {
-      chosen = layout;
-    }
-  }
-  return chosen ?? (layouts[0] as readonly FieldSpec[]);
-}
-
-function assertSignatureShape(signature: unknown, path: string): void {
-  try {
-    assertBytes(signature, path);
-  } catch (error) {
-    throw new TxError('INVALID_FIELD', (error as Error).message, { path });
-  }
+/**
+ * The keys that must sign `tx` (WIRE.md §4), in the reference's order, or `undefined` for
+ * deposit, withdraw and close_mutual, whose signers are the channel's peers on chain. The tx is
+ * checked as {@link serializeUnsigned} checks it: a tx it would refuse names no signers.
+ */
+export function txSigners(tx: UnsignedTx): Uint8Array[] | undefined {
+  const definition = unsignedDefinition(tx, '') as TxDefinition<UnsignedTxType, UnsignedTx>;
+  unsignedToRlp(tx, '');
+  return definition.signers === 'channel' ? undefined : definition.signers(tx);
 }
 
 /** Bytewise order, a proper prefix first: Erlang's binary order, which sorts signature lists. */
 export function compareBytes(left: Uint8Array, right: Uint8Array): number {
+  assertBytes(left, 'left');
+  assertBytes(right, 'right');
   const length = Math.min(left.length, right.length);
   for (let index = 0; index < length; index++) {
     const difference = (left[index] as number) - (right[index] as number);
@@ -119,6 +121,7 @@ export function deserializeTx<T extends TxType>(bytes: Uint8Array, expected: T):
 export function deserializeTx(bytes: Uint8Array, expected: 'unsigned'): UnsignedTx;
 export function deserializeTx(bytes: Uint8Array, expected?: 'any'): Tx;
 export function deserializeTx(bytes: Uint8Array, expected: TxExpectation = 'any'): Tx {
+  checkExpectation(expected);
   assertBytes(bytes, 'bytes');
   return fromRlp(decodeRlp(bytes), expected);
 }
@@ -128,7 +131,17 @@ export function decodeTx<T extends TxType>(encoded: string, expected: T): TxOfTy
 export function decodeTx(encoded: string, expected: 'unsigned'): UnsignedTx;
 export function decodeTx(encoded: string, expected?: 'any'): Tx;
 export function decodeTx(encoded: string, expected: TxExpectation = 'any'): Tx {
+  checkExpectation(expected);
   return fromRlp(decodeRlp(decode(encoded, 'tx')), expected);
+}
+
+const EXPECTATIONS: ReadonlySet<string> = new Set(['any', 'unsigned', 'signed_tx', ...DEFINITION_BY_TYPE.keys()]);
+
+function checkExpectation(expected: unknown): void {
+  if (typeof expected === 'string' && EXPECTATIONS.has(expected)) return;
+  const shown = typeof expected === 'string' ? JSON.stringify(expected.length > 40 ? `${expected.slice(0, 40)}…` : expected) : describe(expected);
+  const message = `expected must be a transaction type, 'unsigned' or 'any', got ${shown}`;
+  throw typeof expected === 'string' ? new RangeError(message) : new TypeError(message);
 }
 
 function fromRlp(item: RlpItem, expected: TxExpectation): Tx {
@@ -193,14 +206,14 @@ function signedFromRlp(fields: RlpItem[]): SignedTx {
   const signatures = expectList(fields[0] as RlpItem, 'signatures').map((item, index) => {
     const path = `signatures[${index}]`;
     const signature = expectBytes(item, path);
-    if (signature.length !== 64 && !isDerSignature(signature)) {
+    if (!isSignature(signature)) {
       throw new TxError(
         'WRONG_FIELD_SIZE',
         `${path}: a signature is 64 bytes (ed25519) or DER (legacy secp256k1), got ${signature.length} bytes`,
         { path },
       );
     }
-    return signature.slice();
+    return new Uint8Array(signature); // a copy, not a view into the caller's input
   });
   for (let index = 1; index < signatures.length; index++) {
     if (compareBytes(signatures[index - 1] as Uint8Array, signatures[index] as Uint8Array) > 0) {

@@ -20,3 +20,19 @@ export interface TxDefinition<Type extends string = string, Tx = unknown> {
   readonly layouts: readonly (readonly FieldSpec[])[];
   readonly signers: SignersRule<Tx>;
 }
+
+/**
+ * The layout a value is written in: of those whose every field the value fills (anything but
+ * `undefined`), the one with the most fields, so a close_mutual with `from` is legacy whatever
+ * else the object carries. The codec and the JSON form both choose with this.
+ */
+export function pickLayout(layouts: TxDefinition['layouts'], values: Readonly<Record<string, unknown>>): readonly FieldSpec[] {
+  if (layouts.length === 1) return layouts[0] as readonly FieldSpec[];
+  let chosen: readonly FieldSpec[] | undefined;
+  for (const layout of layouts) {
+    if (layout.every(([name]) => values[name] !== undefined) && (chosen === undefined || layout.length > chosen.length)) {
+      chosen = layout;
+    }
+  }
+  return chosen ?? (layouts[0] as readonly FieldSpec[]);
+}

@@ -1,4 +1,4 @@
-import { describe, isBytes, isLegacyPubkey } from '@aesc/encoding';
+import { describe, isBytes, isLegacyPubkey, plainBytes } from '@aesc/encoding';
 import { TxError } from './errors.js';
 import type { RlpItem } from './rlp.js';
 
@@ -117,18 +117,22 @@ function checkId(bytes: Uint8Array, path: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * The TS value of a field from its RLP item. Byte fields are copies (plain Uint8Arrays of their
+ * own), never views into the input: a caller that reuses its buffer must not change a decoded tx.
+ */
 export function decodeField(kind: FieldKind, item: RlpItem, path: string): FieldValueOf[FieldKind] {
   switch (kind) {
     case 'int':
       return bytesToInt(expectBytes(item, path), path);
     case 'pubkey':
-      return checkPubkey(expectBytes(item, path), path).slice();
+      return new Uint8Array(checkPubkey(expectBytes(item, path), path));
     case 'id':
-      return checkId(expectBytes(item, path), path).slice();
+      return new Uint8Array(checkId(expectBytes(item, path), path));
     case 'bytes':
     case 'state':
     case 'payload':
-      return expectBytes(item, path).slice();
+      return new Uint8Array(expectBytes(item, path));
     case 'updates':
       return expectList(item, path).map((entry, index) => {
         const entryPath = `${path}[${index}]`;
@@ -141,46 +145,73 @@ export function decodeField(kind: FieldKind, item: RlpItem, path: string): Field
           );
         }
         return {
-          from: checkPubkey(expectBytes(triple[0] as RlpItem, `${entryPath}.from`), `${entryPath}.from`).slice(),
-          to: checkPubkey(expectBytes(triple[1] as RlpItem, `${entryPath}.to`), `${entryPath}.to`).slice(),
+          from: new Uint8Array(checkPubkey(expectBytes(triple[0] as RlpItem, `${entryPath}.from`), `${entryPath}.from`)),
+          to: new Uint8Array(checkPubkey(expectBytes(triple[1] as RlpItem, `${entryPath}.to`), `${entryPath}.to`)),
           amount: bytesToInt(expectBytes(triple[2] as RlpItem, `${entryPath}.amount`), `${entryPath}.amount`),
         };
       });
   }
 }
 
-/** Checks a TS value against its kind (so a bad value fails with the field's name) and gives its RLP item. */
-export function encodeField(kind: FieldKind, value: unknown, path: string): RlpItem {
+/**
+ * Checks a TS value against its kind, so that a bad value fails with the field's name (TxError
+ * INVALID_FIELD), and returns it ready to write: byte arrays of a subclass or of another realm
+ * as plain views, updates as a new dense array of checked `{from, to, amount}`. The codec and
+ * the JSON form both write what this returns.
+ */
+export function checkField<K extends FieldKind>(kind: K, value: unknown, path: string): FieldValueOf[K];
+export function checkField(kind: FieldKind, value: unknown, path: string): FieldValueOf[FieldKind] {
   switch (kind) {
     case 'int':
-      return intToBytes(checkInt(value, path));
+      return checkInt(value, path);
     case 'pubkey':
       return checkEncodablePubkey(value, path);
     case 'id':
-      return checkEncodableId(value, path);
+      if (!isBytes(value)) throw invalid(path, 'a 32-byte Uint8Array', value);
+      if (value.length !== 32) {
+        throw new TxError('INVALID_FIELD', `${path}: a channel id is 32 bytes, got ${value.length}`, { path });
+      }
+      return plainBytes(value);
     case 'bytes':
     case 'state':
     case 'payload':
       if (!isBytes(value)) throw invalid(path, 'a Uint8Array', value);
-      return value;
-    case 'updates':
+      return plainBytes(value);
+    case 'updates': {
       if (!Array.isArray(value)) throw invalid(path, 'an array of {from, to, amount}', value);
-      return value.map((update: unknown, index) => {
+      const updates: OffchainUpdate[] = [];
+      // by index: a hole is an update that is missing, not one to skip
+      for (let index = 0; index < value.length; index++) {
         const entryPath = `${path}[${index}]`;
+        const update: unknown = value[index];
         if (typeof update !== 'object' || update === null) throw invalid(entryPath, 'an object {from, to, amount}', update);
         const { from, to, amount } = update as Record<string, unknown>;
-        return [
-          checkEncodablePubkey(from, `${entryPath}.from`),
-          checkEncodablePubkey(to, `${entryPath}.to`),
-          intToBytes(checkInt(amount, `${entryPath}.amount`)),
-        ];
-      });
+        updates.push({
+          from: checkEncodablePubkey(from, `${entryPath}.from`),
+          to: checkEncodablePubkey(to, `${entryPath}.to`),
+          amount: checkInt(amount, `${entryPath}.amount`),
+        });
+      }
+      return updates;
+    }
+  }
+}
+
+/** The RLP item of a field's TS value, after {@link checkField}. */
+export function encodeField(kind: FieldKind, value: unknown, path: string): RlpItem {
+  switch (kind) {
+    case 'int':
+      return intToBytes(checkInt(value, path));
+    case 'updates':
+      return checkField(kind, value, path).map((update) => [update.from, update.to, intToBytes(update.amount)]);
+    default:
+      return checkField(kind, value, path);
   }
 }
 
 function checkInt(value: unknown, path: string): bigint {
   if (typeof value !== 'bigint') throw invalid(path, 'a bigint', value);
-  if (value < 0n) throw new TxError('INVALID_FIELD', `${path}: integers are unsigned, got ${value}`, { path });
+  if (value < 0n) throw new TxError('INVALID_FIELD', `${path}: integers are unsigned, got a negative bigint`, { path });
   return value;
 }
 
@@ -191,15 +222,7 @@ function checkEncodablePubkey(value: unknown, path: string): Uint8Array {
       path,
     });
   }
-  return value;
-}
-
-function checkEncodableId(value: unknown, path: string): Uint8Array {
-  if (!isBytes(value)) throw invalid(path, 'a 32-byte Uint8Array', value);
-  if (value.length !== 32) {
-    throw new TxError('INVALID_FIELD', `${path}: a channel id is 32 bytes, got ${value.length}`, { path });
-  }
-  return value;
+  return plainBytes(value);
 }
 
 function invalid(path: string, expected: string, value: unknown): TxError {

@@ -1,11 +1,12 @@
-import { type AccountPubkey, type ChannelId, decode, encode, isBytes, type TxHash } from '@aesc/encoding';
+import { type AccountPubkey, assertBigint, assertBytes, type ChannelId, decode, describe, encode, isBytes, plainBytes, type TxHash } from '@aesc/encoding';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { serializeTx } from './codec.js';
 import type { Tx } from './registry.js';
 
 /** BLAKE2b with a 32-byte digest (libsodium `crypto_generichash(32, …)`, WIRE.md §7.1). */
 export function blake2b256(bytes: Uint8Array): Uint8Array {
-  return blake2b(bytes, { dkLen: 32 });
+  assertBytes(bytes, 'bytes');
+  return blake2b(plainBytes(bytes), { dkLen: 32 });
 }
 
 /**
@@ -32,11 +33,12 @@ const UINT256_MODULUS = 1n << 256n;
  * hashed at their full width (65-byte legacy keys give the seed's legacy ids); the nonce is
  * reduced modulo 2^256, as the reference does silently.
  */
-export function channelId({ initiator, nonce, responder }: ChannelIdInput): ChannelId {
+export function channelId(input: ChannelIdInput): ChannelId {
+  if (typeof input !== 'object' || input === null) throw new TypeError(`input must be {initiator, nonce, responder}, got ${describe(input)}`);
+  const { initiator, nonce, responder } = input;
   const initiatorKey = pubkeyBytes(initiator, 'initiator');
   const responderKey = pubkeyBytes(responder, 'responder');
-  if (typeof nonce !== 'bigint') throw new TypeError('nonce must be a bigint');
-  if (nonce < 0n) throw new RangeError(`nonce must not be negative, got ${nonce}`);
+  assertBigint(nonce, 'nonce');
   const preimage = new Uint8Array(initiatorKey.length + 32 + responderKey.length);
   preimage.set(initiatorKey, 0);
   let rest = nonce % UINT256_MODULUS;
@@ -50,7 +52,7 @@ export function channelId({ initiator, nonce, responder }: ChannelIdInput): Chan
 
 function pubkeyBytes(key: Uint8Array | AccountPubkey, name: string): Uint8Array {
   if (typeof key === 'string') return decode(key, 'ak');
-  if (!isBytes(key)) throw new TypeError(`${name} must be a Uint8Array or an ak$ string`);
+  if (!isBytes(key)) throw new TypeError(`${name} must be a Uint8Array or an ak$ string, got ${describe(key)}`);
   if (key.length !== 32 && key.length !== 65) {
     throw new RangeError(`${name} must be 32 bytes (or 65, legacy), got ${key.length}`);
   }

@@ -5,6 +5,7 @@ export {
   type TransferProblem,
 } from './channel.js';
 export {
+  checkSignatures,
   compareBytes,
   decodeTx,
   deserializeTx,
@@ -12,6 +13,7 @@ export {
   serializeTx,
   serializeUnsigned,
   type TxExpectation,
+  txSigners,
 } from './codec.js';
 export type { SignersRule, TxDefinition } from './definition.js';
 export { TxError, type TxErrorCode, type TxErrorContext } from './errors.js';
@@ -33,7 +35,6 @@ export {
   type Tx,
   type TxOfType,
   type TxType,
-  txSigners,
   type UnsignedTx,
   type UnsignedTxType,
 } from './registry.js';

@@ -9,9 +9,11 @@ import {
   hexToBytes,
   type Prefix,
 } from '@aesc/encoding';
+import { checkSignatures } from './codec.js';
+import { pickLayout } from './definition.js';
 import { TxError } from './errors.js';
-import type { FieldKind, OffchainUpdate } from './fields.js';
-import { DEFINITION_BY_TYPE, type Tx, type UnsignedTx, type UnsignedTxType } from './registry.js';
+import { checkField, type FieldKind } from './fields.js';
+import { DEFINITION_BY_TYPE, type Tx, type UnsignedTx, type UnsignedTxType, unsignedDefinition } from './registry.js';
 import { SIGNED_TX_TAG, SIGNED_TX_VSN, type SignedTx } from './types/signed.js';
 
 /*
@@ -58,62 +60,51 @@ export function toJSON(tx: Tx): TxJSON;
 export function toJSON(tx: Tx): TxJSON {
   if (typeof tx !== 'object' || tx === null) throw new TypeError(`tx must be a transaction object, got ${describe(tx)}`);
   if (tx.type === 'signed_tx') {
-    return {
-      type: 'signed_tx',
-      tag: SIGNED_TX_TAG,
-      vsn: SIGNED_TX_VSN,
-      signatures: tx.signatures.map((signature) => encode('sg', signature)),
-      tx: unsignedToJSON(tx.tx),
-    };
+    // the signatures serializeTx would write (64 bytes or DER), else INVALID_FIELD
+    const signatures = checkSignatures(tx.signatures).map((signature) => encode('sg', signature));
+    return { type: 'signed_tx', tag: SIGNED_TX_TAG, vsn: SIGNED_TX_VSN, signatures, tx: unsignedToJSON(tx.tx, 'tx') };
   }
-  return unsignedToJSON(tx);
+  return unsignedToJSON(tx, '');
 }
 
-function unsignedToJSON(tx: UnsignedTx): UnsignedTxJSON {
-  const definition = DEFINITION_BY_TYPE.get(tx.type);
-  if (definition === undefined) throw new TxError('INVALID_FIELD', `type: unknown transaction type`, { path: 'type' });
+function unsignedToJSON(tx: UnsignedTx, at: string): UnsignedTxJSON {
+  const definition = unsignedDefinition(tx, at);
   const values = tx as unknown as Record<string, unknown>;
-  const layout =
-    definition.layouts.find((candidate) => candidate.every(([name]) => values[name] !== undefined) && candidate.length === countFields(values)) ??
-    definition.layouts[0] ??
-    [];
   const fields: Record<string, FieldJSON> = {};
-  for (const [name, kind] of layout) fields[name] = fieldToJSON(kind, values[name], name);
+  // the layout serializeTx writes, chosen by the same rule
+  for (const [name, kind] of pickLayout(definition.layouts, values)) {
+    fields[name] = fieldToJSON(kind, values[name], join(at, name));
+  }
   return { type: definition.type, tag: definition.tag, vsn: definition.vsn, fields };
 }
 
-function countFields(values: Record<string, unknown>): number {
-  let count = 0;
-  for (const key in values) if (key !== 'type' && values[key] !== undefined) count++;
-  return count;
-}
-
+/** The JSON of a field, after the checks serializeTx makes ({@link checkField}). */
 function fieldToJSON(kind: FieldKind, value: unknown, path: string): FieldJSON {
   try {
     switch (kind) {
       case 'int':
-        if (typeof value !== 'bigint') throw new TypeError(`expected a bigint, got ${describe(value)}`);
-        return value.toString(10);
+        return checkField(kind, value, path).toString(10);
       case 'pubkey':
-        return encode('ak', value as Uint8Array);
+        return encode('ak', checkField(kind, value, path));
       case 'id':
-        return encode('ch', value as Uint8Array);
+        return encode('ch', checkField(kind, value, path));
       case 'state':
-        return encode('st', value as Uint8Array);
+        return encode('st', checkField(kind, value, path));
       case 'payload':
-        return encode('tx', value as Uint8Array);
+        return encode('tx', checkField(kind, value, path));
       case 'bytes':
-        return `0x${bytesToHex(value as Uint8Array)}`;
+        return `0x${bytesToHex(checkField(kind, value, path))}`;
       case 'updates':
-        if (!Array.isArray(value)) throw new TypeError(`expected an array of updates, got ${describe(value)}`);
-        return (value as OffchainUpdate[]).map((update) => ({
+        return checkField(kind, value, path).map((update) => ({
           from: encode('ak', update.from),
           to: encode('ak', update.to),
           amount: update.amount.toString(10),
         }));
     }
   } catch (error) {
-    throw new TxError('INVALID_FIELD', `${path}: ${(error as Error).message}`, { path });
+    // a payload too large for its tx$/st$ string: a value this form cannot hold
+    if (!(error instanceof EncodingError)) throw error;
+    throw new TxError('INVALID_FIELD', `${path}: ${error.message}`, { path });
   }
 }
 
@@ -124,7 +115,7 @@ export function fromJSON(json: unknown): Tx {
     checkKeys(record, ['type', 'tag', 'vsn', 'signatures', 'tx'], ['type', 'signatures', 'tx'], '');
     checkTagVsn(record, SIGNED_TX_TAG, SIGNED_TX_VSN, '');
     if (!Array.isArray(record.signatures)) throw invalidJSON('signatures', 'an array of sg$ strings', record.signatures);
-    const signatures = record.signatures.map((entry: unknown, index) => {
+    const signatures = byIndex(record.signatures, (entry, index) => {
       const path = `signatures[${index}]`;
       // `aesc inspect --json` prints {signature, signer, valid}; the plain form is the string.
       const encoded = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>).signature : entry;
@@ -180,10 +171,11 @@ function fieldFromJSON(kind: FieldKind, value: unknown, path: string): unknown {
       return hexToBytes(value);
     case 'updates':
       if (!Array.isArray(value)) throw invalidJSON(path, 'an array of {from, to, amount}', value);
-      return value.map((entry: unknown, index) => {
+      return byIndex(value, (entry, index) => {
         const entryPath = `${path}[${index}]`;
         const update = asRecord(entry, entryPath);
-        checkKeys(update, ['from', 'to', 'amount'], ['from', 'to', 'amount'], entryPath);
+        // no computed keys here: those are only ignored beside a tx
+        checkKeys(update, ['from', 'to', 'amount'], ['from', 'to', 'amount'], entryPath, NO_KEYS);
         return {
           from: decodeJSONString(update.from, 'ak', `${entryPath}.from`),
           to: decodeJSONString(update.to, 'ak', `${entryPath}.to`),
@@ -218,13 +210,30 @@ function asRecord(value: unknown, path: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function checkKeys(record: Record<string, unknown>, allowed: string[], required: string[], at: string): void {
+/** `map` by index: a hole of a JSON array is `undefined`, refused by `read`, never skipped. */
+function byIndex<T>(array: readonly unknown[], read: (entry: unknown, index: number) => T): T[] {
+  const result: T[] = [];
+  for (let index = 0; index < array.length; index++) result.push(read(array[index], index));
+  return result;
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/** Refuses a missing required key, and any key neither allowed nor `ignored` (by default, the computed keys beside a tx). */
+function checkKeys(
+  record: Record<string, unknown>,
+  allowed: string[],
+  required: string[],
+  at: string,
+  ignored: ReadonlySet<string> = COMPUTED_KEYS,
+): void {
   for (const key of required) {
     if (record[key] === undefined) throw new TxError('INVALID_JSON', `${join(at, key)}: missing`, { path: join(at, key) });
   }
   for (const key of Object.keys(record)) {
-    if (!allowed.includes(key) && !COMPUTED_KEYS.has(key)) {
-      throw new TxError('INVALID_JSON', `${join(at, key)}: unknown key`, { path: join(at, key) });
+    if (!allowed.includes(key) && !ignored.has(key)) {
+      const path = join(at, key.length > 40 ? `${key.slice(0, 40)}…` : key);
+      throw new TxError('INVALID_JSON', `${path}: unknown key`, { path });
     }
   }
 }

@@ -1,4 +1,6 @@
+import { describe } from '@aesc/encoding';
 import type { TxDefinition } from './definition.js';
+import { TxError } from './errors.js';
 import { type ChannelCloseMutualTx, channelCloseMutualTx } from './types/channel-close-mutual.js';
 import { type ChannelCloseSoloTx, channelCloseSoloTx } from './types/channel-close-solo.js';
 import { type ChannelCreateTx, channelCreateTx } from './types/channel-create.js';
@@ -76,11 +78,23 @@ export const OTHER_TX_TAGS: ReadonlyMap<number, string> = new Map([
 ]);
 
 /**
- * The keys that must sign `tx` (WIRE.md §4), in the reference's order, or `undefined` for
- * deposit, withdraw and close_mutual, whose signers are the channel's peers on chain.
+ * The definition of an unsigned tx's type, `tx` being the transaction at `path` ('' at the top).
+ * A non-object is a TypeError; a `type` that is no string, or names no unsigned transaction, is
+ * TxError INVALID_FIELD (never echoed in full).
  */
-export function txSigners(tx: UnsignedTx): Uint8Array[] | undefined {
-  const definition = DEFINITION_BY_TYPE.get(tx.type) as TxDefinition<UnsignedTxType, UnsignedTx> | undefined;
-  if (definition === undefined) throw new TypeError(`unknown transaction type ${String(tx.type).slice(0, 40)}`);
-  return definition.signers === 'channel' ? undefined : definition.signers(tx);
+export function unsignedDefinition(tx: unknown, path: string): AnyDefinition {
+  if (typeof tx !== 'object' || tx === null) {
+    throw new TypeError(`${path || 'tx'} must be a transaction object, got ${describe(tx)}`);
+  }
+  const type = (tx as { type?: unknown }).type;
+  const definition = typeof type === 'string' ? DEFINITION_BY_TYPE.get(type) : undefined;
+  if (definition !== undefined) return definition;
+  const typePath = path === '' ? 'type' : `${path}.type`;
+  const problem =
+    type === 'signed_tx'
+      ? 'a signed_tx where an unsigned transaction is required (a signed_tx cannot be wrapped in another)'
+      : typeof type === 'string'
+        ? `unknown transaction type ${JSON.stringify(type.length > 40 ? `${type.slice(0, 40)}…` : type)}`
+        : `the transaction type must be a string, got ${describe(type)}`;
+  throw new TxError('INVALID_FIELD', `${typePath}: ${problem}`, { path: typePath });
 }

@@ -1,19 +1,89 @@
-import { encode as rlpEncode } from 'rlp';
+import { assertBytes, describe, isBytes, plainBytes } from '@aesc/encoding';
 import { TxError } from './errors.js';
 
 /** A decoded RLP item: a byte string or a list of items. */
 export type RlpItem = Uint8Array | RlpItem[];
 
-/** Serializes nested byte strings and lists (standard RLP, WIRE.md §2.1). */
+/**
+ * No transaction nests lists deeper than 3 (object → updates → update); a hostile input of
+ * nested one-byte lists would otherwise recurse until the stack overflows. The encoder has the
+ * same bound, so whatever it writes the decoder reads.
+ */
+const MAX_DEPTH = 8;
+
+/** The `length` getter of `%TypedArray%.prototype`: the true length, whatever an own property says. */
+const lengthOf = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), 'length')?.get as (
+  this: Uint8Array,
+) => number;
+
+/**
+ * Serializes nested byte strings and lists (standard RLP, WIRE.md §2.1) into one buffer: a
+ * first pass checks every item (Uint8Array of any realm, or an array of items, at most
+ * {@link MAX_DEPTH} lists deep) and sizes it, the second writes. The second pass only reads
+ * what the first collected, so an item that changes between reads cannot make the sizes lie.
+ */
 export function encodeRlp(item: RlpItem): Uint8Array {
-  return rlpEncode(item);
+  const parts: (Uint8Array | number)[] = [];
+  const output = new Uint8Array(collect(item, parts, 0));
+  let offset = 0;
+  for (const part of parts) {
+    if (typeof part === 'number') {
+      offset = writeHeader(output, offset, 0xc0, part);
+      continue;
+    }
+    const length = lengthOf.call(part);
+    if (length === 1 && (part[0] as number) < 0x80) {
+      output[offset++] = part[0] as number;
+      continue;
+    }
+    offset = writeHeader(output, offset, 0x80, length);
+    output.set(part, offset);
+    offset += length;
+  }
+  return output;
 }
 
 /**
- * No transaction nests lists deeper than 3 (object → updates → update); a hostile input of
- * nested one-byte lists would otherwise recurse until the stack overflows.
+ * Checks `item`, appends its byte strings and list payload sizes to `parts` in writing order,
+ * and returns its encoded size.
  */
-const MAX_DEPTH = 8;
+function collect(item: unknown, parts: (Uint8Array | number)[], depth: number): number {
+  if (isBytes(item)) {
+    parts.push(item);
+    const length = lengthOf.call(item);
+    return length === 1 && (item[0] as number) < 0x80 ? 1 : headerSize(length) + length;
+  }
+  if (!Array.isArray(item)) {
+    throw new TypeError(`an RLP item is a Uint8Array or an array of items, got ${describe(item)} at depth ${depth}`);
+  }
+  if (depth >= MAX_DEPTH) throw new RangeError(`RLP lists nested deeper than ${MAX_DEPTH} (a cyclic array?)`);
+  const slot = parts.length;
+  parts.push(0);
+  let payload = 0;
+  // by index: a hole is undefined, refused above, never skipped
+  for (let index = 0; index < item.length; index++) payload += collect(item[index], parts, depth + 1);
+  parts[slot] = payload;
+  return headerSize(payload) + payload;
+}
+
+function headerSize(length: number): number {
+  if (length <= 55) return 1;
+  let size = 1;
+  for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) size++;
+  return size;
+}
+
+/** Writes the header of a byte string (`base` 0x80) or list (0xc0) of `length` bytes; returns the offset after it. */
+function writeHeader(output: Uint8Array, offset: number, base: number, length: number): number {
+  if (length <= 55) {
+    output[offset] = base + length;
+    return offset + 1;
+  }
+  const size = headerSize(length) - 1;
+  output[offset] = base + 55 + size;
+  for (let index = size, rest = length; index >= 1; index--, rest = Math.floor(rest / 256)) output[offset + index] = rest % 256;
+  return offset + 1 + size;
+}
 
 /**
  * Strict RLP decoding: exactly one item, in its one canonical form, filling the input.
@@ -21,6 +91,9 @@ const MAX_DEPTH = 8;
  * allocated; byte strings are returned as views into `input`.
  */
 export function decodeRlp(input: Uint8Array): RlpItem {
+  assertBytes(input, 'input');
+  // a plain view, so that subarray gives Uint8Arrays whatever the input's class or realm
+  input = plainBytes(input);
   if (input.length === 0) throw new TxError('EMPTY_INPUT', 'empty input: no RLP item', { offset: 0 });
   const cursor = { offset: 0 };
   const item = readItem(input, cursor, input.length, 0);
