@@ -31,11 +31,7 @@ export type WebSocketConstructor = new (url: string) => {
 export async function openSocket(url: string, handlers: SocketHandlers, implementation?: WebSocketConstructor): Promise<ChannelSocket> {
   const Implementation = implementation ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? (await import('ws')).WebSocket as unknown as WebSocketConstructor;
   const socket = new Implementation(url);
-  await new Promise<void>((resolve, reject) => {
-    socket.onopen = () => resolve();
-    socket.onerror = (event) => reject(new Error(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'connection failed'}`));
-    socket.onclose = (event) => reject(new Error(`the node closed the connection (${event.code} ${event.reason})`));
-  });
+  // Frames may arrive in the same tick as the open event: listen before waiting for it.
   socket.onmessage = (event) => {
     if (typeof event.data === 'string') handlers.onMessage(event.data);
     else if (event.data instanceof Uint8Array || event.data instanceof ArrayBuffer) {
@@ -43,6 +39,11 @@ export async function openSocket(url: string, handlers: SocketHandlers, implemen
       handlers.onMessage(new TextDecoder().decode(event.data));
     }
   };
+  await new Promise<void>((resolve, reject) => {
+    socket.onopen = () => resolve();
+    socket.onerror = (event) => reject(new Error(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'connection failed'}`));
+    socket.onclose = (event) => reject(new Error(`the node closed the connection (${event.code} ${event.reason})`));
+  });
   socket.onclose = (event) => handlers.onClose(event.code, event.reason);
   socket.onerror = () => {
     // 'close' follows every 'error'; the close handler reports it.
