@@ -1,0 +1,170 @@
+/*
+ * Channel throughput: completed transfers per second on loopback, devnode in a child process
+ * (`aesc devnode`, as a user runs it) and the parties in this one.
+ *   - raw sockets: two `ws` clients that sign with @aesc/signer and do nothing else — the
+ *     ceiling any client library can reach against this node (the devnode issue's row);
+ *   - ChannelClient, one channel: every request checked before signing, every co-signed state
+ *     stored (MemoryStore) before `update()` resolves; p50/p99 of `update()`;
+ *   - ChannelClient, 50 channels at once: the aggregate.
+ * A transfer is complete when both parties hold the co-signed state of its round.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ChannelClient } from '@aesc/client';
+import { parseJsonExact, serializeJson } from '@aesc/schema';
+import { createSigner, signTx } from '@aesc/signer';
+import { decodeTx, encodeTx } from '@aesc/tx';
+import WebSocket from 'ws';
+
+const AESC = fileURLToPath(new URL('../packages/cli/bin/aesc.js', import.meta.url));
+const CHANNELS = 50;
+
+async function startDevnode() {
+  const child = spawn(process.execPath, [AESC, 'devnode', '--json', '--port', '0', '--http-port', '0', '--block-interval', '20', '--accounts', String(2 * CHANNELS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      if (output.includes('\n')) resolve(output.split('\n')[0]);
+    });
+    child.once('exit', (code) => reject(new Error(`aesc devnode exited with ${code}`)));
+  });
+  const started = JSON.parse(line);
+  const signers = await Promise.all(started.accounts.map((account) => createSigner(Uint8Array.from(Buffer.from(account.secret_key, 'hex')))));
+  return { ws: started.ws, signers, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGINT'); }) };
+}
+
+let nextPort = 50_000;
+function terms(initiator, responder) {
+  return {
+    initiator: initiator.address,
+    responder: responder.address,
+    lock_period: 10n,
+    push_amount: 0n,
+    initiator_amount: 10_000_000n,
+    responder_amount: 10_000_000n,
+    channel_reserve: 1n,
+    ttl: 1_000_000n,
+    port: nextPort++,
+    host: 'localhost',
+    minimum_depth: 1n,
+  };
+}
+
+/** A raw party: signs every sign request it gets, resolves waiters on frames. */
+async function rawParty(url, role, params, signer) {
+  const query = new URLSearchParams(Object.entries({ ...params, role }).map(([key, value]) => [key, String(value)]));
+  const socket = new WebSocket(`${url}?${query.toString().replace(/%24/g, '$')}`);
+  const party = { socket, round: 0n, waiters: [] };
+  const opened = new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  socket.on('message', async (data) => {
+    const frame = parseJsonExact(data.toString());
+    if (frame.action === 'sign') {
+      const signed = await signTx(decodeTx(frame.payload.tx, 'unsigned'), signer);
+      socket.send(serializeJson({ action: frame.tag, payload: { tx: encodeTx(signed) } }));
+    } else if (frame.action === 'update' && frame.payload?.state !== undefined) {
+      party.round = decodeTx(frame.payload.state, 'signed_tx').tx.round;
+      const ready = party.waiters.filter((waiter) => waiter.round <= party.round);
+      party.waiters = party.waiters.filter((waiter) => waiter.round > party.round);
+      for (const waiter of ready) waiter.resolve();
+    }
+  });
+  await opened; // after the listener: frames can come in the same tick as 'open'
+  party.until = (round) => (party.round >= round ? Promise.resolve() : new Promise((resolve) => party.waiters.push({ round, resolve })));
+  return party;
+}
+
+async function rawChannel(node, initiator, responder, transfers) {
+  const params = terms(initiator, responder);
+  const [i, r] = await Promise.all([rawParty(node.ws, 'initiator', params, initiator), rawParty(node.ws, 'responder', params, responder)]);
+  await Promise.all([i.until(1n), r.until(1n)]);
+  const started = performance.now();
+  for (let round = 2n; round < BigInt(transfers) + 2n; round++) {
+    i.socket.send(serializeJson({ action: 'update', tag: 'new', payload: { from: initiator.address, to: responder.address, amount: 1n } }));
+    await Promise.all([i.until(round), r.until(round)]);
+  }
+  const elapsed = performance.now() - started;
+  i.socket.close();
+  r.socket.close();
+  return elapsed;
+}
+
+async function openClients(node, initiator, responder) {
+  const params = terms(initiator, responder);
+  const [i, r] = await Promise.all([
+    ChannelClient.connect({ url: node.ws, role: 'initiator', params, signer: initiator }),
+    ChannelClient.connect({ url: node.ws, role: 'responder', params, signer: responder }),
+  ]);
+  await Promise.all([i.opened, r.opened]);
+  return { i, r, initiator, responder };
+}
+
+async function clientChannel(node, initiator, responder, transfers, latencies) {
+  return clientTransfers(await openClients(node, initiator, responder), transfers, latencies);
+}
+
+async function clientTransfers({ i, r, initiator, responder }, transfers, latencies) {
+  const responderAt = (round) => (r.round >= round ? Promise.resolve() : new Promise((resolve) => { const off = r.on('stateChanged', (state) => { if (state.round >= round) { off(); resolve(); } }); }));
+  const started = performance.now();
+  for (let count = 0; count < transfers; count++) {
+    const before = performance.now();
+    const state = await i.update({ from: initiator.address, to: responder.address, amount: 1n });
+    await responderAt(state.round);
+    latencies?.push(performance.now() - before);
+  }
+  const elapsed = performance.now() - started;
+  i.close();
+  r.close();
+  return elapsed;
+}
+
+function percentile(sorted, fraction) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))];
+}
+
+export async function run() {
+  const node = await startDevnode();
+  try {
+    const [a, b] = node.signers;
+    const transfers = 400;
+    const log = (text) => process.stderr.write(`bench: channel: ${text}\n`);
+    log('devnode up');
+    await rawChannel(node, a, b, 50); // warm-up of both processes
+    log('raw warm-up done');
+    const rawMs = await rawChannel(node, a, b, transfers);
+    log('raw done');
+    const latencies = [];
+    await clientChannel(node, a, b, 50);
+    const clientMs = await clientChannel(node, a, b, transfers, latencies);
+    log('client done');
+    latencies.sort((left, right) => left - right);
+
+    const perChannel = 40;
+    const pairs = Array.from({ length: CHANNELS }, (_, index) => [node.signers[2 * index], node.signers[2 * index + 1]]);
+    const opened = await Promise.all(pairs.map(([initiator, responder]) => openClients(node, initiator, responder)));
+    log('50 channels open');
+    const aggregateStart = performance.now();
+    await Promise.all(opened.map((channel) => clientTransfers(channel, perChannel)));
+    const aggregateMs = performance.now() - aggregateStart;
+
+    const rawPerSecond = (transfers * 1000) / rawMs;
+    const clientPerSecond = (transfers * 1000) / clientMs;
+    const aggregatePerSecond = (CHANNELS * perChannel * 1000) / aggregateMs;
+    return [
+      { name: 'raw sockets, one channel (ceiling)', perSecond: rawPerSecond, note: `${transfers} transfers, devnode in a child process` },
+      { name: 'ChannelClient, one channel', perSecond: clientPerSecond, atLeast: 500, ceiling: rawPerSecond, note: `update() p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms` },
+      { name: `ChannelClient, ${CHANNELS} channels at once`, perSecond: aggregatePerSecond, atLeast: 1500, note: `${CHANNELS} × ${perChannel} transfers, all channels open first` },
+    ];
+  } finally {
+    await node.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const row of await run()) console.log(row.name.padEnd(40), row.perSecond.toFixed(0).padStart(6), '/s', row.note);
+}
