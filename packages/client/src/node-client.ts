@@ -21,8 +21,10 @@ import {
   type ChannelSettleTx,
   type ChannelSlashTx,
   type ChannelWithdrawTx,
+  DEFINITION_BY_TYPE,
   decodeTx,
   encodeTx,
+  type FieldKind,
   fromJSON,
   type SignedTx,
   txHash,
@@ -141,77 +143,42 @@ export type ChannelTxBuilder = keyof ChannelTxBuilderBodies;
 
 type BodyFieldKind = 'int' | 'account' | 'channel' | 'payload';
 
-/** Per builder: the tx type it returns and its body fields (`?` optional; `request` not a tx field). */
-const BUILDERS: Record<ChannelTxBuilder, { type: UnsignedTx['type']; fields: Record<string, { kind: BodyFieldKind; optional?: true; request?: true }> }> = {
-  create: {
-    type: 'channel_create_tx',
-    fields: {
-      initiator: { kind: 'account' },
-      initiator_amount: { kind: 'int' },
-      responder: { kind: 'account' },
-      responder_amount: { kind: 'int' },
-      push_amount: { kind: 'int', optional: true, request: true },
-      channel_reserve: { kind: 'int' },
-      lock_period: { kind: 'int' },
-      ttl: { kind: 'int' },
-      fee: { kind: 'int' },
-      nonce: { kind: 'int', optional: true },
-    },
-  },
-  deposit: {
-    type: 'channel_deposit_tx',
-    fields: { channel_id: { kind: 'channel' }, from: { kind: 'account' }, amount: { kind: 'int' }, ttl: { kind: 'int' }, fee: { kind: 'int' }, nonce: { kind: 'int' } },
-  },
-  withdrawal: {
-    type: 'channel_withdraw_tx',
-    fields: { channel_id: { kind: 'channel' }, to: { kind: 'account' }, amount: { kind: 'int' }, ttl: { kind: 'int' }, fee: { kind: 'int' }, nonce: { kind: 'int' } },
-  },
-  'close/mutual': {
-    type: 'channel_close_mutual_tx',
-    fields: {
-      channel_id: { kind: 'channel' },
-      initiator_amount: { kind: 'int' },
-      responder_amount: { kind: 'int' },
-      ttl: { kind: 'int' },
-      fee: { kind: 'int' },
-      nonce: { kind: 'int' },
-    },
-  },
-  'close/solo': {
-    type: 'channel_close_solo_tx',
-    fields: {
-      channel_id: { kind: 'channel' },
-      from: { kind: 'account' },
-      payload: { kind: 'payload' },
-      ttl: { kind: 'int' },
-      fee: { kind: 'int' },
-      nonce: { kind: 'int', optional: true },
-    },
-  },
-  slash: {
-    type: 'channel_slash_tx',
-    fields: {
-      channel_id: { kind: 'channel' },
-      from: { kind: 'account' },
-      payload: { kind: 'payload' },
-      ttl: { kind: 'int' },
-      fee: { kind: 'int' },
-      nonce: { kind: 'int', optional: true },
-    },
-  },
-  settle: {
-    type: 'channel_settle_tx',
-    fields: {
-      channel_id: { kind: 'channel' },
-      from: { kind: 'account' },
-      initiator_amount: { kind: 'int' },
-      responder_amount: { kind: 'int' },
-      ttl: { kind: 'int' },
-      fee: { kind: 'int' },
-      nonce: { kind: 'int' },
-    },
-  },
+/** The tx type each builder returns. */
+const BUILDER_TYPES: Record<ChannelTxBuilder, UnsignedTx['type']> = {
+  create: 'channel_create_tx',
+  deposit: 'channel_deposit_tx',
+  withdrawal: 'channel_withdraw_tx',
+  'close/mutual': 'channel_close_mutual_tx',
+  'close/solo': 'channel_close_solo_tx',
+  slash: 'channel_slash_tx',
+  settle: 'channel_settle_tx',
 };
+
+/** Builders whose nonce the node picks when the body leaves it out (BEHAVIOUR.md §8.3). */
+const NONCE_PICKED_BY_NODE: ReadonlySet<ChannelTxBuilder> = new Set(['create', 'close/solo', 'slash']);
+
+const BODY_KINDS: Partial<Record<FieldKind, BodyFieldKind>> = { int: 'int', pubkey: 'account', id: 'channel', payload: 'payload' };
+
+type BuilderField = { kind: BodyFieldKind; optional?: true; request?: true };
+
+/**
+ * Per builder: the tx type it returns and its body fields, read from that tx's v0.14 layout in
+ * `@aesc/tx` (`?` optional; `request`: sent, but not a tx field).
+ */
+const BUILDERS = Object.fromEntries(
+  Object.entries(BUILDER_TYPES).map(([builder, type]) => {
+    const layout = DEFINITION_BY_TYPE.get(type)?.layouts[0] ?? [];
+    const fields: Record<string, BuilderField> = {};
+    for (const [name, kind] of layout) {
+      const bodyKind = BODY_KINDS[kind];
+      if (bodyKind === undefined) throw new Error(`no builder body kind for a ${kind} field (${type}.${name})`);
+      fields[name] = name === 'nonce' && NONCE_PICKED_BY_NODE.has(builder as ChannelTxBuilder) ? { kind: bodyKind, optional: true } : { kind: bodyKind };
+    }
+    // v0.14 requires push_amount in a create request, then ignores it: no tx field.
+    if (builder === 'create') fields.push_amount = { kind: 'int', optional: true, request: true };
+    return [builder, { type, fields }];
+  }),
+) as Record<ChannelTxBuilder, { type: UnsignedTx['type']; fields: Record<string, BuilderField> }>;
 
 /**
  * The node's HTTP API (BEHAVIOUR.md §8) over `fetch`, with exact integers both ways.
