@@ -96,6 +96,12 @@ export interface ConnectOptions {
   WebSocket?: WebSocketConstructor;
   /** Interval of protocol pings; the node drops a socket silent for 60 s (default 20 000). */
   pingIntervalMs?: number;
+  /**
+   * How long an `update` or `shutdown` may wait for the node once sent (default 60 000 ms).
+   * A node that stops answering rejects the call with `TIMEOUT` and stalls the channel: what
+   * the store holds is what a solo close can use.
+   */
+  callTimeoutMs?: number;
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -109,6 +115,7 @@ interface PendingCall {
   reject(error: ClientError): void;
   intent?: OffchainUpdate;
   sent: boolean;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 /**
@@ -130,6 +137,7 @@ export class ChannelClient {
   readonly #signer: Signer;
   readonly #policy: SignPolicy | 'unsafe-sign-anything';
   readonly #terms: SignContext['terms'];
+  readonly #callTimeoutMs: number;
   #channelId: Uint8Array | undefined;
   #createTx: SignedTx | undefined;
   #lastState: CoSignedState | undefined;
@@ -156,6 +164,7 @@ export class ChannelClient {
     this.#signer = options.signer;
     this.#store = options.store ?? new MemoryStore();
     this.#policy = options.policy ?? {};
+    this.#callTimeoutMs = options.callTimeoutMs ?? 60_000;
     const { params } = options;
     this.#terms = {
       initiator: decode(params.initiator, 'ak'),
@@ -322,6 +331,12 @@ export class ChannelClient {
       }
       if (call.kind === 'shutdown') this.#closing = true;
       this.#current = call;
+      call.timer = setTimeout(() => {
+        if (this.#current !== call) return;
+        this.#stalled = `the node did not answer the ${call.kind} within ${this.#callTimeoutMs} ms`;
+        this.#finishCall({ error: new ClientError('TIMEOUT', this.#stalled) });
+      }, this.#callTimeoutMs);
+      (call.timer as { unref?: () => void }).unref?.();
     }
   }
 
@@ -329,6 +344,7 @@ export class ChannelClient {
     const call = this.#current;
     if (call === undefined) return;
     this.#current = undefined;
+    clearTimeout(call.timer);
     if ('error' in outcome) {
       if (call.kind === 'shutdown') this.#closing = false;
       call.reject(outcome.error);
@@ -611,6 +627,7 @@ export class ChannelClient {
   #failPending(error: ClientError): void {
     const current = this.#current;
     this.#current = undefined;
+    clearTimeout(current?.timer);
     current?.reject(error);
     for (const call of this.#queue.splice(0)) call.reject(error);
   }

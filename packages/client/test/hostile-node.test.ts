@@ -18,7 +18,7 @@ import {
 import { decode } from '@aesc/encoding';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ChannelClient } from '../src/index.js';
+import { ChannelClient, MemoryStore } from '../src/index.js';
 
 type Frame = { action: string; tag?: string; payload?: Record<string, unknown> };
 
@@ -99,12 +99,12 @@ const honestCreate = (): ChannelCreateTx => ({
   nonce: 1n,
 });
 
-async function start(): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
+async function start(options: { store?: MemoryStore; callTimeoutMs?: number } = {}): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
   const node = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
   await new Promise((resolve) => server?.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
-  const client = await ChannelClient.connect({ url: `ws://127.0.0.1:${port}/channel`, role: 'initiator', params: terms(), signer: alice });
+  const client = await ChannelClient.connect({ url: `ws://127.0.0.1:${port}/channel`, role: 'initiator', params: terms(), signer: alice, ...options });
   return { client, node };
 }
 
@@ -267,3 +267,60 @@ function settle(promise: Promise<unknown>): Promise<unknown> {
 function mallorysKey(): () => Uint8Array {
   return () => mallory.publicKey;
 }
+
+describe('a node that fails', () => {
+  it('drops the connection mid-update: typed errors, no crash, the store keeps round 1', async () => {
+    const store = new MemoryStore();
+    const { client, node: nodePromise } = await start({ store });
+    const node = await nodePromise;
+    await openHonestly(node);
+    const { channelId } = await client.opened;
+    const died = new Promise((resolve) => client.on('died', resolve));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    node.socket.terminate();
+    expect(await pending).toMatchObject({ name: 'ClientError', code: 'CONNECTION_CLOSED' });
+    await died;
+    expect(client.status).toBe('disconnected');
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect((await store.load(channelId))?.round).toBe(1n);
+  });
+
+  it('stops answering: the call times out with TIMEOUT, the channel says it is stalled, the store keeps round 1', async () => {
+    const store = new MemoryStore();
+    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 200 });
+    const node = await nodePromise;
+    await openHonestly(node);
+    const { channelId } = await client.opened;
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    expect(await pending).toMatchObject({ name: 'ClientError', code: 'TIMEOUT' });
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_STALLED' });
+    expect((await store.load(channelId))?.round).toBe(1n);
+    client.close();
+  });
+
+  it('sends malformed frames: each is an error event, the channel goes on', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    for (const text of ['not json', '[]', '{"action":"info"}', '{"action":"dance"}', '{"action":"update","payload":{"state":"tx$1"}}']) {
+      node.socket.send(text);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors).toEqual(['MALFORMED_FRAME', 'MALFORMED_FRAME', 'MALFORMED_FRAME', 'MALFORMED_FRAME', 'UNEXPECTED_TX']);
+    expect(client.status).toBe('open');
+    // …and a real update still goes through.
+    const pending = client.update({ from: alice.address, to: bob.address, amount: 10n });
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const next: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
+    const coSigned = await node.sign('update', next);
+    node.send({ action: 'update', payload: { state: encodeTx(coSigned) } });
+    expect((await pending).round).toBe(2n);
+    client.close();
+  });
+});
+
