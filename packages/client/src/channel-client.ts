@@ -14,7 +14,6 @@ import {
 } from '@aesc/schema';
 import { type Signer, signTx, verifySignature } from '@aesc/signer';
 import {
-  type ChannelCloseMutualTx,
   type ChannelCreateTx,
   type ChannelOffchainTx,
   channelId as channelIdOf,
@@ -655,5 +654,3 @@ function checkConnectOptions(options: ConnectOptions): void {
   }
   if (typeof options.params !== 'object' || options.params === null) throw new TypeError('params must be the channel parameters');
 }
-
-export type { ChannelCloseMutualTx };

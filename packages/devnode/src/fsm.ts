@@ -139,7 +139,6 @@ export class ChannelFsm {
   #temporaryId: Uint8Array = new Uint8Array(32);
   #channelId: Uint8Array | undefined;
   #createTx: SignedTx | undefined;
-  #ownLocked = false;
   #peerLockedEarly: PeerMessage | undefined;
   #openedOnce = false;
   /** The newest state carrying both signatures, and the one in flight (half-signed). */
@@ -592,7 +591,6 @@ export class ChannelFsm {
       if (record === undefined || record.blockHeight < 0) return;
       if (BigInt(this.chain.height - record.blockHeight) < this.options.minimum_depth) return;
       this.#unwatch?.();
-      this.#ownLocked = true;
       this.client.info('own_funding_locked');
       this.#send({ type: 'funding_locked', temporary_channel_id: this.#temporaryId, channel_id: this.#channelIdBytes() });
       this.#enter('signed');
