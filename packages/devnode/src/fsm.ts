@@ -17,6 +17,7 @@ import {
   txHash,
   type UnsignedTx,
 } from '@aesc/tx';
+import type { TimeoutName } from '@aesc/schema';
 import type { Chain } from './chain.js';
 import type { PeerEndpoint, PeerMessage } from './peer.js';
 import { ChainError } from './rules.js';
@@ -36,18 +37,12 @@ export type InfoEvent =
   | 'close_mutual'
   | 'died';
 
-/** Timeouts of BEHAVIOUR.md §5, in milliseconds. */
-export interface Timeouts {
-  open: number;
-  accept: number;
-  funding_create: number;
-  funding_sign: number;
-  funding_lock: number;
-  sign: number;
-  idle: number;
-  awaiting_open?: number;
-  initialized?: number;
-}
+/**
+ * Timeouts of BEHAVIOUR.md §5, in milliseconds, under the names of the `timeout_<name>`
+ * parameters; `awaiting_open` and `initialized` fall back to `idle` and `accept`.
+ */
+export type Timeouts = Record<Exclude<TimeoutName, 'awaiting_open' | 'initialized'>, number> &
+  Partial<Record<'awaiting_open' | 'initialized', number>>;
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
   open: 120_000,

@@ -20,6 +20,7 @@ import {
   SchemaError,
   serializeMessage,
   signRequest,
+  TIMEOUT_NAMES,
 } from '@aesc/schema';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Chain } from './chain.js';
@@ -197,7 +198,7 @@ function echo(request: unknown): EchoedRequest {
 /** The state machine's options from a connection's parameters. */
 function optionsOf(params: ChannelParams, defaultDepth: bigint): ChannelOptions {
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS };
-  for (const name of ['accept', 'funding_create', 'funding_lock', 'funding_sign', 'idle', 'open', 'sign', 'awaiting_open', 'initialized'] as const) {
+  for (const name of TIMEOUT_NAMES) {
     const value = params[`timeout_${name}`];
     if (value !== undefined) timeouts[name] = value;
   }

@@ -86,59 +86,45 @@ export function isSignature(value: unknown): boolean {
   return isBytes(value) && (value.length === 64 || isDerSignature(value));
 }
 
+interface PayloadRule {
+  /** Largest payload, in bytes (caps the input length before any base58 work). */
+  readonly max: number;
+  readonly fits: (bytes: Uint8Array) => boolean;
+  /** The rule, as an error message says it. */
+  readonly says: string;
+}
+
+const VARIABLE: PayloadRule = { max: MAX_VARIABLE_PAYLOAD, fits: (bytes) => bytes.length <= MAX_VARIABLE_PAYLOAD, says: `at most ${MAX_VARIABLE_PAYLOAD} bytes` };
+const PUBKEY: PayloadRule = { max: 65, fits: (bytes) => bytes.length === 32 || isLegacyPubkey(bytes), says: '32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1)' };
+const HASH: PayloadRule = { max: 32, fits: (bytes) => bytes.length === 32, says: '32 bytes' };
+
+/** The payload each prefix carries (WIRE.md §1.2): one table for the size check and the length cap. */
+const PAYLOAD_RULES: Readonly<Record<Prefix, PayloadRule>> = {
+  ak: PUBKEY,
+  ok: PUBKEY,
+  pp: HASH,
+  ch: HASH,
+  th: HASH,
+  tx: VARIABLE,
+  sg: { max: 72, fits: isSignature, says: '64 bytes (ed25519), or a DER signature (legacy secp256k1)' },
+  bh: HASH,
+  bx: HASH,
+  bs: HASH,
+  oq: HASH,
+  cm: HASH,
+  nm: HASH,
+  st: VARIABLE,
+};
+
 /** Whether `bytes` is a valid payload for `prefix`; returns the rule it broke, or undefined. */
 export function payloadSizeProblem(prefix: Prefix, bytes: Uint8Array): string | undefined {
-  const size = bytes.length;
-  switch (prefix) {
-    case 'tx':
-    case 'st':
-      return size <= MAX_VARIABLE_PAYLOAD ? undefined : `at most ${MAX_VARIABLE_PAYLOAD} bytes`;
-    case 'ak':
-    case 'ok':
-      return size === 32 || isLegacyPubkey(bytes)
-        ? undefined
-        : '32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1)';
-    case 'sg':
-      return isSignature(bytes) ? undefined : '64 bytes (ed25519), or a DER signature (legacy secp256k1)';
-    case 'pp':
-    case 'ch':
-    case 'th':
-    case 'bh':
-    case 'bx':
-    case 'bs':
-    case 'oq':
-    case 'cm':
-    case 'nm':
-      return size === 32 ? undefined : '32 bytes';
-    default:
-      assertPrefix(prefix, 'prefix');
-      return undefined;
-  }
+  assertPrefix(prefix, 'prefix');
+  const rule = PAYLOAD_RULES[prefix];
+  return rule.fits(bytes) ? undefined : rule.says;
 }
 
 /** Largest payload `prefix` can carry, in bytes (used to cap input length before decoding). */
 export function maxPayloadSize(prefix: Prefix): number {
-  switch (prefix) {
-    case 'tx':
-    case 'st':
-      return MAX_VARIABLE_PAYLOAD;
-    case 'ak':
-    case 'ok':
-      return 65;
-    case 'sg':
-      return 72;
-    case 'pp':
-    case 'ch':
-    case 'th':
-    case 'bh':
-    case 'bx':
-    case 'bs':
-    case 'oq':
-    case 'cm':
-    case 'nm':
-      return 32;
-    default:
-      assertPrefix(prefix, 'prefix');
-      return 32;
-  }
+  assertPrefix(prefix, 'prefix');
+  return PAYLOAD_RULES[prefix].max;
 }
