@@ -12,7 +12,7 @@ describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dia
   let bob: Signer;
 
   beforeAll(async () => {
-    [alice, bob] = await Promise.all([51, 52].map((fill) => createSigner(new Uint8Array(32).fill(fill + (dialect === 'seed' ? 0 : 10)))));
+    [alice, bob] = (await Promise.all([51, 52].map((fill) => createSigner(new Uint8Array(32).fill(fill + (dialect === 'seed' ? 0 : 10)))))) as [Signer, Signer];
     node = await startDevnode({
       httpPort: 0,
       wsPort: 0,

@@ -25,7 +25,7 @@ let bob: Signer;
 let storeDir: string;
 
 beforeAll(async () => {
-  [alice, bob] = await Promise.all([71, 72].map((fill) => createSigner(new Uint8Array(32).fill(fill))));
+  [alice, bob] = (await Promise.all([71, 72].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer];
   node = await startDevnode({
     httpPort: 0,
     wsPort: 0,

@@ -7,10 +7,10 @@ import { createSigner, type Signer, signTx, verifySignedTx } from '@aesc/signer'
 import { type ChannelCreateTx, type ChannelOffchainTx, channelId, encodeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSolo, DEFAULT_TTL_MARGIN, settle, slash } from '../src/dispute.js';
-import { ClientError } from '../src/errors.js';
 import { FileStore } from '../src/file-store.js';
 import { MemoryStore } from '../src/memory-store.js';
 import { NodeClient } from '../src/node-client.js';
+import { clientError } from './support/client-error.js';
 
 const START_BALANCE = 1_000_000n;
 const LOCK_PERIOD = 5n;
@@ -45,17 +45,6 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function clientError(promise: Promise<unknown>, code: ClientError['code']): Promise<ClientError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected ClientError ${code}`).toBeInstanceOf(ClientError);
-  expect((caught as ClientError).code, (caught as Error).message).toBe(code);
-  return caught as ClientError;
-}
 
 /** Runs `action` and says whether it posted anything. */
 async function posts(action: () => Promise<unknown>): Promise<boolean> {

@@ -28,7 +28,7 @@ let mallory: Signer;
 let server: WebSocketServer | undefined;
 
 beforeAll(async () => {
-  [alice, bob, mallory] = await Promise.all([61, 62, 63].map((fill) => createSigner(new Uint8Array(32).fill(fill))));
+  [alice, bob, mallory] = (await Promise.all([61, 62, 63].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
 });
 
 afterEach(async () => {
@@ -146,16 +146,15 @@ async function expectRefusal(client: ChannelClient, node: ScriptedNode, tag: str
 
 describe('a hostile node', () => {
   it.each([
-    ['other parties', { responder: mallorysKey() }, /responder is not the negotiated one/],
-    ['a huge fee', { fee: 1_000_000n }, /fee 1000000 above the limit/],
-    ['other amounts', { initiator_amount: 99n }, /initiator_amount 99, negotiated 100/],
-    ['another lock period', { lock_period: 1n }, /lock_period 1, negotiated 10/],
-  ] as const)('create with %s: refused, opened rejects', async (_case, change, reason) => {
+    ['other parties', (tx: ChannelCreateTx) => ({ ...tx, responder: mallory.publicKey }), /responder is not the negotiated one/],
+    ['a huge fee', (tx: ChannelCreateTx) => ({ ...tx, fee: 1_000_000n }), /fee 1000000 above the limit/],
+    ['other amounts', (tx: ChannelCreateTx) => ({ ...tx, initiator_amount: 99n }), /initiator_amount 99, negotiated 100/],
+    ['another lock period', (tx: ChannelCreateTx) => ({ ...tx, lock_period: 1n }), /lock_period 1, negotiated 10/],
+  ] as const)('create with %s: refused, opened rejects', async (_case, tamper, reason) => {
     const { client, node: nodePromise } = await start();
     const node = await nodePromise;
     node.send({ action: 'info', payload: { event: 'channel_accept' } });
-    const tampered = { ...honestCreate(), ...(typeof change.responder === 'function' ? { responder: change.responder() } : change) } as ChannelCreateTx;
-    await expectRefusal(client, node, 'initiator_sign', tampered, reason);
+    await expectRefusal(client, node, 'initiator_sign', tamper(honestCreate()), reason);
     await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
     client.close();
   });
@@ -264,9 +263,6 @@ function settle(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-function mallorysKey(): () => Uint8Array {
-  return () => mallory.publicKey;
-}
 
 describe('a node that fails', () => {
   it('drops the connection mid-update: typed errors, no crash, the store keeps round 1', async () => {

@@ -7,6 +7,7 @@ import { type ChannelCreateTx, channelId, encodeTx, type SignedTx, txHash, type 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientError } from '../src/errors.js';
 import { NodeClient, type WaitProgress } from '../src/node-client.js';
+import { clientError } from './support/client-error.js';
 
 let devnode: Devnode;
 let node: NodeClient;
@@ -41,17 +42,6 @@ afterAll(async () => {
   );
 });
 
-async function clientError(promise: Promise<unknown>, code: ClientError['code']): Promise<ClientError> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected ClientError ${code}`).toBeInstanceOf(ClientError);
-  expect((caught as ClientError).code, (caught as Error).message).toBe(code);
-  return caught as ClientError;
-}
 
 async function signedBy(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
   let signed = await signTx(tx, signers[0] as Signer);

@@ -5,10 +5,10 @@ import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientError } from '../src/errors.js';
 import { FileStore, type FileStoreFileSystem, type FileStoreHandle } from '../src/file-store.js';
 import { MemoryStore } from '../src/memory-store.js';
 import type { ChannelSnapshot, StateStore } from '../src/store.js';
+import { clientError } from './support/client-error.js';
 
 let alice: Signer;
 let bob: Signer;
@@ -75,21 +75,6 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the promise to reject');
-}
-
-async function clientError(promise: Promise<unknown>, code: ClientError['code']): Promise<ClientError> {
-  const error = await rejection(promise);
-  expect(error).toBeInstanceOf(ClientError);
-  expect((error as ClientError).code).toBe(code);
-  return error as ClientError;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The contract every store keeps.
