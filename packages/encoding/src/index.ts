@@ -9,6 +9,7 @@ export {
   parse,
 } from './base58check.js';
 export { EncodingError, type EncodingErrorCode, type EncodingErrorContext } from './errors.js';
+export { blake2b256, sha256 } from './hashes.js';
 export { bytesToHex, hexToBytes } from './hex.js';
 export {
   type AccountPubkey,

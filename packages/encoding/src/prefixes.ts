@@ -55,11 +55,12 @@ export function printable(text: string): string {
 }
 
 /**
- * Largest payload of a prefix that has no fixed size (`tx`, `st`): 2 044 bytes, so that payload
- * and checksum stay within the 2 048 bytes @scure/base converts (it refuses more, as a bound on
- * base58's quadratic cost). Every transaction of the channel protocol is far smaller (a
- * close_solo carrying a co-signed state is ~400 bytes); a larger value is refused with a typed
- * error before any base58 work.
+ * Largest payload of a prefix that has no fixed size (`tx`, `st`): 2 044 bytes. It bounds
+ * base58's quadratic work on hostile input, and keeps payload and checksum within the 2 048 bytes
+ * that @scure/base-based tools convert (they refuse more), so every value we write can be read
+ * by them. Every transaction of the channel protocol is far smaller (a close_solo carrying a
+ * co-signed state is ~400 bytes); a larger value is refused with a typed error before any base58
+ * work.
  */
 export const MAX_VARIABLE_PAYLOAD = 2_044;
 

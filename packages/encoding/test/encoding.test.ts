@@ -159,9 +159,9 @@ describe('prefixes and payload sizes (WIRE.md §1.2)', () => {
   });
 
   describe('tx$ and st$ around MAX_VARIABLE_PAYLOAD', () => {
-    // Base58 is quadratic; @scure/base refuses more than 2048 bytes / 4096 characters with a
-    // plain Error. The cap must keep every accepted size convertible, and refuse the rest with
-    // a typed error before any conversion.
+    // Base58 is quadratic, and @scure/base-based tools refuse more than 2048 bytes. The cap must
+    // keep every accepted size convertible, and refuse the rest with a typed error before any
+    // conversion.
     const pattern = (size: number) => new Uint8Array(size).map((_, index) => (index * 7 + 1) & 0xff);
 
     it.each([1, 2, 0])('a payload of MAX_VARIABLE_PAYLOAD - %i bytes encodes (as bs58check does) and parses back', (less) => {

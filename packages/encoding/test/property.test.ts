@@ -40,7 +40,7 @@ function payloadFor(prefix: Prefix): fc.Arbitrary<Uint8Array> {
       return fc.oneof(sized(64), derSignature);
     case 'tx':
     case 'st':
-      // @scure/base stops at 2048 bytes (see encoding.test.ts); 0..600 covers the hot path.
+      // capped at MAX_VARIABLE_PAYLOAD (see encoding.test.ts); 0..600 covers the hot path.
       return withLeadingZeros(bytesOf(0, 600), 40);
     default:
       return sized(32);

@@ -1,13 +1,9 @@
-import { type AccountPubkey, assertBigint, assertBytes, type ChannelId, decode, describe, encode, isBytes, plainBytes, type TxHash } from '@aesc/encoding';
-import { blake2b } from '@noble/hashes/blake2.js';
+import { type AccountPubkey, assertBigint, blake2b256, type ChannelId, decode, describe, encode, isBytes, type TxHash } from '@aesc/encoding';
 import { serializeTx } from './codec.js';
 import type { Tx } from './registry.js';
 
-/** BLAKE2b with a 32-byte digest (libsodium `crypto_generichash(32, …)`, WIRE.md §7.1). */
-export function blake2b256(bytes: Uint8Array): Uint8Array {
-  assertBytes(bytes, 'bytes');
-  return blake2b(plainBytes(bytes), { dkLen: 32 });
-}
+/** BLAKE2b with a 32-byte digest (libsodium `crypto_generichash(32, …)`, WIRE.md §7.1), from @aesc/encoding. */
+export { blake2b256 };
 
 /**
  * `th$` of blake2b-256 over the canonical serialization of `tx` (WIRE.md §7.2). Of a

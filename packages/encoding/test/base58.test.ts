@@ -1,0 +1,81 @@
+/**
+ * The base58 conversion alone (src/base58.ts), against the textbook definition written out
+ * here: the bytes as one big-endian number, its base-58 digits, one `1` per leading zero byte.
+ * The divide-and-conquer code splits at the powers 58^(9·2^k); the values just around them are
+ * where a wrong split or a lost leading zero would show.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { base58Decode, base58Encode } from '../src/base58.js';
+import { bytesOf } from '../../../test/support/arbitraries.js';
+
+const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
+
+function textbookEncode(bytes: Uint8Array): string {
+  let value = 0n;
+  for (const byte of bytes) value = value * 256n + BigInt(byte);
+  let digits = '';
+  for (; value > 0n; value /= 58n) digits = ALPHABET[Number(value % 58n)] + digits;
+  const zeros = bytes.findIndex((byte) => byte !== 0);
+  return '1'.repeat(zeros < 0 ? bytes.length : zeros) + digits;
+}
+
+function bytesOfValue(value: bigint, leadingZeros = 0): Uint8Array {
+  const bytes: number[] = [];
+  for (; value > 0n; value >>= 8n) bytes.unshift(Number(value & 255n));
+  return Uint8Array.from([...new Array<number>(leadingZeros).fill(0), ...bytes]);
+}
+
+describe('base58 (src/base58.ts)', () => {
+  it('empty input, zero bytes and single bytes', () => {
+    expect(base58Encode(new Uint8Array(0))).toBe('');
+    expect(base58Decode('')).toEqual(new Uint8Array(0));
+    for (let zeros = 1; zeros < 5; zeros++) {
+      expect(base58Encode(new Uint8Array(zeros))).toBe('1'.repeat(zeros));
+      expect(base58Decode('1'.repeat(zeros))).toEqual(new Uint8Array(zeros));
+    }
+    for (let byte = 0; byte < 256; byte++) {
+      const encoded = base58Encode(Uint8Array.of(byte));
+      expect(encoded).toBe(textbookEncode(Uint8Array.of(byte)));
+      expect(base58Decode(encoded)).toEqual(Uint8Array.of(byte));
+    }
+  });
+
+  it('values around every split point 58^(9·2^k), k = 0…6, with and without leading zeros', () => {
+    for (let level = 0; level <= 6; level++) {
+      const split = 58n ** BigInt(9 * 2 ** level);
+      for (const value of [split - 2n, split - 1n, split, split + 1n, split * 57n, split * 58n - 1n]) {
+        for (const zeros of [0, 1, 3]) {
+          const bytes = bytesOfValue(value, zeros);
+          const encoded = base58Encode(bytes);
+          expect(encoded).toBe(textbookEncode(bytes));
+          expect(base58Decode(encoded)).toEqual(bytes);
+        }
+      }
+    }
+  });
+
+  it('digit strings with zero digits inside a leaf and at leaf edges decode to the textbook bytes', () => {
+    for (const digits of ['21111111111', '2111111111', '211111111', '1112', '2'.repeat(9) + '1'.repeat(9) + '2', 'z'.repeat(200)]) {
+      const decoded = base58Decode(digits);
+      expect(textbookEncode(decoded)).toBe(digits);
+    }
+  });
+
+  it('decodes from an offset, as parse does after the prefix', () => {
+    const bytes = Uint8Array.of(0, 0, 1, 2, 3, 250);
+    expect(base58Decode(`tx$${base58Encode(bytes)}`, 3)).toEqual(bytes);
+  });
+
+  it('agrees with the textbook definition on random bytes up to 2 048, leading zeros included', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), bytesOf(0, 2048), (zeros, tail) => {
+        const bytes = Uint8Array.from([...new Array<number>(zeros).fill(0), ...tail]);
+        const encoded = base58Encode(bytes);
+        expect(encoded).toBe(textbookEncode(bytes));
+        expect(base58Decode(encoded)).toEqual(bytes);
+      }),
+      { numRuns: 400 },
+    );
+  });
+});

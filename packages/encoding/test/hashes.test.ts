@@ -1,0 +1,90 @@
+/**
+ * Our SHA-256 and BLAKE2b-256 (src/hashes.ts) against the specifications' test vectors, and
+ * against node:crypto (SHA-256) and @noble/hashes (both) on every length around the block
+ * boundaries and on random inputs.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { blake2b256, bytesToHex, sha256 } from '@aesc/encoding';
+import { blake2b } from '@noble/hashes/blake2.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { bytesOf } from '../../../test/support/arbitraries.js';
+
+const ascii = (text: string) => new TextEncoder().encode(text);
+const hex = (bytes: Uint8Array) => bytesToHex(bytes);
+
+describe('sha256', () => {
+  it('FIPS 180-4 examples', () => {
+    expect(hex(sha256(ascii('')))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(hex(sha256(ascii('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(hex(sha256(ascii('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')))).toBe(
+      '248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1',
+    );
+  });
+
+  it('equals node:crypto and @noble/hashes on every length 0…300 (one, two and more blocks, padding into a second block)', () => {
+    for (let length = 0; length <= 300; length++) {
+      const bytes = randomBytes(length);
+      const expected = createHash('sha256').update(bytes).digest('hex');
+      expect(hex(sha256(bytes))).toBe(expected);
+      expect(hex(nobleSha256(bytes))).toBe(expected);
+    }
+  });
+
+  it('equals node:crypto on random inputs up to 5 000 bytes, and on 1 MB', () => {
+    fc.assert(
+      fc.property(bytesOf(0, 5000), (bytes) => {
+        expect(hex(sha256(bytes))).toBe(createHash('sha256').update(bytes).digest('hex'));
+      }),
+      { numRuns: 300 },
+    );
+    const large = randomBytes(1 << 20);
+    expect(hex(sha256(large))).toBe(createHash('sha256').update(large).digest('hex'));
+  });
+});
+
+describe('blake2b256', () => {
+  it('known digests (libsodium crypto_generichash with a 32-byte output)', () => {
+    expect(hex(blake2b256(ascii('')))).toBe('0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8');
+    expect(hex(blake2b256(ascii('abc')))).toBe('bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319');
+  });
+
+  it('equals @noble/hashes on every length 0…600 (the last block full or partial, one to five blocks)', () => {
+    for (let length = 0; length <= 600; length++) {
+      const bytes = randomBytes(length);
+      expect(hex(blake2b256(bytes))).toBe(hex(blake2b(bytes, { dkLen: 32 })));
+    }
+  });
+
+  it('equals @noble/hashes on random inputs up to 5 000 bytes, and on 1 MB (8 192 blocks: the byte counter in the high bits of its low word)', () => {
+    fc.assert(
+      fc.property(bytesOf(0, 5000), (bytes) => {
+        expect(hex(blake2b256(bytes))).toBe(hex(blake2b(bytes, { dkLen: 32 })));
+      }),
+      { numRuns: 300 },
+    );
+    const large = randomBytes(1 << 20);
+    expect(hex(blake2b256(large))).toBe(hex(blake2b(large, { dkLen: 32 })));
+  });
+});
+
+describe('arguments', () => {
+  it('reads a view at its offset, a Buffer as its bytes, and leaves the input as it was', () => {
+    const backing = randomBytes(300);
+    const view = new Uint8Array(backing.buffer, backing.byteOffset + 7, 200);
+    const copy = Uint8Array.from(view);
+    expect(sha256(view)).toEqual(sha256(copy));
+    expect(blake2b256(view)).toEqual(blake2b256(copy));
+    expect(sha256(Buffer.from(copy))).toEqual(sha256(copy));
+    expect(view).toEqual(copy);
+  });
+
+  it.each([['a string', 'abc'], ['a number array', [1, 2, 3]], ['undefined', undefined], ['a Uint16Array', new Uint16Array(2)]])(
+    'refuses %s with a TypeError',
+    (_, value) => {
+      expect(() => sha256(value as unknown as Uint8Array)).toThrow(TypeError);
+      expect(() => blake2b256(value as unknown as Uint8Array)).toThrow(TypeError);
+    },
+  );
+});
