@@ -42,7 +42,7 @@ export async function run({ compare, pairedRatio }) {
       otherLabel: 'hand',
       atMost: 1.3,
       notes: [
-        `${signRequest.id} (${signRequest.unsignedBytes.length} B) to a Tx object vs @scure/base base58 + sha256 checksum + rlp.decode to raw items`,
+        `${signRequest.id} (${signRequest.unsignedBytes.length} B) to a Tx object vs @aesc/encoding base58check + rlp.decode to raw items`,
       ],
     }),
   ];

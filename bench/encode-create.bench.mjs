@@ -81,7 +81,7 @@ export async function run({ compare, pairedRatio }) {
       ratio: pairedRatio(oursTime, handTime),
       timing: { ours: oursTime, other: handTime },
       otherLabel: 'hand',
-      notes: ['context only: rlp.encode of the byte fields + @scure/base base58check'],
+      notes: ['context only: rlp.encode of the byte fields + @aesc/encoding base58check'],
     }),
   ];
 }
