@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type AccountPubkey, type ChannelId, decode, type EncodedTx, encode, EncodingError } from '@aesc/encoding';
 import { verifySignature } from '@aesc/signer';
+import type { VerifySignature } from './verified.js';
 import {
   applyTransfers,
   type ChannelCloseMutualTxV014,
@@ -66,6 +67,8 @@ export interface ChannelOptions {
   ttl: bigint;
   minimum_depth: bigint;
   timeouts: Timeouts;
+  /** How signatures are checked; `verifySignature` unless the service shares a memo of it. */
+  verify?: VerifySignature;
 }
 
 /** What the state machine tells its client; the WebSocket layer turns it into frames. */
@@ -275,7 +278,7 @@ export class ChannelFsm {
     }
     const ownKey = this.#ownKey();
     for (const signature of reply.signatures) {
-      if (await verifySignature(signature, pending.message, ownKey)) return signature;
+      if (await this.#verify(signature, pending.message, ownKey)) return signature;
     }
     this.client.requestError('bad_signature', request);
     return undefined;
@@ -632,7 +635,7 @@ export class ChannelFsm {
   async #signedBy(signed: SignedTx, key: Uint8Array): Promise<boolean> {
     const message = serializeUnsigned(signed.tx);
     for (const signature of signed.signatures) {
-      if (await verifySignature(signature, message, key)) return true;
+      if (await this.#verify(signature, message, key)) return true;
     }
     return false;
   }
@@ -646,7 +649,11 @@ export class ChannelFsm {
     if (own === undefined || signed.signatures.length !== 2) return false;
     const others = signed.signatures.filter((signature) => compareBytes(signature, own) !== 0);
     if (others.length !== 1) return false;
-    return verifySignature(others[0] as Uint8Array, serializeUnsigned(signed.tx), this.#peerKey());
+    return this.#verify(others[0] as Uint8Array, serializeUnsigned(signed.tx), this.#peerKey());
+  }
+
+  #verify(signature: Uint8Array, message: Uint8Array, key: Uint8Array): Promise<boolean> {
+    return (this.options.verify ?? verifySignature)(signature, message, key);
   }
 
   #ownKey(): Uint8Array {

@@ -26,6 +26,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Chain } from './chain.js';
 import { type ChannelOptions, ChannelFsm, type ClientRequest, type ClientSink, DEFAULT_TIMEOUTS, type SignTag, type Timeouts } from './fsm.js';
 import { linkPeers } from './peer.js';
+import { memoizedVerifier, type VerifySignature } from './verified.js';
 
 export interface ChannelServiceOptions {
   chain: Chain;
@@ -196,7 +197,7 @@ function echo(request: unknown): EchoedRequest {
 }
 
 /** The state machine's options from a connection's parameters. */
-function optionsOf(params: ChannelParams, defaultDepth: bigint): ChannelOptions {
+function optionsOf(params: ChannelParams, defaultDepth: bigint, verify: VerifySignature): ChannelOptions {
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS };
   for (const name of TIMEOUT_NAMES) {
     const value = params[`timeout_${name}`];
@@ -213,6 +214,7 @@ function optionsOf(params: ChannelParams, defaultDepth: bigint): ChannelOptions 
     channel_reserve: params.channel_reserve,
     ttl: params.ttl,
     minimum_depth: params.minimum_depth ?? defaultDepth,
+    verify,
     timeouts,
   };
 }
@@ -227,6 +229,8 @@ export class ChannelService {
   readonly #server: WebSocketServer;
   readonly #waiting = new Map<string, Session>();
   readonly #sessions = new Set<Session>();
+  /** One memo for every channel's two machines: each verifies what the other just did. */
+  readonly #verify = memoizedVerifier();
 
   constructor(
     server: Server,
@@ -263,7 +267,7 @@ export class ChannelService {
       socket.close(CLOSE_BAD_PARAMS, truncateReason(`the ${params.role} of this channel is already connected on port ${params.port}`));
       return;
     }
-    const session = new Session(socket, params, pairingKey, this.options.dialect, optionsOf(params, this.options.minimumDepth), this.options.chain, (ended) => this.#end(ended));
+    const session = new Session(socket, params, pairingKey, this.options.dialect, optionsOf(params, this.options.minimumDepth, this.#verify), this.options.chain, (ended) => this.#end(ended));
     this.#sessions.add(session);
     socket.on('message', (data, isBinary) => {
       if (isBinary) return; // binary frames are ignored, as by v0.14
