@@ -29,7 +29,12 @@ const ONE = 0x31; // '1', the digit zero
 
 const HEX = '0123456789abcdef';
 const HEX_VALUE = new Uint8Array(128);
-for (let nibble = 0; nibble < 16; nibble++) HEX_VALUE[HEX.charCodeAt(nibble)] = nibble;
+/** The hex digit codes of each nibble. */
+const HEX_CODE = new Uint8Array(16);
+for (let nibble = 0; nibble < 16; nibble++) {
+  HEX_CODE[nibble] = HEX.charCodeAt(nibble);
+  HEX_VALUE[HEX.charCodeAt(nibble)] = nibble;
+}
 
 /** Digits per leaf: 58^9 < 2^53, so a leaf is an exact float64. */
 const LEAF_DIGITS = 9;
@@ -43,14 +48,8 @@ function power(level: number): bigint {
   return POWERS[level] as bigint;
 }
 
-/** A string of char codes, in slices that stay within any engine's argument limit. */
-function fromCodes(codes: Uint8Array): string {
-  let text = '';
-  for (let start = 0; start < codes.length; start += 4096) {
-    text += String.fromCharCode.apply(null, codes.subarray(start, start + 4096) as unknown as number[]);
-  }
-  return text;
-}
+/** ASCII codes to a string (TextDecoder: one native call, where String.fromCharCode takes ~4 µs a tx). */
+const ASCII = new TextDecoder('latin1');
 
 export function base58Encode(bytes: Uint8Array): string {
   let zeros = 0;
@@ -61,17 +60,17 @@ export function base58Encode(bytes: Uint8Array): string {
   hex[1] = 0x78; // x
   for (let index = zeros, at = 2; index < bytes.length; index++, at += 2) {
     const byte = bytes[index] as number;
-    hex[at] = HEX.charCodeAt(byte >> 4);
-    hex[at + 1] = HEX.charCodeAt(byte & 15);
+    hex[at] = HEX_CODE[byte >> 4] as number;
+    hex[at + 1] = HEX_CODE[byte & 15] as number;
   }
-  const value = BigInt(fromCodes(hex));
+  const value = BigInt(ASCII.decode(hex));
   let levels = 0;
   while (power(levels) <= value) levels++;
   // 9·2^levels digits hold the value; the first leaf drops its own leading zeros
   const out = new Uint8Array(zeros + LEAF_DIGITS * 2 ** levels);
   out.fill(ONE, 0, zeros);
   const end = writeDigits(value, levels - 1, false, out, zeros);
-  return fromCodes(out.subarray(0, end));
+  return ASCII.decode(out.subarray(0, end));
 }
 
 /**
