@@ -17,6 +17,8 @@
  * base58check.ts); these functions assume both.
  */
 
+import { asciiText, hexDigits, writeHexDigits } from './hex.js';
+
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const DIGIT_CODE = new Uint8Array(58);
 /** The digit of each character code, -1 outside the alphabet. */
@@ -26,15 +28,6 @@ for (let digit = 0; digit < 58; digit++) {
   DIGIT_VALUE[ALPHABET.charCodeAt(digit)] = digit;
 }
 const ONE = 0x31; // '1', the digit zero
-
-const HEX = '0123456789abcdef';
-const HEX_VALUE = new Uint8Array(128);
-/** The hex digit codes of each nibble. */
-const HEX_CODE = new Uint8Array(16);
-for (let nibble = 0; nibble < 16; nibble++) {
-  HEX_CODE[nibble] = HEX.charCodeAt(nibble);
-  HEX_VALUE[HEX.charCodeAt(nibble)] = nibble;
-}
 
 /** Digits per leaf: 58^9 < 2^53, so a leaf is an exact float64. */
 const LEAF_DIGITS = 9;
@@ -48,29 +41,19 @@ function power(level: number): bigint {
   return POWERS[level] as bigint;
 }
 
-/** ASCII codes to a string (TextDecoder: one native call, where String.fromCharCode takes ~4 µs a tx). */
-const ASCII = new TextDecoder('latin1');
 
 export function base58Encode(bytes: Uint8Array): string {
   let zeros = 0;
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
   if (zeros === bytes.length) return '1'.repeat(zeros);
-  const hex = new Uint8Array(2 + 2 * (bytes.length - zeros));
-  hex[0] = 0x30; // 0
-  hex[1] = 0x78; // x
-  for (let index = zeros, at = 2; index < bytes.length; index++, at += 2) {
-    const byte = bytes[index] as number;
-    hex[at] = HEX_CODE[byte >> 4] as number;
-    hex[at + 1] = HEX_CODE[byte & 15] as number;
-  }
-  const value = BigInt(ASCII.decode(hex));
+  const value = BigInt(`0x${hexDigits(bytes.subarray(zeros))}`);
   let levels = 0;
   while (power(levels) <= value) levels++;
   // 9·2^levels digits hold the value; the first leaf drops its own leading zeros
   const out = new Uint8Array(zeros + LEAF_DIGITS * 2 ** levels);
   out.fill(ONE, 0, zeros);
   const end = writeDigits(value, levels - 1, false, out, zeros);
-  return ASCII.decode(out.subarray(0, end));
+  return asciiText(out.subarray(0, end));
 }
 
 /**
@@ -127,13 +110,7 @@ export function base58Decode(text: string, start = 0): Uint8Array {
   const value = parts[0] as bigint;
   if (value === 0n) return new Uint8Array(zeros);
   const hex = value.toString(16);
-  const odd = hex.length & 1;
-  const out = new Uint8Array(zeros + ((hex.length + odd) >> 1));
-  let at = zeros;
-  let index = 0;
-  if (odd) out[at++] = HEX_VALUE[hex.charCodeAt(index++)] as number;
-  for (; index < hex.length; index += 2) {
-    out[at++] = ((HEX_VALUE[hex.charCodeAt(index)] as number) << 4) | (HEX_VALUE[hex.charCodeAt(index + 1)] as number);
-  }
+  const out = new Uint8Array(zeros + ((hex.length + 1) >> 1));
+  writeHexDigits(hex, out, zeros);
   return out;
 }

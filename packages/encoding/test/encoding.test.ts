@@ -304,5 +304,8 @@ describe('hex', () => {
     expectCode(() => hexToBytes('+1'), 'INVALID_CHARACTER', { position: 0 });
     expectCode(() => hexToBytes('0x0x'), 'INVALID_CHARACTER');
     expectCode(() => hexToBytes('０１'), 'INVALID_CHARACTER');
+    // the position is the start of the pair holding the bad digit, high or low
+    expectCode(() => hexToBytes('00aé'), 'INVALID_CHARACTER', { position: 2 });
+    expectCode(() => hexToBytes('00éa'), 'INVALID_CHARACTER', { position: 2 });
   });
 });
