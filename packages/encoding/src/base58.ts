@@ -41,7 +41,7 @@ function power(level: number): bigint {
   return POWERS[level] as bigint;
 }
 
-
+/** Base58 of `bytes`: one `1` per leading zero byte, then the digits of the rest as a number. */
 export function base58Encode(bytes: Uint8Array): string {
   let zeros = 0;
   while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
@@ -107,9 +107,8 @@ export function base58Decode(text: string, start = 0): Uint8Array {
     }
     count = next;
   }
-  const value = parts[0] as bigint;
-  if (value === 0n) return new Uint8Array(zeros);
-  const hex = value.toString(16);
+  // not zero: text[first] is a digit other than 1
+  const hex = (parts[0] as bigint).toString(16);
   const out = new Uint8Array(zeros + ((hex.length + 1) >> 1));
   writeHexDigits(hex, out, zeros);
   return out;
