@@ -138,7 +138,9 @@ export class ChannelClient {
   readonly #terms: SignContext['terms'];
   readonly #callTimeoutMs: number;
   #channelId: Uint8Array | undefined;
-  #createTx: SignedTx | undefined;
+  /** The channel id and the co-signed create tx as strings, made once: every save writes them. */
+  #channelIdText: ChannelId | undefined;
+  #createTxText: EncodedTx | undefined;
   #lastState: CoSignedState | undefined;
   /** The body we signed last, to recognise the co-signed result (or its absence). */
   #signedBody: Uint8Array | undefined;
@@ -225,7 +227,7 @@ export class ChannelClient {
   }
 
   get channelId(): ChannelId | undefined {
-    return this.#channelId === undefined ? undefined : encode('ch', this.#channelId);
+    return this.#channelIdText;
   }
 
   /** The round of the newest co-signed state. */
@@ -473,8 +475,9 @@ export class ChannelClient {
     const hash = txHash(tx);
     if (tx.tx.type === 'channel_create_tx') {
       if (!(await this.#isOurs(tx))) return;
-      this.#createTx = tx;
-      this.#channelId = decode(channelIdOf(tx.tx as ChannelCreateTx), 'ch');
+      this.#createTxText = encoded; // strictly decoded, so canonical: encodeTx(tx) would give it back
+      this.#channelIdText = channelIdOf(tx.tx as ChannelCreateTx);
+      this.#channelId = decode(this.#channelIdText, 'ch');
       this.#busy = false;
       await this.#save();
     } else if (tx.tx.type === 'channel_close_mutual_tx') {
@@ -535,7 +538,7 @@ export class ChannelClient {
     this.#emit('stateChanged', coSigned);
     if (this.#status === 'opening') {
       this.#setStatus('open');
-      this.#resolveOpened({ channelId: encode('ch', this.#channelId as Uint8Array), state: coSigned });
+      this.#resolveOpened({ channelId: this.#channelIdText as ChannelId, state: coSigned });
     }
     if (this.#current?.kind === 'update' && this.#current.sent) this.#finishCall({ value: coSigned });
     this.#drain();
@@ -582,11 +585,11 @@ export class ChannelClient {
 
   /** Writes the channel to the store; `state` updates what we hold only once it is written. */
   async #save(changes: { state?: EncodedTx; round?: bigint; closeTx?: EncodedTx } = {}, state?: CoSignedState): Promise<void> {
-    if (this.#channelId === undefined || this.#createTx === undefined) return;
+    if (this.#channelIdText === undefined || this.#createTxText === undefined) return;
     const snapshot = {
-      channelId: encode('ch', this.#channelId),
+      channelId: this.#channelIdText,
       role: this.role,
-      createTx: encodeTx(this.#createTx),
+      createTx: this.#createTxText,
       ...(this.#lastState === undefined ? {} : { state: this.#lastState.encoded, round: this.#lastState.round }),
       ...changes,
     };
