@@ -127,6 +127,22 @@ const MAX_INFO_BYTES = 65_535;
  * asks its client to sign them, checks every reply before using it (v0.14 did not), talks to
  * the other side only through peer messages, and watches the chain for the funding depth.
  */
+/**
+ * The `tx$` of each co-signed state, by object. Both machines of a channel report the same
+ * state object (it crosses the in-process peer link by reference) and devnode never changes a
+ * tx it has built, so the second report reuses the first's encoding.
+ */
+const encodedStates = new WeakMap<SignedTx, EncodedTx>();
+
+function encodeState(state: SignedTx): EncodedTx {
+  let encoded = encodedStates.get(state);
+  if (encoded === undefined) {
+    encoded = encodeTx(state);
+    encodedStates.set(state, encoded);
+  }
+  return encoded;
+}
+
 export class ChannelFsm {
   #state: State;
   #timer: NodeJS.Timeout | undefined;
@@ -621,7 +637,7 @@ export class ChannelFsm {
       this.#openedOnce = true;
       this.client.info('open');
     }
-    if (roundChanged) this.client.state(encodeTx(coSigned));
+    if (roundChanged) this.client.state(encodeState(coSigned));
   }
 
   #conflict(): void {
