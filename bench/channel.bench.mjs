@@ -9,6 +9,7 @@
  * A transfer is complete when both parties hold the co-signed state of its round.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ChannelClient } from '@aesc/client';
 import { parseJsonExact, serializeJson } from '@aesc/schema';
@@ -33,7 +34,18 @@ async function startDevnode() {
   });
   const started = JSON.parse(line);
   const signers = await Promise.all(started.accounts.map((account) => createSigner(Uint8Array.from(Buffer.from(account.secret_key, 'hex')))));
-  return { ws: started.ws, signers, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGINT'); }) };
+  return { ws: started.ws, signers, pid: child.pid, stop: () => new Promise((resolve) => { child.once('exit', resolve); child.kill('SIGINT'); }) };
+}
+
+/** CPU time (user + system, µs) a process has used: /proc on Linux, else undefined. */
+function cpuMicros(pid) {
+  try {
+    // after the ")" closing the command name: state is field 3, utime and stime are 14 and 15
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 let nextPort = 50_000;
@@ -149,8 +161,18 @@ export async function run() {
     const opened = await Promise.all(pairs.map(([initiator, responder]) => openClients(node, initiator, responder)));
     log('50 channels open');
     const aggregateStart = performance.now();
+    const cpuBefore = { clients: process.cpuUsage(), devnode: cpuMicros(node.pid) };
     await Promise.all(opened.map((channel) => clientTransfers(channel, perChannel)));
     const aggregateMs = performance.now() - aggregateStart;
+    const clientsCpu = process.cpuUsage(cpuBefore.clients);
+    const devnodeCpu = cpuMicros(node.pid);
+    const aggregateCount = CHANNELS * perChannel;
+    const clientsPerTransfer = (clientsCpu.user + clientsCpu.system) / aggregateCount;
+    const devnodePerTransfer = devnodeCpu === undefined || cpuBefore.devnode === undefined ? undefined : (devnodeCpu - cpuBefore.devnode) / aggregateCount;
+    const cpuNote =
+      devnodePerTransfer === undefined
+        ? `CPU per transfer: clients ${clientsPerTransfer.toFixed(0)} µs`
+        : `CPU per transfer: clients ${clientsPerTransfer.toFixed(0)} µs, devnode ${devnodePerTransfer.toFixed(0)} µs; two cores give at most ${((2e6 / (clientsPerTransfer + devnodePerTransfer))).toFixed(0)}/s, one core per process ${(1e6 / Math.max(clientsPerTransfer, devnodePerTransfer)).toFixed(0)}/s`;
 
     const rawPerSecond = (transfers * 1000) / rawMs;
     const clientPerSecond = (transfers * 1000) / clientMs;
@@ -158,7 +180,7 @@ export async function run() {
     return [
       { name: 'raw sockets, one channel (ceiling)', perSecond: rawPerSecond, note: `${transfers} transfers, devnode in a child process` },
       { name: 'ChannelClient, one channel', perSecond: clientPerSecond, atLeast: 500, ceiling: rawPerSecond, note: `update() p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms` },
-      { name: `ChannelClient, ${CHANNELS} channels at once`, perSecond: aggregatePerSecond, atLeast: 1500, note: `${CHANNELS} × ${perChannel} transfers, all channels open first` },
+      { name: `ChannelClient, ${CHANNELS} channels at once`, perSecond: aggregatePerSecond, atLeast: 1500, note: `${CHANNELS} × ${perChannel} transfers, all channels open first; ${cpuNote}` },
     ];
   } finally {
     await node.stop();
