@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type AccountPubkey, type ChannelId, decode, type EncodedTx, encode, EncodingError } from '@aesc/encoding';
 import { verifySignature } from '@aesc/signer';
-import type { VerifySignature } from './verified.js';
 import {
   applyTransfers,
   type ChannelCloseMutualTxV014,
@@ -22,6 +21,7 @@ import type { TimeoutName } from '@aesc/schema';
 import type { Chain } from './chain.js';
 import type { PeerEndpoint, PeerMessage } from './peer.js';
 import { ChainError } from './rules.js';
+import type { VerifySignature } from './verified.js';
 
 /** Sign tags under their v0.14 names; the seed dialect renames the create pair on the wire. */
 export type SignTag = 'initiator_sign' | 'responder_sign' | 'update' | 'update_ack' | 'shutdown_sign' | 'shutdown_sign_ack';
@@ -123,11 +123,6 @@ interface PendingSign {
 const MAX_INFO_BYTES = 65_535;
 
 /**
- * One party's side of a channel as the node runs it (BEHAVIOUR.md §9): it builds the txs,
- * asks its client to sign them, checks every reply before using it (v0.14 did not), talks to
- * the other side only through peer messages, and watches the chain for the funding depth.
- */
-/**
  * The `tx$` of each co-signed state, by object. Both machines of a channel report the same
  * state object (it crosses the in-process peer link by reference) and devnode never changes a
  * tx it has built, so the second report reuses the first's encoding.
@@ -143,6 +138,11 @@ function encodeState(state: SignedTx): EncodedTx {
   return encoded;
 }
 
+/**
+ * One party's side of a channel as the node runs it (BEHAVIOUR.md §9): it builds the txs,
+ * asks its client to sign them, checks every reply before using it (v0.14 did not), talks to
+ * the other side only through peer messages, and watches the chain for the funding depth.
+ */
 export class ChannelFsm {
   #state: State;
   #timer: NodeJS.Timeout | undefined;
