@@ -8,11 +8,27 @@ for (let value = 0; value < 16; value++) {
   NIBBLE[(HEX_CODE[value] as number)] = value;
   NIBBLE[value.toString(16).toUpperCase().charCodeAt(0)] = value;
 }
-const ASCII = new TextDecoder('latin1');
+/**
+ * A latin1 TextDecoder where the platform has one (Node, browsers, Deno, Bun). Some runtimes
+ * have none (Hermes without a polyfill) or one that knows only UTF-8: there the strings are
+ * built with String.fromCharCode, slower but the same.
+ */
+const ASCII = (() => {
+  try {
+    return typeof TextDecoder === 'function' ? new TextDecoder('latin1') : undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
-/** The string of ASCII `codes`, in one native call (a loop of `+=` or String.fromCharCode is several times slower). */
+/** The string of ASCII `codes`, in one native call where it can (a loop of `+=` or String.fromCharCode is several times slower). */
 export function asciiText(codes: Uint8Array): string {
-  return ASCII.decode(codes);
+  if (ASCII !== undefined) return ASCII.decode(codes);
+  let text = '';
+  for (let start = 0; start < codes.length; start += 4096) {
+    text += String.fromCharCode.apply(null, codes.subarray(start, start + 4096) as unknown as number[]);
+  }
+  return text;
 }
 
 /** Lowercase hex of `bytes` (a plain Uint8Array; unchecked, for this package's own callers). */

@@ -5,7 +5,7 @@
  * where a wrong split or a lost leading zero would show.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { base58Decode, base58Encode } from '../src/base58.js';
 import { bytesOf } from '../../../test/support/arbitraries.js';
 
@@ -77,5 +77,34 @@ describe('base58 (src/base58.ts)', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('without a latin1 TextDecoder (Hermes, or a UTF-8-only polyfill)', () => {
+  it.each([
+    ['no TextDecoder at all', undefined],
+    [
+      'a TextDecoder that knows only UTF-8',
+      class {
+        constructor(label?: string) {
+          if (label !== undefined && label !== 'utf-8') throw new RangeError(`unsupported encoding ${label}`);
+        }
+      },
+    ],
+  ])('%s: the package still loads and gives the same strings', async (_, standIn) => {
+    const bytes = Uint8Array.from({ length: 300 }, (_, index) => (index * 37 + 11) & 0xff);
+    const expected = textbookEncode(bytes);
+    vi.resetModules();
+    vi.stubGlobal('TextDecoder', standIn);
+    try {
+      const fresh = await import('../src/base58.js');
+      const hex = await import('../src/hex.js');
+      expect(fresh.base58Encode(bytes)).toBe(expected);
+      expect(fresh.base58Decode(expected)).toEqual(bytes);
+      expect(hex.hexDigits(Uint8Array.of(0, 15, 255))).toBe('000fff');
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 });
