@@ -130,45 +130,41 @@ const SIGMA = Uint8Array.from(
   (digit) => parseInt(digit, 16) * 2,
 );
 const V = new Uint32Array(32);
-const M = new Uint32Array(32);
+const M = new Uint32Array(34);
 
-/**
- * The mixing function G on words a, b, c, d of V with message words at M[x], M[y]: adds with
- * the low half's carry, XORs, and rotations right by 32, 24, 16 and 63 of the halves. Written
- * out, as V8 keeps it several times faster so than through helpers.
- */
-function mix(a: number, b: number, c: number, d: number, x: number, y: number): void {
-  // a += b + m[x]; d = (d ^ a) >>> 32
-  let low = (V[a] as number) + (V[b] as number) + (M[x] as number);
+/** V[a] += V[b] + M[x] as 64-bit words, carrying the low half into the high (M[32], M[33] are zero). */
+function add(a: number, b: number, x: number): void {
+  const low = (V[a] as number) + (V[b] as number) + (M[x] as number);
   V[a + 1] = (V[a + 1] as number) + (V[b + 1] as number) + (M[x + 1] as number) + ((low / 0x100000000) | 0);
   V[a] = low;
-  let dLow = (V[d] as number) ^ (V[a] as number);
+}
+
+/**
+ * The mixing function G on words a, b, c, d of V with message words at M[x], M[y]: the adds, and
+ * XORs with rotations right by 32, 24, 16 and 63 of the halves, written out (through a helper
+ * with the shift as a parameter V8 runs them at half the speed). A stored word is unsigned, a
+ * XOR is not: the rotations read their inputs back from V.
+ */
+function mix(a: number, b: number, c: number, d: number, x: number, y: number): void {
+  add(a, b, x);
+  let low = (V[d] as number) ^ (V[a] as number);
   V[d] = (V[d + 1] as number) ^ (V[a + 1] as number);
-  V[d + 1] = dLow;
-  // c += d (read back from V: a XOR is signed, the stored word is not); b = (b ^ c) >>> 24
-  low = (V[c] as number) + (V[d] as number);
-  V[c + 1] = (V[c + 1] as number) + (V[d + 1] as number) + ((low / 0x100000000) | 0);
-  V[c] = low;
-  let bLow = (V[b] as number) ^ (V[c] as number);
-  let bHigh = (V[b + 1] as number) ^ (V[c + 1] as number);
-  V[b] = (bLow >>> 24) | (bHigh << 8);
-  V[b + 1] = (bHigh >>> 24) | (bLow << 8);
-  // a += b + m[y]; d = (d ^ a) >>> 16
-  low = (V[a] as number) + (V[b] as number) + (M[y] as number);
-  V[a + 1] = (V[a + 1] as number) + (V[b + 1] as number) + (M[y + 1] as number) + ((low / 0x100000000) | 0);
-  V[a] = low;
-  dLow = (V[d] as number) ^ (V[a] as number);
-  const dHigh = (V[d + 1] as number) ^ (V[a + 1] as number);
-  V[d] = (dLow >>> 16) | (dHigh << 16);
-  V[d + 1] = (dHigh >>> 16) | (dLow << 16);
-  // c += d; b = (b ^ c) >>> 63, that is <<< 1
-  low = (V[c] as number) + (V[d] as number);
-  V[c + 1] = (V[c + 1] as number) + (V[d + 1] as number) + ((low / 0x100000000) | 0);
-  V[c] = low;
-  bLow = (V[b] as number) ^ (V[c] as number);
-  bHigh = (V[b + 1] as number) ^ (V[c + 1] as number);
-  V[b] = (bLow << 1) | (bHigh >>> 31);
-  V[b + 1] = (bHigh << 1) | (bLow >>> 31);
+  V[d + 1] = low;
+  add(c, d, 32);
+  low = (V[b] as number) ^ (V[c] as number);
+  let high = (V[b + 1] as number) ^ (V[c + 1] as number);
+  V[b] = (low >>> 24) | (high << 8);
+  V[b + 1] = (high >>> 24) | (low << 8);
+  add(a, b, y);
+  low = (V[d] as number) ^ (V[a] as number);
+  high = (V[d + 1] as number) ^ (V[a + 1] as number);
+  V[d] = (low >>> 16) | (high << 16);
+  V[d + 1] = (high >>> 16) | (low << 16);
+  add(c, d, 32);
+  low = (V[b] as number) ^ (V[c] as number);
+  high = (V[b + 1] as number) ^ (V[c + 1] as number);
+  V[b] = (low << 1) | (high >>> 31);
+  V[b + 1] = (high << 1) | (low >>> 31);
 }
 
 function blake2bBlock(state: Uint32Array, block: Uint8Array, at: number, counted: number, last: boolean): void {

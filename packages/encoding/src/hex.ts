@@ -13,13 +13,12 @@ for (let value = 0; value < 16; value++) {
  * have none (Hermes without a polyfill) or one that knows only UTF-8: there the strings are
  * built with String.fromCharCode, slower but the same.
  */
-const ASCII = (() => {
-  try {
-    return typeof TextDecoder === 'function' ? new TextDecoder('latin1') : undefined;
-  } catch {
-    return undefined;
-  }
-})();
+let ASCII: TextDecoder | undefined;
+try {
+  ASCII = new TextDecoder('latin1');
+} catch {
+  // no TextDecoder at all (a ReferenceError), or one that knows only UTF-8 (a RangeError)
+}
 
 /** The string of ASCII `codes`, in one native call where it can (a loop of `+=` or String.fromCharCode is several times slower). */
 export function asciiText(codes: Uint8Array): string {
