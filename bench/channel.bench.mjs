@@ -150,7 +150,7 @@ const ROUNDS = 5;
 const PER_ROUND = 300;
 const PER_CHANNEL = 40;
 
-const median = (values) => [...values].sort((left, right) => left - right)[values.length >> 1];
+const median = (values) => percentile([...values].sort((left, right) => left - right), 0.5);
 
 export async function run() {
   const node = await startDevnode();
