@@ -28,7 +28,7 @@ import {
   type UnsignedTx,
 } from '@aesc/tx';
 import { ClientError } from './errors.js';
-import { MemoryStore } from './memory-store.js';
+import { clientSnapshot, MemoryStore } from './memory-store.js';
 import { checkSignRequest, DEFAULT_LIMITS, purposeOfTag, type SignContext, type SignPurpose } from './policy.js';
 import { type ChannelSocket, openSocket, type WebSocketConstructor } from './socket.js';
 import type { StateStore } from './store.js';
@@ -586,13 +586,13 @@ export class ChannelClient {
   /** Writes the channel to the store; `state` updates what we hold only once it is written. */
   async #save(changes: { state?: EncodedTx; round?: bigint; closeTx?: EncodedTx } = {}, state?: CoSignedState): Promise<void> {
     if (this.#channelIdText === undefined || this.#createTxText === undefined) return;
-    const snapshot = {
+    const snapshot = clientSnapshot({
       channelId: this.#channelIdText,
       role: this.role,
       createTx: this.#createTxText,
       ...(this.#lastState === undefined ? {} : { state: this.#lastState.encoded, round: this.#lastState.round }),
       ...changes,
-    };
+    });
     try {
       await this.#store.save(snapshot);
     } catch (error) {

@@ -6,7 +6,7 @@ import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore, type FileStoreFileSystem, type FileStoreHandle } from '../src/file-store.js';
-import { MemoryStore } from '../src/memory-store.js';
+import { clientSnapshot, MemoryStore } from '../src/memory-store.js';
 import type { ChannelSnapshot, StateStore } from '../src/store.js';
 import { clientError } from './support/client-error.js';
 
@@ -114,6 +114,24 @@ describe.each([
     expect(loaded.round).toBe(3n);
     loaded.state = 'tx$tampered' as EncodedTx;
     expect((await store.load(channel.id))?.state).toBe(await channel.state(3n));
+  });
+
+  it("takes the client's own snapshots as checked, frozen, and checks every other one", async () => {
+    const store = makeStore();
+    // what the client hands over: frozen, so nothing can change after the client checked it
+    const own = clientSnapshot(await channel.snapshot(4n));
+    expect(Object.isFrozen(own)).toBe(true);
+    expect(() => {
+      (own as { round?: bigint }).round = 9n;
+    }).toThrow(TypeError);
+    await store.save(own);
+    expect(await store.load(channel.id)).toEqual(await channel.snapshot(4n));
+    // the same content, not built by the client: decoded and checked as before
+    const foreign = { ...own, state: await other.state(5n), round: 5n };
+    await clientError(store.save(foreign), 'INVALID_SNAPSHOT');
+    expect((await store.load(channel.id))?.round).toBe(4n);
+    // and the client's snapshots still obey the store's own rules
+    await clientError(store.save(clientSnapshot(await channel.snapshot(3n))), 'STALE_SNAPSHOT');
   });
 
   it('never replaces a state by an older one', async () => {
