@@ -1,7 +1,7 @@
 import { assertBytes, assertString, describe, plainBytes } from './assert.js';
 import { base58Decode, base58Encode, DIGIT_VALUE } from './base58.js';
 import { EncodingError } from './errors.js';
-import { sha256Of } from './hashes.js';
+import { CHECKSUM_SIZE, checksum } from './checksum.js';
 import {
   assertPrefix,
   type Encoded,
@@ -24,7 +24,6 @@ import {
  * conversion starts.
  */
 
-const CHECKSUM_SIZE = 4;
 /** log(256) / log(58): base58 characters per byte, rounded up by `maxBodyLength`. */
 const CHARS_PER_BYTE = Math.log(256) / Math.log(58);
 
@@ -34,10 +33,6 @@ function maxBodyLength(payloadSize: number): number {
 
 /** The longest string any prefix can produce: `tx$` of the largest payload. */
 export const MAX_ENCODED_LENGTH = 3 + maxBodyLength(MAX_VARIABLE_PAYLOAD);
-
-function checksum(payload: Uint8Array): Uint8Array {
-  return sha256Of(sha256Of(payload)).subarray(0, CHECKSUM_SIZE);
-}
 
 /** Encodes `payload` as `prefix$…`, after checking that its size suits the prefix. */
 export function encode<P extends Prefix>(prefix: P, payload: Uint8Array): Encoded<P> {

@@ -4,12 +4,15 @@
  * boundaries and on random inputs.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { blake2b256, bytesToHex, sha256 } from '@aesc/encoding';
+import { createRequire } from 'node:module';
+import { blake2b256, bytesToHex, encode, parse, sha256 } from '@aesc/encoding';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bytesOf } from '../../../test/support/arbitraries.js';
+import { checksum } from '../src/checksum.js';
+import { checksum as nodeChecksum } from '../src/checksum-node.js';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 const hex = (bytes: Uint8Array) => bytesToHex(bytes);
@@ -66,6 +69,42 @@ describe('blake2b256', () => {
     );
     const large = randomBytes(1 << 20);
     expect(hex(blake2b256(large))).toBe(hex(blake2b(large, { dkLen: 32 })));
+  });
+});
+
+describe('the base58check checksum: portable (checksum.ts) and on node:crypto (checksum-node.ts, the node build)', () => {
+  const expected = (bytes: Uint8Array) => createHash('sha256').update(createHash('sha256').update(bytes).digest()).digest().subarray(0, 4);
+
+  it('both are the first four bytes of sha256², on every length 0…300 and on random inputs up to 2 048 bytes', () => {
+    for (let length = 0; length <= 300; length++) {
+      const bytes = randomBytes(length);
+      expect(hex(checksum(bytes))).toBe(hex(expected(bytes)));
+      expect(hex(nodeChecksum(bytes))).toBe(hex(expected(bytes)));
+    }
+    fc.assert(
+      fc.property(bytesOf(0, 2048), (bytes) => {
+        expect(hex(nodeChecksum(bytes))).toBe(hex(checksum(bytes)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("Node gets the node build through the package's exports, and it reads and writes exactly what the portable build does", async () => {
+    const root = createRequire(new URL('../../../package.json', import.meta.url));
+    expect(root.resolve('@aesc/encoding')).toMatch(/packages[\\/]encoding[\\/]dist[\\/]node\.cjs$/);
+    const esm = (await import(new URL('../dist/node.js', import.meta.url).href)) as typeof import('@aesc/encoding');
+    const cjs = root('@aesc/encoding') as typeof import('@aesc/encoding');
+    fc.assert(
+      fc.property(bytesOf(0, 600), (bytes) => {
+        const text = encode('tx', bytes);
+        expect(esm.encode('tx', bytes)).toBe(text);
+        expect(cjs.encode('tx', bytes)).toBe(text);
+        expect(esm.parse(text).bytes).toEqual(parse(text).bytes);
+      }),
+      { numRuns: 100 },
+    );
+    const tampered = `${encode('ak', new Uint8Array(32).fill(7)).slice(0, -1)}2`;
+    expect(() => esm.parse(tampered)).toThrow(expect.objectContaining({ code: 'BAD_CHECKSUM' }));
   });
 });
 
