@@ -12,6 +12,7 @@ import {
   decodeTx,
   encodeTx,
   type SignedTx,
+  type Tx,
   serializeUnsigned,
   TxError,
   txHash,
@@ -123,19 +124,31 @@ interface PendingSign {
 const MAX_INFO_BYTES = 65_535;
 
 /**
- * The `tx$` of each co-signed state, by object. Both machines of a channel report the same
- * state object (it crosses the in-process peer link by reference) and devnode never changes a
- * tx it has built, so the second report reuses the first's encoding.
+ * The `tx$` and the signed bytes of each tx, by object. Both machines of a channel see the same
+ * tx objects (an update, its co-signed state: they cross the in-process peer link by
+ * reference), each machine serializes the tx it asks about again to compare and to verify, and
+ * devnode never changes a tx once built or decoded: the second use reuses the first's work.
  */
-const encodedStates = new WeakMap<SignedTx, EncodedTx>();
+const encodings = new WeakMap<Tx, EncodedTx>();
+const messages = new WeakMap<UnsignedTx, Uint8Array>();
 
-function encodeState(state: SignedTx): EncodedTx {
-  let encoded = encodedStates.get(state);
-  if (encoded === undefined) {
-    encoded = encodeTx(state);
-    encodedStates.set(state, encoded);
+function encodeOnce(tx: Tx): EncodedTx {
+  let text = encodings.get(tx);
+  if (text === undefined) {
+    text = encodeTx(tx);
+    encodings.set(tx, text);
   }
-  return encoded;
+  return text;
+}
+
+/** The bytes a signature of `tx` signs (never to be changed by the caller: they are shared). */
+function messageOf(tx: UnsignedTx): Uint8Array {
+  let message = messages.get(tx);
+  if (message === undefined) {
+    message = serializeUnsigned(tx);
+    messages.set(tx, message);
+  }
+  return message;
 }
 
 /**
@@ -244,7 +257,7 @@ export class ChannelFsm {
       case 'funding_created':
         this.#createTx = signed;
         this.#send({ type: 'funding_signed', temporary_channel_id: this.#temporaryId, signed_tx: signed });
-        this.client.onChainTx(encodeTx(signed));
+        this.client.onChainTx(encodeOnce(signed));
         this.#awaitLocked();
         return;
       case 'update':
@@ -263,7 +276,7 @@ export class ChannelFsm {
         return;
       case 'shutdown_ack':
         this.#send({ type: 'shutdown_ack', channel_id: this.#channelIdBytes(), signed_tx: signed });
-        this.client.onChainTx(encodeTx(signed));
+        this.client.onChainTx(encodeOnce(signed));
         this.client.info('close_mutual');
         this.#die();
         return;
@@ -288,7 +301,7 @@ export class ChannelFsm {
       }
       throw error;
     }
-    if (compareBytes(serializeUnsigned(reply.tx), pending.message) !== 0) {
+    if (compareBytes(messageOf(reply.tx), pending.message) !== 0) {
       this.client.requestError('tx_mismatch', request);
       return undefined;
     }
@@ -448,7 +461,7 @@ export class ChannelFsm {
         if (signed.tx.type !== 'channel_create_tx' || !(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
         this.#createTx = signed;
         this.client.info('funding_signed');
-        const encoded = encodeTx(signed);
+        const encoded = encodeOnce(signed);
         this.client.onChainTx(encoded);
         try {
           await this.chain.submit(signed);
@@ -473,7 +486,7 @@ export class ChannelFsm {
       case 'update_ack': {
         if (this.#state !== 'awaiting_update_ack' || this.#inFlight === undefined) return this.#unexpected(message);
         const signed = message.signed_tx;
-        if (compareBytes(serializeUnsigned(signed.tx), serializeUnsigned(this.#inFlight.tx)) !== 0) return this.#abort('invalid_update_ack');
+        if (compareBytes(messageOf(signed.tx), messageOf(this.#inFlight.tx)) !== 0) return this.#abort('invalid_update_ack');
         if (!(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
         this.#enterOpen(signed as SignedTx & { tx: ChannelOffchainTx });
         return;
@@ -501,7 +514,7 @@ export class ChannelFsm {
         if (proposed.type !== 'channel_close_mutual_tx' || 'from' in proposed) return this.#die();
         // Rebuild it and compare every field but the nonce (the starter's node chose it).
         const own = this.#closeTx(proposed.nonce);
-        if (compareBytes(serializeUnsigned(own), serializeUnsigned(proposed)) !== 0) return this.#die();
+        if (compareBytes(messageOf(own), messageOf(proposed)) !== 0) return this.#die();
         if (!(await this.#signedBy(message.signed_tx, this.#peerKey()))) return this.#die();
         this.#askSignature('shutdown_sign_ack', proposed, message.signed_tx.signatures, 'shutdown_ack');
         return;
@@ -509,7 +522,7 @@ export class ChannelFsm {
       case 'shutdown_ack': {
         if (this.#state !== 'closing' || this.#shutdown === undefined) return this.#unexpected(message);
         const signed = message.signed_tx;
-        if (compareBytes(serializeUnsigned(signed.tx), serializeUnsigned(this.#shutdown.tx)) !== 0) return this.#abort('shutdown_tx_mismatch');
+        if (compareBytes(messageOf(signed.tx), messageOf(this.#shutdown.tx)) !== 0) return this.#abort('shutdown_tx_mismatch');
         if (!(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
         try {
           await this.chain.submit(signed);
@@ -517,7 +530,7 @@ export class ChannelFsm {
           if (error instanceof ChainError) return this.#die();
           throw error;
         }
-        this.client.onChainTx(encodeTx(signed));
+        this.client.onChainTx(encodeOnce(signed));
         this.client.info('close_mutual');
         this.#die();
         return;
@@ -622,10 +635,10 @@ export class ChannelFsm {
   // Helpers
 
   #askSignature(tag: SignTag, tx: UnsignedTx, held: Uint8Array[], purpose: Purpose): void {
-    this.#pending = { tag, tx, message: serializeUnsigned(tx), held: [...held] };
+    this.#pending = { tag, tx, message: messageOf(tx), held: [...held] };
     this.#purpose = purpose;
     this.#enter('awaiting_signature');
-    this.client.sign(tag, encodeTx(tx));
+    this.client.sign(tag, encodeOnce(tx));
   }
 
   #enterOpen(coSigned: SignedTx & { tx: ChannelOffchainTx }): void {
@@ -637,7 +650,7 @@ export class ChannelFsm {
       this.#openedOnce = true;
       this.client.info('open');
     }
-    if (roundChanged) this.client.state(encodeState(coSigned));
+    if (roundChanged) this.client.state(encodeOnce(coSigned));
   }
 
   #conflict(): void {
@@ -649,7 +662,7 @@ export class ChannelFsm {
   }
 
   async #signedBy(signed: SignedTx, key: Uint8Array): Promise<boolean> {
-    const message = serializeUnsigned(signed.tx);
+    const message = messageOf(signed.tx);
     for (const signature of signed.signatures) {
       if (await this.#verify(signature, message, key)) return true;
     }
@@ -665,7 +678,7 @@ export class ChannelFsm {
     if (own === undefined || signed.signatures.length !== 2) return false;
     const others = signed.signatures.filter((signature) => compareBytes(signature, own) !== 0);
     if (others.length !== 1) return false;
-    return this.#verify(others[0] as Uint8Array, serializeUnsigned(signed.tx), this.#peerKey());
+    return this.#verify(others[0] as Uint8Array, messageOf(signed.tx), this.#peerKey());
   }
 
   #verify(signature: Uint8Array, message: Uint8Array, key: Uint8Array): Promise<boolean> {
