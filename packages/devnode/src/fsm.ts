@@ -132,24 +132,18 @@ const MAX_INFO_BYTES = 65_535;
 const encodings = new WeakMap<Tx, EncodedTx>();
 const messages = new WeakMap<UnsignedTx, Uint8Array>();
 
-function encodeOnce(tx: Tx): EncodedTx {
-  let text = encodings.get(tx);
-  if (text === undefined) {
-    text = encodeTx(tx);
-    encodings.set(tx, text);
+function remembered<K extends object, V>(memo: WeakMap<K, V>, key: K, compute: (key: K) => V): V {
+  let value = memo.get(key);
+  if (value === undefined) {
+    value = compute(key);
+    memo.set(key, value);
   }
-  return text;
+  return value;
 }
 
+const encodeOnce = (tx: Tx): EncodedTx => remembered(encodings, tx, encodeTx);
 /** The bytes a signature of `tx` signs (never to be changed by the caller: they are shared). */
-function messageOf(tx: UnsignedTx): Uint8Array {
-  let message = messages.get(tx);
-  if (message === undefined) {
-    message = serializeUnsigned(tx);
-    messages.set(tx, message);
-  }
-  return message;
-}
+const messageOf = (tx: UnsignedTx): Uint8Array => remembered(messages, tx, serializeUnsigned);
 
 /**
  * One party's side of a channel as the node runs it (BEHAVIOUR.md §9): it builds the txs,
