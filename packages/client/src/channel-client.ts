@@ -274,7 +274,7 @@ export class ChannelClient {
     const to = accountBytes(transfer.to, 'to');
     if (typeof transfer.amount !== 'bigint') throw new TypeError(`amount must be a bigint, got ${describe(transfer.amount)}`);
     if (transfer.amount < 0n) throw new RangeError(`amount must not be negative, got ${transfer.amount}`);
-    const frame = updateNew({ from: encode('ak', from), to: encode('ak', to), amount: transfer.amount });
+    const frame = updateNew({ from: accountText(transfer.from, from), to: accountText(transfer.to, to), amount: transfer.amount });
     return this.#call('update', frame, { from, to, amount: transfer.amount }) as Promise<CoSignedState>;
   }
 
@@ -646,6 +646,11 @@ function accountBytes(value: AccountPubkey | Uint8Array, name: string): Uint8Arr
   if (typeof value === 'string') return decode(value, 'ak');
   if (isBytes(value) && value.length === 32) return value;
   throw new TypeError(`${name} must be an ak$ string or 32 bytes, got ${describe(value)}`);
+}
+
+/** The `ak$` of an account given as `value`: the string itself once it decoded (base58check has one spelling per value). */
+function accountText(value: AccountPubkey | Uint8Array, bytes: Uint8Array): AccountPubkey {
+  return typeof value === 'string' ? value : encode('ak', bytes);
 }
 
 function checkConnectOptions(options: ConnectOptions): void {
