@@ -94,19 +94,35 @@ async function rawParty(url, role, params, signer) {
   return party;
 }
 
-async function rawChannel(node, initiator, responder, transfers) {
+async function rawOpen(node, initiator, responder) {
   const params = terms(initiator, responder);
   const [i, r] = await Promise.all([rawParty(node.ws, 'initiator', params, initiator), rawParty(node.ws, 'responder', params, responder)]);
   await Promise.all([i.until(1n), r.until(1n)]);
+  return { i, r, initiator, responder };
+}
+
+async function rawTransfers({ i, r, initiator, responder }, transfers) {
   const started = performance.now();
-  for (let round = 2n; round < BigInt(transfers) + 2n; round++) {
+  for (let count = 0; count < transfers; count++) {
+    const round = i.round + 1n;
     i.socket.send(serializeJson({ action: 'update', tag: 'new', payload: { from: initiator.address, to: responder.address, amount: 1n } }));
     await Promise.all([i.until(round), r.until(round)]);
   }
-  const elapsed = performance.now() - started;
+  return performance.now() - started;
+}
+
+function rawClose({ i, r }) {
   i.socket.close();
   r.socket.close();
-  return elapsed;
+}
+
+async function rawChannel(node, initiator, responder, transfers) {
+  const pair = await rawOpen(node, initiator, responder);
+  try {
+    return await rawTransfers(pair, transfers);
+  } finally {
+    rawClose(pair);
+  }
 }
 
 async function openClients(node, initiator, responder) {
@@ -179,26 +195,33 @@ export async function run() {
     latencies.sort((left, right) => left - right);
 
     const pairs = Array.from({ length: CHANNELS }, (_, index) => [node.signers[2 * index], node.signers[2 * index + 1]]);
-    const opened = await Promise.all(pairs.map(([initiator, responder]) => openClients(node, initiator, responder)));
-    await Promise.all(opened.map((channel) => clientTransfers(channel, PER_CHANNEL / 2)));
-    log(`${CHANNELS} channels open and warm`);
-    const aggregateStart = performance.now();
-    const cpuBefore = { clients: process.cpuUsage(), devnode: cpuMicros(node.pid) };
-    await Promise.all(opened.map((channel) => clientTransfers(channel, PER_CHANNEL)));
-    const aggregateMs = performance.now() - aggregateStart;
-    const clientsCpu = process.cpuUsage(cpuBefore.clients);
-    const devnodeCpu = cpuMicros(node.pid);
-    for (const { i, r } of opened) {
+    /** All channels at once, opened and warmed first: transfers/s and CPU per transfer of each process. */
+    const aggregate = async (open, transfer, close) => {
+      const opened = await Promise.all(pairs.map(([initiator, responder]) => open(node, initiator, responder)));
+      await Promise.all(opened.map((channel) => transfer(channel, PER_CHANNEL / 2)));
+      const started = performance.now();
+      const cpuBefore = { parties: process.cpuUsage(), devnode: cpuMicros(node.pid) };
+      await Promise.all(opened.map((channel) => transfer(channel, PER_CHANNEL)));
+      const elapsedMs = performance.now() - started;
+      const partiesCpu = process.cpuUsage(cpuBefore.parties);
+      const devnodeCpu = cpuMicros(node.pid);
+      for (const channel of opened) close(channel);
+      const count = CHANNELS * PER_CHANNEL;
+      const parties = (partiesCpu.user + partiesCpu.system) / count;
+      const devnode = devnodeCpu === undefined || cpuBefore.devnode === undefined ? undefined : (devnodeCpu - cpuBefore.devnode) / count;
+      return { perSecond: (count * 1000) / elapsedMs, parties, devnode };
+    };
+    const cpuNote = ({ parties, devnode }, who) =>
+      devnode === undefined
+        ? `CPU per transfer: ${who} ${parties.toFixed(0)} µs`
+        : `CPU per transfer: ${who} ${parties.toFixed(0)} µs, devnode ${devnode.toFixed(0)} µs; two cores give at most ${(2e6 / (parties + devnode)).toFixed(0)}/s, one core per process ${(1e6 / Math.max(parties, devnode)).toFixed(0)}/s`;
+    const rawAggregate = await aggregate(rawOpen, rawTransfers, rawClose);
+    log(`${CHANNELS} raw channels done`);
+    const clientAggregate = await aggregate(openClients, clientTransfers, ({ i, r }) => {
       i.close();
       r.close();
-    }
-    const aggregateCount = CHANNELS * PER_CHANNEL;
-    const clientsPerTransfer = (clientsCpu.user + clientsCpu.system) / aggregateCount;
-    const devnodePerTransfer = devnodeCpu === undefined || cpuBefore.devnode === undefined ? undefined : (devnodeCpu - cpuBefore.devnode) / aggregateCount;
-    const cpuNote =
-      devnodePerTransfer === undefined
-        ? `CPU per transfer: clients ${clientsPerTransfer.toFixed(0)} µs`
-        : `CPU per transfer: clients ${clientsPerTransfer.toFixed(0)} µs, devnode ${devnodePerTransfer.toFixed(0)} µs; two cores give at most ${((2e6 / (clientsPerTransfer + devnodePerTransfer))).toFixed(0)}/s, one core per process ${(1e6 / Math.max(clientsPerTransfer, devnodePerTransfer)).toFixed(0)}/s`;
+    });
+    log(`${CHANNELS} client channels done`);
     const spread = (rates) => `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}/s`;
     const rounds = `median of ${ROUNDS} rounds of ${PER_ROUND} transfers after ${WARM_UP} of warm-up`;
     return [
@@ -211,7 +234,13 @@ export async function run() {
         ceilingRatio: median(ratios),
         note: `${rounds}, ${spread(clientRates)}, each round after a raw one; update() p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms`,
       },
-      { name: `ChannelClient, ${CHANNELS} channels at once`, perSecond: (aggregateCount * 1000) / aggregateMs, atLeast: 1500, note: `${CHANNELS} × ${PER_CHANNEL} transfers, all channels open and warm (${PER_CHANNEL / 2} each) first; ${cpuNote}` },
+      { name: `raw sockets, ${CHANNELS} channels at once (ceiling)`, perSecond: rawAggregate.perSecond, note: `${CHANNELS} × ${PER_CHANNEL} transfers, all channels open and warm (${PER_CHANNEL / 2} each) first; ${cpuNote(rawAggregate, 'raw parties')}` },
+      {
+        name: `ChannelClient, ${CHANNELS} channels at once`,
+        perSecond: clientAggregate.perSecond,
+        atLeast: 1500,
+        note: `${CHANNELS} × ${PER_CHANNEL} transfers, all channels open and warm (${PER_CHANNEL / 2} each) first; ${cpuNote(clientAggregate, 'clients')}`,
+      },
     ];
   } finally {
     await node.stop();
