@@ -22,7 +22,7 @@ export function memoizedVerifier(capacity = 4096, verify: VerifySignature = veri
     if (!(await verify(signature, message, key))) return false;
     verified.delete(id);
     if (verified.size >= capacity) verified.delete(verified.keys().next().value as string);
-    verified.set(id, Uint8Array.from(message));
+    verified.set(id, new Uint8Array(message)); // a copy: the caller may reuse its buffer
     return true;
   };
 }
