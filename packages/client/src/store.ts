@@ -17,7 +17,10 @@ export interface ChannelSnapshot {
   closeTx?: EncodedTx;
 }
 
-/** Where a client persists its channels. `save` must be durable when its promise resolves. */
+/**
+ * Where a client persists its channels. `save` must be durable when its promise resolves. The
+ * snapshot `save` gets is read-only: the client's own are frozen (copy one to change it).
+ */
 export interface StateStore {
   load(channelId: ChannelId): Promise<ChannelSnapshot | undefined>;
   save(snapshot: ChannelSnapshot): Promise<void>;
