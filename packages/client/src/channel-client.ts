@@ -19,6 +19,7 @@ import {
   channelId as channelIdOf,
   compareBytes,
   decodeTx,
+  deserializeTx,
   encodeTx,
   type OffchainUpdate,
   type SignedTx,
@@ -413,8 +414,10 @@ export class ChannelClient {
   async #onSignRequest(tag: SignTag, encoded: EncodedTx): Promise<void> {
     this.#busy = true;
     let tx: UnsignedTx | undefined;
+    let requested: Uint8Array | undefined;
     try {
-      tx = decodeTx(encoded, 'unsigned');
+      requested = decode(encoded, 'tx');
+      tx = deserializeTx(requested, 'unsigned');
     } catch (error) {
       if (!(error instanceof TxError) && !(error instanceof Error && error.name === 'EncodingError')) throw error;
     }
@@ -425,8 +428,16 @@ export class ChannelClient {
       this.#refuse(tag, refusal ?? 'refused', tx, encoded, purpose);
       return;
     }
+    // The tx the checks passed must still be the one asked for: a `signRequest` listener or the
+    // approve hook that changed the object would otherwise get a tx signed that no check saw.
+    // signTx serializes it again at once, with no await in between.
+    const body = serializeUnsigned(tx);
+    if (compareBytes(body, requested as Uint8Array) !== 0) {
+      this.#refuse(tag, 'the tx was changed while it was being checked (by a signRequest listener or the approve hook)', tx, encoded, purpose);
+      return;
+    }
     const signed = await signTx(tx, this.#signer);
-    this.#signedBody = serializeUnsigned(tx);
+    this.#signedBody = body;
     this.#ownSignature = signed.signatures[0];
     if (purpose === 'update_ack') this.#peerUpdate = true;
     this.#send(signReply(tag, encodeTx(signed)));

@@ -224,6 +224,34 @@ describe('a hostile node', () => {
     client.close();
   });
 
+  it('an approve hook that changes the tx it is shown gets nothing signed: only the request the checks passed is', async () => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
+    const nodePromise = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
+    await new Promise((resolve) => server?.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = await ChannelClient.connect({
+      url: `ws://127.0.0.1:${port}/channel`,
+      role: 'initiator',
+      params: terms(),
+      signer: alice,
+      policy: {
+        approve: (tx, { purpose }) => {
+          // after the built-in checks passed: give ourselves the whole channel
+          if (purpose === 'update_ack' && tx.type === 'channel_offchain_tx') Object.assign(tx, { initiator_amount: 150n, responder_amount: 0n });
+          return true;
+        },
+      },
+    });
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 98n, responder_amount: 52n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 2n }] };
+    await expectRefusal(client, node, 'update_ack', request, /the tx was changed while it was being checked/);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
   it('a close whose amounts do not match the last co-signed state: refused, shutdown() rejects', async () => {
     const { client, node: nodePromise } = await start();
     const node = await nodePromise;
