@@ -536,12 +536,14 @@ export class ChannelClient {
     const last = this.#lastState;
     if (last !== undefined && state.tx.round <= last.round) return; // a state we already hold
     if (!(await this.#isOurs(state))) return;
-    const coSigned: CoSignedState = {
+    // Frozen: the same object is the client's view of the channel (the next request is checked
+    // against it) and what `state`, `balances`, `stateChanged` and `update()` hand out.
+    const coSigned: CoSignedState = deepFreeze({
       round: state.tx.round,
       balances: { initiator: state.tx.initiator_amount, responder: state.tx.responder_amount },
       state,
       encoded,
-    };
+    });
     // Kept before anyone hears of it: a crash after this line loses nothing.
     await this.#save({ state: encoded, round: coSigned.round }, coSigned);
     this.#busy = false;
@@ -657,6 +659,15 @@ function accountBytes(value: AccountPubkey | Uint8Array, name: string): Uint8Arr
   if (typeof value === 'string') return decode(value, 'ak');
   if (isBytes(value) && value.length === 32) return value;
   throw new TypeError(`${name} must be an ak$ string or 32 bytes, got ${describe(value)}`);
+}
+
+/** Freezes the plain objects and arrays of `value` all the way down (typed arrays cannot be frozen). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
 }
 
 /** The `ak$` of an account given as `value`: the string itself once it decoded (base58check has one spelling per value). */

@@ -120,6 +120,16 @@ describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dia
     expect(responder.round).toBe(round);
     const after = await responder.update({ from: bob.address, to: alice.address, amount: 3n });
     expect(after.round).toBe(round + 1n);
+    // What the client hands out is its own view of the channel, so nobody can change it.
+    expect(responder.state).toBe(after);
+    expect(() => {
+      (after.balances as { initiator: bigint }).initiator = 0n;
+    }).toThrow(TypeError);
+    expect(() => {
+      after.state.tx.updates.push({ from: bob.publicKey, to: alice.publicKey, amount: 1n });
+    }).toThrow(TypeError);
+    expect(responder.balances).toEqual({ initiator: after.state.tx.initiator_amount, responder: after.state.tx.responder_amount });
+    expect(after.state.tx.updates).toHaveLength(1);
     await initiator.shutdown();
   });
 
