@@ -5,11 +5,13 @@
  * build of the package uses this module in place of checksum.ts; both pass the same tests.
  */
 
-import { createHash, hash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 
 export const CHECKSUM_SIZE = 4;
 
-// `crypto.hash` (Node ≥ 20.12, one call, no Hash object) where the runtime has it.
+// `crypto.hash` (Node ≥ 20.12: one call, no Hash object) where the runtime has it; a namespace
+// import, because a named import of an export the runtime lacks fails the whole module.
+const { createHash, hash } = nodeCrypto;
 const sha256: (bytes: Uint8Array) => Uint8Array =
   typeof hash === 'function' ? (bytes) => hash('sha256', bytes, 'buffer') : (bytes) => createHash('sha256').update(bytes).digest();
 
