@@ -18,7 +18,7 @@ import {
 import { decode } from '@aesc/encoding';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ChannelClient, MemoryStore } from '../src/index.js';
+import { ChannelClient, MemoryStore, type SignPolicy } from '../src/index.js';
 
 type Frame = { action: string; tag?: string; payload?: Record<string, unknown> };
 
@@ -99,7 +99,7 @@ const honestCreate = (): ChannelCreateTx => ({
   nonce: 1n,
 });
 
-async function start(options: { store?: MemoryStore; callTimeoutMs?: number } = {}): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
+async function start(options: { store?: MemoryStore; callTimeoutMs?: number; policy?: SignPolicy } = {}): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
   const node = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
   await new Promise((resolve) => server?.once('listening', resolve));
@@ -204,15 +204,7 @@ describe('a hostile node', () => {
   });
 
   it('the app’s approve hook refuses a request for tokens it does not like', async () => {
-    server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
-    const nodePromise = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
-    await new Promise((resolve) => server?.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    const client = await ChannelClient.connect({
-      url: `ws://127.0.0.1:${port}/channel`,
-      role: 'initiator',
-      params: terms(),
-      signer: alice,
+    const { client, node: nodePromise } = await start({
       policy: { approve: (tx, { purpose }) => (purpose === 'update_ack' && tx.type === 'channel_offchain_tx' && tx.updates.some((update) => update.amount > 5n) ? 'more than 5 per request' : true) },
     });
     const node = await nodePromise;
@@ -225,15 +217,7 @@ describe('a hostile node', () => {
   });
 
   it('an approve hook that changes the tx it is shown gets nothing signed: only the request the checks passed is', async () => {
-    server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
-    const nodePromise = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
-    await new Promise((resolve) => server?.once('listening', resolve));
-    const { port } = server.address() as AddressInfo;
-    const client = await ChannelClient.connect({
-      url: `ws://127.0.0.1:${port}/channel`,
-      role: 'initiator',
-      params: terms(),
-      signer: alice,
+    const { client, node: nodePromise } = await start({
       policy: {
         approve: (tx, { purpose }) => {
           // after the built-in checks passed: give ourselves the whole channel
