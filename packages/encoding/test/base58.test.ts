@@ -1,12 +1,15 @@
 /**
- * The base58 conversion alone (src/base58.ts), against the textbook definition written out
- * here: the bytes as one big-endian number, its base-58 digits, one `1` per leading zero byte.
- * The divide-and-conquer code splits at the powers 58^(9·2^k); the values just around them are
- * where a wrong split or a lost leading zero would show.
+ * The base58 conversion alone, both implementations: src/base58.ts (BigInt, every build) and
+ * src/base58-node.ts (WebAssembly up to 1 kB, the node build), against the textbook definition
+ * written out here: the bytes as one big-endian number, its base-58 digits, one `1` per leading
+ * zero byte. The divide-and-conquer code splits at the powers 58^(9·2^k), the WebAssembly code
+ * works in 32-bit words and five-digit limbs and hands over to the BigInt code above 1 kB; the
+ * values around those points are where a wrong split or a lost leading zero would show.
  */
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { base58Decode, base58Encode } from '../src/base58.js';
+import * as portable from '../src/base58.js';
+import * as onNode from '../src/base58-node.js';
 import { bytesOf } from '../../../test/support/arbitraries.js';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
@@ -26,7 +29,10 @@ function bytesOfValue(value: bigint, leadingZeros = 0): Uint8Array {
   return Uint8Array.from([...new Array<number>(leadingZeros).fill(0), ...bytes]);
 }
 
-describe('base58 (src/base58.ts)', () => {
+describe.each([
+  ['src/base58.ts', portable],
+  ['src/base58-node.ts', onNode],
+])('base58 (%s)', (_, { base58Decode, base58Encode }) => {
   it('empty input, zero bytes and single bytes', () => {
     expect(base58Encode(new Uint8Array(0))).toBe('');
     expect(base58Decode('')).toEqual(new Uint8Array(0));
@@ -78,6 +84,78 @@ describe('base58 (src/base58.ts)', () => {
       { numRuns: 400 },
     );
   });
+
+  it('lengths 0…80 and 1 000…1 100 (words of 1–4 bytes, limbs of 1–5 digits, the 1 kB hand-over), all-0xff and all-0x01 bytes', () => {
+    for (let length = 0; length <= 1100; length = length === 80 ? 1000 : length + 1) {
+      for (const fill of [0xff, 0x01]) {
+        const bytes = new Uint8Array(length).fill(fill);
+        const encoded = base58Encode(bytes);
+        expect(encoded).toBe(textbookEncode(bytes));
+        expect(base58Decode(encoded)).toEqual(bytes);
+      }
+    }
+  });
+
+  it('the largest values a prefix allows (2 048 bytes with the checksum) and digit strings of every length around 1 399', () => {
+    for (const fill of [0xff, 0x80, 0x01]) {
+      const bytes = new Uint8Array(2048).fill(fill);
+      expect(base58Encode(bytes)).toBe(textbookEncode(bytes));
+      expect(base58Decode(textbookEncode(bytes))).toEqual(bytes);
+    }
+    for (let length = 1390; length <= 1410; length++) {
+      for (const digit of ['z', '2']) {
+        const digits = digit.repeat(length);
+        expect(textbookEncode(base58Decode(digits))).toBe(digits);
+        expect(base58Decode(`111${digits}`)).toEqual(Uint8Array.from([0, 0, 0, ...base58Decode(digits)]));
+      }
+    }
+  });
+});
+
+describe('src/base58-node.ts', () => {
+  it('sends values up to 1 kB to WebAssembly', () => {
+    expect(onNode.webAssemblyInUse()).toBe(true);
+    expect(onNode.WASM_MAX_BYTES).toBe(1024);
+    // ⌈1024 · log 256 / log 58⌉ digits: the most 1 024 bytes can need
+    expect(onNode.WASM_MAX_DIGITS).toBe(Math.ceil((1024 * Math.log(256)) / Math.log(58)));
+  });
+
+  it('decodes one value after another, long after short and short after long (nothing is left over in its memory)', () => {
+    const values = [new Uint8Array(1000).fill(0xff), Uint8Array.of(1), new Uint8Array(500).fill(0x7f), Uint8Array.of(0, 0, 9), new Uint8Array(0)];
+    const encoded = values.map((bytes) => onNode.base58Encode(bytes));
+    expect(encoded).toEqual(values.map(textbookEncode));
+    for (let round = 0; round < 3; round++) {
+      encoded.forEach((text, index) => expect(onNode.base58Decode(text)).toEqual(values[index]));
+    }
+  });
+
+  it.each([
+    ['no WebAssembly at all (node --jitless)', undefined],
+    [
+      'a WebAssembly that refuses to compile',
+      {
+        Module: class {
+          constructor() {
+            throw new Error('compiling is disallowed here');
+          }
+        },
+        Instance: class {},
+      },
+    ],
+  ])('%s: the same strings, from the BigInt code', async (_, standIn) => {
+    const bytes = Uint8Array.from({ length: 300 }, (_, index) => (index * 37 + 11) & 0xff);
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', standIn);
+    try {
+      const fresh = await import('../src/base58-node.js');
+      expect(fresh.base58Encode(bytes)).toBe(textbookEncode(bytes));
+      expect(fresh.base58Decode(textbookEncode(bytes))).toEqual(bytes);
+      expect(fresh.webAssemblyInUse()).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
+  });
 });
 
 describe('without a latin1 TextDecoder (Hermes, or a UTF-8-only polyfill)', () => {
@@ -98,9 +176,12 @@ describe('without a latin1 TextDecoder (Hermes, or a UTF-8-only polyfill)', () =
     vi.stubGlobal('TextDecoder', standIn);
     try {
       const fresh = await import('../src/base58.js');
+      const freshOnNode = await import('../src/base58-node.js');
       const hex = await import('../src/hex.js');
       expect(fresh.base58Encode(bytes)).toBe(expected);
       expect(fresh.base58Decode(expected)).toEqual(bytes);
+      expect(freshOnNode.base58Encode(bytes)).toBe(expected);
+      expect(freshOnNode.base58Decode(expected)).toEqual(bytes);
       expect(hex.hexDigits(Uint8Array.of(0, 15, 255))).toBe('000fff');
     } finally {
       vi.unstubAllGlobals();

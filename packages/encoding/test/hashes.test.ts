@@ -89,7 +89,7 @@ describe('the base58check checksum: portable (checksum.ts) and on node:crypto (c
     );
   });
 
-  it("Node gets the node build through the package's exports, and it reads and writes exactly what the portable build does", async () => {
+  it("Node gets the node build through the package's exports (node:crypto checksum, WebAssembly base58), and it reads and writes exactly what the portable build does", async () => {
     const root = createRequire(new URL('../../../package.json', import.meta.url));
     expect(root.resolve('@aesc/encoding')).toMatch(/packages[\\/]encoding[\\/]dist[\\/]node\.cjs$/);
     const esm = (await import(new URL('../dist/node.js', import.meta.url).href)) as typeof import('@aesc/encoding');
