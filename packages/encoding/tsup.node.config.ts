@@ -1,16 +1,19 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { defineConfig } from 'tsup';
 
 /*
- * The `node` build (dist/node.js, dist/node.cjs): the same sources as dist/index.*, with two
- * modules swapped for base58check.ts: the checksum on node:crypto (src/checksum-node.ts) for
- * src/checksum.ts, and base58 in WebAssembly (src/base58-node.ts, which falls back on
- * src/base58.ts itself) for src/base58.ts. package.json's `exports` give it to Node under the
- * `node` condition; its types are index.d.ts.
+ * The `node` build (dist/node.js, dist/node.cjs): the same sources as dist/index.*, with modules
+ * swapped where Node has something faster (each falls back on the module it replaces where
+ * WebAssembly is missing):
+ * - for base58check.ts: the checksum on node:crypto (src/checksum-node.ts for src/checksum.ts) and
+ *   base58 in WebAssembly (src/base58-node.ts for src/base58.ts);
+ * - for index.ts: BLAKE2b-256 in WebAssembly (src/hashes-node.ts for src/hashes.ts).
+ * package.json's `exports` give it to Node under the `node` condition; its types are index.d.ts.
  */
-const SWAPS: Record<string, string> = {
-  './checksum.js': 'checksum-node.ts',
-  './base58.js': 'base58-node.ts',
+const SWAPS: Record<string, { importer: string; module: string }> = {
+  './checksum.js': { importer: 'base58check.ts', module: 'checksum-node.ts' },
+  './base58.js': { importer: 'base58check.ts', module: 'base58-node.ts' },
+  './hashes.js': { importer: 'index.ts', module: 'hashes-node.ts' },
 };
 
 export default defineConfig({
@@ -20,13 +23,13 @@ export default defineConfig({
   clean: false,
   esbuildPlugins: [
     {
-      name: 'node-modules-for-base58check',
+      name: 'node-modules',
       setup(build) {
-        build.onResolve({ filter: /^\.\/(checksum|base58)\.js$/ }, (args) => {
+        build.onResolve({ filter: /^\.\/(checksum|base58|hashes)\.js$/ }, (args) => {
           const swap = SWAPS[args.path];
-          // base58-node.ts imports base58.ts for its fallback: that import stays as it is
-          if (swap === undefined || !args.importer.endsWith('base58check.ts')) return undefined;
-          return { path: join(args.resolveDir, swap) };
+          // the swapped-in modules import the ones they replace, for their fallbacks: those stay
+          if (swap === undefined || basename(args.importer) !== swap.importer) return undefined;
+          return { path: join(args.resolveDir, swap.module) };
         });
       },
     },

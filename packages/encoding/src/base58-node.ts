@@ -13,6 +13,7 @@
 import { base58Decode as bigintDecode, base58Encode as bigintEncode, DIGIT_VALUE } from './base58.js';
 import { BASE58_WASM } from './generated/base58-wasm.js';
 import { asciiText } from './hex.js';
+import { lazyModule, memoryBytes } from './wasm-node.js';
 
 export { DIGIT_VALUE };
 
@@ -30,22 +31,21 @@ interface Base58Module {
   decode(digitCount: number): number;
 }
 
+const exportsOf = lazyModule(BASE58_WASM);
 /** The module, made on first use; `null` where this runtime cannot make it. */
 let instance: Base58Module | null | undefined;
 
 function base58Module(): Base58Module | null {
-  if (instance !== undefined) return instance;
-  instance = null;
-  if (typeof WebAssembly !== 'object') return instance;
-  try {
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(BASE58_WASM, 'base64')));
-    instance = {
-      memory: new Uint8Array((exports.memory as WebAssembly.Memory).buffer),
-      encode: exports.encode as (byteCount: number) => number,
-      decode: exports.decode as (digitCount: number) => number,
-    };
-  } catch {
-    // a runtime that refuses to compile it: the BigInt code does the same work
+  if (instance === undefined) {
+    const exports = exportsOf();
+    instance =
+      exports === null
+        ? null
+        : {
+            memory: memoryBytes(exports),
+            encode: exports.encode as (byteCount: number) => number,
+            decode: exports.decode as (digitCount: number) => number,
+          };
   }
   return instance;
 }

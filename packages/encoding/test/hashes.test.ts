@@ -1,18 +1,19 @@
 /**
- * Our SHA-256 and BLAKE2b-256 (src/hashes.ts) against the specifications' test vectors, and
- * against node:crypto (SHA-256) and @noble/hashes (both) on every length around the block
- * boundaries and on random inputs.
+ * Our SHA-256 and BLAKE2b-256 (src/hashes.ts, and src/hashes-node.ts: BLAKE2b in WebAssembly for
+ * the node build) against the specifications' test vectors, and against node:crypto (SHA-256)
+ * and @noble/hashes (both) on every length around the block boundaries and on random inputs.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { blake2b256, bytesToHex, encode, parse, sha256 } from '@aesc/encoding';
+import { blake2b256 as portableBlake2b256, bytesToHex, encode, parse, sha256 } from '@aesc/encoding';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bytesOf } from '../../../test/support/arbitraries.js';
 import { checksum } from '../src/checksum.js';
 import { checksum as nodeChecksum } from '../src/checksum-node.js';
+import * as hashesOnNode from '../src/hashes-node.js';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 const hex = (bytes: Uint8Array) => bytesToHex(bytes);
@@ -47,7 +48,10 @@ describe('sha256', () => {
   });
 });
 
-describe('blake2b256', () => {
+describe.each([
+  ['src/hashes.ts', portableBlake2b256],
+  ['src/hashes-node.ts', hashesOnNode.blake2b256],
+])('blake2b256 (%s)', (_, blake2b256) => {
   it('known digests (libsodium crypto_generichash with a 32-byte output)', () => {
     expect(hex(blake2b256(ascii('')))).toBe('0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8');
     expect(hex(blake2b256(ascii('abc')))).toBe('bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319');
@@ -72,6 +76,53 @@ describe('blake2b256', () => {
   });
 });
 
+describe('src/hashes-node.ts', () => {
+  it('hashes in WebAssembly, in calls of 32 768 bytes: every length around one and two of them', () => {
+    expect(hashesOnNode.webAssemblyInUse()).toBe(true);
+    const backing = randomBytes(65536 + 300);
+    for (const base of [32768, 65536]) {
+      for (let length = base - 130; length <= base + 130; length++) {
+        const bytes = backing.subarray(0, length);
+        expect(hex(hashesOnNode.blake2b256(bytes))).toBe(hex(blake2b(bytes, { dkLen: 32 })));
+      }
+    }
+  });
+
+  it('one hash after another starts afresh (a long input, then short ones, then the empty one)', () => {
+    const inputs = [randomBytes(100_000), ascii('abc'), randomBytes(129), new Uint8Array(0), ascii('abc')];
+    for (let round = 0; round < 2; round++) {
+      for (const bytes of inputs) expect(hex(hashesOnNode.blake2b256(bytes))).toBe(hex(blake2b(bytes, { dkLen: 32 })));
+    }
+  });
+
+  it.each([
+    ['no WebAssembly at all (node --jitless)', undefined],
+    [
+      'a WebAssembly that refuses to compile',
+      {
+        Module: class {
+          constructor() {
+            throw new Error('compiling is disallowed here');
+          }
+        },
+        Instance: class {},
+      },
+    ],
+  ])('%s: the same digests, from hashes.ts', async (_, standIn) => {
+    const bytes = randomBytes(417);
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', standIn);
+    try {
+      const fresh = await import('../src/hashes-node.js');
+      expect(hex(fresh.blake2b256(bytes))).toBe(hex(blake2b(bytes, { dkLen: 32 })));
+      expect(fresh.webAssemblyInUse()).toBe(false);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
+  });
+});
+
 describe('the base58check checksum: portable (checksum.ts) and on node:crypto (checksum-node.ts, the node build)', () => {
   const expected = (bytes: Uint8Array) => createHash('sha256').update(createHash('sha256').update(bytes).digest()).digest().subarray(0, 4);
 
@@ -89,7 +140,7 @@ describe('the base58check checksum: portable (checksum.ts) and on node:crypto (c
     );
   });
 
-  it("Node gets the node build through the package's exports (node:crypto checksum, WebAssembly base58), and it reads and writes exactly what the portable build does", async () => {
+  it("Node gets the node build through the package's exports (node:crypto checksum, WebAssembly base58 and BLAKE2b), and it reads and writes exactly what the portable build does", async () => {
     const root = createRequire(new URL('../../../package.json', import.meta.url));
     expect(root.resolve('@aesc/encoding')).toMatch(/packages[\\/]encoding[\\/]dist[\\/]node\.cjs$/);
     const esm = (await import(new URL('../dist/node.js', import.meta.url).href)) as typeof import('@aesc/encoding');
@@ -100,6 +151,8 @@ describe('the base58check checksum: portable (checksum.ts) and on node:crypto (c
         expect(esm.encode('tx', bytes)).toBe(text);
         expect(cjs.encode('tx', bytes)).toBe(text);
         expect(esm.parse(text).bytes).toEqual(parse(text).bytes);
+        expect(esm.blake2b256(bytes)).toEqual(portableBlake2b256(bytes));
+        expect(cjs.blake2b256(bytes)).toEqual(portableBlake2b256(bytes));
       }),
       { numRuns: 100 },
     );
@@ -114,8 +167,12 @@ describe('arguments', () => {
     const view = new Uint8Array(backing.buffer, backing.byteOffset + 7, 200);
     const copy = Uint8Array.from(view);
     expect(sha256(view)).toEqual(sha256(copy));
-    expect(blake2b256(view)).toEqual(blake2b256(copy));
     expect(sha256(Buffer.from(copy))).toEqual(sha256(copy));
+    for (const blake2b256 of [portableBlake2b256, hashesOnNode.blake2b256]) {
+      expect(blake2b256(view)).toEqual(blake2b(copy, { dkLen: 32 }));
+      expect(blake2b256(Buffer.from(copy))).toEqual(blake2b(copy, { dkLen: 32 }));
+    }
+    expect(hashesOnNode.sha256).toBe(sha256);
     expect(view).toEqual(copy);
   });
 
@@ -123,7 +180,8 @@ describe('arguments', () => {
     'refuses %s with a TypeError',
     (_, value) => {
       expect(() => sha256(value as unknown as Uint8Array)).toThrow(TypeError);
-      expect(() => blake2b256(value as unknown as Uint8Array)).toThrow(TypeError);
+      expect(() => portableBlake2b256(value as unknown as Uint8Array)).toThrow(TypeError);
+      expect(() => hashesOnNode.blake2b256(value as unknown as Uint8Array)).toThrow(TypeError);
     },
   );
 });
