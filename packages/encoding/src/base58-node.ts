@@ -31,24 +31,15 @@ interface Base58Module {
   decode(digitCount: number): number;
 }
 
-const exportsOf = lazyModule(BASE58_WASM);
 /** The module, made on first use; `null` where this runtime cannot make it. */
-let instance: Base58Module | null | undefined;
-
-function base58Module(): Base58Module | null {
-  if (instance === undefined) {
-    const exports = exportsOf();
-    instance =
-      exports === null
-        ? null
-        : {
-            memory: memoryBytes(exports),
-            encode: exports.encode as (byteCount: number) => number,
-            decode: exports.decode as (digitCount: number) => number,
-          };
-  }
-  return instance;
-}
+const base58Module = lazyModule(
+  BASE58_WASM,
+  (exports): Base58Module => ({
+    memory: memoryBytes(exports),
+    encode: exports.encode as (byteCount: number) => number,
+    decode: exports.decode as (digitCount: number) => number,
+  }),
+);
 
 /** Whether this runtime runs the WebAssembly module (else everything goes to base58.ts). */
 export function webAssemblyInUse(): boolean {

@@ -25,23 +25,15 @@ interface Blake2bModule {
   update(byteCount: number, last: number): void;
 }
 
-const exportsOf = lazyModule(BLAKE2B_WASM);
-let instance: Blake2bModule | null | undefined;
-
-function blake2bModule(): Blake2bModule | null {
-  if (instance === undefined) {
-    const exports = exportsOf();
-    instance =
-      exports === null
-        ? null
-        : {
-            memory: memoryBytes(exports),
-            init: exports.init as () => void,
-            update: exports.update as (byteCount: number, last: number) => void,
-          };
-  }
-  return instance;
-}
+/** The module, made on first use; `null` where this runtime cannot make it. */
+const blake2bModule = lazyModule(
+  BLAKE2B_WASM,
+  (exports): Blake2bModule => ({
+    memory: memoryBytes(exports),
+    init: exports.init as () => void,
+    update: exports.update as (byteCount: number, last: number) => void,
+  }),
+);
 
 /** Whether this runtime runs the WebAssembly module (else blake2b256 is hashes.ts's). */
 export function webAssemblyInUse(): boolean {

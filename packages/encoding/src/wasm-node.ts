@@ -4,15 +4,18 @@
  * `null` and its caller does the same work in JavaScript.
  */
 
-/** A function giving the exports of the base64 module, made once, or `null` where it cannot be. */
-export function lazyModule(base64: string): () => WebAssembly.Exports | null {
-  let made: WebAssembly.Exports | null | undefined;
+/**
+ * A function giving `wrap` of the base64 module's exports, made on first call and kept, or `null`
+ * where this runtime cannot make the module.
+ */
+export function lazyModule<T>(base64: string, wrap: (exports: WebAssembly.Exports) => T): () => T | null {
+  let made: T | null | undefined;
   return () => {
     if (made !== undefined) return made;
     made = null;
     if (typeof WebAssembly !== 'object' || WebAssembly === null) return made;
     try {
-      made = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64'))).exports;
+      made = wrap(new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(base64, 'base64'))).exports);
     } catch {
       // a runtime that refuses to compile it: the JavaScript code does the same work
     }

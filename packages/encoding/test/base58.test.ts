@@ -11,6 +11,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as portable from '../src/base58.js';
 import * as onNode from '../src/base58-node.js';
 import { bytesOf } from '../../../test/support/arbitraries.js';
+import { WEBASSEMBLY_STAND_INS, withWebAssembly } from './webassembly-stand-ins.js';
 
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
@@ -129,32 +130,14 @@ describe('src/base58-node.ts', () => {
     }
   });
 
-  it.each([
-    ['no WebAssembly at all (node --jitless)', undefined],
-    [
-      'a WebAssembly that refuses to compile',
-      {
-        Module: class {
-          constructor() {
-            throw new Error('compiling is disallowed here');
-          }
-        },
-        Instance: class {},
-      },
-    ],
-  ])('%s: the same strings, from the BigInt code', async (_, standIn) => {
+  it.each(WEBASSEMBLY_STAND_INS)('%s: the same strings, from the BigInt code', async (_, standIn) => {
     const bytes = Uint8Array.from({ length: 300 }, (_, index) => (index * 37 + 11) & 0xff);
-    vi.resetModules();
-    vi.stubGlobal('WebAssembly', standIn);
-    try {
+    await withWebAssembly(standIn, async () => {
       const fresh = await import('../src/base58-node.js');
       expect(fresh.base58Encode(bytes)).toBe(textbookEncode(bytes));
       expect(fresh.base58Decode(textbookEncode(bytes))).toEqual(bytes);
       expect(fresh.webAssemblyInUse()).toBe(false);
-    } finally {
-      vi.unstubAllGlobals();
-      vi.resetModules();
-    }
+    });
   });
 });
 

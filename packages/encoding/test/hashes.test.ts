@@ -9,11 +9,12 @@ import { blake2b256 as portableBlake2b256, bytesToHex, encode, parse, sha256 } f
 import { blake2b } from '@noble/hashes/blake2.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesOf } from '../../../test/support/arbitraries.js';
 import { checksum } from '../src/checksum.js';
 import { checksum as nodeChecksum } from '../src/checksum-node.js';
 import * as hashesOnNode from '../src/hashes-node.js';
+import { WEBASSEMBLY_STAND_INS, withWebAssembly } from './webassembly-stand-ins.js';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 const hex = (bytes: Uint8Array) => bytesToHex(bytes);
@@ -95,31 +96,13 @@ describe('src/hashes-node.ts', () => {
     }
   });
 
-  it.each([
-    ['no WebAssembly at all (node --jitless)', undefined],
-    [
-      'a WebAssembly that refuses to compile',
-      {
-        Module: class {
-          constructor() {
-            throw new Error('compiling is disallowed here');
-          }
-        },
-        Instance: class {},
-      },
-    ],
-  ])('%s: the same digests, from hashes.ts', async (_, standIn) => {
+  it.each(WEBASSEMBLY_STAND_INS)('%s: the same digests, from hashes.ts', async (_, standIn) => {
     const bytes = randomBytes(417);
-    vi.resetModules();
-    vi.stubGlobal('WebAssembly', standIn);
-    try {
+    await withWebAssembly(standIn, async () => {
       const fresh = await import('../src/hashes-node.js');
       expect(hex(fresh.blake2b256(bytes))).toBe(hex(blake2b(bytes, { dkLen: 32 })));
       expect(fresh.webAssemblyInUse()).toBe(false);
-    } finally {
-      vi.unstubAllGlobals();
-      vi.resetModules();
-    }
+    });
   });
 });
 
