@@ -20,8 +20,8 @@ const LEGACY_CLOSE_MUTUAL =
   'tx$2C9etiP9wZr2iQVj6BUYk5sxHVNgcVhK4ngwv7fjsnnj2S1przQggcqyfhfJGgMPkpzoDfBZM7SyxVQykUCHvJw2N7E5gWSMuiuGjL4fYYUAXkEeyJygCAqKiszgqz8RuBDAfyCX44SsC5Ev1KU84jkui5EVxb';
 const { vectors } = referenceVectors;
 
-function aesc(argv: string[], input?: string) {
-  const result = spawnSync(process.execPath, [BIN, ...argv], { input, encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+function aesc(argv: string[], input?: string, nodeOptions: string[] = []) {
+  const result = spawnSync(process.execPath, [...nodeOptions, BIN, ...argv], { input, encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -50,6 +50,20 @@ describe('the built aesc binary', () => {
     expect(report.type).toBe('channel_close_mutual_tx');
     expect(Object.keys(report.fields)).toContain('from');
     expect(report.hash).toBe('th$gCajQAyuCHwXFTSTyZWfmvJqNrikJnKfWmBsrPaAUswtNf7VP');
+  });
+
+  it('gives the same hashes and strings under node --jitless, where there is no WebAssembly (the node build falls back on JavaScript)', () => {
+    const normal = aesc(['inspect', '--json', LEGACY_CLOSE_MUTUAL]);
+    const jitless = aesc(['inspect', '--json', LEGACY_CLOSE_MUTUAL], undefined, ['--jitless']);
+    expect(jitless.code).toBe(0);
+    expect(jitless.stdout).toBe(normal.stdout);
+    // 300 bytes go to WebAssembly normally, 1 500 to the BigInt code either way
+    for (const hex of ['ff'.repeat(300), 'ff'.repeat(1500)]) {
+      const encoded = aesc(['encode', 'tx', hex], undefined, ['--jitless']);
+      expect(encoded.stdout).toMatch(/^tx\$[1-9A-HJ-NP-Za-km-z]+\n$/);
+      expect(encoded.stdout).toBe(aesc(['encode', 'tx', hex]).stdout);
+    }
+    expect(aesc(['hash', LEGACY_CLOSE_MUTUAL], undefined, ['--jitless']).stdout).toBe(aesc(['hash', LEGACY_CLOSE_MUTUAL]).stdout);
   });
 
   it("inspect 'tx$garbage' exits non-zero with one line naming the problem (acceptance)", () => {
