@@ -19,14 +19,26 @@
 ;; WASM_MAX_DIGITS = 2797 digits, in base58-node.ts; 2797 digits can make 2049 bytes):
 ;;   [0, 2049)        encode: input bytes, big-endian.   decode: output bytes, big-endian
 ;;   [8192, 12288)    limbs, little-endian i32 words (encode: base 58^5, decode: base 2^32)
-;;   [16384, 20480)   encode: output character codes.    decode: input digit values 0..57
+;;   [16384, 20480)   encode: output character codes.    decode: input characters (UTF-8, as
+;;                    TextEncoder.encodeInto writes them), turned into digit values 0..57 in place
 ;;   [32768, 32826)   the alphabet
+;;   [33024, 33280)   the digit value of each byte, 255 outside the alphabet (made by $init)
 (module
   (memory (export "memory") 1)
   (data (i32.const 32768) "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
 
   ;; The end of the limbs, which start at 8192 (the least significant first).
   (global $end (mut i32) (i32.const 8192))
+
+  ;; The table of digit values, from the alphabet.
+  (func $init
+    (local $digit i32)
+    (memory.fill (i32.const 33024) (i32.const 255) (i32.const 256))
+    (loop $digits
+      (i32.store8 (i32.add (i32.const 33024) (i32.load8_u (i32.add (i32.const 32768) (local.get $digit)))) (local.get $digit))
+      (local.set $digit (i32.add (local.get $digit) (i32.const 1)))
+      (br_if $digits (i32.lt_u (local.get $digit) (i32.const 58)))))
+  (start $init)
 
   ;; ---------------------------------------------------------------------------------------------
   ;; Encode: limbs of base 58^5 = 656356768, the largest power of 58 whose limb times 2^32 plus a
@@ -269,14 +281,24 @@
         (i64.const 58))
       (i64.load8_u offset=4 (local.get $at))))
 
-  ;; The m digit values at 16384 (the first one not zero) as big-endian bytes at 0, without leading
-  ;; zero bytes: returns their count.
+  ;; The m characters at 16384 (the first one not '1') as big-endian bytes at 0, without leading
+  ;; zero bytes: returns their count, or -1 when a byte is not a character of the alphabet.
   (func (export "decode") (param $m i32) (result i32)
     (local $at i32) (local $end i32) (local $take i32) (local $chunk i64) (local $scale i64)
     (local $value i32) (local $shift i32) (local $byte i32) (local $out i32)
     (global.set $end (i32.const 8192))
     (local.set $at (i32.const 16384))
     (local.set $end (i32.add (i32.const 16384) (local.get $m)))
+    ;; characters to digit values, in place
+    (block $checked
+      (loop $characters
+        (br_if $checked (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $value (i32.load8_u (i32.add (i32.const 33024) (i32.load8_u (local.get $at)))))
+        (if (i32.eq (local.get $value) (i32.const 255)) (then (return (i32.const -1))))
+        (i32.store8 (local.get $at) (local.get $value))
+        (local.set $at (i32.add (local.get $at) (i32.const 1)))
+        (br $characters)))
+    (local.set $at (i32.const 16384))
     ;; the first chunk takes the digits above a multiple of five, so the others are whole
     (local.set $take (i32.rem_u (local.get $m) (i32.const 5)))
     (if (local.get $take)

@@ -1,5 +1,5 @@
 import { assertBytes, assertString, describe, plainBytes } from './assert.js';
-import { base58Decode, base58Encode, DIGIT_VALUE } from './base58.js';
+import { base58Decode, base58Encode } from './base58.js';
 import { EncodingError } from './errors.js';
 import { CHECKSUM_SIZE, checksum } from './checksum.js';
 import {
@@ -102,17 +102,14 @@ export function parse(input: string, expected?: Prefix | readonly Prefix[]): Par
       { prefix, length: bodyLength },
     );
   }
-  for (let index = bodyStart; index < input.length; index++) {
-    const code = input.charCodeAt(index);
-    if (code >= 128 || DIGIT_VALUE[code] === -1) {
-      throw new EncodingError(
-        'INVALID_CHARACTER',
-        `character "${printable(input[index] ?? '')}" at position ${index} is not in the base58 alphabet`,
-        { prefix, position: index },
-      );
-    }
-  }
   const decoded = base58Decode(input, bodyStart);
+  if (typeof decoded === 'number') {
+    throw new EncodingError(
+      'INVALID_CHARACTER',
+      `character "${printable(input[decoded] ?? '')}" at position ${decoded} is not in the base58 alphabet`,
+      { prefix, position: decoded },
+    );
+  }
   if (decoded.length < CHECKSUM_SIZE) {
     throw new EncodingError('BAD_CHECKSUM', `${prefix}$ value is too short to hold a checksum`, {
       prefix,

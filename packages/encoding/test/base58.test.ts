@@ -70,6 +70,23 @@ describe.each([
     }
   });
 
+  it('a character outside the alphabet gives its index, wherever it is and whatever it is, and no bytes', () => {
+    // ı (U+0131) and Ա (U+0531) end in the byte of "1": a conversion that kept only low bytes would read them as digits
+    const intruders = ['0', 'O', 'I', 'l', '$', ' ', '\u0000', '\u007f', 'é', '\u0131', '\u0531', '１', '😀', '\ud800', '\udfff'];
+    for (const length of [1, 30, 575, 2797, 2900]) {
+      const digits = '2z'.repeat(length).slice(0, length);
+      for (const at of new Set([0, 1, length >> 1, length - 1])) {
+        for (const intruder of intruders) {
+          const text = `tx$111${digits.slice(0, at)}${intruder}${digits.slice(at + 1)}`;
+          expect(base58Decode(text, 3)).toBe(6 + at);
+        }
+      }
+      // only the first one counts, and nothing before `start` is looked at
+      expect(base58Decode(`0$${digits}0${digits}0`, 2)).toBe(2 + length);
+    }
+    expect(base58Decode('11é')).toBe(2);
+  });
+
   it('decodes from an offset, as parse does after the prefix', () => {
     const bytes = Uint8Array.of(0, 0, 1, 2, 3, 250);
     expect(base58Decode(`tx$${base58Encode(bytes)}`, 3)).toEqual(bytes);

@@ -141,6 +141,15 @@ describe('the base58check checksum: portable (checksum.ts) and on node:crypto (c
     );
     const tampered = `${encode('ak', new Uint8Array(32).fill(7)).slice(0, -1)}2`;
     expect(() => esm.parse(tampered)).toThrow(expect.objectContaining({ code: 'BAD_CHECKSUM' }));
+    // the node build checks the alphabet in WebAssembly: the same code and position as the portable one
+    const valid = encode('tx', new Uint8Array(400).fill(9));
+    for (const bad of ['0', 'l', ' ', 'é', '\u0131', '😀', '\ud800']) {
+      for (const at of [3, 100, valid.length - 1]) {
+        const input = `${valid.slice(0, at)}${bad}${valid.slice(at + 1)}`;
+        expect(() => esm.parse(input)).toThrow(expect.objectContaining({ code: 'INVALID_CHARACTER', context: { prefix: 'tx', position: at } }));
+        expect(() => cjs.parse(input)).toThrow(expect.objectContaining({ code: 'INVALID_CHARACTER', context: { prefix: 'tx', position: at } }));
+      }
+    }
   });
 });
 
