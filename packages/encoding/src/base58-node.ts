@@ -6,7 +6,7 @@
  * Both conversions are quadratic; the module does them on 64-bit words, 32 bits of input and five
  * digits per step, four passes at once, with no garbage for the collector. Measured here: the 421
  * bytes of a signed off-chain tx encode in ~9 µs (base58.ts: ~31 µs) and their 575 characters
- * decode in ~5 µs (~15 µs); a 32-byte key in ~0.5 and ~0.3 µs (~2.7 and ~0.9 µs). Decoding
+ * decode in ~5 µs (~15 µs); a 32-byte key in ~0.5 and ~0.4 µs (~2.7 and ~0.9 µs). Decoding
  * copies the characters in with TextEncoder.encodeInto and checks the alphabet in the module,
  * where a loop over the characters in JavaScript took ~1.5 µs for those 575. It is still
  * ahead of the divide and conquer of base58.ts at 2 kB (encode ~165 µs against ~260 µs), so the

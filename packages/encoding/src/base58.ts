@@ -22,7 +22,7 @@ import { asciiText, hexDigits, writeHexDigits } from './hex.js';
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 const DIGIT_CODE = new Uint8Array(58);
 /** The digit of each character code, -1 outside the alphabet. */
-export const DIGIT_VALUE = new Int8Array(128).fill(-1);
+const DIGIT_VALUE = new Int8Array(128).fill(-1);
 for (let digit = 0; digit < 58; digit++) {
   DIGIT_CODE[digit] = ALPHABET.charCodeAt(digit);
   DIGIT_VALUE[ALPHABET.charCodeAt(digit)] = digit;
