@@ -15,7 +15,9 @@
  * `isEncoded` and `fromJSON`. A violation is:
  *  - an exception other than the package's typed error (TypeError, RangeError, stack overflow…);
  *  - an accepted input that does not re-serialize to exactly the input (bytes, string or JSON);
- *  - two entry points disagreeing on the same input (decodeTx vs deserializeTx, isEncoded vs parse).
+ *  - two entry points disagreeing on the same input (decodeTx vs deserializeTx, isEncoded vs parse);
+ *  - run as a script: the node build of @aesc/encoding (WebAssembly base58) and its portable
+ *    build (BigInt base58, the one browsers get) disagreeing on a string or on an encoding.
  */
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -541,11 +543,13 @@ function sortKeys(value) {
 }
 
 /**
- * Runs the campaign. `api` is `{ encoding, tx }` (the two package namespaces). Returns counts per
- * `function: outcome`, the number of inputs, and the violations found (first few per kind).
+ * Runs the campaign. `api` is `{ encoding, tx }` (the two package namespaces), and optionally
+ * `portableEncoding`: a second build of @aesc/encoding whose `parse` and `encode` must agree with
+ * the first's on every string and every payload. Returns counts per `function: outcome`, the
+ * number of inputs, and the violations found (first few per kind).
  */
 export function fuzz(api, { count = 100_000, seed = 1, mix = { bytes: 0.6, strings: 0.25, json: 0.15 }, onProgress } = {}) {
-  const { encoding, tx: txApi } = api;
+  const { encoding, tx: txApi, portableEncoding } = api;
   const { TxError } = txApi;
   const { EncodingError } = encoding;
   const random = createRandom(seed);
@@ -610,10 +614,23 @@ export function fuzz(api, { count = 100_000, seed = 1, mix = { bytes: 0.6, strin
     // The same bytes as a tx$ string must meet the same fate through decodeTx.
     if (bytes.length <= encoding.MAX_VARIABLE_PAYLOAD && random.chance(0.25)) {
       const encoded = encoding.encode('tx', bytes);
+      if (portableEncoding !== undefined && portableEncoding.encode('tx', bytes) !== encoded) {
+        violate('the two builds of encode disagree', bytes, `tx$: ${encoded.slice(0, 200)}`);
+      }
       const stringOutcome = attempt(`decodeTx`, encoded, () => txApi.decodeTx(encoded, mode), [TxError, EncodingError]);
       if (stringOutcome.ok !== modeOutcome.ok || (!stringOutcome.ok && stringOutcome.code !== modeOutcome.code)) {
         violate('decodeTx and deserializeTx disagree', bytes, `mode ${mode}: decodeTx ${stringOutcome.ok ? 'accepted' : stringOutcome.code}, deserializeTx ${modeOutcome.ok ? 'accepted' : modeOutcome.code}`);
       }
+    }
+  };
+
+  /** What a parse gave, as text to compare across builds: the bytes, or the error's code and context. */
+  const parseOutcome = (build, text) => {
+    try {
+      const { prefix, bytes } = build.parse(text);
+      return `accepted ${prefix}$ ${hex(bytes)}`;
+    } catch (error) {
+      return `${error?.name}: ${error?.code} ${JSON.stringify(error?.context)}`;
     }
   };
 
@@ -623,6 +640,15 @@ export function fuzz(api, { count = 100_000, seed = 1, mix = { bytes: 0.6, strin
       const { prefix, bytes } = parsed.value;
       const again = encoding.encode(prefix, bytes);
       if (again !== text) violate('parse accepted a string that encodes differently', text, `encodes to ${again.slice(0, 200)}`);
+      if (portableEncoding !== undefined && portableEncoding.encode(prefix, bytes) !== again) {
+        violate('the two builds of encode disagree', bytes, `${prefix}$: ${again.slice(0, 200)}`);
+      }
+    }
+    if (portableEncoding !== undefined) {
+      const here = parseOutcome(encoding, text);
+      const there = parseOutcome(portableEncoding, text);
+      count1('parse, both builds: same outcome');
+      if (here !== there) violate('the two builds of parse disagree', text, `${here.slice(0, 120)} | portable: ${there.slice(0, 120)}`);
     }
     const isEncodedResult = attempt('isEncoded', text, () => encoding.isEncoded(text), []);
     if (isEncodedResult.ok && isEncodedResult.value !== parsed.ok) violate('isEncoded disagrees with parse', text, `isEncoded ${isEncodedResult.value}`);
@@ -727,16 +753,19 @@ async function main() {
   }
   let encoding;
   let tx;
+  let portableEncoding;
   try {
+    // Node gets the node build through the package's exports; the portable one is the browsers'
     encoding = await import('@aesc/encoding');
     tx = await import('@aesc/tx');
+    portableEncoding = await import(new URL('../packages/encoding/dist/index.js', import.meta.url).href);
   } catch (error) {
     console.error(`cannot load the built packages (run \`npx pnpm@10.34.8 build\` first): ${error.message}`);
     process.exit(2);
   }
   console.log(`fuzzing @aesc/encoding and @aesc/tx (dist) with ${count} inputs, seed ${seed}`);
   const started = performance.now();
-  const result = fuzz({ encoding, tx }, { count, seed, onProgress: (done) => process.stderr.write(`  ${done} inputs, ${((performance.now() - started) / 1000).toFixed(0)} s\n`) });
+  const result = fuzz({ encoding, tx, portableEncoding }, { count, seed, onProgress: (done) => process.stderr.write(`  ${done} inputs, ${((performance.now() - started) / 1000).toFixed(0)} s\n`) });
   console.log(formatReport(result));
   console.log(`\n${((performance.now() - started) / 1000).toFixed(1)} s; replay with: node scripts/fuzz.mjs ${count} ${seed}`);
   process.exit(result.violations.size === 0 ? 0 : 1);
