@@ -5,7 +5,9 @@
  *
  * Asserted: only `TxError`/`EncodingError` come out of a decoder (never TypeError, RangeError,
  * a stack overflow or a plain Error); what a decoder accepts re-serializes to exactly its input
- * (bytes, `tx$` string or JSON form); the entry points agree with each other.
+ * (bytes, `tx$` string or JSON form); the entry points agree with each other; the node build of
+ * @aesc/encoding (dist/node.js: WebAssembly base58) parses and encodes exactly as the sources
+ * (the portable build) do.
  */
 import * as encoding from '@aesc/encoding';
 import { EncodingError } from '@aesc/encoding';
@@ -32,8 +34,10 @@ describe(`fuzz campaign (${COUNT} inputs, seed ${SEED})`, () => {
   let result: FuzzResult;
   let report = '';
 
-  beforeAll(() => {
-    result = fuzz({ encoding, tx }, { count: COUNT, seed: SEED }) as FuzzResult;
+  beforeAll(async () => {
+    // built by the test command before the tests run, as the packages' own tests of it are
+    const otherEncoding = await import(new URL('../../encoding/dist/node.js', import.meta.url).href);
+    result = fuzz({ encoding, tx, otherEncoding }, { count: COUNT, seed: SEED }) as FuzzResult;
     report = formatReport(result) as string;
     if (process.env.AESC_FUZZ_VERBOSE) console.log(report);
   }, 120_000);
@@ -51,6 +55,10 @@ describe(`fuzz campaign (${COUNT} inputs, seed ${SEED})`, () => {
       expect(result.counts.get(`${name}: accepted`) ?? 0, `${name} accepted some inputs`).toBeGreaterThan(0);
     }
     expect(result.counts.get('isEncoded: returned true') ?? 0).toBeGreaterThan(0);
+    // every string went through the node build of @aesc/encoding too, with the same outcome
+    const parsed = outcomes.filter((key) => key.startsWith('parse: ')).reduce((sum, key) => sum + (result.counts.get(key) ?? 0), 0);
+    expect(parsed).toBeGreaterThan(30_000);
+    expect(result.counts.get('parse, both builds: same outcome')).toBe(parsed);
     expect(result.counts.get('isEncoded: returned false') ?? 0).toBeGreaterThan(0);
     // The mutations reach the deep checks, not only the framing ones.
     for (const code of ['NON_CANONICAL_RLP', 'NON_CANONICAL_INT', 'WRONG_FIELD_SIZE', 'WRONG_FIELD_COUNT', 'EXPECTED_LIST', 'EXPECTED_BYTES', 'NESTING_TOO_DEEP', 'NON_CANONICAL_ORDER', 'WRONG_VERSION', 'UNKNOWN_TAG']) {
