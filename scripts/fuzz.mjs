@@ -578,7 +578,7 @@ export function fuzz(api, { count = 100_000, seed = 1, mix = { bytes: 0.6, strin
       if (allowed.some((type) => error instanceof type) && typeof error.code === 'string') {
         count1(`${name}: ${error.code}`);
         if (typeof error.message !== 'string' || error.message.length > 1000) violate(`${name}: error message over 1000 characters`, input, error.message?.length);
-        return { ok: false, code: error.code };
+        return { ok: false, code: error.code, error };
       }
       const kind = error instanceof RangeError && /call stack/i.test(String(error.message)) ? 'stack overflow' : `${error?.constructor?.name ?? typeof error}: ${String(error?.message ?? error).slice(0, 80)}`;
       count1(`${name}: UNEXPECTED ${error?.constructor?.name ?? typeof error}`);
@@ -626,15 +626,9 @@ export function fuzz(api, { count = 100_000, seed = 1, mix = { bytes: 0.6, strin
     }
   };
 
-  /** What a parse gave, as text to compare across builds: the bytes, or the error's code and context. */
-  const parseOutcome = (build, text) => {
-    try {
-      const { prefix, bytes } = build.parse(text);
-      return `accepted ${prefix}$ ${hex(bytes)}`;
-    } catch (error) {
-      return `${error?.name}: ${error?.code} ${JSON.stringify(error?.context)}`;
-    }
-  };
+  /** What a parse gave (an `attempt` outcome), as text to compare across builds: the bytes, or the error's code and context. */
+  const describeParse = (outcome) =>
+    outcome.ok ? `accepted ${outcome.value.prefix}$ ${hex(outcome.value.bytes)}` : `${outcome.error?.name}: ${outcome.code} ${JSON.stringify(outcome.error?.context)}`;
 
   const checkString = (text) => {
     const parsed = attempt('parse', text, () => encoding.parse(text), [EncodingError]);
@@ -647,8 +641,8 @@ export function fuzz(api, { count = 100_000, seed = 1, mix = { bytes: 0.6, strin
       }
     }
     if (otherEncoding !== undefined) {
-      const here = parseOutcome(encoding, text);
-      const there = parseOutcome(otherEncoding, text);
+      const here = describeParse(parsed);
+      const there = describeParse(attempt('parse (other build)', text, () => otherEncoding.parse(text), [otherEncoding.EncodingError]));
       count1(`parse, both builds: ${here === there ? 'same' : 'different'} outcome`);
       if (here !== there) violate('the two builds of parse disagree', text, `${here.slice(0, 120)} | other build: ${there.slice(0, 120)}`);
     }
