@@ -147,6 +147,8 @@ export class ChannelClient {
   #signedBody: Uint8Array | undefined;
   /** Our signature of that body. */
   #ownSignature: Uint8Array | undefined;
+  /** What we signed that body for, until its outcome comes (the co-signed tx, or a conflict). */
+  #outstanding: SignPurpose | undefined;
   /** A sign request is being answered, or we answered and wait for the co-signed result. */
   #busy = false;
   /** The peer proposed an update and we have not seen its outcome yet. */
@@ -439,6 +441,7 @@ export class ChannelClient {
     const signed = await signTx(tx, this.#signer);
     this.#signedBody = body;
     this.#ownSignature = signed.signatures[0];
+    this.#outstanding = purpose;
     if (purpose === 'update_ack') this.#peerUpdate = true;
     this.#send(signReply(tag, encodeTx(signed)));
   }
@@ -451,9 +454,11 @@ export class ChannelClient {
       self: this.#signer.publicKey,
       terms: this.#terms,
       closing: this.#closing,
+      closed: this.#status === 'closed',
+      ...(this.#outstanding === undefined ? {} : { outstanding: this.#outstanding }),
       ...(this.#channelId === undefined ? {} : { channelId: this.#channelId }),
       ...(this.#lastState === undefined ? {} : { lastState: this.#lastState.state.tx }),
-      ...(current?.kind === 'update' && current.intent !== undefined && purpose === 'update' ? { intent: current.intent } : {}),
+      ...(current?.kind === 'update' && current.intent !== undefined ? { intent: current.intent } : {}),
     };
     const builtIn = checkSignRequest(purpose, tx, context, { maxFee: this.#policy.maxFee ?? DEFAULT_LIMITS.maxFee });
     if (builtIn !== undefined) return builtIn;
@@ -473,9 +478,8 @@ export class ChannelClient {
     this.#stalled = reason;
     this.#emit('signRefused', { tag, reason, tx, encoded });
     const error = new ClientError('SIGN_REFUSED', `refused to sign the ${tag} request: ${reason}`, { reason });
-    if (this.#current !== undefined && (purpose === 'update' || purpose === 'shutdown' || this.#current.kind === 'update')) {
-      this.#finishCall({ error });
-    }
+    // The call in flight can no longer end: the node waits for the signature first.
+    this.#finishCall({ error });
     if (purpose === 'create') this.#rejectOpened(error);
     this.#drain();
   }
@@ -490,11 +494,13 @@ export class ChannelClient {
       this.#channelIdText = channelIdOf(tx.tx as ChannelCreateTx);
       this.#channelId = decode(this.#channelIdText, 'ch');
       this.#busy = false;
+      this.#outstanding = undefined;
       await this.#save();
     } else if (tx.tx.type === 'channel_close_mutual_tx') {
       if (!(await this.#isOurs(tx))) return;
       await this.#save({ closeTx: encoded });
       this.#busy = false;
+      this.#outstanding = undefined;
       this.#setStatus('closed');
       if (this.#current?.kind === 'shutdown') this.#finishCall({ value: { tx, encoded, hash } });
     } else {
@@ -546,19 +552,23 @@ export class ChannelClient {
     });
     // Kept before anyone hears of it: a crash after this line loses nothing.
     await this.#save({ state: encoded, round: coSigned.round }, coSigned);
+    const purpose = this.#outstanding;
     this.#busy = false;
+    this.#outstanding = undefined;
     this.#peerUpdate = false;
     this.#emit('stateChanged', coSigned);
     if (this.#status === 'opening') {
       this.#setStatus('open');
       this.#resolveOpened({ channelId: this.#channelIdText as ChannelId, state: coSigned });
     }
-    if (this.#current?.kind === 'update' && this.#current.sent) this.#finishCall({ value: coSigned });
+    // update() resolves with the state of the transfer it asked for, and nothing else.
+    if (this.#current?.kind === 'update' && purpose === 'update') this.#finishCall({ value: coSigned });
     this.#drain();
   }
 
   #onConflict(round: bigint): void {
     this.#busy = false;
+    this.#outstanding = undefined;
     this.#peerUpdate = false;
     this.#signedBody = undefined;
     this.#ownSignature = undefined;

@@ -51,10 +51,17 @@ export interface SignContext {
   channelId?: Uint8Array;
   /** The newest state both parties signed. */
   lastState?: ChannelOffchainTx;
-  /** The transfer we asked for, when the request answers our own `update`. */
+  /** The transfer we asked for, while our own `update` is in flight. */
   intent?: OffchainUpdate;
   /** Whether we asked to close. */
   closing: boolean;
+  /** Whether a close is co-signed: nothing is signed after it. */
+  closed: boolean;
+  /**
+   * What we signed last, while its outcome (the co-signed tx, or a `conflict` that voids it)
+   * has not come: the peer can add its signature to it at any time.
+   */
+  outstanding?: SignPurpose;
 }
 
 export interface PolicyLimits {
@@ -70,6 +77,8 @@ export const DEFAULT_LIMITS: PolicyLimits = { maxFee: 100n };
  * reason of the first failed check, or undefined when the tx may be signed.
  */
 export function checkSignRequest(purpose: SignPurpose, tx: UnsignedTx, context: SignContext, limits: PolicyLimits): string | undefined {
+  const sequence = checkSequence(purpose, context);
+  if (sequence !== undefined) return sequence;
   switch (purpose) {
     case 'create':
       return tx.type === 'channel_create_tx' ? checkCreate(tx, context, limits) : `a ${tx.type} under a create tag`;
@@ -82,6 +91,22 @@ export function checkSignRequest(purpose: SignPurpose, tx: UnsignedTx, context: 
       if (purpose === 'shutdown' && !context.closing) return 'a close we did not ask for';
       return checkClose(tx, context, limits);
   }
+}
+
+/**
+ * Whether anything may be signed now, whatever the tx: one signature at a time, since any tx we
+ * signed becomes co-signed the moment the peer adds its own. A second create would fund a second
+ * channel; a second state of one round would let the peer close solo with whichever of the two
+ * suits it, and a slash needs a higher round; a state after our close would be void. The
+ * reference client ignores an `update_ack` while its own update is in flight (BEHAVIOUR.md §3.4).
+ */
+function checkSequence(purpose: SignPurpose, context: SignContext): string | undefined {
+  if (context.closed) return 'the channel is closed: nothing more is signed';
+  if (context.outstanding !== undefined) return `our signature of the ${context.outstanding} still waits for its outcome: one signature at a time`;
+  const offchain = purpose === 'update' || purpose === 'update_ack';
+  if (offchain && context.closing) return 'an off-chain state while our close is in flight';
+  if (purpose === 'update_ack' && context.intent !== undefined) return 'an update_ack while our own update is in flight';
+  return undefined;
 }
 
 function checkCreate(tx: ChannelCreateTx, context: SignContext, limits: PolicyLimits): string | undefined {

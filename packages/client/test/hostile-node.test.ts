@@ -267,6 +267,109 @@ describe('a hostile node', () => {
   });
 });
 
+describe('a hostile node: one signature at a time', () => {
+  const transfer = (initial: ChannelOffchainTx, from: Signer, to: Signer, amount: bigint): ChannelOffchainTx => {
+    const fromInitiator = from === alice;
+    return {
+      ...initial,
+      previous_round: 1n,
+      round: 2n,
+      initiator_amount: initial.initiator_amount + (fromInitiator ? -amount : amount),
+      responder_amount: initial.responder_amount + (fromInitiator ? amount : -amount),
+      updates: [{ from: from.publicKey, to: to.publicKey, amount }],
+    };
+  };
+  const close = (id: Uint8Array): ChannelCloseMutualTx => ({ type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n });
+
+  it('a second create before the first is on chain: refused (it would fund a second channel), opened rejects', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const first = await node.sign('initiator_sign', honestCreate());
+    expect(first.signatures).toHaveLength(2);
+    await expectRefusal(client, node, 'initiator_sign', { ...honestCreate(), nonce: 2n }, /our signature of the create still waits for its outcome/);
+    await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it('a second state of the same round while the first waits: refused; the first, once co-signed, is the state', async () => {
+    const store = new MemoryStore();
+    const { client, node: nodePromise } = await start({ store });
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    const { channelId: id } = await client.opened;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const small = await node.sign('update_ack', transfer(initial, bob, alice, 1n));
+    // the peer would hold two co-signed round-2 states and close solo with the one that suits it
+    await expectRefusal(client, node, 'update_ack', transfer(initial, bob, alice, 40n), /our signature of the update_ack still waits for its outcome/);
+    node.send({ action: 'update', payload: { state: encodeTx(small) } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(client.balances).toEqual({ initiator: 101n, responder: 49n });
+    expect((await store.load(id))?.round).toBe(2n);
+    client.close();
+  });
+
+  it('an update_ack while our own update is in flight: refused, update() rejects and resolves with nothing else', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    await expectRefusal(client, node, 'update_ack', transfer(initial, alice, bob, 80n), /an update_ack while our own update is in flight/);
+    expect(await pending).toMatchObject({ code: 'SIGN_REFUSED' });
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  it('an off-chain state while our close is in flight, or after we signed it: refused, shutdown() rejects', async () => {
+    for (const signClose of [false, true]) {
+      const { client, node: nodePromise } = await start();
+      const node = await nodePromise;
+      const { initial, id } = await openHonestly(node);
+      await client.opened;
+      const pending = settle(client.shutdown());
+      await node.next((frame) => frame.action === 'shutdown');
+      if (signClose) expect((await node.sign('shutdown_sign', close(id))).signatures).toHaveLength(2);
+      node.send({ action: 'info', payload: { event: 'update' } });
+      const reason = signClose ? /our signature of the shutdown still waits for its outcome/ : /an off-chain state while our close is in flight/;
+      await expectRefusal(client, node, 'update_ack', transfer(initial, bob, alice, 40n), reason);
+      expect(await pending).toMatchObject({ code: 'SIGN_REFUSED' });
+      expect(client.balances).toEqual({ initiator: 100n, responder: 50n });
+      client.close();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    }
+  });
+
+  it('after the close is co-signed, nothing more is signed', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const { initial, id } = await openHonestly(node);
+    await client.opened;
+    const pending = client.shutdown();
+    await node.next((frame) => frame.action === 'shutdown');
+    const closed = await node.sign('shutdown_sign', close(id));
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closed) } });
+    expect((await pending).encoded).toBe(encodeTx(closed));
+    expect(client.status).toBe('closed');
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await expectRefusal(client, node, 'update_ack', transfer(initial, bob, alice, 40n), /the channel is closed/);
+    client.close();
+  });
+
+  it('a refused acknowledgement of the peer’s close while our own shutdown() waits: shutdown() rejects at once', async () => {
+    const { client, node: nodePromise } = await start({ callTimeoutMs: 60_000 });
+    const node = await nodePromise;
+    const { id } = await openHonestly(node);
+    await client.opened;
+    const pending = settle(client.shutdown());
+    await node.next((frame) => frame.action === 'shutdown');
+    await expectRefusal(client, node, 'shutdown_sign_ack', { ...close(id), initiator_amount: 90n, responder_amount: 59n }, /amounts 90\/59/);
+    expect(await pending).toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+});
+
 /** The outcome of a call as a value, observed at once (a refusal may come before the test awaits it). */
 function settle(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
