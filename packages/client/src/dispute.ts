@@ -158,12 +158,16 @@ export async function settle(options: SettleOptions): Promise<DisputeResult> {
     throw new TypeError(`waitUntilClosable must be a boolean, got ${describe(options.waitUntilClosable)}`);
   }
   for (;;) {
+    // The height first: the channel read after it holds every slash up to that height, and from
+    // the next block on no slash can come (settling is only tried once that block reaches
+    // closes_at). Read the other way round, a slash landing in between would go unseen and the
+    // settle would carry the amounts it replaced.
+    const height = await node.getHeight(requestOptions(options));
     const channel = await onChainChannel(node, channelId, options);
     requirePeer(channel, signer);
     if (channel.closes_at === 0n) {
       throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: close it first (solo or mutually)`, { channelId });
     }
-    const height = await node.getHeight(requestOptions(options));
     if (channel.closes_at <= height + 1n) {
       return submit(options, {
         type: 'channel_settle_tx',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Devnode, startDevnode } from '@aesc/devnode';
 import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
 import { createSigner, type Signer, signTx, verifySignedTx } from '@aesc/signer';
-import { type ChannelCreateTx, type ChannelOffchainTx, channelId, encodeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
+import { type ChannelCreateTx, type ChannelOffchainTx, channelId, encodeTx, type SignedTx, serializeTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSolo, DEFAULT_TTL_MARGIN, settle, slash } from '../src/dispute.js';
 import { FileStore } from '../src/file-store.js';
@@ -211,6 +211,42 @@ describe('solo close, slash, settle against devnode', () => {
       clearInterval(mining);
     }
     expect(await node.getChannel(channel.id)).toBeUndefined();
+  });
+
+  it('a slash landing between settle’s reads of the chain is seen: the settle waits and carries the slashed amounts', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 500n, 300n)), round: 2n });
+    const closing = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    await closing;
+    await devnode.mine(Number(LOCK_PERIOD) - 2); // the next block reaches closes_at: settling looks possible
+    const round4 = await channel.state(4n, 100n, 700n);
+    const bobsSlash = await signedBy(
+      { type: 'channel_slash_tx', channel_id: decode(channel.id, 'ch'), from: bob.publicKey, payload: serializeTx(round4), ttl: 10_000n, fee: 1n, nonce: await node.nextNonce(bob.address) },
+      bob,
+    );
+    // Bob's slash is included right before settle's second read of the chain, whichever it is.
+    let reads = 0;
+    const racing = new NodeClient(devnode.httpUrl, {
+      fetch: async (input, init) => {
+        const path = new URL(String(input)).pathname;
+        if ((path.endsWith('/top') || path.includes('/channels/')) && ++reads === 2) {
+          await node.postTx(bobsSlash);
+          await devnode.mine(1);
+        }
+        return fetch(input, init);
+      },
+    });
+    const mining = setInterval(() => void devnode.mine(1), 10);
+    try {
+      const settled = await settle({ node: racing, signer: alice, channelId: channel.id, waitUntilClosable: true, pollMs: 5, timeoutMs: 10_000 });
+      expect(settled.signedTx.tx).toMatchObject({ type: 'channel_settle_tx', initiator_amount: 100n, responder_amount: 700n });
+    } finally {
+      clearInterval(mining);
+    }
+    expect(reads).toBeGreaterThan(2);
   });
 
   it('needs a stored co-signed state to close from', async () => {
