@@ -78,6 +78,16 @@ export interface SignPolicy {
   maxFee?: bigint;
   /** The app's own check, after the built-in ones: false or a reason refuses. */
   approve?: ApproveHook;
+  /**
+   * The initiator's next nonce by the txs the chain has included, e.g.
+   * `(account) => node.nextNonce(account)` with a `NodeClient`. When given, a create or a mutual
+   * close with a lower nonce is refused: the chain could never include it, and `shutdown()`
+   * would resolve with a close that never lands. A higher nonce is not refused: the node picks
+   * one above the included txs when the initiator has txs in its mempool, which v0.14's API does
+   * not show. Without it the client has no view of the chain and checks only that the nonce is
+   * at least 1.
+   */
+  nextNonce?: (initiator: AccountPubkey) => Promise<bigint>;
 }
 
 export interface ConnectOptions {
@@ -462,6 +472,18 @@ export class ChannelClient {
     };
     const builtIn = checkSignRequest(purpose, tx, context, { maxFee: this.#policy.maxFee ?? DEFAULT_LIMITS.maxFee });
     if (builtIn !== undefined) return builtIn;
+    const nextNonce = this.#policy.nextNonce;
+    if (nextNonce !== undefined && (tx.type === 'channel_create_tx' || tx.type === 'channel_close_mutual_tx')) {
+      const initiator = encode('ak', this.#terms.initiator);
+      let expected: bigint;
+      try {
+        expected = await nextNonce(initiator);
+      } catch (error) {
+        return `cannot check the nonce: nextNonce failed: ${(error as Error).message}`;
+      }
+      if (typeof expected !== 'bigint') return `cannot check the nonce: nextNonce gave ${describe(expected)}, not a bigint`;
+      if (tx.nonce < expected) return `nonce ${tx.nonce} is below the initiator's next nonce ${expected}: the chain could never include the tx`;
+    }
     const approve = this.#policy.approve;
     if (approve === undefined) return undefined;
     try {
@@ -693,4 +715,13 @@ function checkConnectOptions(options: ConnectOptions): void {
     throw new TypeError('signer must be a Signer');
   }
   if (typeof options.params !== 'object' || options.params === null) throw new TypeError('params must be the channel parameters');
+  const { policy } = options;
+  if (policy === undefined || policy === 'unsafe-sign-anything') return;
+  if (typeof policy !== 'object' || policy === null) throw new TypeError(`policy must be an object or 'unsafe-sign-anything', got ${describe(policy)}`);
+  if (policy.maxFee !== undefined && (typeof policy.maxFee !== 'bigint' || policy.maxFee < 1n)) {
+    throw new TypeError(`policy.maxFee must be a bigint of at least 1, got ${describe(policy.maxFee)}`);
+  }
+  for (const name of ['approve', 'nextNonce'] as const) {
+    if (policy[name] !== undefined && typeof policy[name] !== 'function') throw new TypeError(`policy.${name} must be a function, got ${describe(policy[name])}`);
+  }
 }

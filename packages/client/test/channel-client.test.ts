@@ -2,7 +2,7 @@ import { type Devnode, startDevnode } from '@aesc/devnode';
 import { createSigner, type Signer, verifySignedTx } from '@aesc/signer';
 import { decodeTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelClient, ClientError, MemoryStore } from '../src/index.js';
+import { ChannelClient, ClientError, MemoryStore, NodeClient } from '../src/index.js';
 
 let nextPort = 20_000;
 
@@ -41,9 +41,12 @@ describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dia
       host: 'localhost',
       minimum_depth: 2n,
     };
+    // Both check the nonce the node picks for the create and the close against the chain.
+    const chain = new NodeClient(node.httpUrl);
+    const policy = { nextNonce: (account: `ak$${string}`) => chain.nextNonce(account) };
     const [initiator, responder] = await Promise.all([
-      ChannelClient.connect({ url: node.wsUrl, role: 'initiator', params, signer: alice, store: stores.initiator }),
-      ChannelClient.connect({ url: node.wsUrl, role: 'responder', params, signer: bob, store: stores.responder }),
+      ChannelClient.connect({ url: node.wsUrl, role: 'initiator', params, signer: alice, store: stores.initiator, policy }),
+      ChannelClient.connect({ url: node.wsUrl, role: 'responder', params, signer: bob, store: stores.responder, policy }),
     ]);
     const [openedI, openedR] = await Promise.all([initiator.opened, responder.opened]);
     expect(openedI.channelId).toBe(openedR.channelId);

@@ -370,6 +370,57 @@ describe('a hostile node: one signature at a time', () => {
   });
 });
 
+describe('a hostile node: nonces, with the chain’s view (policy.nextNonce)', () => {
+  it('a create with a nonce the chain has used already: refused', async () => {
+    const { client, node: nodePromise } = await start({ policy: { nextNonce: async () => 4n } });
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    await expectRefusal(client, node, 'initiator_sign', { ...honestCreate(), nonce: 3n }, /nonce 3 is below the initiator's next nonce 4: the chain could never include the tx/);
+    await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it('a close with a nonce that can never be included: refused; the next one, or one above it (txs pending), is signed', async () => {
+    for (const nonce of [1n, 2n, 3n]) {
+      const asked: string[] = [];
+      let next = 1n;
+      const { client, node: nodePromise } = await start({ policy: { nextNonce: async (account) => (asked.push(account), next) } });
+      const node = await nodePromise;
+      const { id } = await openHonestly(node);
+      await client.opened;
+      next = 2n; // the create is on chain
+      const pending = settle(client.shutdown());
+      await node.next((frame) => frame.action === 'shutdown');
+      const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce };
+      if (nonce >= 2n) {
+        const closed = await node.sign('shutdown_sign', close);
+        node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closed) } });
+        expect(await pending).toMatchObject({ resolved: { encoded: encodeTx(closed) } });
+      } else {
+        await expectRefusal(client, node, 'shutdown_sign', close, /nonce 1 is below the initiator's next nonce 2/);
+        expect(await pending).toMatchObject({ code: 'SIGN_REFUSED' });
+      }
+      expect(asked).toEqual([alice.address, alice.address]);
+      client.close();
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    }
+  });
+
+  it('a nonce that cannot be checked is not signed', async () => {
+    const { client, node: nodePromise } = await start({ policy: { nextNonce: async () => { throw new Error('node unreachable'); } } });
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    await expectRefusal(client, node, 'initiator_sign', honestCreate(), /cannot check the nonce: nextNonce failed: node unreachable/);
+    client.close();
+  });
+
+  it('a policy of the wrong shape is a TypeError at connect', async () => {
+    for (const policy of [{ maxFee: 5 }, { maxFee: 0n }, { approve: 'yes' }, { nextNonce: 2n }, 'sign-anything', null]) {
+      await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, policy: policy as never })).rejects.toThrow(TypeError);
+    }
+  });
+});
+
 /** The outcome of a call as a value, observed at once (a refusal may come before the test awaits it). */
 function settle(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
