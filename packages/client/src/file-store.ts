@@ -3,7 +3,17 @@ import * as nodeFs from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type ChannelId, describe, isEncoded } from '@aesc/encoding';
 import { ClientError } from './errors.js';
-import { assertChannelIdArgument, assertNotStale, type CheckedCreates, checkSnapshot, checkSnapshotArgument, copySnapshot } from './memory-store.js';
+import {
+  assertChannelIdArgument,
+  assertNotStale,
+  type CheckedCreates,
+  checkSnapshot,
+  checkSnapshotArgument,
+  copySnapshot,
+  isClientSnapshot,
+  verifySnapshot,
+  verifySnapshotArgument,
+} from './memory-store.js';
 import type { ChannelSnapshot, StateStore } from './store.js';
 
 /** The version of `snapshot.json` this store writes, and the only one it reads. */
@@ -46,18 +56,40 @@ export interface FileStoreOptions {
  * A save is durable when its promise resolves and atomic whatever happens before: the snapshot
  * is written to a temp file in the channel's directory, fsynced, renamed over `snapshot.json`,
  * and the directory is fsynced so the rename itself survives a power cut. A crash leaves
- * either the old file or the new one (and perhaps a `.tmp` file, which is never read). Saves
- * of one channel run one after the other, in call order; loads wait for the saves before them.
- * One FileStore per directory: two stores (or processes) on the same directory each stay
- * atomic, but nothing orders their writes against each other.
+ * either the old file or the new one (and perhaps a `.tmp` file, which is never read). The
+ * first save of a channel by each FileStore also fsyncs the directories above the file (until
+ * that succeeds once), so the `<ch$…>` entry survives a power cut even when an earlier save
+ * died between its mkdir and those fsyncs.
+ *
+ * Saves of one channel run one after the other, in call order; loads wait for the saves before
+ * them. Each save reads the round on disk again just before it writes, so a store never
+ * replaces a newer state written meanwhile by another store on the same directory (a restarted
+ * process while the old one still runs): saves of two stores that do not overlap in time are
+ * ordered. Two saves of two processes truly at once are not: both can pass the check before
+ * either renames, and the last rename wins. There is no lock file (one a SIGKILL leaves behind
+ * needs stale-lock breaking, itself racy): run one writing process per directory.
+ *
+ * What it reads back is checked as a snapshot from outside the client is on `save`: every tx
+ * decodes, belongs to the channel and is co-signed by both peers; else STORE_CORRUPT.
  */
 export class FileStore implements StateStore {
   readonly directory: string;
   readonly #fs: FileStoreFileSystem;
   /** The tail of each channel's queue of saves and loads. */
   readonly #queues = new Map<ChannelId, Promise<void>>();
-  /** The round on disk per channel once this store has seen it, for the stale check. */
-  readonly #storedRounds = new Map<ChannelId, bigint | undefined>();
+  /**
+   * The last `snapshot.json` text per channel this store wrote or verified, with its snapshot:
+   * the file is read before every save, and one that has not changed since need not be parsed
+   * and verified again (another writer's file differs, and gets every check).
+   */
+  readonly #known = new Map<ChannelId, { text: string; snapshot: ChannelSnapshot }>();
+  /**
+   * Directories whose entry in their parent this store has fsynced: a channel directory made
+   * by a save that died before the fsync (or whose fsync failed) exists, and mkdir then
+   * reports nothing new, yet its entry may not survive a power cut. Per store, so a restarted
+   * process fsyncs once more.
+   */
+  readonly #durableEntries = new Set<string>();
   readonly #checkedCreates: CheckedCreates = new Map();
 
   constructor(directory: string, options: FileStoreOptions = {}) {
@@ -73,11 +105,7 @@ export class FileStore implements StateStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#serialize(channelId, async () => {
-      const snapshot = await this.#read(channelId);
-      this.#storedRounds.set(channelId, snapshot?.round);
-      return snapshot;
-    });
+    return this.#serialize(channelId, () => this.#read(channelId));
   }
 
   save(snapshot: ChannelSnapshot): Promise<void> {
@@ -88,17 +116,16 @@ export class FileStore implements StateStore {
       return Promise.reject(error);
     }
     const { channelId } = checked;
+    // Verified meanwhile (in parallel with the saves before it), awaited in turn below; marked
+    // handled now, so a quick failure is no unhandled rejection.
+    const verifying = isClientSnapshot(checked) ? undefined : verifySnapshotArgument(checked, this.#checkedCreates);
+    verifying?.catch(() => undefined);
     return this.#serialize(channelId, async () => {
-      if (!this.#storedRounds.has(channelId)) this.#storedRounds.set(channelId, (await this.#read(channelId))?.round);
-      assertNotStale(this.#storedRounds.get(channelId), checked);
-      try {
-        await this.#write(checked);
-      } catch (error) {
-        // The failure may have come after the rename: read the disk again before the next save.
-        this.#storedRounds.delete(channelId);
-        throw error;
-      }
-      this.#storedRounds.set(channelId, checked.round);
+      await verifying;
+      // From the disk every time, not from what this store last wrote: another store on the
+      // directory may have written a newer round since (a small read, next to the fsyncs).
+      assertNotStale((await this.#read(channelId))?.round, checked);
+      await this.#write(checked);
     });
   }
 
@@ -153,11 +180,14 @@ export class FileStore implements StateStore {
       if (errorCode(error) === 'ENOENT') return undefined;
       throw ioError('read', path, error);
     }
-    const snapshot = parseSnapshotFile(text, path);
+    const known = this.#known.get(channelId);
+    if (known?.text === text) return copySnapshot(known.snapshot);
+    const snapshot = await parseSnapshotFile(text, path, this.#checkedCreates);
     if (snapshot.channelId !== channelId) {
       throw new ClientError('STORE_CORRUPT', `${path} holds channel ${snapshot.channelId}, not ${channelId}`, { path, channelId });
     }
-    return snapshot;
+    this.#known.set(channelId, { text, snapshot });
+    return copySnapshot(snapshot);
   }
 
   async #write(snapshot: ChannelSnapshot): Promise<void> {
@@ -169,21 +199,16 @@ export class FileStore implements StateStore {
     } catch (error) {
       throw ioError('create directory', channelDirectory, error);
     }
-    // A new directory entry is only durable once its parent is fsynced: every parent of
-    // what mkdir made, up to the channel directory's.
-    if (created !== undefined) {
-      const outermost = dirname(created);
-      for (let parent = dirname(channelDirectory); ; parent = dirname(parent)) {
-        await this.#syncDirectory(parent);
-        if (parent === outermost || dirname(parent) === parent) break;
-      }
-    }
+    await this.#makeEntriesDurable(channelDirectory, created);
 
+    const text = formatSnapshotFile(snapshot);
+    // A fact about the text, true whether or not it reaches the disk: no need to forget it on failure.
+    this.#known.set(snapshot.channelId, { text, snapshot });
     const temp = join(channelDirectory, `.${SNAPSHOT_FILE}.${randomUUID()}.tmp`);
     let handle: FileStoreHandle | undefined;
     try {
       handle = await this.#fs.open(temp, 'wx', 0o600);
-      await handle.writeFile(formatSnapshotFile(snapshot), 'utf8');
+      await handle.writeFile(text, 'utf8');
       await handle.sync();
       const closing = handle;
       handle = undefined;
@@ -196,6 +221,26 @@ export class FileStore implements StateStore {
       throw ioError('write', path, error);
     }
     await this.#syncDirectory(channelDirectory);
+  }
+
+  /**
+   * A directory entry is only durable once its parent is fsynced. Fsyncs the parent of each
+   * entry from the channel directory up: of every entry mkdir just made (`created` is the
+   * outermost), and of the channel directory's and the store directory's entries until this
+   * store has once fsynced them, since a save that died (or failed) after its mkdir may have
+   * left them unsynced, and mkdir then reports nothing new. Entries above the store directory
+   * that such a save made are not covered: nothing tells which they are.
+   */
+  async #makeEntriesDurable(channelDirectory: string, created: string | undefined): Promise<void> {
+    let isNew = created !== undefined;
+    for (let entry = channelDirectory; dirname(entry) !== entry; entry = dirname(entry)) {
+      if (isNew || !this.#durableEntries.has(entry)) {
+        await this.#syncDirectory(dirname(entry));
+        this.#durableEntries.add(entry);
+      }
+      if (entry === created) isNew = false;
+      if (!isNew && entry !== channelDirectory) break; // the store directory's entry, or above it
+    }
   }
 
   async #syncDirectory(directory: string): Promise<void> {
@@ -227,8 +272,12 @@ function formatSnapshotFile(snapshot: ChannelSnapshot): string {
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
-/** Reads `snapshot.json` back; anything this store could not have written is STORE_CORRUPT. */
-function parseSnapshotFile(text: string, path: string): ChannelSnapshot {
+/**
+ * Reads `snapshot.json` back; anything this store could not have written is STORE_CORRUPT,
+ * including a tx that is not co-signed (the store verifies what it writes, but the file may
+ * come from an older version of it, or from another hand).
+ */
+async function parseSnapshotFile(text: string, path: string, checkedCreates: CheckedCreates): Promise<ChannelSnapshot> {
   const corrupt = (message: string, cause?: unknown): never => {
     throw new ClientError('STORE_CORRUPT', `${path}: ${message}`, { path }, { cause });
   };
@@ -249,6 +298,7 @@ function parseSnapshotFile(text: string, path: string): ChannelSnapshot {
   if (round !== undefined && (typeof round !== 'string' || !DECIMAL.test(round))) {
     return corrupt(`round must be a decimal string, got ${describe(round)}`);
   }
+  const fail = (_problem: unknown, message: string, cause?: unknown) => corrupt(message, cause);
   const snapshot = checkSnapshot(
     {
       channelId: record.channelId,
@@ -258,8 +308,10 @@ function parseSnapshotFile(text: string, path: string): ChannelSnapshot {
       round: round === undefined ? undefined : BigInt(round),
       closeTx: record.closeTx,
     },
-    (_problem, message, cause) => corrupt(message, cause),
+    fail,
+    checkedCreates,
   );
+  await verifySnapshot(snapshot, fail, checkedCreates);
   return copySnapshot(snapshot);
 }
 

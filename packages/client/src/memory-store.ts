@@ -1,4 +1,5 @@
-import { bytesToHex, type ChannelId, decode, describe, type EncodedTx, isEncoded } from '@aesc/encoding';
+import { bytesToHex, type ChannelId, decode, describe, type EncodedTx, hexToBytes, isEncoded } from '@aesc/encoding';
+import { verifySignedTx } from '@aesc/signer';
 import { channelId as channelIdOf, decodeTx, type SignedTx } from '@aesc/tx';
 import { ClientError } from './errors.js';
 import type { ChannelSnapshot, StateStore } from './store.js';
@@ -6,11 +7,14 @@ import type { ChannelSnapshot, StateStore } from './store.js';
 /**
  * A {@link StateStore} in memory: for tests and for apps that keep no channel past the
  * process. Snapshots are copied in and out, so a caller mutating an object it saved or loaded
- * cannot change what is stored.
+ * cannot change what is stored. Saves of one channel take effect in call order, also while the
+ * signatures of a snapshot from outside the client are being verified.
  */
 export class MemoryStore implements StateStore {
   readonly #snapshots = new Map<ChannelId, ChannelSnapshot>();
   readonly #checkedCreates: CheckedCreates = new Map();
+  /** The last save of each channel still verifying signatures (or queued behind one). */
+  readonly #pending = new Map<ChannelId, Promise<void>>();
 
   async load(channelId: ChannelId): Promise<ChannelSnapshot | undefined> {
     assertChannelIdArgument(channelId);
@@ -20,6 +24,30 @@ export class MemoryStore implements StateStore {
 
   async save(snapshot: ChannelSnapshot): Promise<void> {
     const checked = checkSnapshotArgument(snapshot, this.#checkedCreates);
+    const { channelId } = checked;
+    const pending = this.#pending.get(channelId);
+    // The client's own snapshot with nothing before it: stored at once, as fast as it was
+    // before signatures were verified at all (the client verified them).
+    if (pending === undefined && isClientSnapshot(checked)) return this.#put(checked);
+    const verifying = isClientSnapshot(checked) ? undefined : verifySnapshotArgument(checked, this.#checkedCreates);
+    // Awaited in turn below; marked handled now, so a quick failure is no unhandled rejection.
+    verifying?.catch(() => undefined);
+    const run = (pending ?? Promise.resolve()).then(async () => {
+      await verifying;
+      this.#put(checked);
+    });
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#pending.set(channelId, tail);
+    void tail.then(() => {
+      if (this.#pending.get(channelId) === tail) this.#pending.delete(channelId);
+    });
+    return run;
+  }
+
+  #put(checked: ChannelSnapshot): void {
     assertNotStale(this.#snapshots.get(checked.channelId)?.round, checked);
     this.#snapshots.set(checked.channelId, checked);
   }
@@ -36,7 +64,7 @@ export class MemoryStore implements StateStore {
  * Create txs already decoded by a store, by their `tx$`: the create tx of a channel comes back
  * with every save, and decoding it again would double the cost of a save.
  */
-export type CheckedCreates = Map<string, { channelId: ChannelId; initiator: string; responder: string }>;
+export type CheckedCreates = Map<string, { channelId: ChannelId; initiator: string; responder: string; coSigned?: true }>;
 
 /**
  * Snapshots the client built itself, frozen: every tx in them was decoded strictly and checked
@@ -53,6 +81,11 @@ export function clientSnapshot(snapshot: ChannelSnapshot): ChannelSnapshot {
   return snapshot;
 }
 
+/** Whether `snapshot` is one the client built (and so checked and verified) itself. */
+export function isClientSnapshot(snapshot: ChannelSnapshot): boolean {
+  return checkedByClient.has(snapshot);
+}
+
 /** What is wrong with a snapshot: its shape (a programming error) or its content. */
 export type SnapshotProblem = 'shape' | 'content';
 
@@ -60,8 +93,8 @@ export type SnapshotProblem = 'shape' | 'content';
  * Checks that `value` is a snapshot a client can close from, and returns a copy holding only
  * the snapshot's own fields. Every tx must decode and belong to the channel: a store that
  * accepted a state it cannot read back would fail its owner exactly when a solo close is
- * needed. Signatures are not verified here (the client verified them before saving, the
- * dispute helpers verify again before posting).
+ * needed. Signatures are not verified here: {@link verifySnapshot} does that, asynchronously,
+ * for every snapshot that does not come from the client.
  */
 export function checkSnapshot(
   value: unknown,
@@ -126,16 +159,77 @@ function decodeSigned(encoded: string, field: string, fail: (problem: SnapshotPr
   }
 }
 
+/**
+ * Checks that every tx of a snapshot `checkSnapshot` accepted carries exactly one valid
+ * signature of each peer of the channel and nothing else, as the chain will check them: the
+ * create tx, the state and the close tx. Without it, a higher round signed by one party only
+ * (or by nobody) would be stored and then, by the stale check, protect itself against the real
+ * co-signed state, and a solo close from it would fail (NOT_CO_SIGNED) when it is needed.
+ * Costs ~60 µs a signature: the client's own snapshots skip it (it verified each tx before it
+ * built them), and a create tx verified once is remembered in `checkedCreates`. The txs are
+ * decoded again, a fraction of what verifying them costs.
+ */
+export async function verifySnapshot(
+  snapshot: ChannelSnapshot,
+  fail: (problem: SnapshotProblem, message: string, cause?: unknown) => never,
+  checkedCreates?: CheckedCreates,
+): Promise<void> {
+  if (checkedByClient.has(snapshot)) return;
+  let create = checkedCreates?.get(snapshot.createTx);
+  let peers: [Uint8Array, Uint8Array];
+  if (create?.coSigned === true) {
+    peers = [hexToBytes(create.initiator), hexToBytes(create.responder)];
+  } else {
+    const signed = decodeSigned(snapshot.createTx, 'createTx', fail);
+    if (signed.tx.type !== 'channel_create_tx') return fail('content', `createTx is a ${signed.tx.type}, not a channel_create_tx`);
+    peers = [signed.tx.initiator, signed.tx.responder];
+    await assertCoSigned(signed, peers, 'the create tx', fail);
+    if (create === undefined) {
+      create = { channelId: channelIdOf(signed.tx), initiator: bytesToHex(peers[0]), responder: bytesToHex(peers[1]) };
+      checkedCreates?.set(snapshot.createTx, create);
+    }
+    create.coSigned = true;
+  }
+  // checkSnapshot has checked that the state names these peers and the close tx this channel
+  if (snapshot.state !== undefined) await assertCoSigned(decodeSigned(snapshot.state, 'state', fail), peers, `the state of round ${snapshot.round}`, fail);
+  if (snapshot.closeTx !== undefined) await assertCoSigned(decodeSigned(snapshot.closeTx, 'closeTx', fail), peers, 'the close tx', fail);
+}
+
+async function assertCoSigned(
+  signed: SignedTx,
+  peers: [Uint8Array, Uint8Array],
+  what: string,
+  fail: (problem: SnapshotProblem, message: string, cause?: unknown) => never,
+): Promise<void> {
+  let verification: Awaited<ReturnType<typeof verifySignedTx>>;
+  try {
+    verification = await verifySignedTx(signed, peers);
+  } catch (error) {
+    // e.g. a legacy secp256k1 peer key: a signature nobody here can check is no co-signature
+    return fail('content', `${what} cannot be verified: ${(error as Error).message}`, error);
+  }
+  if (verification.valid) return;
+  const missing = verification.signers.filter((entry) => entry.signature === null).map((entry) => entry.publicKey);
+  const extra = verification.signatures.filter((entry) => entry.signer === null).length;
+  return fail(
+    'content',
+    `${what} is not co-signed by both peers${missing.length > 0 ? ` (no valid signature of ${missing.join(', ')})` : ''}${extra > 0 ? ` (${extra} signature(s) of no peer)` : ''}`,
+  );
+}
+
+/** `verifySnapshot` for an argument of `save`: a tx that is not co-signed is INVALID_SNAPSHOT. */
+export function verifySnapshotArgument(snapshot: ChannelSnapshot, checkedCreates?: CheckedCreates): Promise<void> {
+  return verifySnapshot(snapshot, invalidSnapshot, checkedCreates);
+}
+
+function invalidSnapshot(problem: SnapshotProblem, message: string, cause?: unknown): never {
+  if (problem === 'shape') throw new TypeError(message);
+  throw new ClientError('INVALID_SNAPSHOT', message, {}, { cause });
+}
+
 /** `checkSnapshot` for an argument of `save`: wrong shapes are TypeErrors, bad content INVALID_SNAPSHOT. */
 export function checkSnapshotArgument(snapshot: unknown, checkedCreates?: CheckedCreates): ChannelSnapshot {
-  return checkSnapshot(
-    snapshot,
-    (problem, message, cause) => {
-      if (problem === 'shape') throw new TypeError(message);
-      throw new ClientError('INVALID_SNAPSHOT', message, {}, { cause });
-    },
-    checkedCreates,
-  );
+  return checkSnapshot(snapshot, invalidSnapshot, checkedCreates);
 }
 
 export function assertChannelIdArgument(channelId: unknown): asserts channelId is ChannelId {

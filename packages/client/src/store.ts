@@ -20,6 +20,12 @@ export interface ChannelSnapshot {
 /**
  * Where a client persists its channels. `save` must be durable when its promise resolves. The
  * snapshot `save` gets is read-only: the client's own are frozen (copy one to change it).
+ *
+ * The stores of this package reject a `save` with INVALID_SNAPSHOT when a tx does not decode,
+ * belongs to another channel, or (for a snapshot the client did not build itself) does not
+ * carry exactly one valid signature of each peer; with STALE_SNAPSHOT when it is older than
+ * the stored state; STORE_IO when the disk refuses. A `load` of what they could not have
+ * written, a tx that is not co-signed included, is STORE_CORRUPT.
  */
 export interface StateStore {
   load(channelId: ChannelId): Promise<ChannelSnapshot | undefined>;

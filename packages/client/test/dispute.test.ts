@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeSolo, DEFAULT_TTL_MARGIN, settle, slash } from '../src/dispute.js';
 import { FileStore } from '../src/file-store.js';
 import { MemoryStore } from '../src/memory-store.js';
+import type { StateStore } from '../src/store.js';
 import { NodeClient } from '../src/node-client.js';
 import { clientError } from './support/client-error.js';
 
@@ -257,11 +258,14 @@ describe('solo close, slash, settle against devnode', () => {
     await clientError(closeSolo({ store, node, signer: carol, channelId: channel.id }), 'NO_STATE');
     await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 290n, 310n)), round: 2n });
     await clientError(closeSolo({ store, node, signer: bob, channelId: channel.id }), 'NOT_A_PEER');
-    // A stored state with a signature that does not verify (the store does not check signatures).
+    // A state with a signature that does not verify: our stores refuse to keep one, so it comes
+    // from an app's own StateStore that does not check, and closeSolo checks again.
     const forged = await channel.state(3n, 280n, 320n);
     const tampered: SignedTx = { ...forged, tx: { ...(forged.tx as ChannelOffchainTx), initiator_amount: 1n, responder_amount: 599n } };
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(tampered), round: 3n });
-    expect(await posts(() => clientError(closeSolo({ store, node, signer: carol, channelId: channel.id }), 'NOT_CO_SIGNED'))).toBe(false);
+    const tamperedSnapshot = { channelId: channel.id, role: 'initiator' as const, createTx: channel.createTx, state: encodeTx(tampered), round: 3n };
+    await clientError(store.save(tamperedSnapshot), 'INVALID_SNAPSHOT');
+    const lax: StateStore = { load: async () => tamperedSnapshot, save: async () => undefined, list: async () => [channel.id] };
+    expect(await posts(() => clientError(closeSolo({ store: lax, node, signer: carol, channelId: channel.id }), 'NOT_CO_SIGNED'))).toBe(false);
     expect((await node.getChannel(channel.id))?.closes_at).toBe(0n);
 
     // After a deposit, a state from before it no longer matches the channel's total.

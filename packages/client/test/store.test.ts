@@ -37,30 +37,29 @@ async function makeChannel(initiator: Signer, responder: Signer, nonce: bigint) 
   };
   const id = channelId(create);
   const createTx = await coSigned(create, initiator, responder);
-  const state = (round: bigint, initiatorAmount = 700n - round, responderAmount = 400n + round) =>
-    coSigned(
-      {
-        type: 'channel_offchain_tx',
-        channel_id: decode(id, 'ch'),
-        previous_round: round - 1n,
-        round,
-        initiator: initiator.publicKey,
-        responder: responder.publicKey,
-        initiator_amount: initiatorAmount,
-        responder_amount: responderAmount,
-        updates: [{ from: initiator.publicKey, to: responder.publicKey, amount: 1n }],
-        state: new Uint8Array(),
-      },
-      initiator,
-      responder,
-    );
+  const body = (round: bigint, initiatorAmount = 700n - round, responderAmount = 400n + round): UnsignedTx => ({
+    type: 'channel_offchain_tx',
+    channel_id: decode(id, 'ch'),
+    previous_round: round - 1n,
+    round,
+    initiator: initiator.publicKey,
+    responder: responder.publicKey,
+    initiator_amount: initiatorAmount,
+    responder_amount: responderAmount,
+    updates: [{ from: initiator.publicKey, to: responder.publicKey, amount: 1n }],
+    state: new Uint8Array(),
+  });
+  const state = (round: bigint, initiatorAmount?: bigint, responderAmount?: bigint) => coSigned(body(round, initiatorAmount, responderAmount), initiator, responder);
+  const closeBody: UnsignedTx = { type: 'channel_close_mutual_tx', channel_id: decode(id, 'ch'), initiator_amount: 692n, responder_amount: 407n, ttl: 100n, fee: 1n, nonce: 2n };
   const snapshot = async (round?: bigint): Promise<ChannelSnapshot> =>
     round === undefined ? { channelId: id, role: 'initiator', createTx } : { channelId: id, role: 'initiator', createTx, state: await state(round), round };
-  return { id, createTx, state, snapshot };
+  return { id, create, createTx, body, closeBody, state, snapshot };
 }
 
 let channel: Awaited<ReturnType<typeof makeChannel>>;
 let other: Awaited<ReturnType<typeof makeChannel>>;
+/** Txs of `channel` that carry the initiator's signature only (the state is of round 12). */
+let notCoSigned: { state: EncodedTx; createTx: EncodedTx; closeTx: EncodedTx };
 let directoryCount = 0;
 const freshDirectory = () => join(root, `store-${++directoryCount}`);
 
@@ -68,6 +67,11 @@ beforeAll(async () => {
   [alice, bob, carol] = (await Promise.all([21, 22, 23].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
   channel = await makeChannel(alice, bob, 1n);
   other = await makeChannel(carol, bob, 9n);
+  notCoSigned = {
+    state: encodeTx(await signTx(channel.body(12n), alice)),
+    createTx: encodeTx(await signTx(channel.create, alice)),
+    closeTx: encodeTx(await signTx(channel.closeBody, alice)),
+  };
   root = await fs.mkdtemp(join(tmpdir(), 'aesc-store-'));
 });
 
@@ -90,7 +94,7 @@ describe.each([
     const first = await channel.snapshot();
     await store.save(first);
     expect(await store.load(channel.id)).toEqual(first);
-    const later = { ...(await channel.snapshot(7n)), closeTx: await coSigned({ type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 692n, responder_amount: 407n, ttl: 100n, fee: 1n, nonce: 2n }, alice, bob) };
+    const later = { ...(await channel.snapshot(7n)), closeTx: await coSigned(channel.closeBody, alice, bob) };
     await store.save(later);
     expect(await store.load(channel.id)).toEqual(later);
     await store.save(await other.snapshot(2n));
@@ -143,6 +147,45 @@ describe.each([
     await store.save(await channel.snapshot(5n)); // the same round again is fine
     await store.save(await channel.snapshot(6n));
     expect((await store.load(channel.id))?.round).toBe(6n);
+  });
+
+  it('refuses a snapshot whose txs are not each co-signed by both peers, and keeps the real state', async () => {
+    const store = makeStore();
+    await store.save(await channel.snapshot(7n));
+    const round9 = channel.body(9n);
+    const coSigned9 = await signTx(await signTx(round9, alice), bob);
+    const notCoSigned: [string, Partial<ChannelSnapshot>, RegExp][] = [
+      ['signed by the initiator only', { state: encodeTx(await signTx(round9, alice)) }, /state of round 9 is not co-signed.*no valid signature of ak\$/],
+      ['signed by the responder only', { state: encodeTx(await signTx(round9, bob)) }, /no valid signature of/],
+      ['signed by a third party in place of a peer', { state: await coSigned(round9, alice, carol) }, /no valid signature of .*1 signature\(s\) of no peer/],
+      ['signed by both peers and one more', { state: await coSigned(round9, alice, bob, carol) }, /1 signature\(s\) of no peer/],
+      ['signed by nobody', { state: encodeTx({ type: 'signed_tx', signatures: [], tx: round9 }) }, /not co-signed/],
+      ['with both signatures of other amounts', { state: encodeTx({ ...coSigned9, tx: channel.body(9n, 1n, 1099n) }) }, /not co-signed/],
+      ['with a create tx signed by the initiator only', { createTx: encodeTx(await signTx(channel.create, alice)) }, /create tx is not co-signed/],
+      ['with a close tx signed by the responder only', { closeTx: encodeTx(await signTx(channel.closeBody, bob)) }, /close tx is not co-signed/],
+    ];
+    for (const [what, change, message] of notCoSigned) {
+      const error = await clientError(store.save({ ...(await channel.snapshot(9n)), ...change }), 'INVALID_SNAPSHOT');
+      expect(error.message, what).toMatch(message);
+    }
+    // The real state of a round below the refused ones is not blocked by them.
+    expect((await store.load(channel.id))?.round).toBe(7n);
+    await store.save(await channel.snapshot(8n));
+    await store.save({ ...(await channel.snapshot(9n)), closeTx: await coSigned(channel.closeBody, bob, alice) });
+    expect((await store.load(channel.id))?.round).toBe(9n);
+  });
+
+  it("does not verify the client's own snapshots again (the client did), and keeps call order with ones it verifies", async () => {
+    const store = makeStore();
+    // what only the client's own checks stand behind: taken as it is
+    await store.save(clientSnapshot({ ...(await channel.snapshot()), state: encodeTx(await signTx(channel.body(2n), alice)), round: 2n }));
+    expect((await store.load(channel.id))?.round).toBe(2n);
+    // a snapshot being verified, then the client's own of the same round with the close tx:
+    // the later call is the one that stays, though it needs no verification
+    const closeTx = await coSigned(channel.closeBody, alice, bob);
+    const [verified, own] = [await channel.snapshot(3n), clientSnapshot({ ...(await channel.snapshot(3n)), closeTx })];
+    await Promise.all([store.save(verified), store.save(own)]);
+    expect((await store.load(channel.id))?.closeTx).toBe(closeTx);
   });
 
   it('refuses snapshots it could not give back usefully', async () => {
@@ -266,6 +309,23 @@ describe('FileStore on disk', () => {
     await clientError(restarted.save(await channel.snapshot(7n)), 'STALE_SNAPSHOT');
   });
 
+  it('reads the round on disk before every save: never overwrites what another store on the directory wrote since', async () => {
+    const directory = freshDirectory();
+    // a restarted process (b) while the old one (a) still runs
+    const a = new FileStore(directory);
+    await a.save(await channel.snapshot(5n));
+    const b = new FileStore(directory);
+    await b.save(await channel.snapshot(7n));
+    const stale = await clientError(a.save(await channel.snapshot(6n)), 'STALE_SNAPSHOT');
+    expect(stale.message).toMatch(/holds round 7, refusing to replace it by round 6/);
+    await clientError(a.save(clientSnapshot(await channel.snapshot(6n))), 'STALE_SNAPSHOT'); // the client's own too
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(7n));
+    // and the other way round, and with a load in between
+    await a.save(await channel.snapshot(8n));
+    await clientError(b.save(clientSnapshot(await channel.snapshot(7n))), 'STALE_SNAPSHOT');
+    expect((await b.load(channel.id))?.round).toBe(8n);
+  });
+
   it('fsyncs the temp file before the rename and the directory after it', async () => {
     const { system, log } = instrumentedFs();
     const directory = freshDirectory();
@@ -334,6 +394,73 @@ describe('FileStore on disk', () => {
     // The rename had happened: round 6 is on disk, so round 5 is now stale.
     await clientError(store.save(await channel.snapshot(5n)), 'STALE_SNAPSHOT');
     expect(log.some((entry) => entry.startsWith('readFile'))).toBe(true);
+  });
+
+  it('fsyncs the parent of a channel directory whose first fsync failed, though the directory then exists', async () => {
+    const directory = freshDirectory();
+    const channelDirectory = join(directory, channel.id);
+    let failures = 1;
+    const { system, log } = instrumentedFs({ fail: (op, path) => (op === 'sync' && path === directory && failures-- > 0 ? systemError('EIO') : undefined) });
+    const store = new FileStore(directory, { fs: system });
+    const error = await clientError(store.save(await channel.snapshot(1n)), 'STORE_IO');
+    expect((error.cause as { code?: string }).code).toBe('EIO');
+    expect((await fs.stat(channelDirectory)).isDirectory()).toBe(true); // mkdir will make nothing now
+    log.length = 0;
+    await store.save(await channel.snapshot(1n));
+    const directorySyncs = () => log.filter((entry) => entry.startsWith('sync ') && !isTemp(entry));
+    // the channel directory's entry and the store directory's, before the snapshot is written
+    expect(directorySyncs()).toEqual([`sync ${directory}`, `sync ${root}`, `sync ${channelDirectory}`]);
+    expect(log.indexOf(`sync ${directory}`)).toBeLessThan(log.findIndex((entry) => entry.startsWith('rename ')));
+    // once durable, not again
+    log.length = 0;
+    await store.save(await channel.snapshot(2n));
+    expect(directorySyncs()).toEqual([`sync ${channelDirectory}`]);
+    // a second channel: its own entry only (the store directory's is durable already)
+    log.length = 0;
+    await store.save(await other.snapshot(1n));
+    expect(directorySyncs()).toEqual([`sync ${directory}`, `sync ${join(directory, other.id)}`]);
+  });
+
+  it('fsyncs the parents again in the next process when a first save died after its mkdir', async () => {
+    const directory = freshDirectory();
+    let frozen = false;
+    const dead = instrumentedFs({
+      pause: (op, path) => {
+        if (op !== 'sync' || path !== directory) return undefined;
+        frozen = true;
+        return new Promise<never>(() => undefined);
+      },
+    });
+    void new FileStore(directory, { fs: dead.system }).save(await channel.snapshot(1n));
+    await expect.poll(() => frozen).toBe(true);
+
+    const { system, log } = instrumentedFs();
+    await new FileStore(directory, { fs: system }).save(await channel.snapshot(1n));
+    expect(log.filter((entry) => entry.startsWith('sync ') && !isTemp(entry))).toEqual([`sync ${directory}`, `sync ${root}`, `sync ${join(directory, channel.id)}`]);
+    await Promise.all([...dead.openHandles].map((handle) => handle.close()));
+  });
+
+  it('loads only co-signed states: a one-signature round 9 written by other hands is STORE_CORRUPT, not a block on round 8', async () => {
+    const directory = freshDirectory();
+    const store = new FileStore(directory);
+    await store.save(await channel.snapshot(7n));
+    // the app-level save of the bad state is refused; nothing changes on disk
+    const oneSigned = encodeTx(await signTx(channel.body(9n), alice));
+    await clientError(store.save({ ...(await channel.snapshot(9n)), state: oneSigned }), 'INVALID_SNAPSHOT');
+    expect((await new FileStore(directory).load(channel.id))?.round).toBe(7n);
+    await store.save(await channel.snapshot(8n));
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(8n));
+
+    // the same state written past the store (an older version, another program): not loaded
+    const path = join(directory, channel.id, 'snapshot.json');
+    const file = JSON.parse(await fs.readFile(path, 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(path, JSON.stringify({ ...file, round: '9', state: oneSigned }));
+    const corrupt = await clientError(new FileStore(directory).load(channel.id), 'STORE_CORRUPT');
+    expect(corrupt.message).toMatch(/state of round 9 is not co-signed/);
+    expect(corrupt.context.path).toBe(path);
+    // the store that wrote round 8 reads the file again too, and will not replace it unseen
+    await clientError(store.load(channel.id), 'STORE_CORRUPT');
+    await clientError(store.save(await channel.snapshot(10n)), 'STORE_CORRUPT');
   });
 
   it('turns real file system errors into STORE_IO', async () => {
@@ -442,6 +569,9 @@ describe('FileStore on disk', () => {
       ['an unknown role', (file) => JSON.stringify({ ...file, role: 'watcher' })],
       ['an unknown key', (file) => JSON.stringify({ ...file, extra: true })],
       ['a state without its round', (file) => JSON.stringify({ ...file, round: undefined })],
+      ['a state signed by one peer only', (file) => JSON.stringify({ ...file, state: notCoSigned.state })],
+      ['a create tx signed by one peer only', (file) => JSON.stringify({ ...file, createTx: notCoSigned.createTx })],
+      ['a close tx signed by one peer only', (file) => JSON.stringify({ ...file, closeTx: notCoSigned.closeTx })],
     ];
     it.each(cases)('%s is STORE_CORRUPT', async (_what, corrupt) => {
       const directory = freshDirectory();
