@@ -1,6 +1,6 @@
 import { bytesToHex, decode } from '@aesc/encoding';
 import { verifySignedTx } from '@aesc/signer';
-import { channelId, deserializeTx, type SignedTx, TxError, type UnsignedTx } from '@aesc/tx';
+import { channelId, compareBytes, decodeRlp, deserializeTx, encodeRlp, type SignedTx, TxError, type UnsignedTx } from '@aesc/tx';
 import type { Account } from './chain.js';
 
 /** The on-chain channel object (tag 58 fields, WIRE.md §4.11); `closes_at = 0` ⇔ active. */
@@ -276,11 +276,20 @@ function offchainState(payload: Uint8Array): OffchainState {
   try {
     state = deserializeTx(payload, 'signed_tx');
   } catch (error) {
-    if (error instanceof TxError) throw new ChainError('payload_deserialization_failed', error.message);
-    throw error;
+    if (!(error instanceof TxError)) throw error;
+    // v0.14 reads a payload's signatures in any order and checks them on the re-serialized
+    // (sorted) object, so a payload another SDK left unsorted is as good as the sorted one.
+    if (error.code !== 'NON_CANONICAL_ORDER') throw new ChainError('payload_deserialization_failed', error.message);
+    state = deserializeTx(withSortedSignatures(payload), 'signed_tx');
   }
   if (state.tx.type !== 'channel_offchain_tx') throw new ChainError('bad_offchain_state_type', `the payload holds a ${state.tx.type}`);
   return state as OffchainState;
+}
+
+/** A signed tx's bytes with its signatures sorted (its RLP is canonical: only their order was off). */
+function withSortedSignatures(signedTx: Uint8Array): Uint8Array {
+  const [tag, vsn, signatures, inner] = decodeRlp(signedTx) as [Uint8Array, Uint8Array, Uint8Array[], Uint8Array];
+  return encodeRlp([tag, vsn, [...signatures].sort(compareBytes), inner]);
 }
 
 async function checkStateSignatures(state: OffchainState): Promise<void> {

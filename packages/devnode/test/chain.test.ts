@@ -4,6 +4,9 @@ import {
   type ChannelCreateTx,
   type ChannelOffchainTx,
   channelId,
+  decodeRlp,
+  deserializeTx,
+  encodeRlp,
   type SignedTx,
   serializeTx,
   type UnsignedTx,
@@ -211,7 +214,12 @@ describe('on-chain rules (aesc_txs_SUITE error names)', () => {
     expect(await reasonOf(await solo({}, serializeTx(await signed(otherPeers, carol, bob))))).toBe('wrong_channel_peers');
     expect(await reasonOf(await solo({ nonce: 3n }))).toBe('account_nonce_too_high');
 
-    await chain.submit(await signed(await solo(), bob));
+    // v0.14 reads a payload's signatures in any order (it checks them on the re-serialized,
+    // sorted object): a payload with the two the wrong way round closes all the same.
+    const [tag, vsn, signatures, inner] = decodeRlp(await statePayload(id, 5n)) as [Uint8Array, Uint8Array, Uint8Array[], Uint8Array];
+    const unsorted = encodeRlp([tag, vsn, [...signatures].reverse(), inner]);
+    expect(() => deserializeTx(unsorted, 'signed_tx')).toThrow(expect.objectContaining({ code: 'NON_CANONICAL_ORDER' }));
+    await chain.submit(await signed(await solo({}, unsorted), bob));
     await chain.mine(); // height 2: closes_at = 2 + 3
     expect(chain.channel(id)).toMatchObject({ round: 5n, initiator_amount: 60n, closes_at: 5n });
     expect(await reasonOf(await solo({ nonce: 2n }))).toBe('channel_not_active');
