@@ -25,6 +25,8 @@ export { FileStore, type FileStoreOptions } from './file-store.js';
 export { MemoryStore } from './memory-store.js';
 export {
   type ChannelInfo,
+  MAX_REQUEST_TIMEOUT_MS,
+  MAX_RESPONSE_BYTES,
   NodeClient,
   type NodeClientOptions,
   type RequestOptions,

@@ -38,17 +38,34 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_WAIT_TIMEOUT_MS = 600_000;
 /** Pause between two polls of a wait. */
 export const DEFAULT_POLL_MS = 500;
+/**
+ * Longest limit of one request: 2^31 − 1 ms, about 24.8 days. Node's timers (`setTimeout`,
+ * `AbortSignal.timeout`) fire after 1 ms for any longer delay, so a larger limit would
+ * silently become none at all; it is refused with a RangeError instead.
+ */
+export const MAX_REQUEST_TIMEOUT_MS = 2 ** 31 - 1;
+/**
+ * Largest answer body read, in bytes; a larger one is `BAD_RESPONSE`, and reading stops there.
+ * The largest legitimate answer of this API is one tx in its JSON form (`GET /tx`): a tx$ holds
+ * at most 2 044 bytes (`MAX_VARIABLE_PAYLOAD` of `@aesc/encoding`), a few KiB once shown as hex
+ * with its signatures; even a payload that filled devnode's 1 MiB request limit would be under
+ * 2 MiB as hex. The cap only keeps a hostile node from growing the process without bound.
+ */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface NodeClientOptions {
   /** The `fetch` to use; the global one by default. */
   fetch?: typeof globalThis.fetch;
-  /** Limit for each request, in milliseconds (default {@link DEFAULT_REQUEST_TIMEOUT_MS}). */
+  /**
+   * Limit for each request, in milliseconds (default {@link DEFAULT_REQUEST_TIMEOUT_MS}, at most
+   * {@link MAX_REQUEST_TIMEOUT_MS}); a fraction is rounded up to the next millisecond.
+   */
   timeoutMs?: number;
 }
 
 export interface RequestOptions {
   signal?: AbortSignal;
-  /** Limit for this request, in milliseconds; overrides the client's. */
+  /** Limit for this request, in milliseconds, as {@link NodeClientOptions.timeoutMs}; overrides the client's. */
   timeoutMs?: number;
 }
 
@@ -71,9 +88,13 @@ export interface WaitProgress {
 }
 
 export interface WaitOptions {
-  /** Give up after this long, in milliseconds (default {@link DEFAULT_WAIT_TIMEOUT_MS}); `ClientError('TIMEOUT')`. */
+  /**
+   * Give up after this long, in milliseconds (default {@link DEFAULT_WAIT_TIMEOUT_MS});
+   * `ClientError('TIMEOUT')`. Any positive number: a wait for a lock period may take weeks. A
+   * fraction is rounded up to the next millisecond.
+   */
   timeoutMs?: number;
-  /** Pause between polls, in milliseconds (default {@link DEFAULT_POLL_MS}). */
+  /** Pause between polls, in milliseconds (default {@link DEFAULT_POLL_MS}); a fraction is rounded up. */
   pollMs?: number;
   signal?: AbortSignal;
 }
@@ -207,10 +228,10 @@ export class NodeClient {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`baseUrl must be an http(s) URL, got ${url.protocol}`);
     if (options.fetch !== undefined && typeof options.fetch !== 'function') throw new TypeError(`fetch must be a function, got ${describe(options.fetch)}`);
-    assertMilliseconds(options.timeoutMs, 'timeoutMs');
+    assertRequestTimeout(options.timeoutMs);
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#timeoutMs = Math.ceil(options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -476,7 +497,8 @@ export class NodeClient {
 
   /**
    * One request: resolves with the parsed 2xx answer, or undefined for the node's 404 named
-   * `notFound`. Integers are exact both ways (`serializeJson`/`parseJsonExact`).
+   * `notFound`. Integers are exact both ways (`serializeJson`/`parseJsonExact`). The body is read
+   * up to {@link MAX_RESPONSE_BYTES}; a larger one is `BAD_RESPONSE`.
    */
   async #call(
     method: 'GET' | 'POST',
@@ -487,18 +509,18 @@ export class NodeClient {
   ): Promise<ExactJson | undefined> {
     const request = `${method} ${path.split('?')[0] as string}`;
     const signal = options.signal;
-    assertMilliseconds(options.timeoutMs, 'timeoutMs');
+    assertRequestTimeout(options.timeoutMs);
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
     if (signal?.aborted) throw aborted(request, signal);
-    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
+    const timeoutMs = timerDelay(options.timeoutMs ?? this.#timeoutMs);
     const timeout = AbortSignal.timeout(timeoutMs);
     const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
 
     let status: number;
-    let text: string;
+    let read: BodyRead;
     try {
       // Raced against the signal as well, so that a fetch that ignores its signal still ends.
-      [status, text] = await raceSignal(
+      [status, read] = await raceSignal(
         (async () => {
           const response = await this.#fetch(`${this.baseUrl}${path}`, {
             method,
@@ -506,7 +528,7 @@ export class NodeClient {
             ...(body === undefined ? {} : { body: serializeJson(body) }),
             signal: combined,
           });
-          return [response.status, await response.text()] as const;
+          return [response.status, await readCapped(response, combined)] as const;
         })(),
         combined,
       );
@@ -515,6 +537,15 @@ export class NodeClient {
       if (timeout.aborted) throw new ClientError('TIMEOUT', `${request}: no answer within ${timeoutMs} ms`, { request }, { cause: error });
       throw new ClientError('NODE_UNREACHABLE', `${request}: cannot reach the node at ${this.baseUrl}: ${describeFetchError(error)}`, { request }, { cause: error });
     }
+    // Not transient: the same node would send the same flood on every poll of a wait.
+    if (read.tooLarge !== undefined) {
+      throw new ClientError(
+        'BAD_RESPONSE',
+        `${request}: the node answered ${status} with ${read.tooLarge}, above the ${MAX_RESPONSE_BYTES}-byte limit (MAX_RESPONSE_BYTES); no answer of this API comes near it`,
+        { request, status },
+      );
+    }
+    const text = read.text;
 
     let parsed: ExactJson | undefined;
     try {
@@ -543,10 +574,12 @@ export class NodeClient {
 
   /** Calls `attempt` until it returns a value, pausing `pollMs` between calls, within `timeoutMs`. */
   async #poll<T>(options: WaitOptions, what: string, context: ClientErrorContext, attempt: (request: RequestOptions) => Promise<T | undefined>): Promise<T> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-    const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
-    assertMilliseconds(timeoutMs, 'timeoutMs');
-    assertMilliseconds(pollMs, 'pollMs');
+    assertMilliseconds(options.timeoutMs, 'timeoutMs');
+    assertMilliseconds(options.pollMs, 'pollMs');
+    // Whole milliseconds from here on, so that the deadline, what remains of it and every
+    // request limit derived from it are integers, as the timers require.
+    const timeoutMs = Math.ceil(options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS);
+    const pollMs = Math.ceil(options.pollMs ?? DEFAULT_POLL_MS);
     const { signal } = options;
     const deadline = Date.now() + timeoutMs;
     let lastFailure: unknown;
@@ -568,7 +601,8 @@ export class NodeClient {
       if (result !== undefined) return result;
       const pause = Math.min(pollMs, deadline - Date.now());
       if (pause <= 0) throw timedOut();
-      await sleep(pause, signal, what);
+      // A pause beyond the timers' range is cut to it: one extra poll every 24.8 days.
+      await sleep(timerDelay(pause), signal, what);
     }
   }
 }
@@ -662,6 +696,45 @@ function describeFetchError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+type BodyRead = { text: string; tooLarge?: undefined } | { text?: undefined; tooLarge: string };
+
+/**
+ * The body as text (UTF-8, as `response.text()` reads it), or what made it too large: a
+ * `Content-Length` above {@link MAX_RESPONSE_BYTES} ends it unread, and a body without one is
+ * read as a stream and cancelled (the connection closed) as soon as it passes the limit, so that
+ * at most that much of it is ever held.
+ */
+async function readCapped(response: Response, signal: AbortSignal): Promise<BodyRead> {
+  const declared = response.headers.get('content-length')?.trim();
+  if (declared !== undefined && /^[0-9]+$/.test(declared) && Number(declared) > MAX_RESPONSE_BYTES) {
+    response.body?.cancel().catch(() => undefined);
+    return { tooLarge: `a Content-Length of ${declared} bytes` };
+  }
+  if (response.body === null) return { text: '' };
+  const reader = response.body.getReader();
+  // A fetch that ignores its signal is left behind by raceSignal: its body is cancelled here.
+  const onAbort = () => void reader.cancel(signal.reason).catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const decoder = new TextDecoder();
+    let size = 0;
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return { text: text + decoder.decode() };
+      size += value.byteLength;
+      if (size > MAX_RESPONSE_BYTES) {
+        // Not awaited: a cancel has nothing to wait for, and a stuck one must not hold the call.
+        reader.cancel().catch(() => undefined);
+        return { tooLarge: `a body of more than ${MAX_RESPONSE_BYTES} bytes` };
+      }
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
@@ -698,7 +771,24 @@ function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promi
   });
 }
 
+/**
+ * A delay as the timers take it: `AbortSignal.timeout` throws a RangeError for a fraction, and
+ * both it and `setTimeout` fire after 1 ms for anything above 2^31 − 1. Rounded up, so that a
+ * limit never ends before the time asked for.
+ */
+function timerDelay(ms: number): number {
+  return Math.min(Math.ceil(ms), MAX_REQUEST_TIMEOUT_MS);
+}
+
 function assertMilliseconds(value: unknown, name: string): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number of milliseconds, got ${describe(value)}`);
+}
+
+/** A request limit: {@link assertMilliseconds}, and one the timers can honour. */
+function assertRequestTimeout(value: unknown): void {
+  assertMilliseconds(value, 'timeoutMs');
+  if ((value as number) > MAX_REQUEST_TIMEOUT_MS) {
+    throw new RangeError(`timeoutMs must be at most ${MAX_REQUEST_TIMEOUT_MS} ms (MAX_REQUEST_TIMEOUT_MS, about 24.8 days), got ${value as number}`);
+  }
 }

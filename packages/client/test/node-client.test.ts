@@ -6,7 +6,7 @@ import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type SignedTx, txHash, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientError } from '../src/errors.js';
-import { NodeClient, type WaitProgress } from '../src/node-client.js';
+import { MAX_REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES, NodeClient, type WaitProgress } from '../src/node-client.js';
 import { clientError } from './support/client-error.js';
 
 let devnode: Devnode;
@@ -59,6 +59,47 @@ async function fakeNode(answer: { status: number; body: string } | 'hang'): Prom
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2`;
+}
+
+/**
+ * A local HTTP server answering 200 with `{"height":0}` padded to about `total` bytes with JSON
+ * whitespace (valid JSON: only its size is wrong), written in 64 KiB chunks as fast as the client
+ * reads them (so `written` is what the client took, plus socket buffers), and with `declare` as
+ * its Content-Length if given. `closed` resolves when the client hangs up before the end.
+ */
+async function floodNode(total: number, declare?: number) {
+  const flood = { url: '', requests: 0, written: 0, closed: undefined as unknown as Promise<void> };
+  let hungUp: () => void;
+  flood.closed = new Promise<void>((resolve) => {
+    hungUp = resolve;
+  });
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
+  const server = createServer((_request, response) => {
+    flood.requests++;
+    response.writeHead(200, { 'content-type': 'application/json', ...(declare === undefined ? {} : { 'content-length': String(declare) }) });
+    response.on('close', () => {
+      if (!response.writableFinished) hungUp();
+    });
+    const head = '{"height":0}';
+    flood.written += head.length;
+    response.write(head);
+    const pump = () => {
+      while (flood.written < total && !response.destroyed) {
+        flood.written += chunk.length;
+        if (!response.write(chunk)) {
+          response.once('drain', pump);
+          return;
+        }
+      }
+      // With a Content-Length larger than what was sent, the answer stays open: only the client can end it.
+      if (declare === undefined) response.end();
+    };
+    pump();
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  flood.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v2`;
+  return flood;
 }
 
 /** A fetch that passes through to the devnode but rewrites the answers of matching paths. */
@@ -303,6 +344,25 @@ describe('NodeClient against devnode', () => {
     expect((await node.waitForTx(hash)).signedTx).toEqual(spend);
   });
 
+  it('takes fractional milliseconds everywhere, rounded up (a fraction used to reach AbortSignal.timeout)', async () => {
+    const unknown = txHash(await signedBy({ type: 'spend_tx', sender: carol.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 4242n, payload: new Uint8Array() }, carol));
+    const started = Date.now();
+    const timeout = await clientError(node.waitForTx(unknown, { timeoutMs: 200.5, pollMs: 20.5 }), 'TIMEOUT');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(timeout.message).toContain('after 201 ms');
+    // The client's limit is a fraction too, and so is what remains of the wait at each poll.
+    const fractional = new NodeClient(devnode.httpUrl, { timeoutMs: 1_000.25 });
+    await clientError(fractional.waitForHeight(10_000_000n, { timeoutMs: 150.5, pollMs: 10.5 }), 'TIMEOUT');
+    expect(await fractional.getHeight({ timeoutMs: 500.75 })).toBe(await node.getHeight());
+
+    // What closeSolo does: post, then wait with the caller's (fractional) limit until inclusion.
+    const spend = await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: carol.publicKey, amount: 1n, fee: 1n, nonce: await node.nextNonce(bob.address), payload: new Uint8Array() }, bob);
+    const hash = await fractional.postTx(spend);
+    const waiting = fractional.waitForTx(hash, { timeoutMs: 2_000.5, pollMs: 10.5 });
+    await devnode.mine(1);
+    expect((await waiting).signedTx).toEqual(spend);
+  });
+
   it('keeps waiting through a node that fails for a while', async () => {
     let failures = 3;
     const flaky = new NodeClient(devnode.httpUrl, {
@@ -352,6 +412,55 @@ describe('NodeClient against nodes that misbehave', () => {
     await clientError(request, 'ABORTED');
   });
 
+  it('TIMEOUT, not a RangeError, for fractional request limits against a node that hangs', async () => {
+    const url = await fakeNode('hang');
+    await clientError(new NodeClient(url, { timeoutMs: 100.5 }).getHeight(), 'TIMEOUT');
+    await clientError(new NodeClient(url).getHeight({ timeoutMs: 50.5 }), 'TIMEOUT');
+    // Each poll's limit is what remains of the wait (150.5 ms, less the time spent).
+    const timeout = await clientError(new NodeClient(url).waitForHeight(1n, { timeoutMs: 150.5 }), 'TIMEOUT');
+    expect((timeout.cause as ClientError).code).toBe('TIMEOUT');
+  });
+
+  it('refuses a request limit the timers cannot honour, before any request', async () => {
+    let requests = 0;
+    const counting: typeof fetch = async (input, init) => {
+      requests++;
+      return fetch(input, init);
+    };
+    // Node's timers fire after 1 ms for a delay above 2^31 - 1: such a limit would mean none.
+    for (const timeoutMs of [2 ** 31, 2 ** 32, 2 ** 32 + 0.5, Number.MAX_SAFE_INTEGER]) {
+      expect(() => new NodeClient(devnode.httpUrl, { fetch: counting, timeoutMs })).toThrow(RangeError);
+      expect(() => new NodeClient(devnode.httpUrl, { fetch: counting, timeoutMs })).toThrow(/at most 2147483647 ms/);
+      await expect(new NodeClient(devnode.httpUrl, { fetch: counting }).getHeight({ timeoutMs })).rejects.toThrow(RangeError);
+    }
+    expect(requests).toBe(0);
+    const longest = new NodeClient(devnode.httpUrl, { fetch: counting, timeoutMs: MAX_REQUEST_TIMEOUT_MS - 0.5 });
+    expect(await longest.getHeight()).toBe(await node.getHeight());
+    expect(await longest.getHeight({ timeoutMs: MAX_REQUEST_TIMEOUT_MS })).toBe(await node.getHeight());
+    expect(requests).toBe(2);
+  });
+
+  it('keeps a wait longer than the timers can count, and polls no faster for it', async () => {
+    let requests = 0;
+    const url = await fakeNode({ status: 200, body: '{"height":1}' });
+    const counting = new NodeClient(url, {
+      fetch: async (input, init) => {
+        requests++;
+        return fetch(input, init);
+      },
+    });
+    // A wait of weeks is legitimate (a lock period); the per-request limit stays the client's.
+    expect(await counting.waitForHeight(1n, { timeoutMs: 2 ** 40 })).toBe(1n);
+    requests = 0;
+    // A pause of 2^32 ms used to become 1 ms: a poll every millisecond.
+    const controller = new AbortController();
+    const waiting = counting.waitForHeight(2n, { timeoutMs: 2 ** 40, pollMs: 2 ** 32, signal: controller.signal });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    controller.abort();
+    await clientError(waiting, 'ABORTED');
+    expect(requests).toBe(1);
+  });
+
   it('ends even with a fetch that ignores its signal', async () => {
     const stuck = new NodeClient('http://127.0.0.1:1/v2', { fetch: () => new Promise<Response>(() => undefined), timeoutMs: 50 });
     await clientError(stuck.getHeight(), 'TIMEOUT');
@@ -375,6 +484,41 @@ describe('NodeClient against nodes that misbehave', () => {
     const error = await clientError(lying.getTx(hash), 'BAD_RESPONSE');
     expect(error.message).toMatch(/hashes to/);
     expect((await node.getTx(hash))?.signedTx).toEqual(spend);
+  });
+
+  it('BAD_RESPONSE for an answer above MAX_RESPONSE_BYTES, and stops reading it', async () => {
+    const flood = await floodNode(256 * 1024 * 1024);
+    const error = await clientError(new NodeClient(flood.url, { timeoutMs: 30_000 }).getHeight(), 'BAD_RESPONSE');
+    expect(error.message).toContain(`${MAX_RESPONSE_BYTES}-byte limit`);
+    expect(error.context).toMatchObject({ request: 'GET /top', status: 200 });
+    await flood.closed; // the client hung up...
+    // ...having taken the limit and what the socket buffers held, not the 256 MiB on offer.
+    expect(flood.written).toBeGreaterThan(MAX_RESPONSE_BYTES);
+    expect(flood.written).toBeLessThan(MAX_RESPONSE_BYTES + 32 * 1024 * 1024);
+  });
+
+  it('BAD_RESPONSE without reading for a Content-Length above the limit', async () => {
+    const declared = 200 * 1024 * 1024;
+    const flood = await floodNode(64 * 1024, declared);
+    const error = await clientError(new NodeClient(flood.url, { timeoutMs: 30_000 }).getHeight(), 'BAD_RESPONSE');
+    expect(error.message).toContain(`Content-Length of ${declared} bytes`);
+    expect(error.message).toContain(`${MAX_RESPONSE_BYTES}-byte limit`);
+    await flood.closed;
+    expect(flood.written).toBeLessThan(100 * 1024);
+  });
+
+  it('ends a wait on an oversize answer instead of downloading it again at every poll', async () => {
+    const flood = await floodNode(16 * 1024 * 1024);
+    await clientError(new NodeClient(flood.url).waitForHeight(1n, { timeoutMs: 2_000, pollMs: 10 }), 'BAD_RESPONSE');
+    expect(flood.requests).toBe(1);
+  });
+
+  it('reads an answer of exactly MAX_RESPONSE_BYTES', async () => {
+    const json = '{"height":5}';
+    const url = await fakeNode({ status: 200, body: json + ' '.repeat(MAX_RESPONSE_BYTES - json.length) });
+    expect(await new NodeClient(url).getHeight()).toBe(5n);
+    const over = await fakeNode({ status: 200, body: json + ' '.repeat(MAX_RESPONSE_BYTES + 1 - json.length) });
+    await clientError(new NodeClient(over).getHeight(), 'BAD_RESPONSE');
   });
 
   it('NODE_ERROR for an error status without a JSON body', async () => {
