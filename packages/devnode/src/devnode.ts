@@ -38,7 +38,9 @@ export interface Devnode {
 
 /**
  * Starts a devnode: a chain emulator, the node's HTTP API and the channel WebSocket service,
- * on two ports as the v0.14 node had them.
+ * on two ports as the v0.14 node had them. A port that cannot be listened on (in use, not
+ * permitted) rejects with Node's listen error (`code` EADDRINUSE…, its `port` and `address`),
+ * and nothing is left open.
  */
 export async function startDevnode(options: DevnodeOptions = {}): Promise<Devnode> {
   const host = options.host ?? '127.0.0.1';
@@ -58,12 +60,16 @@ export async function startDevnode(options: DevnodeOptions = {}): Promise<Devnod
         resolve((server.address() as AddressInfo).port);
       });
     });
-  const httpPort = await listen(httpServer, options.httpPort ?? 3013);
+  let httpPort: number;
   let wsPort: number;
   try {
+    httpPort = await listen(httpServer, options.httpPort ?? 3013);
     wsPort = await listen(wsServer, options.wsPort ?? 3014);
   } catch (error) {
-    httpServer.close();
+    // The listen error (EADDRINUSE…, with its `port`) is the caller's to report; nothing of
+    // this node may stay open behind it, or a caller that goes on would hold a port.
+    channels.close();
+    if (httpServer.listening) httpServer.close();
     throw error;
   }
   let timer: NodeJS.Timeout | undefined;

@@ -237,6 +237,10 @@ export class ChannelService {
     private readonly options: ChannelServiceOptions,
   ) {
     this.#server = new WebSocketServer({ server, path: '/channel', maxPayload: 1 << 20 });
+    // ws re-emits every 'error' of the HTTP server it is attached to, and an 'error' nobody
+    // listens for is thrown: a port in use would escape as an uncaught exception instead of
+    // rejecting the listen() of whoever starts the server, which reports it (startDevnode).
+    this.#server.on('error', () => undefined);
     this.#server.on('connection', (socket, request) => this.#accept(socket, request));
   }
 
