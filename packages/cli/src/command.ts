@@ -65,6 +65,7 @@ export function parseInvocation(
       ),
       allowPositionals: true,
       strict: true,
+      tokens: true,
     });
   } catch (error) {
     // node:util's messages run over several lines; the first one names the problem.
@@ -73,6 +74,17 @@ export function parseInvocation(
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (values.help === true) return { help: true };
+  // node:util keeps the last of two values of a single-value option: `sign --key a --key b`
+  // would sign with b without a word. Only `multiple` options collect repeats; a flag given
+  // twice means what it means once.
+  const seen = new Set<string>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || options[token.name]?.type !== 'string' || options[token.name]?.multiple === true) continue;
+    if (seen.has(token.name)) {
+      throw new CliError('USAGE', `--${token.name} given more than once; it takes one value: aesc ${command.usage[0] ?? command.name}`);
+    }
+    seen.add(token.name);
+  }
   const { min, max } = command.arity;
   if (parsed.positionals.length < min) {
     throw new CliError('USAGE', `missing argument: aesc ${command.usage[0] ?? command.name}`);
@@ -117,7 +129,7 @@ export function commandHelp(command: Command): string {
 export const QUOTING_REMINDER =
   "Quote every $ value in single quotes: in a shell, tx$abc or \"tx$abc\" loses $abc (it expands to an empty variable).";
 
-/** A string option's value, when given (the last one wins for a non-multiple option). */
+/** A string option's value, when given (parseInvocation refuses a non-multiple option given twice). */
 export function stringOption(invocation: Invocation, name: string): string | undefined {
   const value = invocation.options[name];
   return typeof value === 'string' ? value : undefined;

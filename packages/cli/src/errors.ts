@@ -1,3 +1,4 @@
+import { ClientError } from '@aesc/client';
 import { EncodingError } from '@aesc/encoding';
 import { SignerError } from '@aesc/signer';
 import { TxError } from '@aesc/tx';
@@ -21,9 +22,13 @@ export type CliErrorCode =
   /** a key file that holds no ed25519 secret key */
   | 'INVALID_KEY_FILE'
   /** `aesc keygen --out` to a file that already exists */
-  | 'KEY_FILE_EXISTS';
+  | 'KEY_FILE_EXISTS'
+  /** standard input that cannot be read: a directory, or a read error */
+  | 'STDIN_UNREADABLE'
+  /** `aesc devnode` cannot listen on a port: in use, not permitted, or an address not of this machine */
+  | 'CANNOT_LISTEN';
 
-/** A failure of the command line itself; bad values fail with the error of the package that read them. */
+/** A failure of the command line or of what it needs (standard input, a port); bad values fail with the error of the package that read them. */
 export class CliError extends Error {
   override readonly name = 'CliError';
   readonly code: CliErrorCode;
@@ -37,7 +42,10 @@ export class CliError extends Error {
 /** Process exit codes, documented in the README. */
 export const EXIT = {
   OK: 0,
-  /** a value, a file or a line of input was rejected */
+  /**
+   * a value, a file or a line of input was rejected, or what the command needs failed: a port
+   * in use, a node that cannot be reached or refuses a request
+   */
   BAD_INPUT: 1,
   /** the command line was wrong */
   USAGE: 2,
@@ -55,9 +63,22 @@ export interface ErrorReport {
   message: string;
 }
 
-/** Whether `error` is an error a package of this toolkit declares for bad input. */
-export function isDeclaredError(error: unknown): error is CliError | EncodingError | TxError | SignerError {
-  return error instanceof CliError || error instanceof EncodingError || error instanceof TxError || error instanceof SignerError;
+/** An error a package of this toolkit declares, which ends a command with its code. */
+export type DeclaredError = CliError | EncodingError | TxError | SignerError | ClientError;
+
+/**
+ * Whether `error` is an error a package of this toolkit declares for bad input or a failure
+ * around the command (a node, a channel). `ClientError('INTERNAL')` is the client's own bug,
+ * so it stays a bug here too.
+ */
+export function isDeclaredError(error: unknown): error is DeclaredError {
+  return (
+    error instanceof CliError ||
+    error instanceof EncodingError ||
+    error instanceof TxError ||
+    error instanceof SignerError ||
+    (error instanceof ClientError && error.code !== 'INTERNAL')
+  );
 }
 
 /** The `{code, message}` of a declared error; anything else is a bug and is rethrown. */
@@ -67,7 +88,7 @@ export function errorReport(error: unknown): ErrorReport {
 }
 
 /** The exit code a declared error ends the process with. */
-export function exitCodeOf(error: CliError | EncodingError | TxError | SignerError): ExitCode {
+export function exitCodeOf(error: DeclaredError): ExitCode {
   return error instanceof CliError && error.code === 'USAGE' ? EXIT.USAGE : EXIT.BAD_INPUT;
 }
 

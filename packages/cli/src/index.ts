@@ -1,6 +1,6 @@
 export { type Command, type Invocation, type OptionSpec } from './command.js';
 export { CliError, type CliErrorCode, type ErrorReport, EXIT, type ExitCode } from './errors.js';
-export { formatValueReport } from './format.js';
+export { type FormatOptions, formatValueReport } from './format.js';
 export {
   checkSignatures,
   type EncodedValueReport,

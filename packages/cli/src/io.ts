@@ -1,5 +1,7 @@
 import { once } from 'node:events';
+import { fstatSync, type Stats } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { CliError } from './errors.js';
 
 /**
  * Where a run of `aesc` reads and writes. The process uses its standard streams
@@ -18,8 +20,42 @@ export function processIo(): CliIo {
   return {
     stdout: (text) => writeTo(process.stdout, text),
     stderr: (text) => writeTo(process.stderr, text),
-    stdin: () => process.stdin as Readable,
+    stdin: () => readStdin(process.stdin),
   };
+}
+
+/**
+ * Standard input, or `STDIN_UNREADABLE` if it cannot be read: a directory, or a read error.
+ * Either would otherwise read as empty input and exit 0 with no output, as if every line had
+ * been answered. (A standard input closed at start reads as empty: Node puts /dev/null in its
+ * place before any script runs.)
+ */
+async function* readStdin(stream: Readable): AsyncGenerator<Uint8Array | string> {
+  const unreadable = (why: string) => new CliError('STDIN_UNREADABLE', `cannot read standard input: ${why}; redirect a file into it (- < values.txt) or pipe the lines in`);
+  let stats: Stats;
+  try {
+    stats = fstatSync(0);
+  } catch (error) {
+    throw unreadable((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+  }
+  // Node gives a directory (`- < /tmp`) as a stream that just ends.
+  if (stats.isDirectory()) throw unreadable('it is a directory');
+  const chunks = stream[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<Uint8Array | string>;
+      try {
+        next = await chunks.next();
+      } catch (error) {
+        // EIO, EISDIR… from the stream; what the caller does with a chunk is not caught here.
+        throw unreadable((error as NodeJS.ErrnoException).code ?? (error as Error).message);
+      }
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    await chunks.return?.();
+  }
 }
 
 async function writeTo(stream: Writable, text: string): Promise<void> {
@@ -27,8 +63,10 @@ async function writeTo(stream: Writable, text: string): Promise<void> {
 }
 
 /**
- * The longest standard-input line read: more than the longest `tx$` (about 90 000 characters)
- * and the JSON form of the largest transaction, so only garbage is cut. A longer line is
+ * The longest standard-input line read. A `tx$` is at most `MAX_ENCODED_LENGTH` (2 800)
+ * characters, as `tx` and `st` payloads are at most 2 044 bytes (`MAX_VARIABLE_PAYLOAD` of
+ * @aesc/encoding), and the `inspect --json` form of such a tx is some kilobytes: 1 MiB leaves
+ * room for any line worth reading, with spacing, so only garbage is cut. A longer line is
  * skipped to its end without being kept, so input of any size costs bounded memory.
  */
 export const MAX_LINE_LENGTH = 1 << 20;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from '@aesc/encoding';
@@ -101,6 +101,30 @@ describe('aesc: help, usage and exit codes', () => {
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toContain(message);
   });
+
+  it.each([
+    [['sign', '--key', keyFile('k0'), '--key', keyFile('k1'), vector('spend_tx/typical').unsigned.tx], '--key'],
+    [['sign', `--key=${keyFile('k0')}`, '--key', keyFile('k1'), vector('spend_tx/typical').unsigned.tx], '--key'],
+    [['keygen', '--out', join(directory, 'repeat-a.key'), '--out', join(directory, 'repeat-b.key')], '--out'],
+    [['channel-id', '--initiator', keys[0]?.ak ?? '', '--nonce', '3', '--nonce', '4', '--responder', keys[1]?.ak ?? ''], '--nonce'],
+    [['channel-id', '--initiator', keys[0]?.ak ?? '', '--nonce', '3', '--responder', keys[1]?.ak ?? '', '--initiator', keys[2]?.ak ?? ''], '--initiator'],
+    [['demo', '--dialect', 'seed', '--dialect', 'v0.14'], '--dialect'],
+    [['devnode', '--port', '0', '--port', '0'], '--port'],
+  ])('%j repeats a single-value option: a usage error naming it, nothing done', async (argv, option) => {
+    const { code, stdout, stderr } = await runCli(argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expectOneLineError(stderr, 'USAGE');
+    expect(stderr).toContain(`${option} given more than once`);
+    expect(existsSync(join(directory, 'repeat-a.key')) || existsSync(join(directory, 'repeat-b.key'))).toBe(false);
+  });
+
+  it('still takes the options meant to repeat, and a flag given twice', async () => {
+    const deposit = vector('channel_deposit_tx/typical');
+    const repeated = await runCli(['verify', '--json', '--json', ...deposit.signers.flatMap((key) => ['--signers', akOf(key)]), deposit.signed.tx]);
+    expect(repeated.code).toBe(0);
+    expect(JSON.parse(repeated.stdout).valid).toBe(true);
+  });
 });
 
 describe('aesc inspect', () => {
@@ -166,6 +190,40 @@ describe('aesc inspect', () => {
     // Repeated flags are the same as a comma-separated list.
     const repeated = await runCli(['inspect', '--json', ...deposit.signers.flatMap((key) => ['--signers', akOf(key)]), deposit.signed.tx]);
     expect(repeated.stdout).toBe(stdout);
+  });
+
+  describe('names a key only by what it is to the tx', () => {
+    // An off-chain state whose first update moves a third party's (k2's) tokens: k2 is in
+    // neither a field of the tx nor --signers.
+    const offchain = vector('channel_offchain_tx/updates_3');
+    const withThirdParty = async () => {
+      const report = JSON.parse((await runCli(['inspect', '--json', offchain.unsigned.tx])).stdout);
+      report.fields.updates[0].from = keys[2]?.ak;
+      return (await runCli(['build', JSON.stringify(report)])).stdout.trim();
+    };
+
+    it('a key only in an update gets no label', async () => {
+      const tx = await withThirdParty();
+      const { code, stdout } = await runCli(['inspect', tx]);
+      expect(code).toBe(0);
+      expect(stdout).not.toContain('--signers');
+      expect(stdout).toMatch(new RegExp(`from ${keys[2]?.ak.replace('$', '\\$')}\n`));
+      expect(stdout).toContain(`to   ${keys[1]?.ak} (responder)`);
+    });
+
+    it('a key given with --signers is called one, wherever it appears', async () => {
+      const tx = await withThirdParty();
+      const { stdout } = await runCli(['inspect', '--signers', keys[2]?.ak ?? '', tx]);
+      expect(stdout).toContain(`from ${keys[2]?.ak} (a --signers key)`);
+      const deposit = vector('channel_deposit_tx/typical');
+      const signed = await runCli(['inspect', '--signers', deposit.signers.map(akOf).join(','), deposit.signed.tx]);
+      // The depositor is the tx's `from`; the other peer is known only from --signers.
+      for (const key of deposit.signers) expect(signed.stdout).toMatch(new RegExp(`verifies with ${akOf(key).replace('$', '\\$')} \\((from|a --signers key)\\)\n`));
+      expect(signed.stdout).toContain('(a --signers key)');
+      // A signature a candidate did not make is not said to be that candidate's.
+      const unsigned = await runCli(['inspect', '--signers', deposit.signers.map(akOf).join(','), vector('spend_tx/typical').signed.tx]);
+      expect(unsigned.stdout).not.toContain('(a --signers key)');
+    });
   });
 
   it('rejects a bad --signers key, naming it', async () => {
@@ -348,6 +406,17 @@ describe('aesc hash, channel-id, encode, decode', () => {
     const result = await runCli(argv);
     expect(result.code).toBe(1);
     expectOneLineError(result.stderr, code);
+  });
+});
+
+describe('aesc encode --help', () => {
+  it('gives the size limit of tx and st payloads, not "any size"', async () => {
+    const { stdout } = await runCli(['encode', '--help']);
+    expect(stdout).toContain('tx and st\n0 to 2044');
+    for (const command of COMMANDS) expect((await runCli([command.name, '--help'])).stdout).not.toMatch(/any size/);
+    const over = await runCli(['encode', 'tx', '00'.repeat(2045)]);
+    expect(over.code).toBe(1);
+    expectOneLineError(over.stderr, 'WRONG_PAYLOAD_SIZE');
   });
 });
 

@@ -1,6 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from './support.js';
 
 /* `aesc demo` and `aesc devnode` as a user runs them: the built binary in a child process. */
 
@@ -44,3 +49,148 @@ describe('aesc devnode', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('aesc demo --json', () => {
+  it('prints one JSON object per event and a summary, with the text timeline\'s information', () => {
+    const result = spawnSync(process.execPath, [BIN, 'demo', '--json'], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const events = jsonLines(result.stdout) as ({ time: number; actor: string; event: string } & Record<string, unknown>)[];
+    for (const event of events) {
+      expect(Object.keys(event).slice(0, 3)).toEqual(['time', 'actor', 'event']);
+      expect(typeof event.time).toBe('number');
+    }
+    const times = events.map((event) => event.time);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const of = (name: string) => events.filter((event) => event.event === name);
+    expect(of('fund').map((event) => [event.actor, event.amount])).toEqual([['alice', '100000'], ['bob', '100000']]);
+    for (const event of of('fund')) expect(event.account).toMatch(/^ak\$\w+$/);
+    expect(of('open')[0]?.channel_id).toMatch(/^ch\$\w+$/);
+    expect(of('on_chain').map((event) => event.tx_type)).toEqual(['channel_create_tx', 'channel_close_mutual_tx']);
+    for (const event of of('on_chain')) expect(event.hash).toMatch(/^th\$\w+$/);
+    const transfers = of('transfer');
+    expect(transfers).toHaveLength(6);
+    expect(transfers[0]).toMatchObject({ actor: 'alice', from: 'alice', to: 'bob', amount: '1500', request: false, round: '2', balances: { alice: '38500', bob: '26500' } });
+    expect(transfers[3]).toMatchObject({ actor: 'bob', from: 'alice', to: 'bob', amount: '300', request: true, round: '5' });
+    expect(of('message')[0]).toMatchObject({ actor: 'bob', from: 'alice', info: 'thanks for the lunch, bob' });
+    expect(of('close')[0]).toMatchObject({ actor: 'bob', round: '7', amounts: { alice: '38149', bob: '26850' }, fee: '1' });
+    expect(of('balance').map((event) => [event.actor, event.balance, event.change])).toEqual([['alice', '98148', '-1852'], ['bob', '101850', '+1850']]);
+    const last = events.at(-1);
+    expect(last).toMatchObject({ actor: 'demo', event: 'done', rounds: '7', channel_id: of('open')[0]?.channel_id, balances: { alice: '98148', bob: '101850' } });
+    expect(last?.close_hash).toBe(of('close')[0]?.hash);
+  });
+});
+
+describe('aesc demo with a node it cannot use', () => {
+  let notADevnode: ReturnType<typeof createHttpServer>;
+  let notADevnodeUrl: string;
+  beforeAll(async () => {
+    // Answers as a node without the debug endpoints does (a v0.14 node: 404).
+    notADevnode = createHttpServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'application/json' });
+      response.end('{"reason":"Not found"}');
+    });
+    await new Promise<void>((resolve) => notADevnode.listen(0, '127.0.0.1', resolve));
+    notADevnodeUrl = `http://127.0.0.1:${(notADevnode.address() as AddressInfo).port}/v2`;
+  });
+  afterAll(() => new Promise<void>((resolve) => notADevnode.close(() => resolve())));
+
+  it('an unreachable node: NODE_UNREACHABLE, exit 1, one line that says what to do', async () => {
+    const port = await freePort();
+    const { code, stderr } = await runCli(['demo', '--node', `http://127.0.0.1:${port}/v2`, '--ws', `ws://127.0.0.1:${port}/channel`]);
+    expect(code).toBe(1);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^aesc demo: NODE_UNREACHABLE: .*ECONNREFUSED.*aesc devnode/);
+  });
+
+  it('prints the error as JSON after the events with --json', async () => {
+    const port = await freePort();
+    const { code, stdout } = await runCli(['demo', '--json', '--node', `http://127.0.0.1:${port}/v2`, '--ws', `ws://127.0.0.1:${port}/channel`]);
+    expect(code).toBe(1);
+    const lines = jsonLines(stdout) as Record<string, unknown>[];
+    expect(lines[0]).toMatchObject({ actor: 'node', event: 'node', embedded: false });
+    expect(lines.at(-1)).toEqual({ error: { code: 'NODE_UNREACHABLE', message: expect.any(String) } });
+  });
+
+  it('a node without /debug/fund: NODE_ERROR, exit 1, saying it must be a devnode', async () => {
+    const { code, stderr } = await runCli(['demo', '--node', notADevnodeUrl, '--ws', 'ws://127.0.0.1:1/channel']);
+    expect(code).toBe(1);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^aesc demo: NODE_ERROR: POST \/debug\/fund: 404 .*must be a devnode/);
+  });
+
+  it.each([
+    [['--node', 'notaurl', '--ws', 'ws://127.0.0.1:3014/channel'], '--node must be an http(s) URL'],
+    [['--node', 'ws://127.0.0.1:3013/v2', '--ws', 'ws://127.0.0.1:3014/channel'], '--node must be an http(s) URL'],
+    [['--node', 'http://127.0.0.1:3013/v2', '--ws', 'http://127.0.0.1:3014/channel'], '--ws must be a ws(s) URL'],
+    [['--node', 'http://127.0.0.1:3013/v2'], '--node and --ws go together'],
+  ])('%j is a usage error (exit 2), before anything starts', async (argv, message) => {
+    const { code, stdout, stderr } = await runCli(['demo', ...argv]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^aesc demo: USAGE: /);
+    expect(stderr).toContain(message);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('aesc devnode on a port in use', () => {
+  let busy: Server;
+  let busyPort: number;
+  beforeAll(async () => {
+    busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    busyPort = (busy.address() as AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => busy.close(() => resolve())));
+
+  it.each([['--port'], ['--http-port']])('%s taken: CANNOT_LISTEN, exit 1, one line naming the option', (option) => {
+    const other = option === '--port' ? '--http-port' : '--port';
+    const result = spawnSync(process.execPath, [BIN, 'devnode', option, String(busyPort), other, '0'], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain(`aesc devnode: CANNOT_LISTEN: cannot listen on 127.0.0.1:${busyPort} (${option}): the port is in use`);
+  });
+
+  it('in-process, with --json: the error object too', async () => {
+    const { code, stdout, stderr } = await runCli(['devnode', '--json', '--port', String(busyPort), '--http-port', '0']);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toEqual({ error: { code: 'CANNOT_LISTEN', message: expect.stringContaining('in use') } });
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('the same port for both is a usage error', async () => {
+    const { code, stderr } = await runCli(['devnode', '--port', String(busyPort), '--http-port', String(busyPort)]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('USAGE: --http-port and --port are both');
+  });
+});
+
+describe('standard input that cannot be read', () => {
+  it('a directory: STDIN_UNREADABLE, exit 1, one line', () => {
+    const directory = openSync(tmpdir(), 'r');
+    try {
+      const result = spawnSync(process.execPath, [BIN, 'inspect', '-'], { encoding: 'utf8', cwd: ROOT, stdio: [directory, 'pipe', 'pipe'], timeout: 30_000 });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^aesc inspect: STDIN_UNREADABLE: cannot read standard input: it is a directory;[^\n]*\n$/);
+    } finally {
+      closeSync(directory);
+    }
+  });
+
+  it('/dev/null is empty input, not an error', () => {
+    const empty = spawnSync('sh', ['-c', 'exec "$0" "$1" build - < /dev/null', process.execPath, BIN], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+    expect([empty.status, empty.stdout, empty.stderr]).toEqual([0, '', '']);
+  });
+});
+
+/** A port nothing listens on (just freed). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

@@ -64,16 +64,22 @@ export const devnodeCommand: Command = {
     const genesisFile = stringOption(invocation, 'genesis');
     if (genesisFile !== undefined) genesis.push(...(await readGenesis(genesisFile)));
 
+    const httpPort = number('http-port', 3013, 65535);
+    const wsPort = number('port', 3014, 65535);
+    const host = stringOption(invocation, 'host') ?? '127.0.0.1';
+    if (httpPort === wsPort && httpPort !== 0) {
+      throw new CliError('USAGE', `--http-port and --port are both ${httpPort}: the HTTP API and the channel service need two ports`);
+    }
     const node = await startDevnode({
-      httpPort: number('http-port', 3013, 65535),
-      wsPort: number('port', 3014, 65535),
-      host: stringOption(invocation, 'host') ?? '127.0.0.1',
+      httpPort,
+      wsPort,
+      host,
       blockInterval: number('block-interval', 1000, 3_600_000),
       dialect,
       minimumDepth: BigInt(number('minimum-depth', 4, 1_000_000)),
       genesis,
-    }).catch((error: NodeJS.ErrnoException) => {
-      throw new CliError('USAGE', `cannot listen: ${error.code ?? ''} ${error.message}`.trim());
+    }).catch((error: unknown) => {
+      throw listenError(error, { httpPort, host });
     });
     const accounts = demo.map(({ signer, secretKey }) => ({ address: signer.address, secret_key: bytesToHex(secretKey), balance: DEFAULT_BALANCE.toString() }));
     if (invocation.json) {
@@ -106,6 +112,29 @@ export const devnodeCommand: Command = {
     return EXIT.OK;
   },
 };
+
+/**
+ * Why a port could not be listened on, as one line that names the option to change. The command
+ * line was well formed: a busy port is this machine's state, so it is `CANNOT_LISTEN` (exit 1),
+ * not `USAGE`. Anything but a listen error is rethrown as it is.
+ */
+function listenError(error: unknown, { httpPort, host }: { httpPort: number; host: string }): unknown {
+  const failure = error as NodeJS.ErrnoException & { port?: number; syscall?: string };
+  if (!(error instanceof Error) || typeof failure.code !== 'string' || (failure.syscall !== 'listen' && failure.syscall !== 'getaddrinfo')) return error;
+  if (failure.syscall === 'getaddrinfo' || failure.code === 'EADDRNOTAVAIL') {
+    return new CliError('CANNOT_LISTEN', `cannot listen on --host ${JSON.stringify(host.slice(0, 60))} (${failure.code}): give an address of this machine, e.g. 127.0.0.1`);
+  }
+  // The two ports differ (checked before), so the port in the error names the option.
+  const option = failure.port === httpPort ? '--http-port' : '--port';
+  const where = `${host}:${failure.port ?? '?'} (${option})`;
+  if (failure.code === 'EADDRINUSE') {
+    return new CliError('CANNOT_LISTEN', `cannot listen on ${where}: the port is in use (another devnode or node?); choose another with ${option}, or 0 for any free port`);
+  }
+  if (failure.code === 'EACCES') {
+    return new CliError('CANNOT_LISTEN', `cannot listen on ${where}: not permitted (ports below 1024 need privileges); choose a port from 1024 up, or 0 for any free port`);
+  }
+  return new CliError('CANNOT_LISTEN', `cannot listen on ${where}: ${failure.code}`);
+}
 
 async function readGenesis(file: string): Promise<GenesisAccount[]> {
   let text: string;

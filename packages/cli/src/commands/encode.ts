@@ -1,4 +1,4 @@
-import { bytesToHex, EncodingError, encode, hexToBytes, isPrefix, parse, PREFIXES } from '@aesc/encoding';
+import { bytesToHex, EncodingError, encode, hexToBytes, isPrefix, MAX_VARIABLE_PAYLOAD, parse, PREFIXES } from '@aesc/encoding';
 import { type Command, quoteForMessage, writeJson } from '../command.js';
 import { EXIT } from '../errors.js';
 
@@ -9,7 +9,7 @@ export const encodeCommand: Command = {
   description: [
     `Encodes the bytes as prefix$base58check. The prefixes: ${PREFIXES.join(', ')}. The payload size`,
     'must suit the prefix (ak 32 bytes, or 65 for a legacy secp256k1 key; sg 64 or DER; tx and st',
-    'any size; the rest 32). Hex in either case, with or without 0x; an empty string is no bytes.',
+    `0 to ${MAX_VARIABLE_PAYLOAD}; the rest 32). Hex in either case, with or without 0x; an empty string is no bytes.`,
     '--json prints {"encoded","prefix","size","hex"}.',
   ].join('\n'),
   options: {},

@@ -35,7 +35,7 @@ export const inspectCommand: Command = {
     if (value === '-') return eachLine(invocation, async (line) => JSON.stringify(await inspectValue(line, { signers })));
     const report = await inspectValue(value, { signers });
     if (invocation.json) await writeJson(invocation.io, report);
-    else await invocation.io.stdout(formatValueReport(report));
+    else await invocation.io.stdout(formatValueReport(report, { signers }));
     return EXIT.OK;
   },
 };

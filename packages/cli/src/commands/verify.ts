@@ -1,4 +1,4 @@
-import { decode } from '@aesc/encoding';
+import { decode, encode } from '@aesc/encoding';
 import { SignerError } from '@aesc/signer';
 import { decodeTx, toJSON, txHash, txSigners } from '@aesc/tx';
 import { type Command, writeJson } from '../command.js';
@@ -41,7 +41,7 @@ export const verifyCommand: Command = {
       await writeJson(invocation.io, { valid: check.valid, hash: txHash(tx), signers: check.signers, signatures: check.signatures });
     } else {
       const roles = rolesOf(toJSON(tx.tx));
-      const lines = [verdict(check, tx.tx.type, roles)];
+      const lines = [verdict(check, tx.tx.type, roles, new Set(given.map((key) => encode('ak', key))))];
       for (const entry of check.signers) {
         const role = roles.get(entry.signer)?.join(', ') ?? 'a --signers key';
         lines.push(`  ${role.padEnd(16)} ${entry.signer}  ${entry.signature ?? '(no signature)'}`);
