@@ -5,7 +5,9 @@
  *     ceiling any client library can reach against this node (the devnode issue's row);
  *   - ChannelClient, one channel: every request checked before signing, every co-signed state
  *     stored (MemoryStore) before `update()` resolves; p50/p99 of `update()`;
- *   - ChannelClient, 50 channels at once: the aggregate.
+ *   - 50 channels at once: raw parties, raw parties that also verify the peer's signature on
+ *     each co-signed state (the ceiling of any client that keeps co-signed states), and
+ *     ChannelClients: the aggregate.
  * A transfer is complete when both parties hold the co-signed state of its round. Measured in
  * steady state: 1 000 transfers of each kind first (JIT warm-up of both processes), then five
  * rounds of a raw channel followed by a client channel, medians reported, the client/raw ratio
@@ -16,8 +18,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ChannelClient } from '@aesc/client';
 import { parseJsonExact, serializeJson } from '@aesc/schema';
-import { createSigner, signTx } from '@aesc/signer';
-import { decodeTx, encodeTx } from '@aesc/tx';
+import { createSigner, signTx, verifySignature } from '@aesc/signer';
+import { compareBytes, decodeTx, encodeTx, serializeUnsigned } from '@aesc/tx';
 import WebSocket from 'ws';
 
 const AESC = fileURLToPath(new URL('../packages/cli/bin/aesc.js', import.meta.url));
@@ -68,11 +70,20 @@ function terms(initiator, responder) {
   };
 }
 
-/** A raw party: signs every sign request it gets, resolves waiters on frames. */
-async function rawParty(url, role, params, signer) {
+/**
+ * A raw party: signs every sign request it gets, resolves waiters on frames. With `checkPeer`,
+ * it also does the one check any client that keeps co-signed states cannot skip: the peer's
+ * signature on each co-signed state, over the body this party signed: the least work of any
+ * client that keeps co-signed states, so the ceiling of such a client (the ChannelClient checks
+ * everything else as well).
+ */
+async function rawParty(url, role, params, signer, checkPeer = false) {
   const query = new URLSearchParams(Object.entries({ ...params, role }).map(([key, value]) => [key, String(value)]));
   const socket = new WebSocket(`${url}?${query.toString().replace(/%24/g, '$')}`);
   const party = { socket, round: 0n, waiters: [] };
+  const peer = role === 'initiator' ? params.responder : params.initiator;
+  let signedBody;
+  let ownSignature;
   const opened = new Promise((resolve, reject) => {
     socket.once('open', resolve);
     socket.once('error', reject);
@@ -81,9 +92,16 @@ async function rawParty(url, role, params, signer) {
     const frame = parseJsonExact(data.toString());
     if (frame.action === 'sign') {
       const signed = await signTx(decodeTx(frame.payload.tx, 'unsigned'), signer);
+      if (checkPeer) [signedBody, ownSignature] = [serializeUnsigned(signed.tx), signed.signatures[0]];
       socket.send(serializeJson({ action: frame.tag, payload: { tx: encodeTx(signed) } }));
     } else if (frame.action === 'update' && frame.payload?.state !== undefined) {
-      party.round = decodeTx(frame.payload.state, 'signed_tx').tx.round;
+      const state = decodeTx(frame.payload.state, 'signed_tx');
+      if (checkPeer) {
+        const other = state.signatures.find((signature) => compareBytes(signature, ownSignature) !== 0);
+        const valid = other !== undefined && compareBytes(serializeUnsigned(state.tx), signedBody) === 0 && (await verifySignature(other, signedBody, peer));
+        if (!valid) throw new Error(`bench: round ${state.tx.round} is not co-signed`);
+      }
+      party.round = state.tx.round;
       const ready = party.waiters.filter((waiter) => waiter.round <= party.round);
       party.waiters = party.waiters.filter((waiter) => waiter.round > party.round);
       for (const waiter of ready) waiter.resolve();
@@ -94,9 +112,9 @@ async function rawParty(url, role, params, signer) {
   return party;
 }
 
-async function rawOpen(node, initiator, responder) {
+async function rawOpen(node, initiator, responder, checkPeer = false) {
   const params = terms(initiator, responder);
-  const [i, r] = await Promise.all([rawParty(node.ws, 'initiator', params, initiator), rawParty(node.ws, 'responder', params, responder)]);
+  const [i, r] = await Promise.all([rawParty(node.ws, 'initiator', params, initiator, checkPeer), rawParty(node.ws, 'responder', params, responder, checkPeer)]);
   await Promise.all([i.until(1n), r.until(1n)]);
   return { i, r, initiator, responder };
 }
@@ -217,6 +235,8 @@ export async function run() {
         : `CPU per transfer: ${who} ${parties.toFixed(0)} µs, devnode ${devnode.toFixed(0)} µs; two cores give at most ${(2e6 / (parties + devnode)).toFixed(0)}/s, one core per process ${(1e6 / Math.max(parties, devnode)).toFixed(0)}/s`;
     const rawAggregate = await aggregate(rawOpen, rawTransfers, rawClose);
     log(`${CHANNELS} raw channels done`);
+    const checkedAggregate = await aggregate((...pair) => rawOpen(...pair, true), rawTransfers, rawClose);
+    log(`${CHANNELS} raw channels checking the peer's signature done`);
     const clientAggregate = await aggregate(openClients, clientTransfers, ({ i, r }) => {
       i.close();
       r.close();
@@ -235,6 +255,11 @@ export async function run() {
         note: `${rounds}, ${spread(clientRates)}, each round after a raw one; update() p50 ${percentile(latencies, 0.5).toFixed(2)} ms, p99 ${percentile(latencies, 0.99).toFixed(2)} ms`,
       },
       { name: `raw sockets, ${CHANNELS} channels at once (ceiling)`, perSecond: rawAggregate.perSecond, note: `${CHANNELS} × ${PER_CHANNEL} transfers, all channels open and warm (${PER_CHANNEL / 2} each) first; ${cpuNote(rawAggregate, 'raw parties')}` },
+      {
+        name: `raw sockets + the peer's signature checked, ${CHANNELS} channels at once (ceiling of a checking client)`,
+        perSecond: checkedAggregate.perSecond,
+        note: `the raw parties also verify the peer's signature on each co-signed state, the one check a client that keeps co-signed states cannot skip; ${cpuNote(checkedAggregate, 'these parties')}`,
+      },
       {
         name: `ChannelClient, ${CHANNELS} channels at once`,
         perSecond: clientAggregate.perSecond,
