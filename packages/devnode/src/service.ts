@@ -170,9 +170,12 @@ function toRequest(frame: ClientMessage): ClientRequest {
  */
 function reasonOf(error: SchemaError): string {
   const path = error.context.path ?? '';
-  if (error.context.action === 'update' && (path === '/payload/from' || path === '/payload/to')) return 'broken_encoding';
-  if (error.context.action === 'update' && path === '/payload/amount') return 'function_clause';
-  if (error.context.action === 'message' && path === '/payload/to') return 'broken_encoding';
+  // A missing key is no malformed value: v0.14 ignores such a frame (BEHAVIOUR.md §3.3), and
+  // devnode says what is missing rather than borrowing a reason the reference gives for a value.
+  const malformed = error.context.keyword !== 'required';
+  if (malformed && error.context.action === 'update' && (path === '/payload/from' || path === '/payload/to')) return 'broken_encoding';
+  if (malformed && error.context.action === 'update' && path === '/payload/amount') return 'function_clause';
+  if (malformed && error.context.action === 'message' && path === '/payload/to') return 'broken_encoding';
   return `${error.code.toLowerCase()}: ${error.message}`;
 }
 
