@@ -239,9 +239,11 @@ export class Chain implements LedgerView {
       }
       return 'applied';
     } catch (error) {
-      if (!(error instanceof ChainError)) throw error;
-      if (WAITING_REASONS.has(error.reason)) return 'wait';
-      this.#rejections.set(record.hash, { hash: record.hash, reason: error.reason, height });
+      // A rule that throws anything else is a bug of ours, but one tx must not stop the chain:
+      // left in the mempool, it would fail every block after. It is dropped with the error named.
+      const reason = error instanceof ChainError ? error.reason : `internal_error: ${(error as Error).message}`;
+      if (WAITING_REASONS.has(reason)) return 'wait';
+      this.#rejections.set(record.hash, { hash: record.hash, reason, height });
       this.#txs.delete(record.hash);
       this.#byUnsignedHash.delete(record.unsignedHash);
       return 'rejected';

@@ -80,7 +80,10 @@ export async function applyTx(tx: UnsignedTx, ledger: LedgerView, height: number
     case 'channel_create_tx': {
       const initiator = staged.payer(tx.initiator, tx.nonce, tx.initiator_amount + tx.fee);
       const responder = staged.existing(tx.responder);
-      if (responder.balance < tx.responder_amount) throw new ChainError('insufficient_funds', 'the responder cannot cover responder_amount');
+      // initiator = responder is not refused (WIRE.md §4.3), and then both amounts come out of
+      // one account: checked apart, each would see the whole balance and it could go negative.
+      const responderOwes = tx.responder_amount + (responder === initiator ? tx.initiator_amount + tx.fee : 0n);
+      if (responder.balance < responderOwes) throw new ChainError('insufficient_funds', 'the responder cannot cover responder_amount');
       if (tx.channel_reserve > tx.initiator_amount) {
         throw new ChainError('insufficient_initiator_amount', 'channel_reserve is above initiator_amount');
       }
@@ -280,7 +283,12 @@ function offchainState(payload: Uint8Array): OffchainState {
     // v0.14 reads a payload's signatures in any order and checks them on the re-serialized
     // (sorted) object, so a payload another SDK left unsorted is as good as the sorted one.
     if (error.code !== 'NON_CANONICAL_ORDER') throw new ChainError('payload_deserialization_failed', error.message);
-    state = deserializeTx(withSortedSignatures(payload), 'signed_tx');
+    try {
+      state = deserializeTx(withSortedSignatures(payload), 'signed_tx');
+    } catch (sortedError) {
+      if (sortedError instanceof TxError) throw new ChainError('payload_deserialization_failed', sortedError.message);
+      throw sortedError;
+    }
   }
   if (state.tx.type !== 'channel_offchain_tx') throw new ChainError('bad_offchain_state_type', `the payload holds a ${state.tx.type}`);
   return state as OffchainState;

@@ -199,6 +199,36 @@ describe('on-chain rules (aesc_txs_SUITE error names)', () => {
     expect(chain.account(bob.publicKey)?.balance).toBe(1000n);
   });
 
+  it('a payload that fails only once its signatures are sorted is refused, and the chain goes on', async () => {
+    // two signatures the wrong way round, around an inner tx of no known tag
+    const payload = encodeRlp([Uint8Array.of(11), Uint8Array.of(1), [new Uint8Array(64).fill(2), new Uint8Array(64).fill(1)], encodeRlp([Uint8Array.of(99), Uint8Array.of(1)])]);
+    const solo = { type: 'channel_close_solo_tx', channel_id: new Uint8Array(32).fill(9), from: carol.publicKey, payload, ttl: 1000n, fee: 1n, nonce: 1n } as const;
+    expect(await reasonOf(solo)).toBe('payload_deserialization_failed');
+    const record = await chain.submit(await signed(solo, carol));
+    await chain.mine();
+    expect(chain.rejection(record.hash)?.reason).toBe('payload_deserialization_failed');
+    await openChannel(); // blocks are still made, with txs in them
+    expect(chain.height).toBe(2);
+  });
+
+  it('create with initiator = responder: both amounts come out of one balance, never below zero', async () => {
+    // one signature of carol's for each of her two roles
+    const twiceSigned = async (tx: UnsignedTx) => {
+      const once = await signed(tx, carol);
+      return { ...once, signatures: [once.signatures[0], once.signatures[0]] } as SignedTx;
+    };
+    const self = createTx({ responder: carol.publicKey, initiator: carol.publicKey, initiator_amount: 600n, responder_amount: 600n });
+    expect(await reasonOf(self)).toBe('insufficient_funds');
+    const refused = await chain.submit(await twiceSigned(self));
+    await chain.mine();
+    expect(chain.rejection(refused.hash)?.reason).toBe('insufficient_funds');
+    expect(chain.account(carol.publicKey)?.balance).toBe(1000n);
+    const fits = createTx({ responder: carol.publicKey, initiator: carol.publicKey, initiator_amount: 500n, responder_amount: 499n });
+    await chain.submit(await twiceSigned(fits));
+    await chain.mine();
+    expect(chain.account(carol.publicKey)?.balance).toBe(0n);
+  });
+
   it('close_solo, slash and settle', async () => {
     const id = await openChannel();
     const solo = async (overrides: Record<string, unknown> = {}, payload?: Uint8Array) =>
