@@ -56,6 +56,9 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   idle: 600_000,
 };
 
+/** The longest delay Node's timers take: a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface ChannelOptions {
   role: 'initiator' | 'responder';
   initiator: Uint8Array;
@@ -726,7 +729,9 @@ export class ChannelFsm {
   #restartTimer(): void {
     clearTimeout(this.#timer);
     if (this.#state === 'dead') return;
-    const timeout = this.#timeoutFor(this.#state);
+    // The parameters allow up to 2^32 - 1 ms (BEHAVIOUR.md §5); Node's timers fire at once past
+    // 2^31 - 1, so a longer timeout waits that long (24.8 days) instead.
+    const timeout = Math.min(this.#timeoutFor(this.#state), MAX_TIMER_MS);
     this.#timer = setTimeout(() => this.#die(), timeout);
     this.#timer.unref?.();
   }

@@ -28,7 +28,7 @@ type Handler = (request: { match: RegExpExecArray; url: URL; body: () => Promise
 export function createHttpServer(chain: Chain): Server {
   const routes: [method: string, path: RegExp, handler: Handler][] = [
     ['GET', /^\/v2\/top$/, async () => ({ height: BigInt(chain.height), hash: chain.topBlock.hash })],
-    ['GET', /^\/v2\/tx\/([^/]+)$/, async ({ match, url }) => getTx(chain, decodeURIComponent(match[1] as string), url)],
+    ['GET', /^\/v2\/tx\/([^/]+)$/, async ({ match, url }) => getTx(chain, decodePathSegment(match[1] as string), url)],
     ['POST', /^\/v2\/tx$/, async ({ body }) => postTx(chain, await body())],
     ['GET', /^\/v2\/account\/([^/]+)\/balance$/, async ({ match }) => ({ balance: existingAccount(chain, match[1] as string).balance })],
     ['GET', /^\/v2\/account\/([^/]+)\/nonce$/, async ({ match }) => ({ nonce: existingAccount(chain, match[1] as string).nonce })],
@@ -314,5 +314,17 @@ function encodedField(body: Record<string, ExactJson>, name: string, prefix: Pre
     return parse(value as Encoded, prefix).bytes;
   } catch {
     throw reason(400, `Invalid hash: ${name}`);
+  }
+}
+
+/**
+ * A path segment with its percent-escapes decoded; a malformed escape (`%E0%A4%A`) leaves it as
+ * it is, so that it fails as the value it is (an invalid hash: 400), not as a 500.
+ */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }

@@ -38,6 +38,8 @@ export interface ChannelServiceOptions {
 
 /** WebSocket close code for a connection refused for its parameters (policy violation). */
 export const CLOSE_BAD_PARAMS = 1008;
+/** Bytes of frames a client may leave unread before devnode drops its connection. */
+export const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 
 /** The seed's names of the two create-tx sign tags; the other tags are the same in both dialects. */
 const SEED_TAGS: Partial<Record<SignTag, string>> = { initiator_sign: 'initiator_signed', responder_sign: 'responder_signed' };
@@ -81,6 +83,13 @@ class Session implements ClientSink {
 
   #send(frame: NodeMessage): void {
     if (this.#closed || this.socket.readyState !== this.socket.OPEN) return;
+    // A client that does not read would make devnode hold every frame for it (each error echoes
+    // a request of up to 1 MB): past the limit, the connection is dropped instead.
+    if (this.socket.bufferedAmount > MAX_UNREAD_BYTES) {
+      this.fsm.stop();
+      this.socket.terminate();
+      return;
+    }
     this.socket.send(serializeMessage(frame));
   }
 
@@ -313,6 +322,9 @@ export class ChannelService {
       session.fsm.stop();
       session.close(1001, 'devnode stopping');
     }
+    // The sockets of channels that died stay open in the v0.14 dialect, out of the sessions:
+    // closed too, or the server's close would wait for them forever.
+    for (const socket of this.#server.clients) socket.close(1001, 'devnode stopping');
     this.#sessions.clear();
     this.#waiting.clear();
     this.#server.close();

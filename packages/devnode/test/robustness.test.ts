@@ -1,0 +1,99 @@
+/**
+ * Clients that misbehave at the transport: one that never reads, sockets of channels that died,
+ * timeouts past Node's timer range, a malformed URL escape. devnode must keep bounded memory,
+ * stop cleanly, and answer with the node's errors.
+ */
+import { createServer, type Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Chain } from '../src/chain.js';
+import { startDevnode } from '../src/index.js';
+import { ChannelService, MAX_UNREAD_BYTES } from '../src/service.js';
+import { channelQuery, isInfo, party, RawParty } from './support/raw-client.js';
+
+/** A client-to-server text frame (masked with a zero key, as the protocol allows). */
+function maskedTextFrame(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(10);
+  header[0] = 0x81;
+  header[1] = 0x80 | 127;
+  header.writeBigUInt64BE(BigInt(payload.length), 2);
+  return Buffer.concat([header, Buffer.alloc(4), payload]);
+}
+
+describe('a client that never reads', () => {
+  let server: Server;
+  let service: ChannelService;
+  const serverSockets: Socket[] = [];
+
+  beforeAll(async () => {
+    server = createServer();
+    server.on('connection', (socket) => serverSockets.push(socket));
+    service = new ChannelService(server, { chain: new Chain([]), dialect: 'v0.14', minimumDepth: 4n });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(() => {
+    service.close();
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('is dropped once it leaves MAX_UNREAD_BYTES unread, instead of devnode holding every echo for it', async () => {
+    const [alice, bob] = await Promise.all([party(61), party(62)]);
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    await new Promise((resolve) => client.once('connect', resolve));
+    const query = channelQuery('responder', { initiator: alice, responder: bob, port: 1 });
+    client.write(`GET /channel?${query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await new Promise((resolve) => client.once('data', resolve));
+    client.pause(); // never reads again
+    client.on('error', () => undefined); // the server hangs up on it
+    // each frame is echoed back in an error frame of the same size
+    const frame = maskedTextFrame(JSON.stringify({ action: 'nope', payload: { x: 'a'.repeat(512 * 1024) } }));
+    for (let index = 0; index < 200 && !client.destroyed; index++) {
+      if (!client.write(frame)) await new Promise((resolve) => client.once('drain', resolve).once('close', resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const held = Math.max(...serverSockets.map((socket) => socket.writableLength));
+    expect(held).toBeLessThan(MAX_UNREAD_BYTES + 2 * 1024 * 1024);
+    expect(serverSockets.every((socket) => socket.destroyed)).toBe(true);
+    expect(service.sessionCount).toBe(0);
+    client.destroy();
+  }, 60_000);
+});
+
+describe('devnode', () => {
+  it('closes, also while a client holds the socket of a channel that died (v0.14 leaves it open)', async () => {
+    const node = await startDevnode({ httpPort: 0, wsPort: 0, dialect: 'v0.14' });
+    const [alice, bob] = await Promise.all([party(81), party(82)]);
+    const lone = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', { initiator: alice, responder: bob, port: 4444, extra: { timeout_awaiting_open: '50' } })}`, bob);
+    await lone.next(isInfo('died'));
+    const outcome = await Promise.race([node.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still pending after 5 s'), 5000))]);
+    expect(outcome).toBe('closed');
+    lone.close();
+  }, 20_000);
+
+  it('waits a timeout above 2^31 - 1 ms (the parameters allow 2^32 - 1) instead of firing it at once', async () => {
+    const node = await startDevnode({ httpPort: 0, wsPort: 0, dialect: 'v0.14' });
+    try {
+      const [alice, bob] = await Promise.all([party(83), party(84)]);
+      const lone = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', { initiator: alice, responder: bob, port: 4445, extra: { timeout_awaiting_open: '3000000000' } })}`, bob);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(lone.frames.filter(isInfo('died'))).toEqual([]);
+      lone.close();
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('answers a tx hash with a malformed percent-escape as an invalid hash (400), not a 500', async () => {
+    const node = await startDevnode({ httpPort: 0, wsPort: 0 });
+    try {
+      const response = await fetch(`${node.httpUrl}/tx/th%24%E0%A4%A`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ reason: 'Invalid hash: tx_hash' });
+    } finally {
+      await node.close();
+    }
+  });
+});
