@@ -20,6 +20,7 @@ import { SEED_INFO_EVENTS, V014_INFO_EVENTS } from './messages/info.js';
 import type { AccountPubkey, ChannelId, EncodedTx } from './messages/primitives.js';
 import { SEED_SIGN_TAGS, V014_SIGN_TAGS } from './messages/sign.js';
 import type { ClientMessage, NodeMessage } from './messages/unions.js';
+import { parseJsonExact } from './json.js';
 import { parseClientMessage, parseNodeMessage } from './parse.js';
 
 const I: AccountPubkey = 'ak$2t6jf5jehLcCMSBUDg8smbYd3M5Jhv48i6eAGCehvXWn6hQMeV';
@@ -79,6 +80,27 @@ describe('client → node builders', () => {
     expect(parseClientMessage(text)).toStrictEqual(updateNew({ from: I, to: R, amount: -1n }));
   });
 
+  it('build amounts of any size, which parse back', () => {
+    for (const amount of [10n ** 309n, 10n ** 400n, -(10n ** 400n)]) {
+      const frame = updateNew({ from: I, to: R, amount });
+      const text = serializeMessage(frame);
+      expect(text).toContain(`"amount":${amount}}`);
+      expect(parseClientMessage(text)).toStrictEqual(frame);
+    }
+  });
+
+  it('refuse an info of more than 65 535 UTF-8 bytes as RangeError', () => {
+    expect(message(R, 'x'.repeat(65_535)).payload.info).toHaveLength(65_535);
+    expect(message(R, 'é'.repeat(32_767)).payload.info).toHaveLength(32_767);
+    expect(() => message(R, 'x'.repeat(70_000))).toThrow(RangeError);
+    expect(() => message(R, 'é'.repeat(32_768))).toThrow('info must be at most 65535 bytes of UTF-8 (its length travels in 2 bytes), got 65536');
+    expect(() => messageReport({ channel_id: CHANNEL, from: I, to: R, info: '€'.repeat(21_846) })).toThrow(RangeError);
+  });
+
+  it('build a shutdown that a payload-carrying one parses like', () => {
+    expect(parseClientMessage('{"action":"shutdown","payload":{"reason":"bye"}}').action).toBe(shutdown().action);
+  });
+
   it('refuse wrong argument types as TypeError', () => {
     expect(() => updateNew({ from: I, to: R, amount: 2 as unknown as bigint })).toThrow(TypeError);
     expect(() => updateNew(null as unknown as { from: AccountPubkey; to: AccountPubkey; amount: bigint })).toThrow(TypeError);
@@ -110,6 +132,27 @@ describe('node → client builders', () => {
     expect(parseNodeMessage(text)).toStrictEqual(frame);
   });
 
+  it('build a conflict of any round, which parses back', () => {
+    const frame = conflict(CHANNEL, 10n ** 400n);
+    expect(parseNodeMessage(serializeMessage(frame))).toStrictEqual(frame);
+  });
+
+  it('echo a request of any depth the parser reads, and write it back', () => {
+    // A hostile client frame: 40 KB of `[`, which a node echoes in its error.
+    const depth = 100_000;
+    const nested = `${'['.repeat(depth)}${10n ** 400n}${']'.repeat(depth)}`;
+    const frame = requestError('x', { action: 'a', payload: { x: parseJsonExact(nested) } });
+    const text = serializeMessage(frame);
+    expect(text).toBe(`{"action":"error","payload":{"reason":"x","request":{"action":"a","payload":{"x":${nested}}}}}`);
+    expect(serializeMessage(parseNodeMessage(text))).toBe(text);
+  });
+
+  it('echo holes of an array as null, so the text is JSON', () => {
+    const text = serializeMessage(requestError('x', { action: 'update', payload: { list: [, 1] } }));
+    expect(text).toBe('{"action":"error","payload":{"reason":"x","request":{"action":"update","payload":{"list":[null,1]}}}}');
+    expect(parseNodeMessage(text)).toStrictEqual(requestError('x', { action: 'update', payload: { list: [null, 1n] } }));
+  });
+
   it('build every info event of either dialect', () => {
     for (const event of new Set([...SEED_INFO_EVENTS, ...V014_INFO_EVENTS])) {
       expect(parseNodeMessage(serializeMessage(info(event)))).toStrictEqual({ action: 'info', payload: { event } });
@@ -128,8 +171,9 @@ describe('node → client builders', () => {
 
 describe('parse(serialize(build(…))) gives the frame back', () => {
   const key = fc.constantFrom<AccountPubkey>(I, R, 'ak$3YGRJv1QMgNbeDzvqX7qJrZWJDaHGmrHYHifxSbhSEgn6anuNYCNPrzsB911xTbZ35bvJYWLyYjrQaQKfvja9gkpvYMfEZ');
-  const amount = fc.bigInt({ min: 0n, max: 2n ** 128n });
-  const signedAmount = fc.bigInt({ min: -(2n ** 128n), max: 2n ** 128n });
+  // Up to 1e400: past 1.8e308 a literal is Infinity to JSON.parse, and must still parse back.
+  const amount = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 128n }), fc.bigInt({ min: 0n, max: 10n ** 400n }));
+  const signedAmount = fc.oneof(fc.bigInt({ min: -(2n ** 128n), max: 2n ** 128n }), fc.bigInt({ min: -(10n ** 400n), max: 10n ** 400n }));
   const text = fc.string({ unit: 'grapheme' });
   const signTag = fc.constantFrom(...SEED_SIGN_TAGS, ...V014_SIGN_TAGS);
   const event = fc.constantFrom(...SEED_INFO_EVENTS, ...V014_INFO_EVENTS);

@@ -10,7 +10,7 @@ import { serializeJson } from './json.js';
 import type { Conflict } from './messages/conflict.js';
 import type { CoSignedState } from './messages/co-signed-state.js';
 import type { EchoedRequest, FsmError, RequestError } from './messages/error.js';
-import type { MessageReport, MessageRequest, ReceivedMessage } from './messages/generic-message.js';
+import { MAX_MESSAGE_INFO_BYTES, type MessageReport, type MessageRequest, type ReceivedMessage } from './messages/generic-message.js';
 import type { InfoEvent, InfoMessage } from './messages/info.js';
 import type { OnChainTx } from './messages/on-chain-tx.js';
 import type { AccountPubkey, ChannelId, EncodedTx } from './messages/primitives.js';
@@ -19,6 +19,7 @@ import type { ShutdownRequest } from './messages/shutdown.js';
 import type { ClientMessage, NodeMessage } from './messages/unions.js';
 import type { UpdateNewPayload, UpdateNewRequest } from './messages/update-new.js';
 import { checkFrame } from './parse.js';
+import { utf8Length } from './validate.js';
 
 function assertText(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${describe(value)}`);
@@ -27,6 +28,15 @@ function assertText(value: unknown, name: string): asserts value is string {
 function assertNonNegative(value: unknown, name: string): asserts value is bigint {
   if (typeof value !== 'bigint') throw new TypeError(`${name} must be a bigint, got ${describe(value)}`);
   if (value < 0n) throw new RangeError(`${name} must not be negative, got ${value}`);
+}
+
+/** A generic message's text: a string of at most 65 535 UTF-8 bytes (BEHAVIOUR.md §4). */
+function assertInfo(value: unknown, name: string): asserts value is string {
+  assertText(value, name);
+  const bytes = utf8Length(value);
+  if (bytes > MAX_MESSAGE_INFO_BYTES) {
+    throw new RangeError(`${name} must be at most ${MAX_MESSAGE_INFO_BYTES} bytes of UTF-8 (its length travels in 2 bytes), got ${bytes}`);
+  }
 }
 
 function assertRecord(value: unknown, name: string): asserts value is Record<string, unknown> {
@@ -68,10 +78,13 @@ export function updateNew(transfer: UpdateNewPayload): UpdateNewRequest {
   return client({ action: 'update', tag: 'new', payload: { from, to, amount } });
 }
 
-/** Sends `info` to the other party: `{"action":"message","payload":{"to":…,"info":…}}`. */
+/**
+ * Sends `info` to the other party: `{"action":"message","payload":{"to":…,"info":…}}`.
+ * `info` longer than 65 535 UTF-8 bytes is a `RangeError`: the node cannot forward it.
+ */
 export function message(to: AccountPubkey, info: string): MessageRequest {
   assertText(to, 'to');
-  assertText(info, 'info');
+  assertInfo(info, 'info');
   return client({ action: 'message', payload: { to, info } });
 }
 
@@ -114,14 +127,14 @@ export function conflict(channelId: ChannelId, round: bigint): Conflict {
   return node({ action: 'conflict', payload: { channel_id: channelId, round } });
 }
 
-/** Reports a generic message received from the other party. */
+/** Reports a generic message received from the other party (`info` at most 65 535 UTF-8 bytes). */
 export function messageReport(received: ReceivedMessage): MessageReport {
   assertRecord(received, 'received');
   const { channel_id, from, to, info: text } = received;
   assertText(channel_id, 'received.channel_id');
   assertText(from, 'received.from');
   assertText(to, 'received.to');
-  assertText(text, 'received.info');
+  assertInfo(text, 'received.info');
   return node({ action: 'message', payload: { message: { channel_id, from, to, info: text } } });
 }
 

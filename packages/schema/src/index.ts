@@ -47,7 +47,7 @@ export {
   type RequestError,
   type RequestErrorReason,
 } from './messages/error.js';
-export type { MessageReport, MessageRequest, ReceivedMessage } from './messages/generic-message.js';
+export { MAX_MESSAGE_INFO_BYTES, type MessageReport, type MessageRequest, type ReceivedMessage } from './messages/generic-message.js';
 export {
   type InfoEvent,
   type InfoMessage,
@@ -82,7 +82,7 @@ export {
   type V014SignRequest,
   type V014SignTag,
 } from './messages/sign.js';
-export type { ShutdownRequest } from './messages/shutdown.js';
+export type { ShutdownPayload, ShutdownRequest } from './messages/shutdown.js';
 export type {
   ClientMessage,
   ClientMessageOf,

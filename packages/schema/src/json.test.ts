@@ -136,9 +136,47 @@ describe('serializeJson', () => {
     expect(() => serializeJson(value)).toThrow(message);
   });
 
+  it('writes holes and undefined items of an array as null, as JSON.stringify does', () => {
+    const sparse = [, 1];
+    expect(serializeJson(sparse)).toBe('[null,1]');
+    expect(serializeJson(new Array(3))).toBe('[null,null,null]');
+    expect(serializeJson({ list: [undefined, 2, , 3] })).toBe('{"list":[null,2,null,3]}');
+    for (const value of [sparse, new Array(3), { a: [1, , [, {}]] }]) expect(serializeJson(value)).toBe(JSON.stringify(value));
+  });
+
+  it('writes any value without bigints as JSON.stringify does', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(serializeJson(value)).toBe(JSON.stringify(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes back any depth the exact parser reads, without exhausting the stack', () => {
+    const depth = 200_000;
+    const arrays = `${'['.repeat(depth)}${10n ** 400n}${']'.repeat(depth)}`;
+    expect(serializeJson(parseJsonExact(arrays))).toBe(arrays);
+    const objects = `${'{"a":'.repeat(depth)}[]${'}'.repeat(depth)}`;
+    expect(serializeJson(parseJsonExact(objects))).toBe(objects);
+  });
+
+  it('names the path of a problem deep down', () => {
+    let value: unknown = { bad: Number.NaN };
+    for (let level = 0; level < 100_000; level++) value = [value];
+    expect(() => serializeJson(value)).toThrow(TypeError);
+    expect(() => serializeJson(value)).toThrow(`${'/0'.repeat(100_000)}/bad must be a finite number, got NaN`);
+  });
+
   it('refuses a cycle', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     expect(() => serializeJson(cyclic)).toThrow('/self refers back to itself');
+    const list: unknown[] = [1];
+    list.push({ back: [list] });
+    expect(() => serializeJson({ list })).toThrow('/list/1/back/0 refers back to itself');
+    // The same object twice, side by side, is no cycle.
+    const shared = { n: 1n };
+    expect(serializeJson([shared, { again: shared }])).toBe('[{"n":1},{"again":{"n":1}}]');
   });
 });

@@ -156,48 +156,108 @@ function setKey(object: { [key: string]: ExactJson }, key: string, value: ExactJ
   }
 }
 
-/**
- * Writes a frame as JSON text: bigints as integer literals, keys in their insertion order,
- * `undefined` members left out (as `JSON.stringify` does). Anything JSON cannot carry — a
- * function, a symbol, NaN, a Map, a cycle — is a `TypeError` naming where it sits.
- */
-export function serializeJson(value: unknown): string {
-  return write(value, '', new Set());
+/** A container being written: its members are visited one at a time, so depth costs heap, not stack. */
+interface Open {
+  readonly container: object;
+  /** The keys of an object, in insertion order; `null` for an array. */
+  readonly keys: string[] | null;
+  /** The next member to visit. */
+  next: number;
+  /** Whether a member has been written (an object skips `undefined` members, so `next` cannot tell). */
+  wrote: boolean;
+  /** The key or index of the member being written, for the path of an error. */
+  segment: string;
 }
 
-function write(value: unknown, path: string, ancestors: Set<object>): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'bigint':
-      return value.toString();
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${path || 'value'} must be a finite number, got ${value}`);
-      return JSON.stringify(value);
-    case 'object': {
-      if (value === null) return 'null';
-      if (ancestors.has(value)) throw new TypeError(`${path || 'value'} refers back to itself`);
-      ancestors.add(value);
-      let text: string;
-      if (Array.isArray(value)) {
-        text = `[${value.map((item, index) => (item === undefined ? 'null' : write(item, `${path}/${index}`, ancestors))).join(',')}]`;
-      } else {
-        const prototype: unknown = Object.getPrototypeOf(value);
-        if (prototype !== Object.prototype && prototype !== null) {
-          throw new TypeError(`${path || 'value'} must be a plain object, got ${describe(value)}`);
+/**
+ * Writes a frame as JSON text: bigints as integer literals, keys in their insertion order,
+ * `undefined` members left out and `undefined` items or holes of an array written as `null`
+ * (as `JSON.stringify` does: `[,1]` is not JSON). Anything JSON cannot carry — a function, a
+ * symbol, NaN, a Map, a cycle — is a `TypeError` naming where it sits.
+ *
+ * Iterative, like {@link parseJsonExact}: whatever depth the parser accepts (a hostile frame
+ * echoed in an error, 20 000 `[` in 40 KB) is written back without exhausting the stack.
+ */
+export function serializeJson(value: unknown): string {
+  const stack: Open[] = [];
+  const ancestors = new Set<object>();
+  // Built only when an error needs it: the keys of the open containers, root first.
+  const path = () => stack.map((open) => `/${open.segment}`).join('') || 'value';
+  let text = '';
+  let current = value;
+  for (;;) {
+    switch (typeof current) {
+      case 'string':
+        text += JSON.stringify(current);
+        break;
+      case 'bigint':
+        text += current.toString();
+        break;
+      case 'boolean':
+        text += current ? 'true' : 'false';
+        break;
+      case 'number':
+        if (!Number.isFinite(current)) throw new TypeError(`${path()} must be a finite number, got ${current}`);
+        text += JSON.stringify(current);
+        break;
+      case 'object': {
+        if (current === null) {
+          text += 'null';
+          break;
         }
-        const members: string[] = [];
-        for (const [key, member] of Object.entries(value)) {
-          if (member !== undefined) members.push(`${JSON.stringify(key)}:${write(member, `${path}/${key}`, ancestors)}`);
+        if (ancestors.has(current)) throw new TypeError(`${path()} refers back to itself`);
+        let keys: string[] | null = null;
+        if (!Array.isArray(current)) {
+          const prototype: unknown = Object.getPrototypeOf(current);
+          if (prototype !== Object.prototype && prototype !== null) {
+            throw new TypeError(`${path()} must be a plain object, got ${describe(current)}`);
+          }
+          keys = Object.keys(current);
         }
-        text = `{${members.join(',')}}`;
+        ancestors.add(current);
+        stack.push({ container: current, keys, next: 0, wrote: false, segment: '' });
+        text += keys === null ? '[' : '{';
+        break;
       }
-      ancestors.delete(value);
-      return text;
+      default:
+        throw new TypeError(`${path()} cannot be written as JSON, got ${describe(current)}`);
     }
-    default:
-      throw new TypeError(`${path || 'value'} cannot be written as JSON, got ${describe(value)}`);
+
+    // Find the next member to write, closing every container that has none left.
+    let found = false;
+    while (!found) {
+      const open = stack.at(-1);
+      if (open === undefined) return text;
+      if (open.keys === null) {
+        const array = open.container as unknown[];
+        if (open.next < array.length) {
+          const index = open.next++;
+          // A hole reads as undefined: both are written as null.
+          current = array[index] ?? null;
+          open.segment = String(index);
+          if (index > 0) text += ',';
+          found = true;
+          continue;
+        }
+        text += ']';
+      } else {
+        const object = open.container as Record<string, unknown>;
+        while (open.next < open.keys.length) {
+          const key = open.keys[open.next++] as string;
+          const member = object[key];
+          if (member === undefined) continue;
+          text += `${open.wrote ? ',' : ''}${JSON.stringify(key)}:`;
+          open.wrote = true;
+          open.segment = key;
+          current = member;
+          found = true;
+          break;
+        }
+        if (found) continue;
+        text += '}';
+      }
+      ancestors.delete(open.container);
+      stack.pop();
+    }
   }
 }

@@ -204,3 +204,87 @@ describe('parseClientMessage', () => {
     expect(tag.context).toEqual({ path: '/tag', action: 'update', tag: 'ack' });
   });
 });
+
+describe('integers of any size (README: never rounded nor rejected for their size)', () => {
+  const update = (amount: string) => `{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":${amount}}}`;
+  const conflictText = (round: string) => `{"action":"conflict","payload":{"channel_id":"${CHANNEL}","round":${round}}}`;
+
+  it('reads an amount past 1.8e308, where JSON.parse gives Infinity', () => {
+    expect(JSON.parse(update(`1${'0'.repeat(309)}`)).payload.amount).toBe(Number.POSITIVE_INFINITY);
+    for (const amount of [10n ** 308n, 10n ** 309n, 10n ** 400n, -(10n ** 400n), 7n * 10n ** 5000n + 1n]) {
+      const parsed = parseClientMessage(update(String(amount)));
+      expect(parsed).toStrictEqual({ action: 'update', tag: 'new', payload: { from: FROM, to: TO, amount } });
+    }
+  });
+
+  it('reads a round past 1.8e308, and still refuses a negative one of any size', () => {
+    const round = BigInt('9'.repeat(400));
+    expect(parseNodeMessage(conflictText(String(round)))).toStrictEqual({ action: 'conflict', payload: { channel_id: CHANNEL, round } });
+    const negative = failure(() => parseNodeMessage(conflictText(`-${'9'.repeat(400)}`)));
+    expect(negative.code).toBe('SCHEMA');
+    expect(negative.context).toEqual({ action: 'conflict', path: '/payload/round', keyword: 'minimum' });
+  });
+
+  it('still refuses a huge literal with a fraction or an exponent, which is no integer literal', () => {
+    for (const literal of ['1e400', `1${'0'.repeat(400)}.0`, '-1e999']) {
+      const error = failure(() => parseNodeMessage(conflictText(literal)));
+      expect(error.code).toBe('SCHEMA');
+      expect(error.context).toMatchObject({ path: '/payload/round', keyword: 'type' });
+    }
+  });
+
+  it('reads huge integers anywhere in an echoed request', () => {
+    const big = 10n ** 400n;
+    const parsed = parseNodeMessage(`{"action":"error","payload":{"reason":"x","request":{"action":"update","payload":{"amount":${big},"list":[-${big}]}}}}`);
+    expect(parsed).toStrictEqual({ action: 'error', payload: { reason: 'x', request: { action: 'update', payload: { amount: big, list: [-big] } } } });
+  });
+});
+
+describe('generic message info: at most 65 535 bytes of UTF-8 (BEHAVIOUR.md §4)', () => {
+  const request = (info: string) => JSON.stringify({ action: 'message', payload: { to: TO, info } });
+  const report = (info: string) => JSON.stringify({ action: 'message', payload: { message: { channel_id: CHANNEL, from: FROM, to: TO, info } } });
+
+  it('accepts 65 535 bytes, counted in UTF-8', () => {
+    for (const info of ['x'.repeat(65_535), `${'é'.repeat(32_767)}x`, `${'€'.repeat(21_845)}`, `${'😀'.repeat(16_383)}abc`]) {
+      expect(parseClientMessage(request(info))).toStrictEqual({ action: 'message', payload: { to: TO, info } });
+      expect(parseNodeMessage(report(info))).toBeTruthy();
+    }
+  });
+
+  it('refuses one byte more as SCHEMA at the info, however few characters it takes', () => {
+    // 65 536 bytes each: 'é' is 2 bytes, '€' 3, '😀' 4 (two UTF-16 units), a lone surrogate 3 (as U+FFFD).
+    for (const info of ['x'.repeat(65_536), 'é'.repeat(32_768), `${'€'.repeat(21_845)}x`, '😀'.repeat(16_384), `${'\ud800'.repeat(21_845)}x`]) {
+      const error = failure(() => parseClientMessage(request(info)));
+      expect(error.code).toBe('SCHEMA');
+      expect(error.context).toEqual({ action: 'message', path: '/payload/info', keyword: 'maxLength' });
+      expect(error.message).toBe('message: /payload/info must be at most 65535 bytes of UTF-8, got 65536');
+      expect(failure(() => parseNodeMessage(report(info))).context.path).toBe('/payload/message/info');
+    }
+  });
+});
+
+describe('shutdown (BEHAVIOUR.md §2.6: the payload is optional and ignored)', () => {
+  it('accepts any payload object, its numbers read exactly', () => {
+    expect(client({ action: 'shutdown', payload: { reason: 'bye' } })()).toStrictEqual({ action: 'shutdown', payload: { reason: 'bye' } });
+    const text = `{"action":"shutdown","payload":{"force":true,"n":${10n ** 400n},"deep":[{"x":null}]}}`;
+    expect(parseClientMessage(text)).toStrictEqual({ action: 'shutdown', payload: { force: true, n: 10n ** 400n, deep: [{ x: null }] } });
+  });
+
+  it('still refuses a payload that is no object, and a key beside it', () => {
+    expect(failure(client({ action: 'shutdown', payload: [] })).context).toMatchObject({ path: '/payload', keyword: 'type' });
+    expect(failure(client({ action: 'shutdown', payload: 'bye' })).context).toMatchObject({ path: '/payload', keyword: 'type' });
+    expect(failure(client({ action: 'shutdown', reason: 'bye' })).context).toMatchObject({ path: '/reason', keyword: 'additionalProperties' });
+  });
+});
+
+describe('telling a missing key from a wrong one (BEHAVIOUR.md §3.3 vs §3.1)', () => {
+  it('gives the same path for both, and the keyword tells them apart', () => {
+    // The node ignores an update/new without amount, and answers function_clause to a float one.
+    const missing = failure(client({ action: 'update', tag: 'new', payload: { from: FROM, to: TO } }));
+    expect(missing.context).toEqual({ action: 'update', path: '/payload/amount', keyword: 'required' });
+    const float = failure(() => parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":1.5}}`));
+    expect(float.context).toEqual({ action: 'update', path: '/payload/amount', keyword: 'type' });
+    const literal = failure(() => parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":1.0}}`));
+    expect(literal.context).toEqual({ action: 'update', path: '/payload/amount', keyword: 'type' });
+  });
+});

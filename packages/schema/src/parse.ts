@@ -3,10 +3,11 @@
  * out, or a {@link SchemaError} naming the first problem.
  *
  * The frame is read with the native `JSON.parse`, sent to one validator by its `action` (and
- * `tag`), then checked against the dialect when one is asked for. Only the frames that carry
- * integers (`update/new`, `conflict`, an `error` echoing a request) are read a second time, by
- * the exact parser, so their amounts and rounds arrive as exact bigints; the hot path (sign
- * requests, info, state) never pays for it.
+ * `tag`), then checked against the dialect when one is asked for. Only the frames that may carry
+ * integers (`update/new`, `conflict`, an `error` echoing a request, a `shutdown`'s ignored
+ * payload) look at their numbers, and those with a long or non-integer literal are read a second
+ * time, by the exact parser, and validated as it read them: their amounts and rounds arrive as
+ * exact bigints, of any size. The hot path (sign requests, info, state) never pays for it.
  */
 import { SchemaError } from './errors.js';
 import {
@@ -25,11 +26,12 @@ import {
   validateUpdateNewRequest,
 } from './generated/validators.js';
 import { parseJsonExact } from './json.js';
+import { MAX_MESSAGE_INFO_BYTES } from './messages/generic-message.js';
 import { SEED_INFO_EVENTS, V014_INFO_EVENTS } from './messages/info.js';
 import { DIALECTS, type Dialect } from './messages/primitives.js';
 import { SEED_SIGN_TAGS, V014_SIGN_TAGS } from './messages/sign.js';
 import type { ClientMessage, ClientMessageOf, NodeMessage, NodeMessageOf } from './messages/unions.js';
-import { check } from './validate.js';
+import { check, utf8Length } from './validate.js';
 
 export interface ParseOptions {
   /** Accept only the frames of this dialect; by default either dialect is accepted. */
@@ -47,6 +49,8 @@ interface FrameKind {
   readonly exact: boolean;
   /** The name that differs between dialects, and where it sits. */
   readonly dialectName?: { readonly path: readonly string[]; readonly allowed: Readonly<Record<Dialect, ReadonlySet<string>>> };
+  /** Strings with a limit in UTF-8 bytes, which JSON Schema cannot state (`maxLength` counts characters). */
+  readonly byteLimits?: readonly { readonly path: readonly string[]; readonly max: number }[];
 }
 
 const SIGN_TAGS: Readonly<Record<Dialect, ReadonlySet<string>>> = {
@@ -79,7 +83,10 @@ const NODE_KINDS = {
   onChainTx: plain('on_chain_tx', validateOnChainTx),
   coSignedState: plain('update {state}', validateCoSignedState),
   conflict: { what: 'conflict', validator: validateConflict, integers: INTEGER_FIELDS.Conflict, exact: true },
-  messageReport: plain('message report', validateMessageReport),
+  messageReport: {
+    ...plain('message report', validateMessageReport),
+    byteLimits: [{ path: ['payload', 'message', 'info'], max: MAX_MESSAGE_INFO_BYTES }],
+  },
   requestError: { what: 'error {reason, request}', validator: validateRequestError, integers: [], exact: true },
   fsmError: plain('error {message}', validateFsmError),
 } satisfies Record<string, FrameKind>;
@@ -95,8 +102,13 @@ const CLIENT_KINDS = {
     integers: INTEGER_FIELDS.UpdateNewRequest,
     exact: true,
   },
-  messageRequest: plain('message', validateMessageRequest),
-  shutdown: plain('shutdown', validateShutdownRequest),
+  messageRequest: {
+    ...plain('message', validateMessageRequest),
+    byteLimits: [{ path: ['payload', 'info'], max: MAX_MESSAGE_INFO_BYTES }],
+  },
+  // The payload is ignored but may hold anything (BEHAVIOUR.md §2.6): read its numbers
+  // exactly, as an echo's, so that a parsed shutdown always serializes back.
+  shutdown: { what: 'shutdown', validator: validateShutdownRequest, integers: [], exact: true },
 } satisfies Record<string, FrameKind>;
 
 type Frame = Record<string, unknown>;
@@ -195,30 +207,70 @@ function checkDialect(kind: FrameKind, frame: Frame, dialect: Dialect | undefine
   });
 }
 
+/** Checks the byte limits of a frame that passed its schema (so each limited value is a string). */
+function checkByteLimits(kind: FrameKind, frame: Frame, context: { readonly action: string }): void {
+  if (kind.byteLimits === undefined) return;
+  for (const { path, max } of kind.byteLimits) {
+    const bytes = utf8Length(String(at(frame, path)));
+    if (bytes > max) {
+      const pointer = `/${path.join('/')}`;
+      throw new SchemaError('SCHEMA', `${kind.what}: ${pointer} must be at most ${max} bytes of UTF-8, got ${bytes}`, {
+        ...context,
+        path: pointer,
+        keyword: 'maxLength',
+      });
+    }
+  }
+}
+
 /** Validates an already-built frame (whose integers are bigints): the builders' last step. */
 export function checkFrame(frame: Frame, direction: 'node' | 'client', dialect?: Dialect): void {
   const kind = direction === 'node' ? nodeKind(frame) : clientKind(frame);
   // The schemas say "integer" in JSON terms: a bigint stands for one, whatever its size.
-  check(kind.validator, kind.exact ? withBigintsAsZero(frame) : frame, kind.what, { action: String(frame.action) });
+  check(kind.validator, kind.exact ? withBigintsAsNumbers(frame) : frame, kind.what, { action: String(frame.action) });
   for (const path of kind.integers) {
     if (typeof at(frame, path) !== 'bigint') {
       throw new TypeError(`${kind.what}: ${path.join('.')} must be a bigint, got ${typeof at(frame, path)}`);
     }
   }
   checkDialect(kind, frame, dialect);
+  checkByteLimits(kind, frame, { action: String(frame.action) });
 }
 
-function withBigintsAsZero(value: unknown): unknown {
-  if (typeof value === 'bigint') return 0;
-  if (Array.isArray(value)) return value.map(withBigintsAsZero);
-  if (isObject(value)) {
-    const copy: Frame = {};
-    for (const [key, member] of Object.entries(value)) {
-      Object.defineProperty(copy, key, { value: withBigintsAsZero(member), enumerable: true, writable: true, configurable: true });
+/**
+ * A copy of `root` for the validators, with every bigint as a number that validates as it
+ * does: the same sign and an integer, clamped to ±`Number.MAX_VALUE` (an integral double)
+ * when it is larger. A schema's `"type": "integer"` and `"minimum"` then judge a 400-digit
+ * literal by what it is, not by the `Infinity` that `Number()` or `JSON.parse` make of it.
+ * Iterative: an echoed request may nest as deep as the exact parser reads.
+ */
+function withBigintsAsNumbers(root: unknown): unknown {
+  const asNumber = (value: unknown): unknown => {
+    if (typeof value !== 'bigint') return value;
+    const number = Number(value);
+    return Number.isFinite(number) ? number : value < 0n ? -Number.MAX_VALUE : Number.MAX_VALUE;
+  };
+  if (root === null || typeof root !== 'object') return asNumber(root);
+  const copyOf = (value: object): object => (Array.isArray(value) ? new Array<unknown>(value.length) : {});
+  const copy = copyOf(root);
+  const pending: [source: object, target: object][] = [[root, copy]];
+  for (let pair = pending.pop(); pair !== undefined; pair = pending.pop()) {
+    const [source, target] = pair as [Record<string, unknown>, Record<string, unknown>];
+    for (const key of Object.keys(source)) {
+      let member = source[key];
+      if (member !== null && typeof member === 'object') {
+        const inner = copyOf(member);
+        pending.push([member, inner]);
+        member = inner;
+      } else {
+        member = asNumber(member);
+      }
+      // An own `__proto__` key must stay a key, not reach the setter.
+      if (key === '__proto__') Object.defineProperty(target, key, { value: member, enumerable: true, writable: true, configurable: true });
+      else target[key] = member;
     }
-    return copy;
   }
-  return value;
+  return copy;
 }
 
 /**
@@ -279,11 +331,26 @@ function parseFrame(text: string, direction: 'node' | 'client', options: ParseOp
     });
   }
   const kind = direction === 'node' ? nodeKind(frame) : clientKind(frame);
-  check(kind.validator, frame, kind.what, { action: String(frame.action) });
+  const context = { action: String(frame.action) };
+  let exact: Frame;
+  if (!kind.exact) {
+    // The hot path (sign requests, info, state): no number to read exactly.
+    check(kind.validator, frame, kind.what, context);
+    exact = frame;
+  } else if (hasOnlySmallIntegers(text)) {
+    // JSON.parse read every number exactly: validate its tree, then make the integers bigints.
+    check(kind.validator, frame, kind.what, context);
+    exact = withIntegersAsBigints(frame);
+  } else {
+    // JSON.parse rounded a long literal, to Infinity past ~1.8e308 (which "type": "integer"
+    // refuses): validate what the exact parser read, so no integer is judged by its float.
+    exact = parseJsonExact(text) as Frame;
+    check(kind.validator, withBigintsAsNumbers(exact), kind.what, context);
+  }
   checkDialect(kind, frame, dialect);
-  if (!kind.exact) return frame;
+  checkByteLimits(kind, exact, context);
+  if (!kind.exact) return exact;
 
-  const exact = (hasOnlySmallIntegers(text) ? withIntegersAsBigints(frame) : parseJsonExact(text)) as Frame;
   for (const path of kind.integers) {
     // JSON.parse reads 1.0 and 1e3 as integers; the node reads them as floats and answers
     // `function_clause`, so an integer field must be an integer literal.

@@ -1,3 +1,4 @@
+import { encode } from '@aesc/encoding';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SchemaError } from './errors.js';
@@ -152,6 +153,26 @@ describe('fromQuery', () => {
       expect(error.context.param).toBe(name);
       expect(fromQuery(query, { ignoreUnknown: true })).toStrictEqual(SEED_PARAMS);
     }
+  });
+
+  it('checks initiator and responder in full, as the node does at connect (BEHAVIOUR.md §1.3)', () => {
+    // A valid base58check of 31 bytes: right checksum, wrong length for a key.
+    const short = `ak$${encode('tx', new Uint8Array(31).fill(7)).slice(3)}`;
+    const badChecksum = `${INITIATOR.slice(0, -1)}${INITIATOR.endsWith('a') ? 'b' : 'a'}`;
+    for (const [name, value] of [
+      ['initiator', badChecksum],
+      ['initiator', 'ak$1'],
+      ['responder', short],
+      ['responder', `ak$${RESPONDER.slice(3, -2)}`],
+    ] as const) {
+      const error = failure(() => fromQuery(variant(name, value)));
+      expect(error.code).toBe('INVALID_PARAM');
+      expect(error.context).toEqual({ param: name, path: `/${name}` });
+      expect(error.message).toContain(`${name}: must be an ak$ base58check account key`);
+    }
+    // The pattern still comes first: a ch$ is refused by the schema, with the same code.
+    expect(failure(() => fromQuery(variant('initiator', 'ch$abc'))).code).toBe('INVALID_PARAM');
+    expect(failure(() => toQuery({ ...SEED_PARAMS, responder: badChecksum as AccountPubkey })).context.param).toBe('responder');
   });
 
   it('names a parameter given twice', () => {

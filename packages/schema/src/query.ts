@@ -5,7 +5,7 @@
  * state exactly for 64-bit values), so `fromQuery(toQuery(params))` gives `params` back and
  * `toQuery` never writes a query `fromQuery` refuses.
  */
-import { describe } from '@aesc/encoding';
+import { describe, isEncoded } from '@aesc/encoding';
 import { SchemaError } from './errors.js';
 import { type GeneratedValidator, validateInitiatorQuery, validateResponderQuery } from './generated/validators.js';
 import {
@@ -21,19 +21,22 @@ import { explainIssue } from './validate.js';
 /** How a parameter's text becomes its value, and its limit. */
 type ParamKind =
   | { readonly type: 'text' }
+  /** A key, checked in full: the node decodes it at connect and closes the socket if it cannot (BEHAVIOUR.md §1.3). */
+  | { readonly type: 'account' }
   | { readonly type: 'bigint'; readonly below?: bigint }
   | { readonly type: 'number'; readonly min: number; readonly max: number }
   | { readonly type: 'boolean' };
 
 const TEXT = { type: 'text' } as const;
+const ACCOUNT = { type: 'account' } as const;
 const U64 = { type: 'bigint', below: 2n ** 64n } as const;
 const MILLISECONDS = { type: 'number', min: 0, max: 4_294_967_295 } as const;
 const BOOLEAN = { type: 'boolean' } as const;
 
 /** Limits from the node-to-node fields each value travels in (WIRE.md §10) and gen_statem's timer range. */
 const KINDS: Readonly<Record<ParamName, ParamKind>> = {
-  initiator: TEXT,
-  responder: TEXT,
+  initiator: ACCOUNT,
+  responder: ACCOUNT,
   lock_period: { type: 'bigint', below: 2n ** 16n },
   push_amount: U64,
   initiator_amount: U64,
@@ -98,6 +101,11 @@ function checkQuery(query: Record<string, string>): ChannelQuery {
   }
   for (const [name, text] of Object.entries(query)) {
     const kind = KINDS[name as ParamName];
+    // The schema's pattern checks only the prefix and the alphabet; the node also checks the
+    // checksum and the key's length, and closes the socket (1000) on a bad one.
+    if (kind.type === 'account' && !isEncoded(text, 'ak')) {
+      throw paramError('INVALID_PARAM', name, `must be an ak$ base58check account key (checksum and key length checked), got ${JSON.stringify(text.length <= 32 ? text : `${text.slice(0, 32)}…`)}`);
+    }
     if (kind.type === 'bigint' && kind.below !== undefined && BigInt(text) >= kind.below) {
       throw paramError('INVALID_PARAM', name, `must be less than ${kind.below}, got ${text}`);
     }
@@ -163,7 +171,7 @@ export function toQuery(params: ChannelParams): string {
     const value = given[name];
     if (value === undefined) continue;
     const kind = KINDS[name];
-    const expected = kind.type === 'text' ? 'string' : kind.type;
+    const expected = kind.type === 'text' || kind.type === 'account' ? 'string' : kind.type;
     if (typeof value !== expected) throw new TypeError(`params.${name} must be a ${expected}, got ${describe(value)}`);
     if (kind.type === 'number' && !Number.isInteger(value)) {
       throw paramError('INVALID_PARAM', name, `must be an integer, got ${String(value)}`);

@@ -12,6 +12,25 @@ export function pointerSegment(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * The length of `text` in UTF-8 bytes, as the node counts it on the wire, without encoding it.
+ * A lone surrogate counts 3, as the U+FFFD an encoder writes for it.
+ */
+export function utf8Length(text: string): number {
+  // One byte per UTF-16 unit, plus what each non-ASCII unit adds.
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) bytes += 1;
+    else if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length && (text.charCodeAt(index + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // the pair is 4 bytes in all
+      index++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
 /** The value at a JSON Pointer of `root`, or undefined. */
 function valueAt(root: unknown, pointer: string): unknown {
   if (pointer === '') return root;

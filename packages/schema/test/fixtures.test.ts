@@ -253,6 +253,11 @@ interface NegativeCase {
   why: string;
 }
 
+/**
+ * Cases of the shared fixture that the protocol turned out to allow; they parse, and are kept
+ * out of the negative set until fixtures/ws/make-transcripts.mjs (outside this package) drops them.
+ * BEHAVIOUR.md §2.6: a shutdown's payload is optional and ignored by v0.14, whatever it holds.
+ */
 describe('negative set (fixtures/ws/negative.jsonl)', () => {
   const cases = readLines<NegativeCase>('negative.jsonl');
 

@@ -2022,7 +2022,7 @@ return errors === 0;
 }
 
 export const validateMessageRequest = validate41;
-const schema69 = {"description":"The client sends a text to the other party of the channel.","type":"object","properties":{"action":{"type":"string","const":"message"},"payload":{"type":"object","properties":{"to":{"description":"The other party (sending to oneself is answered with `unknown_recipient`).","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"info":{"type":"string"}},"additionalProperties":false,"required":["info","to"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema69 = {"description":"The client sends a text to the other party of the channel.","type":"object","properties":{"action":{"type":"string","const":"message"},"payload":{"type":"object","properties":{"to":{"description":"The other party (sending to oneself is answered with `unknown_recipient`).","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"info":{"description":"At most 65 535 bytes of UTF-8 (`MAX_MESSAGE_INFO_BYTES`), checked after the schema.","type":"string"}},"additionalProperties":false,"required":["info","to"]}},"additionalProperties":false,"required":["action","payload"]};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2142,7 +2142,7 @@ return errors === 0;
 
 export const validateMessageReport = validate42;
 const schema70 = {"description":"The node reports a generic message from the other party.","type":"object","properties":{"action":{"type":"string","const":"message"},"payload":{"type":"object","properties":{"message":{"$ref":"#/definitions/ReceivedMessage"}},"additionalProperties":false,"required":["message"]}},"additionalProperties":false,"required":["action","payload"]};
-const schema71 = {"description":"What a received generic message carries.","type":"object","properties":{"channel_id":{"type":"string","pattern":"^ch\\$[1-9A-HJ-NP-Za-km-z]+$"},"from":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"to":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"info":{"type":"string"}},"additionalProperties":false,"required":["channel_id","from","info","to"]};
+const schema71 = {"description":"What a received generic message carries.","type":"object","properties":{"channel_id":{"type":"string","pattern":"^ch\\$[1-9A-HJ-NP-Za-km-z]+$"},"from":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"to":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"info":{"description":"At most 65 535 bytes of UTF-8 (`MAX_MESSAGE_INFO_BYTES`), checked after the schema.","type":"string"}},"additionalProperties":false,"required":["channel_id","from","info","to"]};
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2591,25 +2591,24 @@ validate47.errors = vErrors;
 return errors === 0;
 }
 
-export const validateShutdownRequest = validate51;
-const schema83 = {"description":"The client starts a mutual close.","type":"object","properties":{"action":{"type":"string","const":"shutdown"},"payload":{"$ref":"#/definitions/EmptyPayload"}},"additionalProperties":false,"required":["action"]};
-const schema84 = {"description":"The payload of a frame that carries nothing (the node ignores what a `shutdown` carries).","type":"object","additionalProperties":false};
+export const validateShutdownRequest = validate49;
+const schema83 = {"description":"The client starts a mutual close.","type":"object","properties":{"action":{"type":"string","const":"shutdown"},"payload":{"description":"What a `shutdown` may carry: anything, ignored by the node.","type":"object","additionalProperties":{}}},"additionalProperties":false,"required":["action"]};
 
-function validate51(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
+function validate49(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((data.action === undefined) && (missing0 = "action")){
-validate51.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
+validate49.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((key0 === "action") || (key0 === "payload"))){
-validate51.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
+validate49.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];
 return false;
 break;
 }
@@ -2619,11 +2618,11 @@ if(data.action !== undefined){
 let data0 = data.action;
 const _errs2 = errors;
 if(typeof data0 !== "string"){
-validate51.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+validate49.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/type",keyword:"type",params:{type: "string"},message:"must be string"}];
 return false;
 }
 if("shutdown" !== data0){
-validate51.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/const",keyword:"const",params:{allowedValue: "shutdown"},message:"must be equal to constant"}];
+validate49.errors = [{instancePath:instancePath+"/action",schemaPath:"#/properties/action/const",keyword:"const",params:{allowedValue: "shutdown"},message:"must be equal to constant"}];
 return false;
 }
 var valid0 = _errs2 === errors;
@@ -2635,17 +2634,11 @@ if(valid0){
 if(data.payload !== undefined){
 let data1 = data.payload;
 const _errs4 = errors;
-const _errs5 = errors;
-if(errors === _errs5){
+if(errors === _errs4){
 if(data1 && typeof data1 == "object" && !Array.isArray(data1)){
-for(const key1 in data1){
-validate51.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/definitions/EmptyPayload/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];
-return false;
-break;
-}
 }
 else {
-validate51.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/definitions/EmptyPayload/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate49.errors = [{instancePath:instancePath+"/payload",schemaPath:"#/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
@@ -2659,11 +2652,11 @@ var valid0 = true;
 }
 }
 else {
-validate51.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
+validate49.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-validate51.errors = vErrors;
+validate49.errors = vErrors;
 return errors === 0;
 }
 

@@ -27,5 +27,5 @@ export type Integer = bigint;
  */
 export type NonNegativeInteger = bigint;
 
-/** The payload of a frame that carries nothing (the node ignores what a `shutdown` carries). */
+/** The payload of a frame that carries nothing. (A `shutdown`'s is `ShutdownPayload`: any object.) */
 export type EmptyPayload = Record<string, never>;
