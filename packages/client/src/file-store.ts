@@ -6,6 +6,7 @@ import { ClientError } from './errors.js';
 import {
   assertChannelIdArgument,
   assertNotStale,
+  ChannelQueue,
   type CheckedCreates,
   checkSnapshot,
   checkSnapshotArgument,
@@ -75,8 +76,8 @@ export interface FileStoreOptions {
 export class FileStore implements StateStore {
   readonly directory: string;
   readonly #fs: FileStoreFileSystem;
-  /** The tail of each channel's queue of saves and loads. */
-  readonly #queues = new Map<ChannelId, Promise<void>>();
+  /** Each channel's saves and loads, one after the other. */
+  readonly #queues = new ChannelQueue();
   /**
    * The last `snapshot.json` text per channel this store wrote or verified, with its snapshot:
    * the file is read before every save, and one that has not changed since need not be parsed
@@ -105,7 +106,7 @@ export class FileStore implements StateStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#serialize(channelId, () => this.#read(channelId));
+    return this.#queues.run(channelId, () => this.#read(channelId));
   }
 
   save(snapshot: ChannelSnapshot): Promise<void> {
@@ -120,7 +121,7 @@ export class FileStore implements StateStore {
     // handled now, so a quick failure is no unhandled rejection.
     const verifying = isClientSnapshot(checked) ? undefined : verifySnapshotArgument(checked, this.#checkedCreates);
     verifying?.catch(() => undefined);
-    return this.#serialize(channelId, async () => {
+    return this.#queues.run(channelId, async () => {
       await verifying;
       // From the disk every time, not from what this store last wrote: another store on the
       // directory may have written a newer round since (a small read, next to the fsyncs).
@@ -157,19 +158,6 @@ export class FileStore implements StateStore {
     return join(this.directory, channelId, SNAPSHOT_FILE);
   }
 
-  #serialize<T>(channelId: ChannelId, task: () => Promise<T>): Promise<T> {
-    const previous = this.#queues.get(channelId) ?? Promise.resolve();
-    const run = previous.then(task);
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#queues.set(channelId, tail);
-    void tail.then(() => {
-      if (this.#queues.get(channelId) === tail) this.#queues.delete(channelId);
-    });
-    return run;
-  }
 
   async #read(channelId: ChannelId): Promise<ChannelSnapshot | undefined> {
     const path = this.pathOf(channelId);

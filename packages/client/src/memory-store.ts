@@ -13,8 +13,8 @@ import type { ChannelSnapshot, StateStore } from './store.js';
 export class MemoryStore implements StateStore {
   readonly #snapshots = new Map<ChannelId, ChannelSnapshot>();
   readonly #checkedCreates: CheckedCreates = new Map();
-  /** The last save of each channel still verifying signatures (or queued behind one). */
-  readonly #pending = new Map<ChannelId, Promise<void>>();
+  /** Saves of each channel still verifying signatures, or queued behind one. */
+  readonly #queue = new ChannelQueue();
 
   async load(channelId: ChannelId): Promise<ChannelSnapshot | undefined> {
     assertChannelIdArgument(channelId);
@@ -25,26 +25,16 @@ export class MemoryStore implements StateStore {
   async save(snapshot: ChannelSnapshot): Promise<void> {
     const checked = checkSnapshotArgument(snapshot, this.#checkedCreates);
     const { channelId } = checked;
-    const pending = this.#pending.get(channelId);
     // The client's own snapshot with nothing before it: stored at once, as fast as it was
     // before signatures were verified at all (the client verified them).
-    if (pending === undefined && isClientSnapshot(checked)) return this.#put(checked);
+    if (!this.#queue.busy(channelId) && isClientSnapshot(checked)) return this.#put(checked);
     const verifying = isClientSnapshot(checked) ? undefined : verifySnapshotArgument(checked, this.#checkedCreates);
     // Awaited in turn below; marked handled now, so a quick failure is no unhandled rejection.
     verifying?.catch(() => undefined);
-    const run = (pending ?? Promise.resolve()).then(async () => {
+    return this.#queue.run(channelId, async () => {
       await verifying;
       this.#put(checked);
     });
-    const tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#pending.set(channelId, tail);
-    void tail.then(() => {
-      if (this.#pending.get(channelId) === tail) this.#pending.delete(channelId);
-    });
-    return run;
   }
 
   #put(checked: ChannelSnapshot): void {
@@ -59,6 +49,29 @@ export class MemoryStore implements StateStore {
 
 // ---------------------------------------------------------------------------------------------
 // Checks shared by every store (FileStore imports them).
+
+/** Tasks of each channel run one after the other, in call order; a failed one does not stop the next. */
+export class ChannelQueue {
+  /** The last task of each channel with one queued or running. */
+  readonly #tails = new Map<ChannelId, Promise<void>>();
+
+  busy(channelId: ChannelId): boolean {
+    return this.#tails.has(channelId);
+  }
+
+  run<T>(channelId: ChannelId, task: () => Promise<T>): Promise<T> {
+    const run = (this.#tails.get(channelId) ?? Promise.resolve()).then(task);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tails.set(channelId, tail);
+    void tail.then(() => {
+      if (this.#tails.get(channelId) === tail) this.#tails.delete(channelId);
+    });
+    return run;
+  }
+}
 
 /**
  * Create txs already decoded by a store, by their `tx$`: the create tx of a channel comes back
