@@ -164,7 +164,7 @@ export class ChannelClient {
   /** The peer proposed an update and we have not seen its outcome yet. */
   #peerUpdate = false;
   #closing = false;
-  /** Why the channel cannot go on, once a sign request was refused. */
+  /** Why the channel cannot go on: a refused sign request, a node that stopped answering, a store that failed. */
   #stalled: string | undefined;
   readonly #queue: PendingCall[] = [];
   #current: PendingCall | undefined;
@@ -221,8 +221,11 @@ export class ChannelClient {
           },
         },
         options.WebSocket,
+        options.signal,
       );
     } catch (error) {
+      const { signal } = options as { signal?: AbortSignal }; // may have aborted since the check above
+      if (signal?.aborted === true) throw new ClientError('ABORTED', 'aborted while connecting', {}, { cause: signal.reason });
       throw new ClientError('CONNECTION_FAILED', (error as Error).message, {}, { cause: error });
     }
     client.#setStatus('opening');
@@ -270,7 +273,9 @@ export class ChannelClient {
   #emit<E extends keyof ChannelEvents>(event: E, value: ChannelEvents[E]): void {
     for (const listener of this.#listeners.get(event) ?? []) {
       try {
-        (listener as Listener<ChannelEvents[E]>)(value);
+        const returned: unknown = (listener as Listener<ChannelEvents[E]>)(value);
+        // An async listener's rejection must not reach the host as an unhandled rejection either.
+        if (returned instanceof Promise) returned.catch(() => undefined);
       } catch {
         // A throwing listener must not break the channel (nor reach the host as an exception).
       }
@@ -322,7 +327,7 @@ export class ChannelClient {
     if (this.#status === 'died' || this.#status === 'closed') return new ClientError('CHANNEL_CLOSED', `the channel is ${this.#status}`);
     if (this.#status === 'disconnected') return new ClientError('CONNECTION_CLOSED', 'the connection to the node is closed');
     if (this.#stalled !== undefined) {
-      return new ClientError('CHANNEL_STALLED', `the node waits for a signature we refused (${this.#stalled}); close solo from the last co-signed state`);
+      return new ClientError('CHANNEL_STALLED', `the channel cannot go on: ${this.#stalled}; close solo from the last co-signed state`);
     }
     return undefined;
   }
@@ -343,7 +348,10 @@ export class ChannelClient {
         call.resolve(undefined); // the node acknowledges nothing; a refusal comes as an error event
         continue;
       }
-      if (call.kind === 'shutdown') this.#closing = true;
+      if (call.kind === 'shutdown') {
+        this.#closing = true;
+        this.#setStatus('closing');
+      }
       this.#current = call;
       call.timer = setTimeout(() => {
         if (this.#current !== call) return;
@@ -360,7 +368,10 @@ export class ChannelClient {
     this.#current = undefined;
     clearTimeout(call.timer);
     if ('error' in outcome) {
-      if (call.kind === 'shutdown') this.#closing = false;
+      if (call.kind === 'shutdown') {
+        this.#closing = false;
+        if (this.#status === 'closing') this.#setStatus('open');
+      }
       call.reject(outcome.error);
     } else {
       call.resolve(outcome.value);
@@ -497,12 +508,12 @@ export class ChannelClient {
 
   #refuse(tag: string, reason: string, tx: UnsignedTx | undefined, encoded: string, purpose: SignPurpose | undefined): void {
     // The node has no refusal message: it waits for a signature that will not come.
-    this.#stalled = reason;
+    this.#stalled = `the node waits for a signature we refused (${reason})`;
     this.#emit('signRefused', { tag, reason, tx, encoded });
     const error = new ClientError('SIGN_REFUSED', `refused to sign the ${tag} request: ${reason}`, { reason });
     // The call in flight can no longer end: the node waits for the signature first.
     this.#finishCall({ error });
-    if (purpose === 'create') this.#rejectOpened(error);
+    this.#rejectOpened(error); // the create or the initial state: the channel will not open (no-op once open)
     this.#drain();
   }
 
@@ -642,9 +653,12 @@ export class ChannelClient {
       await this.#store.save(snapshot);
     } catch (error) {
       const failure = error instanceof ClientError ? error : new ClientError('STORE_IO', (error as Error).message, {}, { cause: error });
-      this.#emit('error', failure);
-      if (this.#current !== undefined) this.#finishCall({ error: failure });
-      throw failure;
+      // What was not kept cannot be built on: the channel stops here (a solo close can use what
+      // the store holds), and every call from now on says so instead of waiting.
+      this.#stalled = `the store did not keep a co-signed tx: ${failure.message}`;
+      this.#finishCall({ error: failure });
+      this.#drain();
+      throw failure; // reported once, as an error event, by the frame queue
     }
     if (state !== undefined) this.#lastState = state;
   }
@@ -687,6 +701,9 @@ export class ChannelClient {
   }
 }
 
+/** The longest delay Node's timers take. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function accountBytes(value: AccountPubkey | Uint8Array, name: string): Uint8Array {
   if (typeof value === 'string') return decode(value, 'ak');
   if (isBytes(value) && value.length === 32) return value;
@@ -715,6 +732,14 @@ function checkConnectOptions(options: ConnectOptions): void {
     throw new TypeError('signer must be a Signer');
   }
   if (typeof options.params !== 'object' || options.params === null) throw new TypeError('params must be the channel parameters');
+  // Node's timers take at most 2^31 - 1 ms and fire at once past it (and for Infinity).
+  const milliseconds = (name: 'callTimeoutMs' | 'pingIntervalMs', value: unknown, least: number) => {
+    if (value !== undefined && (typeof value !== 'number' || !(value >= least && value <= MAX_TIMER_MS))) {
+      throw new RangeError(`${name} must be a number of milliseconds from ${least} to ${MAX_TIMER_MS}, got ${describe(value)}`);
+    }
+  };
+  milliseconds('callTimeoutMs', options.callTimeoutMs, 1);
+  milliseconds('pingIntervalMs', options.pingIntervalMs, 0); // 0: no pings
   const { policy } = options;
   if (policy === undefined || policy === 'unsafe-sign-anything') return;
   if (typeof policy !== 'object' || policy === null) throw new TypeError(`policy must be an object or 'unsafe-sign-anything', got ${describe(policy)}`);

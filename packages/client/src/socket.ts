@@ -28,7 +28,7 @@ export type WebSocketConstructor = new (url: string) => {
 };
 
 /** Opens `url`; resolves once the socket is open, rejects if it cannot be. */
-export async function openSocket(url: string, handlers: SocketHandlers, implementation?: WebSocketConstructor): Promise<ChannelSocket> {
+export async function openSocket(url: string, handlers: SocketHandlers, implementation?: WebSocketConstructor, signal?: AbortSignal): Promise<ChannelSocket> {
   const Implementation = implementation ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? (await import('ws')).WebSocket as unknown as WebSocketConstructor;
   const socket = new Implementation(url);
   // Frames may arrive in the same tick as the open event: listen before waiting for it.
@@ -39,11 +39,24 @@ export async function openSocket(url: string, handlers: SocketHandlers, implemen
       handlers.onMessage(new TextDecoder().decode(event.data));
     }
   };
-  await new Promise<void>((resolve, reject) => {
-    socket.onopen = () => resolve();
-    socket.onerror = (event) => reject(new Error(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'connection failed'}`));
-    socket.onclose = (event) => reject(new Error(`the node closed the connection (${event.code} ${event.reason})`));
-  });
+  // An abort while opening closes the socket: a node that never answers the upgrade would
+  // otherwise hold the connect for good (ws has no handshake timeout).
+  const onAbort = () => socket.close();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      socket.onerror = (event) => reject(new Error(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'connection failed'}`));
+      socket.onclose = (event) => reject(new Error(`the node closed the connection (${event.code} ${event.reason})`));
+      if (signal?.aborted === true) reject(new Error('aborted'));
+    });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  if (signal?.aborted === true) {
+    socket.close();
+    throw new Error('aborted');
+  }
   socket.onclose = (event) => handlers.onClose(event.code, event.reason);
   socket.onerror = () => {
     // 'close' follows every 'error'; the close handler reports it.

@@ -421,6 +421,116 @@ describe('a hostile node: nonces, with the chain’s view (policy.nextNonce)', (
   });
 });
 
+describe('the client’s lifecycle', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const next2 = (initial: ChannelOffchainTx): ChannelOffchainTx => ({ ...initial, previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] });
+
+  it('an abort while connecting ends the connect with ABORTED, also when the node never answers the upgrade', async () => {
+    const net = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const tcp = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', () => resolve()));
+    const controller = new AbortController();
+    const silent = settle(ChannelClient.connect({ url: `ws://127.0.0.1:${(tcp.address() as AddressInfo).port}/channel`, role: 'initiator', params: terms(), signer: alice, signal: controller.signal }));
+    await sleep(50);
+    controller.abort();
+    expect(await Promise.race([silent, sleep(1000).then(() => 'still pending 1 s after the abort')])).toMatchObject({ code: 'ABORTED' });
+    for (const socket of sockets) socket.destroy();
+    tcp.close();
+
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
+    await new Promise((resolve) => server?.once('listening', resolve));
+    const aborting = new AbortController();
+    const opening = settle(ChannelClient.connect({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/channel`, role: 'initiator', params: terms(), signer: alice, signal: aborting.signal }));
+    aborting.abort(); // while the socket opens
+    expect(await opening).toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('timer options out of Node’s timer range are a RangeError at connect (Infinity fired at once)', async () => {
+    for (const options of [{ callTimeoutMs: Number.POSITIVE_INFINITY }, { callTimeoutMs: 0 }, { callTimeoutMs: 2 ** 31 }, { pingIntervalMs: Number.POSITIVE_INFINITY }, { pingIntervalMs: -1 }]) {
+      await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, ...options })).rejects.toThrow(RangeError);
+    }
+  });
+
+  it('shutdown() in flight: the status goes open → closing → closed', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const { id } = await openHonestly(node);
+    await client.opened;
+    const statuses: string[] = [];
+    client.on('statusChanged', ({ status }) => statuses.push(status));
+    const pending = client.shutdown();
+    await node.next((frame) => frame.action === 'shutdown');
+    expect(client.status).toBe('closing');
+    const closed = await node.sign('shutdown_sign', { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n });
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closed) } });
+    await pending;
+    expect(statuses).toEqual(['closing', 'closed']);
+    client.close();
+  });
+
+  it('a store that fails on a co-signed state: one error event, the call rejects, later calls reject at once (CHANNEL_STALLED)', async () => {
+    class FailingStore extends MemoryStore {
+      fail = false;
+      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
+        if (this.fail) throw new Error('disk full');
+        return super.save(snapshot);
+      }
+    }
+    const store = new FailingStore();
+    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 300 });
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    store.fail = true;
+    const first = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 2n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', next2(initial))) } });
+    expect(await first).toMatchObject({ code: 'STORE_IO' });
+    expect(await queued).toMatchObject({ code: 'CHANNEL_STALLED' });
+    store.fail = false;
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_STALLED' });
+    expect(errors).toEqual(['STORE_IO']);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  it('a refused initial state rejects opened at once', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const create = await node.sign('initiator_sign', honestCreate());
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
+    const id = decode(channelId(honestCreate()), 'ch');
+    const wrong: ChannelOffchainTx = { type: 'channel_offchain_tx', channel_id: id, previous_round: 0n, round: 1n, initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 1n, responder_amount: 149n, updates: [], state: new Uint8Array() };
+    await expectRefusal(client, node, 'update', wrong, /initial amounts are not the create amounts/);
+    expect(await Promise.race([settle(client.opened), sleep(300).then(() => 'opened still pending')])).toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it('an async listener that throws does not reach the host as an unhandled rejection', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => seen.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      client.on('info', async () => {
+        throw new Error('a bug in the app’s listener');
+      });
+      node.send({ action: 'info', payload: { event: 'channel_accept' } });
+      await sleep(100);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(seen).toEqual([]);
+    client.close();
+  });
+});
+
 /** The outcome of a call as a value, observed at once (a refusal may come before the test awaits it). */
 function settle(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
