@@ -105,7 +105,7 @@ export async function verifySignedTxWith(
   const signers: VerifyResult['signers'] = [];
   for (const key of keys) {
     const address = encode('ak', key);
-    const verifier = key.length === 32 ? backend.verify : options?.legacy;
+    const verifier = key.length === 32 ? (signature: Uint8Array, body: Uint8Array, publicKey: Uint8Array) => verifyEd25519(backend, signature, body, publicKey) : options?.legacy;
     if (verifier === undefined) {
       throw new SignerError(
         'LEGACY_VERIFIER_REQUIRED',
@@ -146,7 +146,44 @@ export async function verifySignatureWith(
   assertBytes(message, 'message');
   const key = publicKeyBytes(publicKey, 'publicKey');
   if (key.length !== 32) throw new SignerError('INVALID_PUBLIC_KEY', 'verifySignature checks ed25519 (32-byte) keys');
-  return backend.verify(plainBytes(signature), plainBytes(message), key);
+  return verifyEd25519(backend, plainBytes(signature), plainBytes(message), key);
+}
+
+/**
+ * Ed25519 verification as the reference node's libsodium (`crypto_sign_verify_detached`) does
+ * it: besides the equation, a public key that is not a canonical encoding or is a point of small
+ * order is refused, and so is a signature whose R is of small order. OpenSSL (the Node build)
+ * checks none of these: with the identity point as the key and R = identity, S = 0, any
+ * message "verified" there, while @noble/ed25519 (the browser build) refused it. Both builds
+ * now refuse it before the equation, as the reference does.
+ */
+async function verifyEd25519(backend: Ed25519Backend, signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
+  if (signature.length !== 64 || !isCanonicalPoint(publicKey) || hasSmallOrder(publicKey) || hasSmallOrder(signature.subarray(0, 32))) return false;
+  return backend.verify(signature, message, publicKey);
+}
+
+/**
+ * The encodings of the eight points of small order, with the sign bit (bit 255) cleared, which
+ * makes them five: y = 1 (the identity), y = p − 1 (order 2), y = 0 (order 4) and the two y of
+ * order 8. libsodium's `ge25519_has_small_order` compares against these the same way.
+ */
+const SMALL_ORDER = [
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+].map((hex) => Uint8Array.from(hex.match(/../g) as string[], (byte) => Number.parseInt(byte, 16)));
+
+function hasSmallOrder(point: Uint8Array): boolean {
+  return SMALL_ORDER.some((encoding) => encoding.every((byte, index) => byte === (index === 31 ? (point[31] as number) & 0x7f : point[index])));
+}
+
+/** Whether y (the low 255 bits, little-endian) is below p = 2^255 − 19, as `ge25519_is_canonical` requires. */
+function isCanonicalPoint(point: Uint8Array): boolean {
+  if (((point[31] as number) & 0x7f) !== 0x7f) return true;
+  for (let index = 30; index > 0; index--) if (point[index] !== 0xff) return true;
+  return (point[0] as number) < 0xed;
 }
 
 function publicKeyBytes(key: Uint8Array | AccountPubkey, name: string): Uint8Array {

@@ -145,6 +145,34 @@ describe.each([
     expect(await verifySignature(signature, message, new Uint8Array(32).fill(0xff))).toBe(false);
   });
 
+  it('refuses, as libsodium does, keys and R of small order and non-canonical keys (OpenSSL took them)', async () => {
+    const identity = hex(`01${'00'.repeat(31)}`);
+    // R = identity, S = 0 satisfies the equation for the identity key and any message
+    const anything = hex(`01${'00'.repeat(31)}${'00'.repeat(32)}`);
+    const spend = { type: 'spend_tx', sender: identity, recipient: identity, amount: 1n, fee: 1n, ttl: 1n, nonce: 1n, payload: new Uint8Array() } as UnsignedTx;
+    for (const message of [new Uint8Array(0), new TextEncoder().encode('hello'), serializeUnsigned(spend)]) {
+      expect(await verifySignature(anything, message, identity)).toBe(false);
+    }
+    const smallOrderKeys = [
+      identity,
+      hex(`ec${'ff'.repeat(30)}7f`), // order 2
+      hex('00'.repeat(32)), // order 4
+      hex(`${'00'.repeat(31)}80`), // order 4, the other sign
+      hex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85'), // order 8
+      hex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'), // order 8
+      hex(`ee${'ff'.repeat(30)}7f`), // y = p + 1: a non-canonical identity
+    ];
+    for (const key of smallOrderKeys) expect(await verifySignature(anything, new TextEncoder().encode('hello'), key)).toBe(false);
+    expect((await verifySignedTx({ type: 'signed_tx', signatures: [anything], tx: spend })).valid).toBe(false);
+    // an honest key with a signature whose R is the identity: refused too
+    const signer = await createSigner(new Uint8Array(32).fill(7));
+    const genuine = await signer.sign(new TextEncoder().encode('hello'));
+    expect(await verifySignature(genuine, new TextEncoder().encode('hello'), signer.publicKey)).toBe(true);
+    const smallR = new Uint8Array(genuine);
+    smallR.set(identity, 0);
+    expect(await verifySignature(smallR, new TextEncoder().encode('hello'), signer.publicKey)).toBe(false);
+  });
+
   it('signs the unsigned bytes: the message is serializeUnsigned(tx)', async () => {
     const vector = vectors.find((candidate) => candidate.type === 'channel_offchain_tx');
     const tx = deserializeTx(hex(vector?.unsigned.hex ?? ''), 'unsigned');
