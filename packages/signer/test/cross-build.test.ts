@@ -1,0 +1,58 @@
+/**
+ * The Node build (node:crypto, OpenSSL) and the browser build (@noble/ed25519) must give the
+ * same verdict on every signature, and the reference node's: libsodium refuses small-order and
+ * non-canonical keys and R, and checks the equation without the cofactor. These are the inputs
+ * on which the two libraries, used as they come, disagreed.
+ */
+import { createHash } from 'node:crypto';
+import { Point } from '@noble/ed25519';
+import { describe, expect, it } from 'vitest';
+import * as browser from '../src/browser.js';
+import * as node from '../src/node.js';
+
+const L = Point.CURVE().n;
+const G = Point.BASE;
+/** A point of order 8. */
+const T8 = Point.fromBytes(Uint8Array.from(Buffer.from('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', 'hex')));
+const le = (value: bigint) => Uint8Array.from({ length: 32 }, (_, index) => Number((value >> BigInt(8 * index)) & 255n));
+const fromLe = (bytes: Uint8Array) => bytes.reduceRight((value, byte) => (value << 8n) | BigInt(byte), 0n);
+const challenge = (R: Uint8Array, A: Uint8Array, message: Uint8Array) => fromLe(new Uint8Array(createHash('sha512').update(R).update(A).update(message).digest())) % L;
+const message = new TextEncoder().encode('hello');
+const verdicts = async (signature: Uint8Array, publicKey: Uint8Array) =>
+  Promise.all([node.verifySignature(signature, message, publicKey), browser.verifySignature(signature, message, publicKey)]);
+const signatureOf = (R: Uint8Array, S: bigint) => Uint8Array.from([...R, ...le(S)]);
+
+describe('node:crypto and @noble/ed25519 agree, as libsodium decides', () => {
+  it('a key with a torsion component, with a signature of its prime-order part: refused by both', async () => {
+    const a = 123_456_789n;
+    const publicKey = G.multiply(a).add(T8).toBytes();
+    // a nonce whose challenge k is not a multiple of 8 (else the torsion part vanishes from kA)
+    let r = 1n;
+    while (challenge(G.multiply(r).toBytes(), publicKey, message) % 8n === 0n) r++;
+    const R = G.multiply(r).toBytes();
+    const k = challenge(R, publicKey, message);
+    expect(await verdicts(signatureOf(R, (r + k * a) % L), publicKey)).toEqual([false, false]);
+  });
+
+  it('an R with a torsion component: refused by both', async () => {
+    const a = 987_654_321n;
+    const publicKey = G.multiply(a).toBytes();
+    const R = G.multiply(42n).add(T8).toBytes();
+    const k = challenge(R, publicKey, message);
+    expect(await verdicts(signatureOf(R, (42n + k * a) % L), publicKey)).toEqual([false, false]);
+  });
+
+  it('the same signatures without the torsion are good for both', async () => {
+    const a = 987_654_321n;
+    const publicKey = G.multiply(a).toBytes();
+    const R = G.multiply(42n).toBytes();
+    const k = challenge(R, publicKey, message);
+    expect(await verdicts(signatureOf(R, (42n + k * a) % L), publicKey)).toEqual([true, true]);
+  });
+
+  it('S + L: refused by both', async () => {
+    const signer = await node.createSigner(new Uint8Array(32).fill(3));
+    const signature = await signer.sign(message);
+    expect(await verdicts(signatureOf(signature.subarray(0, 32), fromLe(signature.subarray(32)) + L), signer.publicKey)).toEqual([false, false]);
+  });
+});
