@@ -732,6 +732,14 @@ function checkConnectOptions(options: ConnectOptions): void {
     throw new TypeError('signer must be a Signer');
   }
   if (typeof options.params !== 'object' || options.params === null) throw new TypeError('params must be the channel parameters');
+  // The node would leave out frames the client cannot do without: `opened`, calls and the store
+  // would wait for states, deaths and txs that never come. (Messages may be silenced.)
+  for (const tag of ['info', 'update', 'conflict', 'error', 'on_chain_tx'] as const) {
+    const value: unknown = (options.params as Record<string, unknown>)[`report_${tag}`];
+    if (value === false || value === 'false') {
+      throw new ClientError('INVALID_ARGUMENT', `params.report_${tag} is false: the client needs the node's ${tag} frames (leave it out)`);
+    }
+  }
   // Node's timers take at most 2^31 - 1 ms and fire at once past it (and for Infinity).
   const milliseconds = (name: 'callTimeoutMs' | 'pingIntervalMs', value: unknown, least: number) => {
     if (value !== undefined && (typeof value !== 'number' || !(value >= least && value <= MAX_TIMER_MS))) {

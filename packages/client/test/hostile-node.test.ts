@@ -446,6 +446,15 @@ describe('the client’s lifecycle', () => {
     expect(await opening).toMatchObject({ code: 'ABORTED' });
   });
 
+  it('params that silence frames the client needs are refused at connect (it would wait for them forever)', async () => {
+    for (const tag of ['info', 'update', 'conflict', 'error', 'on_chain_tx']) {
+      await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: { ...terms(), [`report_${tag}`]: false }, signer: alice })).rejects.toMatchObject({
+        code: 'INVALID_ARGUMENT',
+        message: expect.stringContaining(`report_${tag}`),
+      });
+    }
+  });
+
   it('timer options out of Node’s timer range are a RangeError at connect (Infinity fired at once)', async () => {
     for (const options of [{ callTimeoutMs: Number.POSITIVE_INFINITY }, { callTimeoutMs: 0 }, { callTimeoutMs: 2 ** 31 }, { pingIntervalMs: Number.POSITIVE_INFINITY }, { pingIntervalMs: -1 }]) {
       await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, ...options })).rejects.toThrow(RangeError);
