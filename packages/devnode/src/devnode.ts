@@ -19,6 +19,8 @@ export interface DevnodeOptions {
   dialect?: Dialect;
   /** Confirmations before a channel opens (default 4, as v0.14), unless a connection sets its own. */
   minimumDepth?: bigint;
+  /** Close a channel socket whose client sent no frame for this long (default 60 000 ms, as v0.14). */
+  idleTimeoutMs?: number;
 }
 
 export interface Devnode {
@@ -51,7 +53,12 @@ export async function startDevnode(options: DevnodeOptions = {}): Promise<Devnod
     response.writeHead(426, { 'content-type': 'application/json', upgrade: 'websocket' });
     response.end('{"reason":"Upgrade Required: the channel service speaks WebSocket on /channel"}');
   });
-  const channels = new ChannelService(wsServer, { chain, dialect, minimumDepth: options.minimumDepth ?? 4n });
+  const channels = new ChannelService(wsServer, {
+    chain,
+    dialect,
+    minimumDepth: options.minimumDepth ?? 4n,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+  });
   const listen = (server: Server, port: number) =>
     new Promise<number>((resolve, reject) => {
       server.once('error', reject);

@@ -34,6 +34,11 @@ export interface ChannelServiceOptions {
   dialect: Dialect;
   /** Confirmations before a channel opens, unless a connection sets `minimum_depth`. */
   minimumDepth: bigint;
+  /**
+   * A socket with no frame from its client for this long is closed with 1000 (BEHAVIOUR.md §1.4:
+   * cowboy's idle_timeout; the node's own frames do not count). Default 60 000.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** WebSocket close code for a connection refused for its parameters (policy violation). */
@@ -278,6 +283,19 @@ export class ChannelService {
     }
     const session = new Session(socket, params, pairingKey, this.options.dialect, optionsOf(params, this.options.minimumDepth, this.#verify), this.options.chain, (ended) => this.#end(ended));
     this.#sessions.add(session);
+    // Any frame of the client's (a ping included) restarts the idle timer; the node's do not.
+    const idleMs = this.options.idleTimeoutMs ?? 60_000;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    const active = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => socket.close(1000, 'idle'), idleMs);
+      idle.unref?.();
+    };
+    active();
+    socket.on('ping', active);
+    socket.on('pong', active);
+    socket.on('message', active);
+    socket.on('close', () => clearTimeout(idle));
     socket.on('message', (data, isBinary) => {
       if (isBinary) return; // binary frames are ignored, as by v0.14
       session.receive(data.toString('utf8')).catch((error: unknown) => {

@@ -86,6 +86,23 @@ describe('devnode', () => {
     }
   });
 
+  it('closes with 1000 a socket whose client sends nothing for the idle timeout; pings keep it open (BEHAVIOUR.md §1.4)', async () => {
+    const node = await startDevnode({ httpPort: 0, wsPort: 0, dialect: 'v0.14', idleTimeoutMs: 200 });
+    try {
+      const [alice, bob] = await Promise.all([party(85), party(86)]);
+      const silent = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', { initiator: alice, responder: bob, port: 4446 })}`, bob);
+      const pinging = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', { initiator: alice, responder: bob, port: 4447 })}`, bob);
+      const pings = setInterval(() => pinging.socket.ping(), 50);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      clearInterval(pings);
+      expect(silent.closed).toEqual({ code: 1000, reason: 'idle' });
+      expect(pinging.closed).toBeUndefined();
+      pinging.close();
+    } finally {
+      await node.close();
+    }
+  });
+
   it('answers a tx hash with a malformed percent-escape as an invalid hash (400), not a 500', async () => {
     const node = await startDevnode({ httpPort: 0, wsPort: 0 });
     try {
