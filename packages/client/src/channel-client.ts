@@ -29,6 +29,7 @@ import {
   type UnsignedTx,
 } from '@aesc/tx';
 import { ClientError } from './errors.js';
+import { MAX_REQUEST_TIMEOUT_MS } from './node-client.js'; // the longest delay Node's timers take
 import { clientSnapshot, MemoryStore } from './memory-store.js';
 import { checkSignRequest, DEFAULT_LIMITS, purposeOfTag, type SignContext, type SignPurpose } from './policy.js';
 import { type ChannelSocket, openSocket, type WebSocketConstructor } from './socket.js';
@@ -701,9 +702,6 @@ export class ChannelClient {
   }
 }
 
-/** The longest delay Node's timers take. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 function accountBytes(value: AccountPubkey | Uint8Array, name: string): Uint8Array {
   if (typeof value === 'string') return decode(value, 'ak');
   if (isBytes(value) && value.length === 32) return value;
@@ -742,8 +740,8 @@ function checkConnectOptions(options: ConnectOptions): void {
   }
   // Node's timers take at most 2^31 - 1 ms and fire at once past it (and for Infinity).
   const milliseconds = (name: 'callTimeoutMs' | 'pingIntervalMs', value: unknown, least: number) => {
-    if (value !== undefined && (typeof value !== 'number' || !(value >= least && value <= MAX_TIMER_MS))) {
-      throw new RangeError(`${name} must be a number of milliseconds from ${least} to ${MAX_TIMER_MS}, got ${describe(value)}`);
+    if (value !== undefined && (typeof value !== 'number' || !(value >= least && value <= MAX_REQUEST_TIMEOUT_MS))) {
+      throw new RangeError(`${name} must be a number of milliseconds from ${least} to ${MAX_REQUEST_TIMEOUT_MS}, got ${describe(value)}`);
     }
   };
   milliseconds('callTimeoutMs', options.callTimeoutMs, 1);

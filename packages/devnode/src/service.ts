@@ -284,14 +284,10 @@ export class ChannelService {
     const session = new Session(socket, params, pairingKey, this.options.dialect, optionsOf(params, this.options.minimumDepth, this.#verify), this.options.chain, (ended) => this.#end(ended));
     this.#sessions.add(session);
     // Any frame of the client's (a ping included) restarts the idle timer; the node's do not.
-    const idleMs = this.options.idleTimeoutMs ?? 60_000;
-    let idle: ReturnType<typeof setTimeout> | undefined;
-    const active = () => {
-      clearTimeout(idle);
-      idle = setTimeout(() => socket.close(1000, 'idle'), idleMs);
-      idle.unref?.();
-    };
-    active();
+    // One timer per socket, pushed back on each frame (not a new timer per frame: the hot path).
+    const idle = setTimeout(() => socket.close(1000, 'idle'), this.options.idleTimeoutMs ?? 60_000);
+    idle.unref();
+    const active = () => idle.refresh();
     socket.on('ping', active);
     socket.on('pong', active);
     socket.on('message', active);
