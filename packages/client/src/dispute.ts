@@ -1,8 +1,8 @@
 import { type ChannelId, decode, describe, type EncodedTx, encode, isBytes, isEncoded, type TxHash } from '@aesc/encoding';
 import { type Signer, signTx, verifySignedTx } from '@aesc/signer';
-import { type ChannelOffchainTx, decodeTx, type SignedTx, serializeTx, type UnsignedTx } from '@aesc/tx';
+import { type ChannelOffchainTx, decodeTx, deserializeTx, type SignedTx, serializeTx, type UnsignedTx } from '@aesc/tx';
 import { ClientError } from './errors.js';
-import type { ChannelInfo, NodeClient, RequestOptions, WaitProgress } from './node-client.js';
+import { assertMilliseconds, type ChannelInfo, type NodeClient, type RequestOptions, type WaitProgress } from './node-client.js';
 import type { StateStore } from './store.js';
 
 /**
@@ -212,6 +212,12 @@ function checkCommon<T extends DisputeOptions>(options: T): T {
   if (options.fee !== undefined && options.fee < 1n) throw new RangeError(`fee must be at least 1, got ${options.fee}`);
   if (options.nonce !== undefined && options.nonce < 1n) throw new RangeError(`nonce must be at least 1, got ${options.nonce}`);
   if (options.confirmations !== undefined && options.confirmations < 0n) throw new RangeError(`confirmations must not be negative, got ${options.confirmations}`);
+  // The wait's options are only read after the tx is posted: checked here, before anything is.
+  assertMilliseconds(options.timeoutMs, 'timeoutMs');
+  assertMilliseconds(options.pollMs, 'pollMs');
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
+    throw new TypeError(`onProgress must be a function, got ${describe(options.onProgress)}`);
+  }
   return options;
 }
 
@@ -238,17 +244,15 @@ function requirePeer(channel: ChannelInfo, signer: Signer): void {
  * nothing else is signed in, and its amounts sum to what the channel holds on chain.
  */
 async function checkState(input: EncodedTx | SignedTx, channel: ChannelInfo): Promise<SignedTx & { tx: ChannelOffchainTx }> {
-  let state: SignedTx;
-  if (typeof input === 'string') {
-    try {
-      state = decodeTx(input, 'signed_tx');
-    } catch (error) {
-      throw new ClientError('INVALID_STATE', `the state is not a signed tx: ${(error as Error).message}`, { channelId: channel.id }, { cause: error });
-    }
-  } else if (typeof input === 'object' && input !== null && (input as { type?: unknown }).type === 'signed_tx') {
-    state = input;
-  } else {
+  if (typeof input !== 'string' && (typeof input !== 'object' || input === null || (input as { type?: unknown }).type !== 'signed_tx')) {
     throw new TypeError(`state must be a tx$ string or a SignedTx, got ${describe(input)}`);
+  }
+  let state: SignedTx;
+  try {
+    // A SignedTx object is read as strictly as a string, and copied: what is checked is what is posted.
+    state = typeof input === 'string' ? decodeTx(input, 'signed_tx') : deserializeTx(serializeTx(input), 'signed_tx');
+  } catch (error) {
+    throw new ClientError('INVALID_STATE', `the state is not a signed tx: ${(error as Error).message}`, { channelId: channel.id }, { cause: error });
   }
   const offchain: UnsignedTx = state.tx;
   const invalid = (message: string) => new ClientError('INVALID_STATE', message, { channelId: channel.id });

@@ -780,7 +780,8 @@ function timerDelay(ms: number): number {
   return Math.min(Math.ceil(ms), MAX_REQUEST_TIMEOUT_MS);
 }
 
-function assertMilliseconds(value: unknown, name: string): void {
+/** A positive, finite number of milliseconds (or nothing); a TypeError otherwise. */
+export function assertMilliseconds(value: unknown, name: string): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number of milliseconds, got ${describe(value)}`);
 }

@@ -147,6 +147,10 @@ describe('solo close, slash, settle against devnode', () => {
     await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(9n, 1n, 1n) }), 'INVALID_STATE'); // amounts off the total
     await clientError(slash({ node, signer: bob, channelId: channel.id, state: channel.createTx }), 'INVALID_STATE'); // not an off-chain state
     await clientError(slash({ node, signer: bob, channelId: channel.id, state: 'tx$notatx' as EncodedTx }), 'INVALID_STATE');
+    // A SignedTx object is read as strictly as a tx$ string (it used to fail on `undefined.type`).
+    const noTx = await clientError(slash({ node, signer: bob, channelId: channel.id, state: { type: 'signed_tx', signatures: round7.signatures } as never }), 'INVALID_STATE');
+    expect(noTx.message).toMatch(/^the state is not a signed tx: .*tx/);
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: { ...round7, signatures: 'none' } as never }), 'INVALID_STATE');
     await clientError(slash({ node, signer: carol, channelId: channel.id, state: round7 }), 'NOT_A_PEER');
     await clientError(closeSolo({ store, node, signer: alice, channelId: channel.id }), 'CHANNEL_ALREADY_CLOSING');
     const early = await clientError(settle({ node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_CLOSABLE_YET');
@@ -295,5 +299,16 @@ describe('solo close, slash, settle against devnode', () => {
     const store = new MemoryStore();
     await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(1n, 100n, 100n)), round: 1n });
     await expect(closeSolo({ store, node, signer: alice, channelId: channel.id, ttl: await node.getHeight() })).rejects.toThrow(RangeError);
+  });
+
+  it('checks the wait’s options before it posts anything (they used to throw only once the tx was out)', async () => {
+    const channel = await openChannel(alice, carol, 100n, 100n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(1n, 100n, 100n)), round: 1n });
+    for (const wrong of [{ timeoutMs: -1 }, { timeoutMs: Number.NaN }, { pollMs: 0 }, { onProgress: 'progress' as never }]) {
+      expect(await posts(() => expect(closeSolo({ store, node, signer: alice, channelId: channel.id, ...wrong })).rejects.toThrow(TypeError))).toBe(false);
+    }
+    expect(devnode.chain.mempool).toEqual([]);
+    expect((await node.getChannel(channel.id))?.closes_at).toBe(0n);
   });
 });
