@@ -83,8 +83,10 @@ export function hexToBytes(hex: string): Uint8Array {
   const bytes = new Uint8Array(digits.length / 2);
   const bad = writeHexDigits(digits, bytes, 0);
   if (bad >= 0) {
-    const position = bad - (bad % 2);
-    const pair = digits.slice(position, position + 2);
+    const pairStart = bad - (bad % 2);
+    const pair = digits.slice(pairStart, pairStart + 2);
+    // a position in `hex`, as given: after its 0x, if any
+    const position = hex.length - digits.length + pairStart;
     throw new EncodingError('INVALID_CHARACTER', `"${pair.replace(/[^\x20-\x7e]/g, '?')}" at position ${position} is not hex`, { position });
   }
   return bytes;

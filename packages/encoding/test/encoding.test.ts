@@ -299,7 +299,10 @@ describe('hex', () => {
 
   it('an odd length or a non-hex digit is INVALID_CHARACTER', () => {
     expectCode(() => hexToBytes('abc'), 'INVALID_CHARACTER', { length: 3 });
-    expectCode(() => hexToBytes('0xg0'), 'INVALID_CHARACTER', { position: 0 });
+    // positions are in the string given, 0x included, as parse counts the prefix
+    expectCode(() => hexToBytes('0xg0'), 'INVALID_CHARACTER', { position: 2 });
+    expectCode(() => hexToBytes('0X00zz'), 'INVALID_CHARACTER', { position: 4 });
+    expect(() => hexToBytes('0x00zz')).toThrow('"zz" at position 4 is not hex');
     expectCode(() => hexToBytes('00 1'), 'INVALID_CHARACTER');
     expectCode(() => hexToBytes('+1'), 'INVALID_CHARACTER', { position: 0 });
     expectCode(() => hexToBytes('0x0x'), 'INVALID_CHARACTER');
