@@ -14,7 +14,7 @@ import {
   type UnsignedTxType,
   unsignedDefinition,
 } from './registry.js';
-import { decodeRlp, encodeRlp, type RlpItem } from './rlp.js';
+import { decodeRlp, decodeRlpFrom, encodeRlp, type RlpItem } from './rlp.js';
 import { SIGNED_TX_TAG, SIGNED_TX_VSN, type SignedTx } from './types/signed.js';
 
 /** What `deserializeTx` may return: a given type, any unsigned tx, or (default) anything. */
@@ -123,7 +123,8 @@ export function deserializeTx(bytes: Uint8Array, expected?: 'any'): Tx;
 export function deserializeTx(bytes: Uint8Array, expected: TxExpectation = 'any'): Tx {
   checkExpectation(expected);
   assertBytes(bytes, 'bytes');
-  return fromRlp(decodeRlp(bytes), expected);
+  const input = plainBytes(bytes);
+  return fromRlp(decodeRlp(input), expected, input);
 }
 
 /** Decodes a `tx$…` string (see {@link deserializeTx}); base58 problems throw `EncodingError`. */
@@ -132,7 +133,8 @@ export function decodeTx(encoded: string, expected: 'unsigned'): UnsignedTx;
 export function decodeTx(encoded: string, expected?: 'any'): Tx;
 export function decodeTx(encoded: string, expected: TxExpectation = 'any'): Tx {
   checkExpectation(expected);
-  return fromRlp(decodeRlp(decode(encoded, 'tx')), expected);
+  const input = decode(encoded, 'tx');
+  return fromRlp(decodeRlp(input), expected, input);
 }
 
 const EXPECTATIONS: ReadonlySet<string> = new Set(['any', 'unsigned', 'signed_tx', ...DEFINITION_BY_TYPE.keys()]);
@@ -144,7 +146,8 @@ function checkExpectation(expected: unknown): void {
   throw typeof expected === 'string' ? new RangeError(message) : new TypeError(message);
 }
 
-function fromRlp(item: RlpItem, expected: TxExpectation): Tx {
+/** `item` is `decodeRlp(input)`, `input` a plain Uint8Array: it places an inner transaction's errors. */
+function fromRlp(item: RlpItem, expected: TxExpectation, input: Uint8Array): Tx {
   const list = expectList(item, 'transaction');
   if (list.length < 2) {
     throw new TxError('WRONG_FIELD_COUNT', `a transaction starts with tag and version, got ${list.length} item(s)`, {
@@ -159,7 +162,7 @@ function fromRlp(item: RlpItem, expected: TxExpectation): Tx {
       throw new TxError('WRONG_TAG', `expected ${describeExpectation(expected)}, got a signed_tx (tag 11)`, { tag });
     }
     checkVersion(list[1] as RlpItem, SIGNED_TX_VSN, 'signed_tx');
-    return signedFromRlp(fields);
+    return signedFromRlp(fields, input);
   }
   const definition = DEFINITION_BY_TAG.get(tag);
   if (definition === undefined) {
@@ -195,7 +198,7 @@ function fromRlp(item: RlpItem, expected: TxExpectation): Tx {
   return tx as unknown as Tx;
 }
 
-function signedFromRlp(fields: RlpItem[]): SignedTx {
+function signedFromRlp(fields: RlpItem[], input: Uint8Array): SignedTx {
   if (fields.length !== 2) {
     throw new TxError(
       'WRONG_FIELD_COUNT',
@@ -227,7 +230,8 @@ function signedFromRlp(fields: RlpItem[]): SignedTx {
   const inner = expectBytes(fields[1] as RlpItem, 'transaction');
   let tx: UnsignedTx;
   try {
-    tx = fromRlp(decodeRlp(inner), 'unsigned') as UnsignedTx;
+    // the last item of the list that fills `input`: its last bytes
+    tx = fromRlp(decodeRlpFrom(input, input.length - inner.length), 'unsigned', input) as UnsignedTx;
   } catch (error) {
     if (!(error instanceof TxError)) throw error;
     const path = error.context.path === undefined ? 'tx' : `tx.${error.context.path}`;

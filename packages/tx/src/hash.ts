@@ -1,4 +1,4 @@
-import { type AccountPubkey, assertBigint, blake2b256, type ChannelId, decode, describe, encode, isBytes, type TxHash } from '@aesc/encoding';
+import { type AccountPubkey, assertBigint, blake2b256, type ChannelId, decode, describe, encode, isBytes, isLegacyPubkey, type TxHash } from '@aesc/encoding';
 import { serializeTx } from './codec.js';
 import type { Tx } from './registry.js';
 
@@ -49,8 +49,9 @@ export function channelId(input: ChannelIdInput): ChannelId {
 function pubkeyBytes(key: Uint8Array | AccountPubkey, name: string): Uint8Array {
   if (typeof key === 'string') return decode(key, 'ak');
   if (!isBytes(key)) throw new TypeError(`${name} must be a Uint8Array or an ak$ string, got ${describe(key)}`);
-  if (key.length !== 32 && key.length !== 65) {
-    throw new RangeError(`${name} must be 32 bytes (or 65, legacy), got ${key.length}`);
+  // what an ak$ (and a key field of a tx) may hold: 65 bytes only as a legacy key, 04 ‖ X ‖ Y
+  if (key.length !== 32 && !isLegacyPubkey(key)) {
+    throw new RangeError(`${name}: a public key is 32 bytes (or 65 starting 04, legacy), got ${key.length}`);
   }
   return key;
 }

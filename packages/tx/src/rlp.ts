@@ -93,9 +93,17 @@ function writeHeader(output: Uint8Array, offset: number, base: number, length: n
 export function decodeRlp(input: Uint8Array): RlpItem {
   assertBytes(input, 'input');
   // a plain view, so that subarray gives Uint8Arrays whatever the input's class or realm
-  input = plainBytes(input);
-  if (input.length === 0) throw new TxError('EMPTY_INPUT', 'empty input: no RLP item', { offset: 0 });
-  const cursor = { offset: 0 };
+  return decodeRlpFrom(plainBytes(input), 0);
+}
+
+/**
+ * The one item of a plain `input` from `start` to its end, the offsets of errors counted from
+ * the start of `input`: the inner transaction of a signed_tx (the last bytes of its input) is
+ * reported where it sits in the bytes the caller gave.
+ */
+export function decodeRlpFrom(input: Uint8Array, start: number): RlpItem {
+  if (input.length === start) throw new TxError('EMPTY_INPUT', 'empty input: no RLP item', { offset: start });
+  const cursor = { offset: start };
   const item = readItem(input, cursor, input.length, 0);
   if (cursor.offset !== input.length) {
     throw new TxError(

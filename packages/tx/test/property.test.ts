@@ -188,6 +188,16 @@ function codeOf(run: () => unknown): TxErrorCode | 'accepted' | `other: ${string
   }
 }
 
+function thrownTxError(run: () => unknown): TxError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof TxError) return error;
+    throw error;
+  }
+  throw new Error('expected a TxError, nothing was thrown');
+}
+
 const ALL_TYPES: TxType[] = [
   'signed_tx',
   'spend_tx',
@@ -541,6 +551,25 @@ describe('strictness: one non-canonical change, one error code', () => {
       { numRuns: 60 },
     );
   });
+
+  it('an RLP error in the transaction of a signed_tx gives its offset in the whole input', () => {
+    fc.assert(
+      fc.property(anyLayout, fc.integer({ min: 0, max: 255 }), fc.nat({ max: 7 }), ({ tx }, extra, padding) => {
+        const inner = modelRlp(modelItems(tx));
+        const signed = modelRlp([uintBytes(11n), uintBytes(1n), [new Uint8Array(64)], Uint8Array.of(...inner, extra)]);
+        // inside a larger buffer, as a Buffer from a pool is
+        const input = new Uint8Array(padding + signed.length).subarray(padding);
+        input.set(signed);
+        const error = thrownTxError(() => deserializeTx(input));
+        expect(error.code).toBe('TRAILING_BYTES');
+        // the extra byte is the last of the input
+        expect(error.context).toMatchObject({ path: 'tx', offset: signed.length - 1 });
+        const empty = modelRlp([uintBytes(11n), uintBytes(1n), [], new Uint8Array(0)]);
+        expect(thrownTxError(() => deserializeTx(empty)).context).toMatchObject({ path: 'tx', offset: empty.length });
+      }),
+      { numRuns: 40 },
+    );
+  });
 });
 
 describe('RLP layer', () => {
@@ -600,6 +629,18 @@ describe('channelId', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('takes the keys a tx or an ak$ may hold: 65 bytes only as a legacy key starting 04', () => {
+    const key = new Uint8Array(32).fill(3);
+    const legacy = Uint8Array.of(4, ...new Uint8Array(64).fill(5));
+    expect(channelId({ initiator: legacy, nonce: 1n, responder: key })).toBe(
+      channelId({ initiator: encode('ak', legacy), nonce: 1n, responder: key }),
+    );
+    for (const notAKey of [Uint8Array.of(5, ...legacy.subarray(1)), new Uint8Array(65), new Uint8Array(33)]) {
+      expect(() => channelId({ initiator: notAKey, nonce: 1n, responder: key })).toThrow(RangeError);
+      expect(() => channelId({ initiator: key, nonce: 1n, responder: notAKey })).toThrow(RangeError);
+    }
   });
 });
 
