@@ -1,9 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type Encoded, EncodingError, encode, parse, type Prefix, type TxHash } from '@aesc/encoding';
+import { decode, type Encoded, EncodingError, encode, parse, type Prefix, type TxHash } from '@aesc/encoding';
 import { type ExactJson, parseJsonExact, SchemaError, serializeJson } from '@aesc/schema';
-import { decodeTx, encodeTx, TxError, toJSON, type UnsignedTx } from '@aesc/tx';
+import { encodeTx, TxError, toJSON, type UnsignedTx } from '@aesc/tx';
 import type { Chain, TxRecord } from './chain.js';
-import { ChainError } from './rules.js';
+import { ChainError, deserializeSignedTx } from './rules.js';
 
 /** A request body larger than this is refused (413): no tx of this era comes near it. */
 const MAX_BODY_BYTES = 1 << 20;
@@ -32,7 +32,7 @@ export function createHttpServer(chain: Chain): Server {
     ['POST', /^\/v2\/tx$/, async ({ body }) => postTx(chain, await body())],
     ['GET', /^\/v2\/account\/([^/]+)\/balance$/, async ({ match }) => ({ balance: existingAccount(chain, match[1] as string).balance })],
     ['GET', /^\/v2\/account\/([^/]+)\/nonce$/, async ({ match }) => ({ nonce: existingAccount(chain, match[1] as string).nonce })],
-    ['GET', /^\/v2\/channels\/([^/]+)$/, async ({ match }) => getChannel(chain, match[1] as string)],
+    ['GET', /^\/v2\/channels\/([^/]+)$/, async ({ match }) => getChannel(chain, decodePathSegment(match[1] as string))],
     ['POST', /^\/v2\/tx\/channel\/(create|deposit|withdrawal|close\/mutual|close\/solo|slash|settle)$/, async ({ match, body }) => ({
       tx: encodeTx(buildChannelTx(chain, match[1] as BuilderName, await body())),
     })],
@@ -165,7 +165,7 @@ async function postTx(chain: Chain, body: Record<string, ExactJson>): Promise<Ex
   if (typeof body.tx !== 'string') throw validationError('tx', 'expected a tx$ string');
   let signedTx;
   try {
-    signedTx = decodeTx(body.tx, 'signed_tx');
+    signedTx = deserializeSignedTx(decode(body.tx, 'tx'));
   } catch (error) {
     if (error instanceof EncodingError) throw reason(400, 'Invalid base58Check encoding', { detail: error.message });
     if (error instanceof TxError) throw reason(400, 'Invalid tx', { detail: error.message });

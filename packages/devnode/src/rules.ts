@@ -277,21 +277,27 @@ type OffchainState = SignedTx & { tx: Extract<UnsignedTx, { type: 'channel_offch
 function offchainState(payload: Uint8Array): OffchainState {
   let state: SignedTx;
   try {
-    state = deserializeTx(payload, 'signed_tx');
+    state = deserializeSignedTx(payload);
   } catch (error) {
-    if (!(error instanceof TxError)) throw error;
-    // v0.14 reads a payload's signatures in any order and checks them on the re-serialized
-    // (sorted) object, so a payload another SDK left unsorted is as good as the sorted one.
-    if (error.code !== 'NON_CANONICAL_ORDER') throw new ChainError('payload_deserialization_failed', error.message);
-    try {
-      state = deserializeTx(withSortedSignatures(payload), 'signed_tx');
-    } catch (sortedError) {
-      if (sortedError instanceof TxError) throw new ChainError('payload_deserialization_failed', sortedError.message);
-      throw sortedError;
-    }
+    if (error instanceof TxError) throw new ChainError('payload_deserialization_failed', error.message);
+    throw error;
   }
   if (state.tx.type !== 'channel_offchain_tx') throw new ChainError('bad_offchain_state_type', `the payload holds a ${state.tx.type}`);
   return state as OffchainState;
+}
+
+/**
+ * A signed tx from its bytes, as v0.14 reads one (a posted tx, a close_solo/slash payload): its
+ * signatures in any order, checked on the re-serialized (sorted) object (WIRE.md §6.4), so a tx
+ * another SDK left unsorted is as good as the sorted one. Anything else non-canonical is a TxError.
+ */
+export function deserializeSignedTx(bytes: Uint8Array): SignedTx {
+  try {
+    return deserializeTx(bytes, 'signed_tx');
+  } catch (error) {
+    if (!(error instanceof TxError) || error.code !== 'NON_CANONICAL_ORDER') throw error;
+    return deserializeTx(withSortedSignatures(bytes), 'signed_tx');
+  }
 }
 
 /** A signed tx's bytes with its signatures sorted (its RLP is canonical: only their order was off). */

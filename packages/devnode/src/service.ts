@@ -45,6 +45,8 @@ export interface ChannelServiceOptions {
 export const CLOSE_BAD_PARAMS = 1008;
 /** Bytes of frames a client may leave unread before devnode drops its connection. */
 export const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
+/** How long a client has to answer devnode's close frame when devnode stops, before its socket is cut. */
+export const STOP_GRACE_MS = 1000;
 
 /** The seed's names of the two create-tx sign tags; the other tags are the same in both dialects. */
 const SEED_TAGS: Partial<Record<SignTag, string>> = { initiator_sign: 'initiator_signed', responder_sign: 'responder_signed' };
@@ -148,7 +150,20 @@ class Session implements ClientSink {
 
   // Client frames ---------------------------------------------------------------------------
 
-  async receive(text: string): Promise<void> {
+  /**
+   * Handles the client's frames one after another, in the order they came, as v0.14's socket
+   * handler did: a signing reply is checked asynchronously, and a frame sent right after it (an
+   * acknowledger's next call once it is back in `open`) must not overtake it.
+   */
+  receive(text: string): Promise<void> {
+    const turn = this.#received.then(() => this.#handle(text));
+    this.#received = turn.catch(() => undefined);
+    return turn;
+  }
+
+  #received: Promise<void> = Promise.resolve();
+
+  async #handle(text: string): Promise<void> {
     let frame: ClientMessage;
     try {
       frame = parseClientMessage(text);
@@ -332,6 +347,12 @@ export class ChannelService {
     // The sockets of channels that died stay open in the v0.14 dialect, out of the sessions:
     // closed too, or the server's close would wait for them forever.
     for (const socket of this.#server.clients) socket.close(1001, 'devnode stopping');
+    // ws waits 30 s for a client to answer the close frame, and the server's close waits for the
+    // socket: a client that does not read would hold the stop that long. Cut what is still open.
+    const sockets = [...this.#server.clients];
+    setTimeout(() => {
+      for (const socket of sockets) socket.terminate();
+    }, STOP_GRACE_MS).unref();
     this.#sessions.clear();
     this.#waiting.clear();
     this.#server.close();

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { decode, encode } from '@aesc/encoding';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
-import { type ChannelCreateTx, channelId, decodeTx, encodeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
+import { type ChannelCreateTx, channelId, decodeRlp, decodeTx, encodeRlp, encodeTx, type SignedTx, serializeTx, txHash, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chain } from '../src/chain.js';
 import { createHttpServer } from '../src/http.js';
@@ -133,6 +133,9 @@ describe('HTTP API', () => {
     expect((await call('GET', `/v2/account/${bob.address}/balance`)).body).toEqual({ balance: 46n });
     expect((await call('GET', `/v2/account/${alice.address}/nonce`)).body).toEqual({ nonce: 1n });
     expect((await call('GET', `/v2/channels/${channelIdOf()}`)).body).toMatchObject({ total_amount: 11n, round: 0n, closes_at: 0n });
+    // A path segment escaped the standard way (`$` as %24) names the same channel, as for accounts and txs.
+    expect(await call('GET', `/v2/channels/${encodeURIComponent(channelIdOf())}`)).toMatchObject({ status: 200, body: { total_amount: 11n } });
+    expect((await call('GET', `/v2/account/${encodeURIComponent(alice.address)}/nonce`)).body).toEqual({ nonce: 1n });
 
     // The seed's older rule: the hash of the unsigned tx finds the same tx.
     const unsignedHash = chain.tx(hash as `th$${string}`)?.unsignedHash ?? '';
@@ -145,6 +148,18 @@ describe('HTTP API', () => {
     expect(await call('GET', `/v2/tx/${encode('th', new Uint8Array(32))}`)).toMatchObject({ status: 404, body: { reason: 'Transaction not found' } });
     expect((await call('GET', `/v2/tx/${hash}?tx_encoding=message_pack`)).status).toBe(400);
     expect(await call('GET', `/v2/account/${stranger.address.replace('ak$', 'ak$1')}/balance`)).toMatchObject({ status: 400 });
+  });
+
+  it('takes a posted tx whose signatures are not sorted, as v0.14 does, under the hash of the sorted one', async () => {
+    const deposit = { type: 'channel_deposit_tx', channel_id: decode(channelIdOf(), 'ch'), from: alice.publicKey, amount: 1n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    const sorted = await signed(deposit, alice, bob);
+    const [tag, vsn, signatures, inner] = decodeRlp(serializeTx(sorted)) as [Uint8Array, Uint8Array, Uint8Array[], Uint8Array];
+    const unsorted = encode('tx', encodeRlp([tag, vsn, [...signatures].reverse(), inner]));
+    expect(unsorted).not.toBe(encodeTx(sorted));
+    expect(await call('POST', '/v2/tx', { tx: unsorted })).toEqual({ status: 200, body: { tx_hash: txHash(sorted) } });
+    await chain.mine();
+    expect(chain.tx(txHash(sorted))?.blockHeight).toBe(chain.height);
+    expect(chain.channel(deposit.channel_id)?.total_amount).toBe(12n);
   });
 
   it('funds accounts through the dev endpoint', async () => {

@@ -73,6 +73,21 @@ describe('devnode', () => {
     lone.close();
   }, 20_000);
 
+  it('closes within the grace period while a client never answers its close frame (ws would wait 30 s)', async () => {
+    const node = await startDevnode({ httpPort: 0, wsPort: 0 });
+    const [alice, bob] = await Promise.all([party(87), party(88)]);
+    const client = connect(node.wsPort, '127.0.0.1');
+    await new Promise((resolve) => client.once('connect', resolve));
+    const query = channelQuery('responder', { initiator: alice, responder: bob, port: 4448 });
+    client.write(`GET /channel?${query} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await new Promise((resolve) => client.once('data', resolve));
+    client.pause(); // never reads again, so never answers the close frame
+    client.on('error', () => undefined);
+    const outcome = await Promise.race([node.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still pending after 5 s'), 5000))]);
+    expect(outcome).toBe('closed');
+    client.destroy();
+  }, 40_000);
+
   it('waits a timeout above 2^31 - 1 ms (the parameters allow 2^32 - 1) instead of firing it at once', async () => {
     const node = await startDevnode({ httpPort: 0, wsPort: 0, dialect: 'v0.14' });
     try {

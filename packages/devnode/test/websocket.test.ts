@@ -5,8 +5,8 @@
  * mined on demand.
  */
 import { verifySignedTx } from '@aesc/signer';
-import type { Signer } from '@aesc/signer';
-import { decodeTx, type SignedTx } from '@aesc/tx';
+import { type Signer, signTx } from '@aesc/signer';
+import { decodeTx, encodeTx, type SignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Devnode, startDevnode } from '../src/index.js';
 import { CLOSE_BAD_PARAMS } from '../src/service.js';
@@ -202,6 +202,29 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     }
     // Both fell back to round 1 and go on from there.
     await transfer(initiator, alice, bob, 1n, 2n);
+    await closeBoth();
+  });
+
+  it('handles a client’s frames in order: a call right after an update_ack reply finds the channel open', async () => {
+    // The fixture's 50 each pay for the reference's tests; this one brings its own funds.
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    await open();
+    responder.autoSign = false;
+    const seen = responder.frames.length;
+    initiator.send({ action: 'update', tag: 'new', payload: { from: alice.address, to: bob.address, amount: 1n } });
+    const ack = await responder.next(isSign('update_ack'), seen);
+    const signed = await signTx(decodeTx(ack.payload?.tx as string, 'unsigned'), bob);
+    const afterAck = responder.frames.length;
+    // Both frames at once: v0.14 is in `open` as soon as it has the ack, and takes the next call.
+    responder.send({ action: 'update_ack', payload: { tx: encodeTx(signed) } });
+    responder.send({ action: 'update', tag: 'new', payload: { from: bob.address, to: alice.address, amount: 1n } });
+    const request = await responder.next((frame) => isSign('update')(frame) || frame.action === 'error', afterAck);
+    expect(request).toMatchObject({ action: 'sign', tag: 'update' });
+    expect(decodeTx(request.payload?.tx as string, 'channel_offchain_tx')).toMatchObject({ previous_round: 2n, round: 3n });
+    responder.autoSign = true;
+    await responder.signAndReply(request);
+    await Promise.all([initiator.next(isState(3n)), responder.next(isState(3n))]);
     await closeBoth();
   });
 
