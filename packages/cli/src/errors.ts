@@ -25,6 +25,8 @@ export type CliErrorCode =
   | 'KEY_FILE_EXISTS'
   /** standard input that cannot be read: a directory, or a read error */
   | 'STDIN_UNREADABLE'
+  /** standard output that cannot be written: a full disk, an I/O error (a closed pipe ends quietly) */
+  | 'STDOUT_UNWRITABLE'
   /** `aesc devnode` cannot listen on a port: in use, not permitted, or an address not of this machine */
   | 'CANNOT_LISTEN';
 

@@ -19,7 +19,11 @@ export interface CliIo {
 export function processIo(): CliIo {
   return {
     stdout: (text) => writeTo(process.stdout, text),
-    stderr: (text) => writeTo(process.stderr, text),
+    // Not waited on: a line or two, and a standard error that fails (bin/aesc ignores its
+    // errors) would never drain.
+    stderr: (text) => {
+      process.stderr.write(text);
+    },
     stdin: () => readStdin(process.stdin),
   };
 }

@@ -1,4 +1,4 @@
-import { open, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { bytesToHex, EncodingError, hexToBytes } from '@aesc/encoding';
 import { createSigner, type Signer, SignerError } from '@aesc/signer';
 import { CliError, oneLine } from './errors.js';
@@ -22,14 +22,30 @@ export function keyFileContent(signer: Signer, secretKey: Uint8Array): KeyFile {
   return { address: signer.address, secret_key: bytesToHex(secretKey) };
 }
 
-/** Writes a new key file readable by its owner only; never replaces an existing file. */
+/**
+ * Writes a new key file readable by its owner only; never replaces an existing file. A write
+ * that fails (a full disk) removes the file it created: an empty or half-written key file would
+ * hold no key, and would make the next `keygen --out` to that path fail with KEY_FILE_EXISTS.
+ */
 export async function writeKeyFile(path: string, content: KeyFile): Promise<void> {
+  const unwritable = (error: unknown) => new CliError('KEY_FILE_UNWRITABLE', `cannot write ${path}: ${oneLine((error as Error).message)}`);
+  let handle: FileHandle;
   try {
-    await writeFile(path, `${JSON.stringify(content)}\n`, { flag: 'wx', mode: 0o600 });
+    handle = await open(path, 'wx', 0o600);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new CliError('KEY_FILE_EXISTS', `${path} exists; a key file is never overwritten`);
-    throw new CliError('KEY_FILE_UNWRITABLE', `cannot write ${path}: ${oneLine((error as Error).message)}`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new CliError('KEY_FILE_EXISTS', `${path} exists; a key file is never overwritten`);
+    throw unwritable(error);
+  }
+  try {
+    try {
+      await handle.writeFile(`${JSON.stringify(content)}\n`);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    // 'wx' created this file, so it is ours to remove.
+    await unlink(path).catch(() => undefined);
+    throw unwritable(error);
   }
 }
 

@@ -1,5 +1,5 @@
-import { EXIT } from './errors.js';
-import { run } from './run.js';
+import { EXIT, oneLine } from './errors.js';
+import { COMMANDS, run } from './run.js';
 
 /*
  * The `aesc` process (bin/aesc.js loads this file). Exit codes are set, never forced with
@@ -8,10 +8,17 @@ import { run } from './run.js';
 
 // A reader that stops early (`aesc inspect - < big | head -1`) closes the pipe: nothing is
 // left to say to it, so stop quietly instead of dying on an unhandled EPIPE.
+// Any other write error (a full disk: `> /dev/full`, EIO) loses output the user asked for: say
+// so in one line, as every failure is told, and exit 1 rather than die with a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
-  throw error;
+  const verb = COMMANDS.find((command) => command.name === process.argv[2])?.name;
+  process.stderr.write(`aesc${verb === undefined ? '' : ` ${verb}`}: STDOUT_UNWRITABLE: cannot write standard output: ${oneLine(error.message)}\n`);
+  process.exit(EXIT.BAD_INPUT);
 });
+// Standard error is where failures are told; when it cannot be written there is nowhere left to
+// tell anything, and a warning lost there must not cost the command its output and exit code.
+process.stderr.on('error', () => undefined);
 
 run(process.argv.slice(2)).then(
   (code) => {

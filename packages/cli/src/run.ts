@@ -85,7 +85,9 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     await io.stdout(commandHelp(command));
     return EXIT.OK;
   }
-  let json = rest.includes('--json');
+  // Until the command line is parsed, a --json before any `--` (after it, it is an argument).
+  const terminator = rest.indexOf('--');
+  let json = (terminator < 0 ? rest : rest.slice(0, terminator)).includes('--json');
   try {
     const parsed = parseInvocation(command, rest, io);
     if (parsed.help) {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceVectors } from '../../../test/support/vectors.js';
@@ -127,6 +127,49 @@ describe('the built aesc binary', () => {
       const verified = aesc(['verify', '--json', twice]);
       expect(verified.code).toBe(0);
       expect(JSON.parse(verified.stdout)).toMatchObject({ valid: true, signers: [{ signer: addresses[0] }, { signer: addresses[1] }] });
+    });
+
+    it('keygen --out that cannot write the whole file (a full disk) leaves no key file behind', () => {
+      const path = join(directory, 'full.key');
+      // `ulimit -f 0` fails every write with EFBIG (SIGXFSZ ignored), as a full disk fails it with ENOSPC
+      const script = `trap '' XFSZ; ulimit -f 0; exec "$0" "$@"`;
+      const result = spawnSync('sh', ['-c', script, process.execPath, BIN, 'keygen', '--out', path], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+      expect(result.status).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^aesc keygen: KEY_FILE_UNWRITABLE: cannot write [^\n]*EFBIG[^\n]*\n$/);
+      expect(existsSync(path)).toBe(false);
+      // so the same command succeeds once there is room
+      expect(aesc(['keygen', '--out', path]).code).toBe(0);
+    });
+  });
+
+  describe('standard output and standard error that cannot be written', () => {
+    it('a full disk on standard output: one line on standard error, exit 1, no stack trace', () => {
+      const full = openSync('/dev/full', 'w');
+      try {
+        for (const argv of [['keygen'], ['inspect', LEGACY_CLOSE_MUTUAL]]) {
+          const result = spawnSync(process.execPath, [BIN, ...argv], { stdio: ['pipe', full, 'pipe'], encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+          expect(result.status).toBe(1);
+          expect(result.stderr).toMatch(new RegExp(`^aesc ${argv[0]}: STDOUT_UNWRITABLE: cannot write standard output: ENOSPC[^\\n]*\\n$`));
+        }
+      } finally {
+        closeSync(full);
+      }
+    });
+
+    it('a full disk on standard error costs sign neither its output nor its exit code', () => {
+      const full = openSync('/dev/full', 'w');
+      const keyPath = join(mkdtempSync(join(tmpdir(), 'aesc-bin-')), 'k.key');
+      try {
+        aesc(['keygen', '--out', keyPath]);
+        // this key is no signer of the tx: sign warns on standard error, then prints the tx
+        const result = spawnSync(process.execPath, [BIN, 'sign', '--key', keyPath, vectors[0]?.unsigned.tx ?? ''], { stdio: ['pipe', 'pipe', full], encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+        expect(result.status).toBe(0);
+        expect(result.stdout).toMatch(/^tx\$\w+\n$/);
+      } finally {
+        closeSync(full);
+        rmSync(dirname(keyPath), { recursive: true, force: true });
+      }
     });
   });
 

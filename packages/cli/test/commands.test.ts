@@ -119,6 +119,13 @@ describe('aesc: help, usage and exit codes', () => {
     expect(existsSync(join(directory, 'repeat-a.key')) || existsSync(join(directory, 'repeat-b.key'))).toBe(false);
   });
 
+  it('takes a --json after -- for an argument: a usage error then prints nothing on standard output', async () => {
+    const { code, stdout, stderr } = await runCli(['decode', '--bogus', '--', '--json']);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expectOneLineError(stderr, 'USAGE');
+  });
+
   it('still takes the options meant to repeat, and a flag given twice', async () => {
     const deposit = vector('channel_deposit_tx/typical');
     const repeated = await runCli(['verify', '--json', '--json', ...deposit.signers.flatMap((key) => ['--signers', akOf(key)]), deposit.signed.tx]);

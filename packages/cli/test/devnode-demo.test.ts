@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoAccount } from '../src/commands/devnode.js';
 import { jsonLines, runCli } from './support.js';
 
 /* `aesc demo` and `aesc devnode` as a user runs them: the built binary in a child process. */
@@ -47,6 +49,52 @@ describe('aesc devnode', () => {
     child.kill('SIGINT');
     const code = await new Promise((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
+  });
+});
+
+describe('aesc devnode --genesis', () => {
+  it('prints the balance the chain holds when the genesis file funds a demo account too', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'aesc-genesis-'));
+    const genesis = join(directory, 'genesis.json');
+    const { signer } = await demoAccount(0);
+    writeFileSync(genesis, JSON.stringify([{ account: signer.address, balance: '5' }]));
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'devnode', '--json', '--port', '0', '--http-port', '0', '--block-interval', '0', '--accounts', '1', '--genesis', genesis], { cwd: ROOT });
+    try {
+      const ready = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('\n')) resolve(output.split('\n')[0] as string);
+        });
+        child.once('exit', (code) => reject(new Error(`devnode exited early with ${code}`)));
+      });
+      const started = JSON.parse(ready) as { http: string; accounts: { address: string; balance: string }[] };
+      expect(started.accounts[0]?.address).toBe(signer.address);
+      const balance = await fetch(`${started.http}/account/${signer.address}/balance`);
+      expect(await balance.json()).toEqual({ balance: 1_000_000_005 });
+      expect(started.accounts[0]?.balance).toBe('1000000005');
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('aesc devnode --genesis with a bad key', () => {
+  it('names the entry: one line, exit 1', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'aesc-genesis-'));
+    const genesis = join(directory, 'genesis.json');
+    const { signer } = await demoAccount(0);
+    writeFileSync(genesis, JSON.stringify([{ account: signer.address, balance: '5' }, { account: 'ak$x', balance: '5' }]));
+    try {
+      const { code, stdout, stderr } = await runCli(['devnode', '--port', '0', '--http-port', '0', '--genesis', genesis]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^aesc devnode: BAD_CHECKSUM: --genesis entry 1: [^\n]+\n$/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 

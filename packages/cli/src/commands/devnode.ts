@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { bytesToHex, decode } from '@aesc/encoding';
+import { bytesToHex, decode, EncodingError } from '@aesc/encoding';
 import { type GenesisAccount, startDevnode } from '@aesc/devnode';
 import { parseJsonExact, SchemaError } from '@aesc/schema';
 import { createSigner } from '@aesc/signer';
@@ -81,7 +81,12 @@ export const devnodeCommand: Command = {
     }).catch((error: unknown) => {
       throw listenError(error, { httpPort, host });
     });
-    const accounts = demo.map(({ signer, secretKey }) => ({ address: signer.address, secret_key: bytesToHex(secretKey), balance: DEFAULT_BALANCE.toString() }));
+    // The chain's balance: --genesis may fund a demo account as well, and funding adds up.
+    const accounts = demo.map(({ signer, secretKey }) => ({
+      address: signer.address,
+      secret_key: bytesToHex(secretKey),
+      balance: String(node.chain.account(signer.publicKey)?.balance ?? DEFAULT_BALANCE),
+    }));
     if (invocation.json) {
       await writeJson(invocation.io, { http: node.httpUrl, ws: node.wsUrl, dialect, accounts });
     } else {
@@ -157,6 +162,12 @@ async function readGenesis(file: string): Promise<GenesisAccount[]> {
     if (typeof record?.account !== 'string' || typeof balance !== 'bigint' || balance < 0n) {
       throw new CliError('INVALID_JSON', `--genesis entry ${index}: expected {"account": "ak$…", "balance": <non-negative integer>}`);
     }
-    return { pubkey: decode(record.account, 'ak'), balance };
+    try {
+      return { pubkey: decode(record.account, 'ak'), balance };
+    } catch (error) {
+      // Name the entry, as --initiator or --signers name themselves: the file may hold many keys.
+      if (!(error instanceof EncodingError)) throw error;
+      throw new EncodingError(error.code, `--genesis entry ${index}: ${error.message}`, error.context);
+    }
   });
 }
