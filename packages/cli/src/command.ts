@@ -139,7 +139,10 @@ export function stringOption(invocation: Invocation, name: string): string | und
 export function listOption(invocation: Invocation, name: string): string[] {
   const value = invocation.options[name];
   const given = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
-  return given.flatMap((entry) => entry.split(',')).map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  const entries = given.flatMap((entry) => entry.split(',')).map((entry) => entry.trim()).filter((entry) => entry.length > 0);
+  // Given but empty (--signers '', an unset shell variable): not the same as not given.
+  if (given.length > 0 && entries.length === 0) throw new CliError('USAGE', `--${name} is empty: give at least one value, or leave the option out`);
+  return entries;
 }
 
 export function requiredOption(invocation: Invocation, command: Command, name: string): string {

@@ -240,6 +240,19 @@ describe('aesc inspect', () => {
     expect(stderr).toContain('--signers key 2');
   });
 
+  it('refuses an empty --signers instead of falling back to the signers the tx names', async () => {
+    const deposit = vector('channel_deposit_tx/typical');
+    for (const empty of ['', ' , ']) {
+      for (const verb of ['verify', 'inspect']) {
+        const { code, stdout, stderr } = await runCli([verb, '--signers', empty, deposit.signed.tx]);
+        expect(code).toBe(2);
+        expect(stdout).toBe('');
+        expectOneLineError(stderr, 'USAGE');
+        expect(stderr).toContain('--signers is empty');
+      }
+    }
+  });
+
   it('shows what a value other than a tx holds', async () => {
     const zeroKey = 'ak$11111111111111111111111111111111273Yts';
     const { stdout } = await runCli(['inspect', '--json', zeroKey]);
