@@ -343,6 +343,9 @@ describe('aesc build', () => {
     ['[]', 'INVALID_JSON', 'an object'],
     ['{"type":"channel_create_tx","fields":{"initiator":1}}', 'INVALID_JSON', 'fields'],
     ['{"type":"spend_tx","tag":50,"fields":{}}', 'INVALID_JSON', 'tag'],
+    // JSON.parse would keep the last value: an edited form must not show one fee and build another
+    ['{"type":"spend_tx","fields":{"fee":"9","fee":"10"}}', 'INVALID_JSON', 'key "fee" given twice'],
+    ['{"type":"signed_tx","type":"spend_tx"}', 'INVALID_JSON', 'key "type" given twice'],
   ])('%s fails with %s', async (json, code, message) => {
     const result = await runCli(['build', json]);
     expect(result.code).toBe(1);

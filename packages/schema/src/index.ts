@@ -14,7 +14,7 @@ export {
   updateNew,
 } from './builders.js';
 export { SchemaError, type SchemaErrorCode, type SchemaErrorContext } from './errors.js';
-export { type ExactJson, parseJsonExact, serializeJson } from './json.js';
+export { type ExactJson, type ParseJsonOptions, parseJsonExact, serializeJson } from './json.js';
 export {
   type BooleanText,
   type ChannelParams,

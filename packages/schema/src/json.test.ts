@@ -42,6 +42,24 @@ describe('parseJsonExact', () => {
     expect(parseJsonExact('[1.0, 1e3, -2.5E-3, 0.5]')).toEqual([1, 1000, -0.0025, 0.5]);
   });
 
+  it('refuses a key given twice in one object when told to, at any depth, and only then', () => {
+    const refuse = { duplicateKeys: 'refuse' } as const;
+    for (const [text, key] of [
+      ['{"fee":"9","fee":"10"}', 'fee'],
+      ['{"a":{"b":1,"c":2,"b":3}}', 'b'],
+      ['[{"x":1},{"y":[{"__proto__":1,"__proto__":2}]}]', '__proto__'],
+      ['{"\\u0061":1,"a":2}', 'a'],
+    ] as const) {
+      expect(() => parseJsonExact(text, refuse)).toThrow(`not JSON: key ${JSON.stringify(key)} given twice`);
+      expect(() => parseJsonExact(text, refuse)).toThrow(SchemaError);
+      expect(parseJsonExact(text)).toBeTypeOf('object'); // the default keeps the last, as JSON.parse
+    }
+    expect(parseJsonExact('{"a":{"b":1},"b":{"a":2},"c":[{"a":1},{"a":2}]}', refuse)).toEqual({ a: { b: 1n }, b: { a: 2n }, c: [{ a: 1n }, { a: 2n }] });
+    expect(parseJsonExact('{"fee":"9","fee":"10"}', { duplicateKeys: 'last' })).toEqual({ fee: '10' });
+    expect(() => parseJsonExact('{}', { duplicateKeys: 'first' as never })).toThrow(RangeError);
+    expect(() => parseJsonExact('{}', null as never)).toThrow(TypeError);
+  });
+
   it('builds the same objects as JSON.parse: escapes, duplicate keys, __proto__', () => {
     const text = '{"a":"\\u00e9\\n\\"q\\"\\\\","a":2,"__proto__":{"polluted":true},"b":[true,false,null,{}],"c":"\\/"}';
     const exact = parseJsonExact(text) as Record<string, ExactJson>;

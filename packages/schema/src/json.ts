@@ -17,13 +17,29 @@ const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 /** A string body with an escape or a raw control character (which JSON forbids) needs JSON.parse. */
 const NEEDS_DECODING = /[\\\u0000-\u001f]/;
 
+/** Options of {@link parseJsonExact}. */
+export interface ParseJsonOptions {
+  /**
+   * A key given twice in one object: `'last'` (the default) keeps the last value, as
+   * `JSON.parse` does; `'refuse'` makes it `INVALID_JSON`, for text a person wrote or edited,
+   * where two values of one key are a mistake, or an attempt to show one and mean the other.
+   */
+  duplicateKeys?: 'last' | 'refuse';
+}
+
 /**
  * Parses JSON like `JSON.parse` does (same objects, same handling of duplicate keys and of
  * `__proto__`), except that a number written without fraction or exponent becomes a bigint.
  * `1.0` and `1e3` stay numbers, so a caller can tell them from integer literals. Iterative, so
  * nesting depth costs heap, not stack.
  */
-export function parseJsonExact(text: string): ExactJson {
+export function parseJsonExact(text: string, options: ParseJsonOptions = {}): ExactJson {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const { duplicateKeys = 'last' } = options;
+  if (duplicateKeys !== 'last' && duplicateKeys !== 'refuse') {
+    throw new RangeError(`options.duplicateKeys must be 'last' or 'refuse', got ${describe(duplicateKeys)}`);
+  }
+  const refuseDuplicates = duplicateKeys === 'refuse';
   let index = 0;
   const stack: Container[] = [];
 
@@ -133,6 +149,7 @@ export function parseJsonExact(text: string): ExactJson {
         if (separator !== ']') fail('expected "," or "]"');
         value = top.array;
       } else {
+        if (refuseDuplicates && Object.hasOwn(top.object, top.key)) fail(`key ${JSON.stringify(top.key)} given twice`);
         setKey(top.object, top.key, value);
         if (separator === ',') {
           top.key = readString();

@@ -1,4 +1,5 @@
 import type { EncodedTx, TxHash } from '@aesc/encoding';
+import { parseJsonExact, SchemaError } from '@aesc/schema';
 import { encodeTx, fromJSON, txHash } from '@aesc/tx';
 import { type Command, writeJson } from '../command.js';
 import { CliError, EXIT, oneLine } from '../errors.js';
@@ -13,9 +14,12 @@ export interface BuildResult {
 export function buildFromJSON(text: string): BuildResult {
   let json: unknown;
   try {
+    // A key given twice is refused: JSON.parse would keep the last value without a word, and
+    // an edited form showing "fee":"9" above a "fee":"10" must not build a fee of 10.
+    parseJsonExact(text, { duplicateKeys: 'refuse' });
     json = JSON.parse(text);
   } catch (error) {
-    throw new CliError('INVALID_JSON', `not JSON: ${oneLine((error as Error).message)}`);
+    throw new CliError('INVALID_JSON', error instanceof SchemaError ? error.message : `not JSON: ${oneLine((error as Error).message)}`);
   }
   const tx = fromJSON(json);
   return { tx: encodeTx(tx), hash: txHash(tx) };
@@ -30,7 +34,8 @@ export const buildCommand: Command = {
     'a decimal string, keys ak$, channel ids ch$, payloads tx$, state st$, a spend payload 0x hex;',
     'a signed_tx is {type:"signed_tx", tag, vsn, signatures, tx}. The keys inspect computes (hash,',
     'channel_id, payload_tx, signers) are ignored and recomputed, so `inspect --json` output can be',
-    'edited and built again. Prints the canonical tx$ (--json: {"tx","hash"}).',
+    'edited and built again; a key given twice is refused. Prints the canonical tx$ (--json:',
+    '{"tx","hash"}).',
     '',
     'With -, reads one JSON document per line from standard input and writes one line per line:',
     'the tx$ (or with --json {"tx","hash"}), or {"error":{"code":…,"message":…}} for a line that',
