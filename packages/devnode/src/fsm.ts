@@ -172,6 +172,12 @@ export class ChannelFsm {
   #unwatch: (() => void) | undefined;
   /** Our client's signature of the last tx it signed, checked when it came. */
   #ownSignature: Uint8Array | undefined;
+  /**
+   * The event being handled. Client requests and peer messages are handled one at a time, in the
+   * order they came, as the reference's gen_fsm does: a signature check is awaited, and an event
+   * let in meanwhile would act on the state the check is about to change.
+   */
+  #turn: Promise<void> = Promise.resolve();
 
   constructor(
     readonly options: ChannelOptions,
@@ -210,7 +216,11 @@ export class ChannelFsm {
   // -------------------------------------------------------------------------------------------
   // Client requests
 
-  async handleClient(request: ClientRequest): Promise<void> {
+  handleClient(request: ClientRequest): Promise<void> {
+    return this.#inTurn(() => this.#onClient(request));
+  }
+
+  async #onClient(request: ClientRequest): Promise<void> {
     if (this.#state === 'dead') {
       this.client.requestError('channel_not_active', request.request);
       return;
@@ -238,7 +248,7 @@ export class ChannelFsm {
       return;
     }
     const signature = await this.#clientSignature(request.tx, pending, request.request);
-    if (signature === undefined || this.#pending !== pending) return;
+    if (signature === undefined || this.#pending !== pending || !this.alive) return;
     this.#restartTimer();
     this.#ownSignature = signature;
     const signatures = [...pending.held, signature].sort(compareBytes);
@@ -306,6 +316,7 @@ export class ChannelFsm {
     for (const signature of reply.signatures) {
       if (await this.#verify(signature, pending.message, ownKey)) return signature;
     }
+    if (!this.alive) return undefined;
     this.client.requestError('bad_signature', request);
     return undefined;
   }
@@ -395,8 +406,9 @@ export class ChannelFsm {
   // Peer messages
 
   handlePeer(message: PeerMessage): void {
-    if (this.#state === 'dead') return;
-    void this.#onPeer(message).catch((error: unknown) => {
+    void this.#inTurn(async () => {
+      if (this.#state !== 'dead') await this.#onPeer(message);
+    }).catch((error: unknown) => {
       this.#abort(`internal_error: ${(error as Error).message}`);
     });
   }
@@ -448,6 +460,7 @@ export class ChannelFsm {
         if (tx.type !== 'channel_create_tx' || !(await this.#signedBy(message.signed_tx, tx.initiator))) {
           return this.#abort('invalid_funding_created');
         }
+        if (!this.alive) return;
         this.client.info('funding_created');
         this.#askSignature('responder_sign', tx, message.signed_tx.signatures, 'funding_created');
         return;
@@ -456,6 +469,7 @@ export class ChannelFsm {
         if (this.#state !== 'half_signed') return this.#unexpected(message);
         const signed = message.signed_tx;
         if (signed.tx.type !== 'channel_create_tx' || !(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
+        if (!this.alive) return;
         this.#createTx = signed;
         this.client.info('funding_signed');
         const encoded = encodeOnce(signed);
@@ -466,6 +480,7 @@ export class ChannelFsm {
           if (error instanceof ChainError) return this.#die();
           throw error;
         }
+        if (!this.alive) return;
         this.#awaitLocked();
         return;
       }
@@ -485,6 +500,7 @@ export class ChannelFsm {
         const signed = message.signed_tx;
         if (compareBytes(messageOf(signed.tx), messageOf(this.#inFlight.tx)) !== 0) return this.#abort('invalid_update_ack');
         if (!(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
+        if (!this.alive) return;
         this.#enterOpen(signed as SignedTx & { tx: ChannelOffchainTx });
         return;
       }
@@ -513,6 +529,7 @@ export class ChannelFsm {
         const own = this.#closeTx(proposed.nonce);
         if (compareBytes(messageOf(own), messageOf(proposed)) !== 0) return this.#die();
         if (!(await this.#signedBy(message.signed_tx, this.#peerKey()))) return this.#die();
+        if (!this.alive) return;
         this.#askSignature('shutdown_sign_ack', proposed, message.signed_tx.signatures, 'shutdown_ack');
         return;
       }
@@ -521,12 +538,14 @@ export class ChannelFsm {
         const signed = message.signed_tx;
         if (compareBytes(messageOf(signed.tx), messageOf(this.#shutdown.tx)) !== 0) return this.#abort('shutdown_tx_mismatch');
         if (!(await this.#bothSigned(signed))) return this.#abort('not_mutually_signed');
+        if (!this.alive) return;
         try {
           await this.chain.submit(signed);
         } catch (error) {
           if (error instanceof ChainError) return this.#die();
           throw error;
         }
+        if (!this.alive) return;
         this.client.onChainTx(encodeOnce(signed));
         this.client.info('close_mutual');
         this.#die();
@@ -551,6 +570,7 @@ export class ChannelFsm {
         compareBytes(proposal.channel_id, this.#channelIdBytes()) === 0;
       if (!initial) return this.#abort('not_initial_round');
       if (!(await this.#signedBy(signed, this.options.initiator))) return this.#abort('invalid_update');
+      if (!this.alive) return;
       this.client.info('update');
       this.#askSignature('update_ack', proposal, signed.signatures, 'update_ack');
       return;
@@ -573,6 +593,7 @@ export class ChannelFsm {
       return this.#abort('amount_mismatch');
     }
     if (!(await this.#signedBy(signed, this.#peerKey()))) return this.#abort('invalid_update');
+    if (!this.alive) return;
     this.client.info('update');
     this.#askSignature('update_ack', proposal, signed.signatures, 'update_ack');
   }
@@ -605,6 +626,7 @@ export class ChannelFsm {
   // Funding depth
 
   #awaitLocked(): void {
+    if (!this.alive) return; // stopped by the client report just before (a client that does not read)
     this.#enter('awaiting_locked');
     const create = (this.#createTx as SignedTx & { tx: ChannelCreateTx }).tx;
     this.#channelId = decode(channelId(create), 'ch');
@@ -630,6 +652,12 @@ export class ChannelFsm {
 
   // -------------------------------------------------------------------------------------------
   // Helpers
+
+  #inTurn(handle: () => Promise<void>): Promise<void> {
+    const turn = this.#turn.then(handle);
+    this.#turn = turn.catch(() => undefined);
+    return turn;
+  }
 
   #askSignature(tag: SignTag, tx: UnsignedTx, held: Uint8Array[], purpose: Purpose): void {
     this.#pending = { tag, tx, message: messageOf(tx), held: [...held] };
@@ -694,8 +722,9 @@ export class ChannelFsm {
     return this.#channelId ?? new Uint8Array(32);
   }
 
+  /** Nothing leaves a dead machine: it may have been stopped inside a report to its client. */
   #send(message: PeerMessage): void {
-    this.#peer?.send(message);
+    if (this.alive) this.#peer?.send(message);
   }
 
   #unexpected(message: PeerMessage): void {
@@ -720,7 +749,9 @@ export class ChannelFsm {
     this.client.died();
   }
 
+  /** A dead machine stays dead, whatever step was under way when it was stopped. */
   #enter(state: State): void {
+    if (this.#state === 'dead') return;
     this.#state = state;
     if (state !== 'dead') this.#restartTimer();
   }

@@ -1,4 +1,4 @@
-import { createSigner, type Signer, signTx, verifySignedTx } from '@aesc/signer';
+import { createSigner, type Signer, signTx, verifySignature, verifySignedTx } from '@aesc/signer';
 import { decodeTx, encodeTx, type SignedTx } from '@aesc/tx';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Chain } from '../src/chain.js';
@@ -90,10 +90,30 @@ function options(role: 'initiator' | 'responder', overrides: Partial<ChannelOpti
   };
 }
 
-async function openChannel() {
+/**
+ * The real signature check, made slow (as a check off the event loop's turn would be) once
+ * `delayMs` is set; `started` resolves when the first slow check begins.
+ */
+function slowedVerify() {
+  let begin!: () => void;
+  const check = {
+    delayMs: 0,
+    started: new Promise<void>((resolve) => {
+      begin = resolve;
+    }),
+    verify: async (signature: Uint8Array, message: Uint8Array, key: Uint8Array): Promise<boolean> => {
+      if (check.delayMs > 0) begin();
+      await new Promise((resolve) => setTimeout(resolve, check.delayMs));
+      return verifySignature(signature, message, key);
+    },
+  };
+  return check;
+}
+
+async function openChannel(initiatorOverrides: Partial<ChannelOptions> = {}) {
   const initiator = new RecordingClient(alice);
   const responder = new RecordingClient(bob);
-  initiator.fsm = new ChannelFsm(options('initiator'), chain, initiator);
+  initiator.fsm = new ChannelFsm(options('initiator', initiatorOverrides), chain, initiator);
   responder.fsm = new ChannelFsm(options('responder'), chain, responder);
   fsms.push(initiator.fsm, responder.fsm);
   const link = linkPeers(
@@ -216,6 +236,35 @@ describe('ChannelFsm over an in-process peer link', () => {
     responder.autoSign = true;
     await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
     await responder.until((frame) => frame.kind === 'state' && (decodeTx(frame.value as string, 'signed_tx').tx as { round: bigint }).round === 2n);
+  });
+
+  it('handles peer messages one at a time: an update right after an update_ack waits for the ack’s signature check', async () => {
+    const check = slowedVerify();
+    const { initiator, responder } = await openChannel({ verify: check.verify });
+    check.delayMs = 200;
+    const atRound = (round: bigint) => (frame: { kind: string; value: unknown }) => frame.kind === 'state' && (decodeTx(frame.value as string, 'signed_tx').tx as { round: bigint }).round === round;
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+    // The responder is back in `open` with round 2 while the initiator still checks its ack.
+    await responder.until(atRound(2n));
+    await responder.fsm.handleClient({ kind: 'transfer', from: bob.address, to: alice.address, amount: 1n, request: {} });
+    await Promise.race([
+      Promise.all([initiator.until(atRound(3n)), responder.until(atRound(3n))]),
+      Promise.all([initiator.until((frame) => frame.kind === 'died'), responder.until((frame) => frame.kind === 'died')]),
+    ]);
+    expect([...initiator.frames, ...responder.frames].filter((frame) => ['conflict', 'fatal', 'died'].includes(frame.kind))).toEqual([]);
+  });
+
+  it('handles a client request after the peer message being checked: a transfer during a shutdown’s check is refused, not lost', async () => {
+    const check = slowedVerify();
+    const { initiator, responder } = await openChannel({ verify: check.verify });
+    const opened = initiator.frames.length;
+    check.delayMs = 200;
+    await responder.fsm.handleClient({ kind: 'shutdown', request: {} });
+    await check.started; // the initiator checks the responder's signature of the close
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+    await Promise.all([initiator.until((frame) => frame.kind === 'died'), responder.until((frame) => frame.kind === 'died')]);
+    expect(initiator.events().slice(opened)).toEqual(['sign:shutdown_sign_ack', 'error', 'on_chain_tx', 'info:close_mutual', 'info:died', 'died']);
+    expect(initiator.frames.find((frame) => frame.kind === 'error')?.value).toBe('unknown_request');
   });
 
   it('delivers generic messages and refuses a recipient other than the peer', async () => {

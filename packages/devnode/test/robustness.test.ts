@@ -5,11 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Chain } from '../src/chain.js';
-import { startDevnode } from '../src/index.js';
+import { type Devnode, startDevnode } from '../src/index.js';
 import { ChannelService, MAX_UNREAD_BYTES } from '../src/service.js';
 import { channelQuery, isInfo, party, RawParty } from './support/raw-client.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A client-to-server text frame (masked with a zero key, as the protocol allows). */
 function maskedTextFrame(text: string): Buffer {
@@ -58,6 +60,34 @@ describe('a client that never reads', () => {
     expect(held).toBeLessThan(MAX_UNREAD_BYTES + 2 * 1024 * 1024);
     expect(serverSockets.every((socket) => socket.destroyed)).toBe(true);
     expect(service.sessionCount).toBe(0);
+    client.destroy();
+  }, 60_000);
+
+  it('stays dropped when the frame that passes the limit is a peer’s event: its machine does not answer the peer', async () => {
+    const [alice, bob] = await Promise.all([party(63), party(64)]);
+    const port = (server.address() as { port: number }).port;
+    const client = connect(port, '127.0.0.1');
+    await new Promise((resolve) => client.once('connect', resolve));
+    const terms = { initiator: alice, responder: bob, port: 2 };
+    client.write(`GET /channel?${channelQuery('responder', terms)} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await new Promise((resolve) => client.once('data', resolve));
+    client.pause();
+    client.on('error', () => undefined);
+    const held = serverSockets.at(-1) as Socket;
+    // Echoes up to just past the limit: the next frame devnode sends this client drops it.
+    const frame = maskedTextFrame(JSON.stringify({ action: 'nope', payload: { x: 'a'.repeat(512 * 1024) } }));
+    while (held.writableLength <= MAX_UNREAD_BYTES) {
+      const sent = held.bytesWritten;
+      client.write(frame);
+      while (held.bytesWritten === sent) await sleep(5);
+    }
+    expect(held.destroyed).toBe(false);
+    // The initiator arrives: the responder's channel_open report is that next frame.
+    const initiator = await RawParty.connect(`ws://127.0.0.1:${port}/channel?${channelQuery('initiator', terms)}`, alice);
+    await sleep(200);
+    expect(held.destroyed).toBe(true);
+    expect(initiator.summaries()).toEqual([]);
+    initiator.close();
     client.destroy();
   }, 60_000);
 });
@@ -116,6 +146,65 @@ describe('devnode', () => {
     } finally {
       await node.close();
     }
+  });
+
+  describe('a machine stopped while it waits for the funding tx’s submission stays stopped', () => {
+    /**
+     * A channel whose initiator's machine waits for its submission of the funding tx: the chain
+     * holds every submission until the test releases it.
+     */
+    async function whileSubmitting(initiatorExtra: Record<string, string>, run: (parties: { node: Devnode; initiator: RawParty; responder: RawParty }, release: () => void) => Promise<void>): Promise<void> {
+      const [alice, bob] = await Promise.all([party(91), party(92)]);
+      const node = await startDevnode({ httpPort: 0, wsPort: 0, dialect: 'v0.14', genesis: [alice, bob].map((signer) => ({ pubkey: signer.publicKey, balance: 50n })) });
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const submit = node.chain.submit.bind(node.chain);
+      vi.spyOn(node.chain, 'submit').mockImplementation(async (signedTx) => {
+        await released;
+        return submit(signedTx);
+      });
+      try {
+        const terms = { initiator: alice, responder: bob, port: 4450 };
+        const responder = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', terms)}`, bob);
+        const initiator = await RawParty.connect(`${node.wsUrl}?${channelQuery('initiator', { ...terms, extra: initiatorExtra })}`, alice);
+        await initiator.next(isInfo('funding_signed')); // sent just before the submission
+        await run({ node, initiator, responder }, release);
+        initiator.close();
+        responder.close();
+      } finally {
+        await node.close();
+      }
+    }
+
+    /** Lets the submission through and mines the funding tx to depth. */
+    async function fund(node: Devnode, responder: RawParty, release: () => void): Promise<void> {
+      release();
+      while (node.chain.mempool.length === 0) await sleep(5);
+      await node.mine(5);
+      await responder.next(isInfo('own_funding_locked'));
+      await sleep(100); // a funding_locked of the peer's would have come
+    }
+
+    it('when its client leaves: it never tells the peer funding_locked', async () => {
+      await whileSubmitting({}, async ({ node, initiator, responder }, release) => {
+        initiator.close();
+        await initiator.whenClosed();
+        await sleep(50); // the node sees the close
+        await fund(node, responder, release);
+        expect(responder.frames.filter(isInfo('funding_locked'))).toEqual([]);
+      });
+    });
+
+    it('when its timer fires: its client hears nothing after died (v0.14 leaves the socket open)', async () => {
+      await whileSubmitting({ timeout_funding_sign: '300' }, async ({ node, initiator, responder }, release) => {
+        await initiator.next(isInfo('died'));
+        const died = initiator.frames.length;
+        await fund(node, responder, release);
+        expect(initiator.frames.slice(died)).toEqual([]);
+      });
+    });
   });
 
   it('answers a tx hash with a malformed percent-escape as an invalid hash (400), not a 500', async () => {
