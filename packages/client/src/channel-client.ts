@@ -105,7 +105,7 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** The WebSocket implementation (default: the platform's, or `ws` on Node 20). */
   WebSocket?: WebSocketConstructor;
-  /** Interval of protocol pings; the node drops a socket silent for 60 s (default 20 000). */
+  /** Interval of protocol pings, with `ws` (Node 20); the node drops a socket silent for 60 s (default 20 000; 0: none). */
   pingIntervalMs?: number;
   /**
    * How long an `update` or `shutdown` may wait for the node once sent (default 60 000 ms).
@@ -182,8 +182,8 @@ export class ChannelClient {
     this.#callTimeoutMs = options.callTimeoutMs ?? 60_000;
     const { params } = options;
     this.#terms = {
-      initiator: decode(params.initiator, 'ak'),
-      responder: decode(params.responder, 'ak'),
+      initiator: decodeAccount(params.initiator, 'params.initiator'),
+      responder: decodeAccount(params.responder, 'params.responder'),
       initiator_amount: params.initiator_amount,
       responder_amount: params.responder_amount,
       channel_reserve: params.channel_reserve,
@@ -460,7 +460,15 @@ export class ChannelClient {
       this.#refuse(tag, 'the tx was changed while it was being checked (by a signRequest listener or the approve hook)', tx, encoded, purpose);
       return;
     }
-    const signed = await signTx(tx, this.#signer);
+    let signed: SignedTx;
+    try {
+      signed = await signTx(tx, this.#signer);
+    } catch (error) {
+      // A signer that fails (a device the user declined on, a key it cannot reach) signed
+      // nothing: a refusal like the others, not a bug that leaves the call waiting for good.
+      this.#refuse(tag, `the signer failed: ${(error as Error)?.message ?? String(error)}`, tx, encoded, purpose);
+      return;
+    }
     this.#signedBody = body;
     this.#ownSignature = signed.signatures[0];
     this.#outstanding = purpose;
@@ -658,6 +666,7 @@ export class ChannelClient {
       // the store holds), and every call from now on says so instead of waiting.
       this.#stalled = `the store did not keep a co-signed tx: ${failure.message}`;
       this.#finishCall({ error: failure });
+      this.#rejectOpened(failure); // the create or the initial state: the channel will not open (no-op once open)
       this.#drain();
       throw failure; // reported once, as an error event, by the frame queue
     }
@@ -703,9 +712,19 @@ export class ChannelClient {
 }
 
 function accountBytes(value: AccountPubkey | Uint8Array, name: string): Uint8Array {
-  if (typeof value === 'string') return decode(value, 'ak');
+  if (typeof value === 'string') return decodeAccount(value, name);
   if (isBytes(value) && value.length === 32) return value;
   throw new TypeError(`${name} must be an ak$ string or 32 bytes, got ${describe(value)}`);
+}
+
+/** The key of an `ak$` argument; a mistyped one is a wrong argument (TypeError), as the README says, not an EncodingError. */
+function decodeAccount(value: unknown, name: string): Uint8Array {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be an ak$ string, got ${describe(value)}`);
+  try {
+    return decode(value, 'ak');
+  } catch (error) {
+    throw new TypeError(`${name} must be a valid ak$ string: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /** Freezes the plain objects and arrays of `value` all the way down (typed arrays cannot be frozen). */

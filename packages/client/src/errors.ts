@@ -11,7 +11,7 @@ export type ClientErrorCode =
   | 'NODE_UNREACHABLE'
   /** the node answered 2xx with something that is not the expected shape (not JSON, a missing field, a tx that does not hash to its `hash`), or sent a body above `MAX_RESPONSE_BYTES` whatever its status */
   | 'BAD_RESPONSE'
-  /** a request or a wait ran past its `timeoutMs` */
+  /** a request or a wait ran past its `timeoutMs`, or a channel call got no answer within `callTimeoutMs` */
   | 'TIMEOUT'
   /** the caller's `AbortSignal` fired; `cause` is the signal's reason */
   | 'ABORTED'
@@ -21,7 +21,7 @@ export type ClientErrorCode =
   // --- the state store ---
   /** nothing stored for this channel */
   | 'NOT_FOUND'
-  /** a snapshot handed to `save` is inconsistent: a tx$ that does not decode, a round that is not its state's, another channel's tx */
+  /** a snapshot handed to `save` is inconsistent: a tx$ that does not decode, a round that is not its state's, another channel's tx, a tx not co-signed by both peers */
   | 'INVALID_SNAPSHOT'
   /** `save` of a state older than the one stored: the newest co-signed state is never overwritten by an older one */
   | 'STALE_SNAPSHOT'
@@ -35,7 +35,7 @@ export type ClientErrorCode =
   | 'NO_STATE'
   /** a state that cannot serve as a close_solo/slash payload: not a co-signed `channel_offchain_tx` of this channel and its peers, or amounts that do not sum to the channel's total */
   | 'INVALID_STATE'
-  /** the state does not carry a valid signature of each peer (and nothing else) */
+  /** the state does not carry a valid signature of each peer (and nothing else); also an `error` event of the client when the node reports a create, state or close tx without the peer's valid signature */
   | 'NOT_CO_SIGNED'
   /** a slash state whose round is not above the round the chain holds */
   | 'STATE_NOT_NEWER'
@@ -59,9 +59,9 @@ export type ClientErrorCode =
   | 'CONNECTION_CLOSED'
   /** a call on a channel that is closed or died */
   | 'CHANNEL_CLOSED'
-  /** a sign request failed the sign policy: nothing was signed; `context.reason` says which check */
+  /** a sign request failed the sign policy, or the signer failed: nothing was signed; `context.reason` says which check */
   | 'SIGN_REFUSED'
-  /** a call after a refused sign request: the node waits for a signature that will not come */
+  /** a call after a refused sign request (the node waits for a signature that will not come), a call timeout or a store failure */
   | 'CHANNEL_STALLED'
   /** the node refused a request (`{reason, request}` error frame), e.g. `insufficient_balance`; `context.reason` */
   | 'REQUEST_REJECTED'
@@ -77,7 +77,7 @@ export type ClientErrorCode =
   | 'INTERNAL';
 
 export interface ClientErrorContext {
-  /** HTTP status of the node's answer, for `NODE_ERROR` and `BAD_RESPONSE`. */
+  /** HTTP status of the node's answer, for `NODE_ERROR`, `TX_REJECTED` and a `BAD_RESPONSE` that is too large or not JSON. */
   readonly status?: number;
   /** The node's `reason` (its error text), or the chain rule a tx broke (`TX_REJECTED`). */
   readonly reason?: string;

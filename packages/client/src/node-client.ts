@@ -57,7 +57,7 @@ export interface NodeClientOptions {
   /** The `fetch` to use; the global one by default. */
   fetch?: typeof globalThis.fetch;
   /**
-   * Limit for each request, in milliseconds (default {@link DEFAULT_REQUEST_TIMEOUT_MS}, at most
+   * Limit for each request, in milliseconds (default {@link DEFAULT_REQUEST_TIMEOUT_MS}, 10 s; at most
    * {@link MAX_REQUEST_TIMEOUT_MS}); a fraction is rounded up to the next millisecond.
    */
   timeoutMs?: number;
@@ -89,12 +89,12 @@ export interface WaitProgress {
 
 export interface WaitOptions {
   /**
-   * Give up after this long, in milliseconds (default {@link DEFAULT_WAIT_TIMEOUT_MS});
-   * `ClientError('TIMEOUT')`. Any positive number: a wait for a lock period may take weeks. A
+   * Give up after this long, in milliseconds (default {@link DEFAULT_WAIT_TIMEOUT_MS}, 10 minutes);
+   * `ClientError('TIMEOUT')`. Any positive finite number: a wait for a lock period may take weeks. A
    * fraction is rounded up to the next millisecond.
    */
   timeoutMs?: number;
-  /** Pause between polls, in milliseconds (default {@link DEFAULT_POLL_MS}); a fraction is rounded up. */
+  /** Pause between polls, in milliseconds (default {@link DEFAULT_POLL_MS}, 500 ms); a fraction is rounded up. */
   pollMs?: number;
   signal?: AbortSignal;
 }

@@ -99,7 +99,7 @@ const honestCreate = (): ChannelCreateTx => ({
   nonce: 1n,
 });
 
-async function start(options: { store?: MemoryStore; callTimeoutMs?: number; policy?: SignPolicy } = {}): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
+async function start(options: { store?: MemoryStore; callTimeoutMs?: number; policy?: SignPolicy; signer?: Signer } = {}): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
   const node = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
   await new Promise((resolve) => server?.once('listening', resolve));
@@ -504,6 +504,76 @@ describe('the client’s lifecycle', () => {
     await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_STALLED' });
     expect(errors).toEqual(['STORE_IO']);
     expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  it.each(['the create', 'the initial state'] as const)('a store that fails on %s rejects opened at once (it stayed pending)', async (failing) => {
+    class FailingStore extends MemoryStore {
+      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
+        if (failing === 'the create' || snapshot.state !== undefined) throw new Error('disk full');
+        return super.save(snapshot);
+      }
+    }
+    const { client, node: nodePromise } = await start({ store: new FailingStore() });
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const create = await node.sign('initiator_sign', honestCreate());
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
+    if (failing === 'the initial state') {
+      const initial: ChannelOffchainTx = { type: 'channel_offchain_tx', channel_id: decode(channelId(honestCreate()), 'ch'), previous_round: 0n, round: 1n, initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 100n, responder_amount: 50n, updates: [], state: new Uint8Array() };
+      node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', initial)) } });
+    }
+    expect(await Promise.race([settle(client.opened), sleep(500).then(() => 'opened still pending')])).toMatchObject({ code: 'STORE_IO' });
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_STALLED' });
+    client.close();
+  });
+
+  it('a signer that fails signs nothing: a refusal, the call rejects at once and the queued ones too (they used to wait for good)', async () => {
+    let declined = false;
+    const device: Signer = {
+      address: alice.address,
+      publicKey: alice.publicKey,
+      sign: async (message) => {
+        if (declined) throw new Error('the user declined on the device');
+        return alice.sign(message);
+      },
+    };
+    const { client, node: nodePromise } = await start({ signer: device });
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    declined = true;
+    const first = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 1n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    await expectRefusal(client, node, 'update', next2(initial), /the signer failed: the user declined on the device/);
+    expect(await Promise.race([first, sleep(500).then(() => 'update still pending')])).toMatchObject({ code: 'SIGN_REFUSED' });
+    expect(await Promise.race([queued, sleep(500).then(() => 'queued update still pending')])).toMatchObject({ code: 'CHANNEL_STALLED' });
+    expect(errors).toEqual([]);
+    client.close();
+  });
+
+  it('a signer that fails on the create: refused, opened rejects at once', async () => {
+    const device: Signer = { address: alice.address, publicKey: alice.publicKey, sign: () => Promise.reject(new Error('no device')) };
+    const { client, node: nodePromise } = await start({ signer: device });
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    await expectRefusal(client, node, 'initiator_sign', honestCreate(), /the signer failed: no device/);
+    expect(await Promise.race([settle(client.opened), sleep(500).then(() => 'opened still pending')])).toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it('a mistyped ak$ is a TypeError, at connect and in calls (it was an EncodingError)', async () => {
+    const mistyped = `${bob.address.slice(0, -1)}${bob.address.endsWith('x') ? 'y' : 'x'}` as `ak$${string}`;
+    await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: { ...terms(), responder: mistyped }, signer: alice })).rejects.toThrow(TypeError);
+    const { client, node: nodePromise } = await start();
+    await openHonestly(await nodePromise);
+    await client.opened;
+    expect(() => client.update({ from: alice.address, to: mistyped, amount: 1n })).toThrow(TypeError);
+    expect(() => client.update({ from: alice.address, to: mistyped, amount: 1n })).toThrow(/to must be a valid ak\$ string/);
+    expect(() => client.sendMessage(mistyped, 'hello')).toThrow(TypeError);
     client.close();
   });
 
