@@ -769,7 +769,8 @@ function checkConnectOptions(options: ConnectOptions): void {
   if (policy === undefined || policy === 'unsafe-sign-anything') return;
   if (typeof policy !== 'object' || policy === null) throw new TypeError(`policy must be an object or 'unsafe-sign-anything', got ${describe(policy)}`);
   if (policy.maxFee !== undefined && (typeof policy.maxFee !== 'bigint' || policy.maxFee < 1n)) {
-    throw new TypeError(`policy.maxFee must be a bigint of at least 1, got ${describe(policy.maxFee)}`);
+    const error = typeof policy.maxFee === 'bigint' ? RangeError : TypeError;
+    throw new error(`policy.maxFee must be a bigint of at least 1, got ${describe(policy.maxFee)}`);
   }
   for (const name of ['approve', 'nextNonce'] as const) {
     if (policy[name] !== undefined && typeof policy[name] !== 'function') throw new TypeError(`policy.${name} must be a function, got ${describe(policy[name])}`);

@@ -414,9 +414,12 @@ describe('a hostile node: nonces, with the chain’s view (policy.nextNonce)', (
     client.close();
   });
 
-  it('a policy of the wrong shape is a TypeError at connect', async () => {
-    for (const policy of [{ maxFee: 5 }, { maxFee: 0n }, { approve: 'yes' }, { nextNonce: 2n }, 'sign-anything', null]) {
+  it('a policy of the wrong shape is a TypeError at connect, a bigint out of range a RangeError', async () => {
+    for (const policy of [{ maxFee: 5 }, { approve: 'yes' }, { nextNonce: 2n }, 'sign-anything', null]) {
       await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, policy: policy as never })).rejects.toThrow(TypeError);
+    }
+    for (const maxFee of [0n, -1n]) {
+      await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, policy: { maxFee } })).rejects.toThrow(RangeError);
     }
   });
 });
