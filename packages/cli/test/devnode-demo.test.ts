@@ -30,18 +30,22 @@ describe.each(['seed', 'v0.14'] as const)('aesc demo (%s dialect)', (dialect) =>
   });
 });
 
+/** The first line `aesc devnode --json` prints: where it listens and the accounts it funded. */
+function startedLine(child: ChildProcess): Promise<{ http: string; ws: string; accounts: { address: string; balance: string }[] }> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('\n')) resolve(JSON.parse(output.split('\n')[0] as string));
+    });
+    child.once('exit', (code) => reject(new Error(`devnode exited early with ${code}`)));
+  });
+}
+
 describe('aesc devnode', () => {
   it('prints its ports and funded accounts, serves, and stops cleanly on SIGINT', async () => {
     const child: ChildProcess = spawn(process.execPath, [BIN, 'devnode', '--json', '--port', '0', '--http-port', '0', '--block-interval', '0'], { cwd: ROOT });
-    const ready = await new Promise<string>((resolve, reject) => {
-      let output = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes('\n')) resolve(output.split('\n')[0] as string);
-      });
-      child.once('exit', (code) => reject(new Error(`devnode exited early with ${code}`)));
-    });
-    const started = JSON.parse(ready) as { http: string; ws: string; accounts: { address: string; balance: string }[] };
+    const started = await startedLine(child);
     expect(started.ws).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/channel$/);
     expect(started.accounts).toHaveLength(2);
     const balance = await fetch(`${started.http}/account/${started.accounts[0]?.address}/balance`);
@@ -60,15 +64,7 @@ describe('aesc devnode --genesis', () => {
     writeFileSync(genesis, JSON.stringify([{ account: signer.address, balance: '5' }]));
     const child: ChildProcess = spawn(process.execPath, [BIN, 'devnode', '--json', '--port', '0', '--http-port', '0', '--block-interval', '0', '--accounts', '1', '--genesis', genesis], { cwd: ROOT });
     try {
-      const ready = await new Promise<string>((resolve, reject) => {
-        let output = '';
-        child.stdout?.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          if (output.includes('\n')) resolve(output.split('\n')[0] as string);
-        });
-        child.once('exit', (code) => reject(new Error(`devnode exited early with ${code}`)));
-      });
-      const started = JSON.parse(ready) as { http: string; accounts: { address: string; balance: string }[] };
+      const started = await startedLine(child);
       expect(started.accounts[0]?.address).toBe(signer.address);
       const balance = await fetch(`${started.http}/account/${signer.address}/balance`);
       expect(await balance.json()).toEqual({ balance: 1_000_000_005 });

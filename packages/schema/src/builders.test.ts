@@ -22,6 +22,7 @@ import { SEED_SIGN_TAGS, V014_SIGN_TAGS } from './messages/sign.js';
 import type { ClientMessage, NodeMessage } from './messages/unions.js';
 import { parseJsonExact } from './json.js';
 import { parseClientMessage, parseNodeMessage } from './parse.js';
+import { thrown } from '../../../test/support/errors.js';
 
 const I: AccountPubkey = 'ak$2t6jf5jehLcCMSBUDg8smbYd3M5Jhv48i6eAGCehvXWn6hQMeV';
 const R: AccountPubkey = 'ak$2CrzUGrQvLx4EaG5VnygKbb92Xpz88t5XepeQbRfutHqGWraSH';
@@ -29,15 +30,6 @@ const CHANNEL: ChannelId = 'ch$278Xa6XdZv7a1tCFo8EjnmpHY8nXp2MsyL5vviFvicRxFRorU
 const TX: EncodedTx =
   'tx$5PhAaYRsMhZQv7TYgNhCG9k9BRFLZDSD6pDyGbQTWy4vfRADBcVvTck9xUG3nUvXwrFLAsZp9Hx5p9cXJcFUKmj1g6qrUDqGYGdYya5Bo3mSWbR1cfVKKWA3ao3m6SEom';
 
-function schemaFailure(build: () => unknown): SchemaError {
-  try {
-    build();
-  } catch (error) {
-    if (error instanceof SchemaError) return error;
-    throw error;
-  }
-  throw new Error('expected a SchemaError');
-}
 
 describe('client → node builders', () => {
   it('write the frames of BEHAVIOUR.md §2 byte for byte', () => {
@@ -66,12 +58,12 @@ describe('client → node builders', () => {
   });
 
   it('refuse values the protocol does not have, as SchemaError', () => {
-    const prefix = schemaFailure(() => updateNew({ from: CHANNEL as unknown as AccountPubkey, to: R, amount: 1n }));
+    const prefix = thrown(SchemaError, () => updateNew({ from: CHANNEL as unknown as AccountPubkey, to: R, amount: 1n }));
     expect(prefix.code).toBe('SCHEMA');
     expect(prefix.context.path).toBe('/payload/from');
-    expect(schemaFailure(() => signReply('initiator_sig' as 'initiator_sign', TX)).code).toBe('UNKNOWN_ACTION');
-    expect(schemaFailure(() => signReply('update', 'th$abc' as EncodedTx)).context.path).toBe('/payload/tx');
-    expect(schemaFailure(() => message('ak$' as AccountPubkey, 'x')).context.path).toBe('/payload/to');
+    expect(thrown(SchemaError, () => signReply('initiator_sig' as 'initiator_sign', TX)).code).toBe('UNKNOWN_ACTION');
+    expect(thrown(SchemaError, () => signReply('update', 'th$abc' as EncodedTx)).context.path).toBe('/payload/tx');
+    expect(thrown(SchemaError, () => message('ak$' as AccountPubkey, 'x')).context.path).toBe('/payload/to');
   });
 
   it('build a negative amount, which the node answers with negative_amount', () => {
@@ -160,10 +152,10 @@ describe('node → client builders', () => {
   });
 
   it('refuse what the schema refuses', () => {
-    expect(schemaFailure(() => info('closed' as 'open')).context).toMatchObject({ path: '/payload/event', keyword: 'enum' });
-    expect(schemaFailure(() => signRequest('deposit_tx' as 'update', TX)).code).toBe('UNKNOWN_TAG');
-    expect(schemaFailure(() => conflict(I as unknown as ChannelId, 1n)).context.path).toBe('/payload/channel_id');
-    expect(schemaFailure(() => requestError('x', { tag: 'new' } as unknown as { action: string })).context.path).toBe('/payload/request/action');
+    expect(thrown(SchemaError, () => info('closed' as 'open')).context).toMatchObject({ path: '/payload/event', keyword: 'enum' });
+    expect(thrown(SchemaError, () => signRequest('deposit_tx' as 'update', TX)).code).toBe('UNKNOWN_TAG');
+    expect(thrown(SchemaError, () => conflict(I as unknown as ChannelId, 1n)).context.path).toBe('/payload/channel_id');
+    expect(thrown(SchemaError, () => requestError('x', { tag: 'new' } as unknown as { action: string })).context.path).toBe('/payload/request/action');
     expect(() => conflict(CHANNEL, -1n)).toThrow(RangeError);
     expect(() => requestError('x', [] as unknown as { action: string })).toThrow(TypeError);
   });

@@ -4,6 +4,7 @@ import { parseJsonExact } from './json.js';
 import { SchemaError } from './errors.js';
 import type { NodeMessage, SeedNodeMessage } from './messages/unions.js';
 import { type ParseOptions, parseClientMessage, parseNodeMessage } from './parse.js';
+import { thrown } from '../../../test/support/errors.js';
 
 // Values from the seed document (generic messages and update error sections).
 const FROM = 'ak$2KTP6oDmZcPKRoE8DZxHFQA7GCyYoc8TTRek5uCEwXDFovkFqz';
@@ -11,15 +12,6 @@ const TO = 'ak$2KmumVDr1KQwhzPbbC14t3at6wHD1i6TFAS3PoquPRnEGaiiWs';
 const CHANNEL = 'ch$6SgSc7a14dGbwMNCsjjQZCYVreVLKkFwBzJEZ58ZSZnV9FiQ1';
 const TX = 'tx$2C9etiP9wZr2iQVj6BUYk5sxHVNgcVhK4ngwv7fjsnnj2S1przQggcqyfhfJGgMPkpzoDfBZM7SyxVQykUCHvJw2N7E5gWSMuiuGjL4fYYUAXkEeyJygCAqKiszgqz8RuBDAfyCX44SsC5Ev1KU84jkui5EVxb';
 
-function failure(parse: () => unknown): SchemaError {
-  try {
-    parse();
-  } catch (error) {
-    if (error instanceof SchemaError) return error;
-    throw error;
-  }
-  throw new Error('expected a SchemaError');
-}
 
 const node = (frame: unknown, options?: ParseOptions) => () => parseNodeMessage(JSON.stringify(frame), options);
 const client = (frame: unknown, options?: ParseOptions) => () => parseClientMessage(JSON.stringify(frame), options);
@@ -106,40 +98,40 @@ describe('parseNodeMessage', () => {
     expect(node(v014Only, { dialect: 'v0.14' })()).toStrictEqual(v014Only);
     expect(node({ action: 'info', payload: { event: 'open' } }, { dialect: 'seed' })()).toBeTruthy();
 
-    const wrong = failure(node(v014Only, { dialect: 'seed' }));
+    const wrong = thrown(SchemaError, node(v014Only, { dialect: 'seed' }));
     expect(wrong.code).toBe('WRONG_DIALECT');
     expect(wrong.context).toEqual({ path: '/tag', action: 'sign', tag: 'initiator_sign', dialect: 'seed' });
     expect(wrong.message).toBe('sign request: "initiator_sign" belongs to the v0.14 dialect, not seed');
   });
 
   it('names the first problem with a JSON pointer, the keyword and a readable message', () => {
-    const pattern = failure(node({ action: 'sign', tag: 'update', payload: { tx: FROM } }));
+    const pattern = thrown(SchemaError, node({ action: 'sign', tag: 'update', payload: { tx: FROM } }));
     expect(pattern.code).toBe('SCHEMA');
     expect(pattern.context).toEqual({ action: 'sign', path: '/payload/tx', keyword: 'pattern' });
     expect(pattern.message).toBe(`sign request: /payload/tx must be a tx$… base58 string, got a string of ${FROM.length} characters`);
 
-    const missing = failure(node({ action: 'message', payload: { message: { channel_id: CHANNEL, from: FROM, info: 'x' } } }));
+    const missing = thrown(SchemaError, node({ action: 'message', payload: { message: { channel_id: CHANNEL, from: FROM, info: 'x' } } }));
     expect(missing.context.path).toBe('/payload/message/to');
     expect(missing.message).toBe('message report: /payload/message/to missing key "to"');
 
-    const extra = failure(node({ action: 'on_chain_tx', payload: { tx: TX, 'a/b~c': 1 } }));
+    const extra = thrown(SchemaError, node({ action: 'on_chain_tx', payload: { tx: TX, 'a/b~c': 1 } }));
     expect(extra.context.path).toBe('/payload/a~1b~0c');
     expect(extra.message).toBe('on_chain_tx: /payload/a~1b~0c unexpected key "a/b~c"');
 
-    const enumeration = failure(node({ action: 'info', payload: { event: 'closed' } }));
+    const enumeration = thrown(SchemaError, node({ action: 'info', payload: { event: 'closed' } }));
     expect(enumeration.context.keyword).toBe('enum');
     expect(enumeration.message).toContain('/payload/event must be one of "channel_accept", "channel_open", "close_mutual"');
 
-    const type = failure(node({ action: 'conflict', payload: { channel_id: CHANNEL, round: '1' } }));
+    const type = thrown(SchemaError, node({ action: 'conflict', payload: { channel_id: CHANNEL, round: '1' } }));
     expect(type.message).toBe('conflict: /payload/round must be an integer, got "1"');
 
-    const minimum = failure(node({ action: 'conflict', payload: { channel_id: CHANNEL, round: -3 } }));
+    const minimum = thrown(SchemaError, node({ action: 'conflict', payload: { channel_id: CHANNEL, round: -3 } }));
     expect(minimum.message).toBe('conflict: /payload/round must be ≥ 0, got a number');
   });
 
   it('refuses an integral value not written as an integer literal, which JSON.parse would pass', () => {
     for (const literal of ['42.0', '4.2e1', '420e-1']) {
-      const error = failure(() => parseNodeMessage(`{"action":"conflict","payload":{"channel_id":"${CHANNEL}","round":${literal}}}`));
+      const error = thrown(SchemaError, () => parseNodeMessage(`{"action":"conflict","payload":{"channel_id":"${CHANNEL}","round":${literal}}}`));
       expect(error.code).toBe('SCHEMA');
       expect(error.context).toEqual({ path: '/payload/round', keyword: 'type', action: 'conflict' });
       expect(error.message).toContain('must be an integer literal (no fraction or exponent)');
@@ -147,7 +139,7 @@ describe('parseNodeMessage', () => {
   });
 
   it('reports where JSON parsing stopped', () => {
-    const error = failure(() => parseNodeMessage('{"action":}'));
+    const error = thrown(SchemaError, () => parseNodeMessage('{"action":}'));
     expect(error.code).toBe('INVALID_JSON');
     expect(error.context.position).toBe(10);
   });
@@ -173,7 +165,7 @@ describe('parseClientMessage', () => {
 
   it('reads update without a tag as the answer to an update sign request', () => {
     expect(client({ action: 'update', payload: { tx: TX } })()).toStrictEqual({ action: 'update', payload: { tx: TX } });
-    const error = failure(client({ action: 'update', payload: { from: FROM, to: TO, amount: 1 } }));
+    const error = thrown(SchemaError, client({ action: 'update', payload: { from: FROM, to: TO, amount: 1 } }));
     expect(error.context.path).toBe('/payload/tx');
   });
 
@@ -186,7 +178,7 @@ describe('parseClientMessage', () => {
     const frame = { action, payload: { tx: TX } };
     expect(client(frame)()).toStrictEqual(frame);
     expect(client(frame, { dialect: own })()).toStrictEqual(frame);
-    const error = failure(client(frame, { dialect: other }));
+    const error = thrown(SchemaError, client(frame, { dialect: other }));
     expect(error.code).toBe('WRONG_DIALECT');
     expect(error.context.path).toBe('/action');
   });
@@ -198,8 +190,8 @@ describe('parseClientMessage', () => {
   });
 
   it('refuses the node-side actions and unknown tags with their own codes', () => {
-    expect(failure(client({ action: 'conflict', payload: {} })).code).toBe('UNKNOWN_ACTION');
-    const tag = failure(client({ action: 'update', tag: 'ack', payload: {} }));
+    expect(thrown(SchemaError, client({ action: 'conflict', payload: {} })).code).toBe('UNKNOWN_ACTION');
+    const tag = thrown(SchemaError, client({ action: 'update', tag: 'ack', payload: {} }));
     expect(tag.code).toBe('UNKNOWN_TAG');
     expect(tag.context).toEqual({ path: '/tag', action: 'update', tag: 'ack' });
   });
@@ -220,14 +212,14 @@ describe('integers of any size (README: never rounded nor rejected for their siz
   it('reads a round past 1.8e308, and still refuses a negative one of any size', () => {
     const round = BigInt('9'.repeat(400));
     expect(parseNodeMessage(conflictText(String(round)))).toStrictEqual({ action: 'conflict', payload: { channel_id: CHANNEL, round } });
-    const negative = failure(() => parseNodeMessage(conflictText(`-${'9'.repeat(400)}`)));
+    const negative = thrown(SchemaError, () => parseNodeMessage(conflictText(`-${'9'.repeat(400)}`)));
     expect(negative.code).toBe('SCHEMA');
     expect(negative.context).toEqual({ action: 'conflict', path: '/payload/round', keyword: 'minimum' });
   });
 
   it('still refuses a huge literal with a fraction or an exponent, which is no integer literal', () => {
     for (const literal of ['1e400', `1${'0'.repeat(400)}.0`, '-1e999']) {
-      const error = failure(() => parseNodeMessage(conflictText(literal)));
+      const error = thrown(SchemaError, () => parseNodeMessage(conflictText(literal)));
       expect(error.code).toBe('SCHEMA');
       expect(error.context).toMatchObject({ path: '/payload/round', keyword: 'type' });
     }
@@ -254,11 +246,11 @@ describe('generic message info: at most 65 535 bytes of UTF-8 (BEHAVIOUR.md §4)
   it('refuses one byte more as SCHEMA at the info, however few characters it takes', () => {
     // 65 536 bytes each: 'é' is 2 bytes, '€' 3, '😀' 4 (two UTF-16 units), a lone surrogate 3 (as U+FFFD).
     for (const info of ['x'.repeat(65_536), 'é'.repeat(32_768), `${'€'.repeat(21_845)}x`, '😀'.repeat(16_384), `${'\ud800'.repeat(21_845)}x`]) {
-      const error = failure(() => parseClientMessage(request(info)));
+      const error = thrown(SchemaError, () => parseClientMessage(request(info)));
       expect(error.code).toBe('SCHEMA');
       expect(error.context).toEqual({ action: 'message', path: '/payload/info', keyword: 'maxLength' });
       expect(error.message).toBe('message: /payload/info must be at most 65535 bytes of UTF-8, got 65536');
-      expect(failure(() => parseNodeMessage(report(info))).context.path).toBe('/payload/message/info');
+      expect(thrown(SchemaError, () => parseNodeMessage(report(info))).context.path).toBe('/payload/message/info');
     }
   });
 });
@@ -271,20 +263,20 @@ describe('shutdown (BEHAVIOUR.md §2.6: the payload is optional and ignored)', (
   });
 
   it('still refuses a payload that is no object, and a key beside it', () => {
-    expect(failure(client({ action: 'shutdown', payload: [] })).context).toMatchObject({ path: '/payload', keyword: 'type' });
-    expect(failure(client({ action: 'shutdown', payload: 'bye' })).context).toMatchObject({ path: '/payload', keyword: 'type' });
-    expect(failure(client({ action: 'shutdown', reason: 'bye' })).context).toMatchObject({ path: '/reason', keyword: 'additionalProperties' });
+    expect(thrown(SchemaError, client({ action: 'shutdown', payload: [] })).context).toMatchObject({ path: '/payload', keyword: 'type' });
+    expect(thrown(SchemaError, client({ action: 'shutdown', payload: 'bye' })).context).toMatchObject({ path: '/payload', keyword: 'type' });
+    expect(thrown(SchemaError, client({ action: 'shutdown', reason: 'bye' })).context).toMatchObject({ path: '/reason', keyword: 'additionalProperties' });
   });
 });
 
 describe('telling a missing key from a wrong one (BEHAVIOUR.md §3.3 vs §3.1)', () => {
   it('gives the same path for both, and the keyword tells them apart', () => {
     // The node ignores an update/new without amount, and answers function_clause to a float one.
-    const missing = failure(client({ action: 'update', tag: 'new', payload: { from: FROM, to: TO } }));
+    const missing = thrown(SchemaError, client({ action: 'update', tag: 'new', payload: { from: FROM, to: TO } }));
     expect(missing.context).toEqual({ action: 'update', path: '/payload/amount', keyword: 'required' });
-    const float = failure(() => parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":1.5}}`));
+    const float = thrown(SchemaError, () => parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":1.5}}`));
     expect(float.context).toEqual({ action: 'update', path: '/payload/amount', keyword: 'type' });
-    const literal = failure(() => parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":1.0}}`));
+    const literal = thrown(SchemaError, () => parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":1.0}}`));
     expect(literal.context).toEqual({ action: 'update', path: '/payload/amount', keyword: 'type' });
   });
 });

@@ -11,6 +11,7 @@ import {
 } from './messages/channel-params.js';
 import type { AccountPubkey } from './messages/primitives.js';
 import { fromQuery, toQuery } from './query.js';
+import { thrown } from '../../../test/support/errors.js';
 
 // The seed document's two wscat URLs, verbatim ("Initiator/Responder WebSocket open").
 const SEED_INITIATOR_URL =
@@ -34,15 +35,6 @@ const SEED_PARAMS: InitiatorParams = {
   role: 'initiator',
 };
 
-function failure(run: () => unknown): SchemaError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof SchemaError) return error;
-    throw error;
-  }
-  throw new Error('expected a SchemaError');
-}
 
 const seedQuery = (url: string) => url.slice(url.indexOf('?') + 1);
 /** The seed initiator's query with one parameter replaced (or removed, with `undefined`). */
@@ -99,7 +91,7 @@ describe('fromQuery', () => {
     'host',
     'port',
   ])('names a missing %s', (name) => {
-    const error = failure(() => fromQuery(variant(name, undefined)));
+    const error = thrown(SchemaError, () => fromQuery(variant(name, undefined)));
     expect(error.code).toBe('MISSING_PARAM');
     expect(error.context).toEqual({ param: name, path: `/${name}` });
     expect(error.message).toMatch(new RegExp(`^${name}: required`));
@@ -128,7 +120,7 @@ describe('fromQuery', () => {
     ['report_error', 'yes', 'must be one of "false", "true"'],
     ['report_error', 'TRUE', 'must be one of "false", "true"'],
   ])('names a bad %s (%j)', (name, value, message) => {
-    const error = failure(() => fromQuery(variant(name, value)));
+    const error = thrown(SchemaError, () => fromQuery(variant(name, value)));
     expect(error.code).toBe('INVALID_PARAM');
     expect(error.context.param).toBe(name);
     expect(error.message).toContain(message);
@@ -148,7 +140,7 @@ describe('fromQuery', () => {
   it('names an unknown parameter unless told to ignore it, as the node does', () => {
     for (const name of ['timeouts', 'fee', 'nonce', 'timeout_acept', 'report_died']) {
       const query = `${seedQuery(SEED_INITIATOR_URL)}&${name}=1`;
-      const error = failure(() => fromQuery(query));
+      const error = thrown(SchemaError, () => fromQuery(query));
       expect(error.code).toBe('UNKNOWN_PARAM');
       expect(error.context.param).toBe(name);
       expect(fromQuery(query, { ignoreUnknown: true })).toStrictEqual(SEED_PARAMS);
@@ -165,18 +157,18 @@ describe('fromQuery', () => {
       ['responder', short],
       ['responder', `ak$${RESPONDER.slice(3, -2)}`],
     ] as const) {
-      const error = failure(() => fromQuery(variant(name, value)));
+      const error = thrown(SchemaError, () => fromQuery(variant(name, value)));
       expect(error.code).toBe('INVALID_PARAM');
       expect(error.context).toEqual({ param: name, path: `/${name}` });
       expect(error.message).toContain(`${name}: must be an ak$ base58check account key`);
     }
     // The pattern still comes first: a ch$ is refused by the schema, with the same code.
-    expect(failure(() => fromQuery(variant('initiator', 'ch$abc'))).code).toBe('INVALID_PARAM');
-    expect(failure(() => toQuery({ ...SEED_PARAMS, responder: badChecksum as AccountPubkey })).context.param).toBe('responder');
+    expect(thrown(SchemaError, () => fromQuery(variant('initiator', 'ch$abc'))).code).toBe('INVALID_PARAM');
+    expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, responder: badChecksum as AccountPubkey })).context.param).toBe('responder');
   });
 
   it('names a parameter given twice', () => {
-    const error = failure(() => fromQuery(`${seedQuery(SEED_INITIATOR_URL)}&role=responder`));
+    const error = thrown(SchemaError, () => fromQuery(`${seedQuery(SEED_INITIATOR_URL)}&role=responder`));
     expect(error.code).toBe('DUPLICATE_PARAM');
     expect(error.context.param).toBe('role');
   });
@@ -196,11 +188,11 @@ describe('toQuery', () => {
 
   it('refuses what fromQuery would refuse, naming the parameter', () => {
     const { host: _host, ...withoutHost } = SEED_PARAMS;
-    expect(failure(() => toQuery(withoutHost as ChannelParams)).context).toEqual({ param: 'host', path: '/host' });
-    expect(failure(() => toQuery({ ...SEED_PARAMS, lock_period: 70_000n })).code).toBe('INVALID_PARAM');
-    expect(failure(() => toQuery({ ...SEED_PARAMS, initiator_amount: -1n })).context.param).toBe('initiator_amount');
-    expect(failure(() => toQuery({ ...SEED_PARAMS, port: 80.5 })).context.param).toBe('port');
-    expect(failure(() => toQuery({ ...SEED_PARAMS, timeouts: 5 } as ChannelParams)).code).toBe('UNKNOWN_PARAM');
+    expect(thrown(SchemaError, () => toQuery(withoutHost as ChannelParams)).context).toEqual({ param: 'host', path: '/host' });
+    expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, lock_period: 70_000n })).code).toBe('INVALID_PARAM');
+    expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, initiator_amount: -1n })).context.param).toBe('initiator_amount');
+    expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, port: 80.5 })).context.param).toBe('port');
+    expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, timeouts: 5 } as ChannelParams)).code).toBe('UNKNOWN_PARAM');
     expect(() => toQuery({ ...SEED_PARAMS, ttl: 1000 as unknown as bigint })).toThrow(TypeError);
     expect(() => toQuery({ ...SEED_PARAMS, report_info: 'false' as unknown as boolean })).toThrow(TypeError);
     expect(() => toQuery(null as unknown as ChannelParams)).toThrow(TypeError);

@@ -41,6 +41,7 @@ import {
   uint,
   unsignedTxArbitraries,
 } from '../../../test/support/arbitraries.js';
+import { thrown } from '../../../test/support/errors.js';
 
 const RUNS = 80;
 
@@ -186,16 +187,6 @@ function codeOf(run: () => unknown): TxErrorCode | 'accepted' | `other: ${string
     if (error instanceof TxError) return error.code;
     return `other: ${String(error)}`;
   }
-}
-
-function thrownTxError(run: () => unknown): TxError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TxError) return error;
-    throw error;
-  }
-  throw new Error('expected a TxError, nothing was thrown');
 }
 
 const ALL_TYPES: TxType[] = [
@@ -560,12 +551,12 @@ describe('strictness: one non-canonical change, one error code', () => {
         // inside a larger buffer, as a Buffer from a pool is
         const input = new Uint8Array(padding + signed.length).subarray(padding);
         input.set(signed);
-        const error = thrownTxError(() => deserializeTx(input));
+        const error = thrown(TxError, () => deserializeTx(input));
         expect(error.code).toBe('TRAILING_BYTES');
         // the extra byte is the last of the input
         expect(error.context).toMatchObject({ path: 'tx', offset: signed.length - 1 });
         const empty = modelRlp([uintBytes(11n), uintBytes(1n), [], new Uint8Array(0)]);
-        expect(thrownTxError(() => deserializeTx(empty)).context).toMatchObject({ path: 'tx', offset: empty.length });
+        expect(thrown(TxError, () => deserializeTx(empty)).context).toMatchObject({ path: 'tx', offset: empty.length });
       }),
       { numRuns: 40 },
     );
