@@ -207,6 +207,14 @@ describe('one test per error code', () => {
     expect(isEncoded(huge)).toBe(false);
   });
 
+  it.each([...PREFIXES])('INPUT_TOO_LONG for %s$: exactly one character more than its largest payload can take', (prefix) => {
+    // The base58 length of the largest number of maxPayloadSize + 4 (checksum) bytes, by bigint.
+    let longest = 0;
+    for (let rest = (1n << BigInt(8 * (maxPayloadSize(prefix) + 4))) - 1n; rest > 0n; rest /= 58n) longest++;
+    expect(thrown(() => parse(`${prefix}$${'2'.repeat(longest)}`)).code).not.toBe('INPUT_TOO_LONG');
+    expectCode(() => parse(`${prefix}$${'2'.repeat(longest + 1)}`), 'INPUT_TOO_LONG');
+  });
+
   it('MISSING_PREFIX: no $ at all', () => {
     expectCode(() => parse('11111111111111111111111111111111273Yts'), 'MISSING_PREFIX');
     expectCode(() => parse('ak'), 'MISSING_PREFIX');

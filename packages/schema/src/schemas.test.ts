@@ -47,6 +47,22 @@ describe('generated files', () => {
   });
 });
 
+/** The prefixed values each family carries (info, error and shutdown carry none). */
+const PREFIXED_VALUES: Record<string, string[]> = {
+  'channel-params': ['ak'],
+  'client-message': ['ak', 'tx'],
+  'co-signed-state': ['tx'],
+  conflict: ['ch'],
+  error: [],
+  'generic-message': ['ak', 'ch'],
+  info: [],
+  'node-message': ['ak', 'ch', 'tx'],
+  'on-chain-tx': ['tx'],
+  shutdown: [],
+  sign: ['tx'],
+  'update-new': ['ak'],
+};
+
 describe.each(FAMILIES.map((family) => [family.name]))('schemas/%s.json', (name) => {
   const schema = schemaFile(name);
 
@@ -72,10 +88,20 @@ describe.each(FAMILIES.map((family) => [family.name]))('schemas/%s.json', (name)
   });
 
   it('describes tx$, ak$ and ch$ values by a base58 pattern', () => {
-    const patterns = new Set(JSON.stringify(schema).match(/"pattern":"[^"]*"/g) ?? []);
-    for (const pattern of patterns) {
-      expect(pattern).not.toContain('.*');
-    }
+    const patterns = new Set<string>();
+    const visit = (node: unknown) => {
+      if (node === null || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'pattern' && typeof value === 'string') patterns.add(value);
+        else visit(value);
+      }
+    };
+    visit(schema.definitions);
+    const prefixed = [...patterns].filter((pattern) => /^\^[a-z]{2}\\\$/.test(pattern));
+    for (const pattern of prefixed) expect(pattern).toMatch(/^\^(tx|ak|ch)\\\$\[1-9A-HJ-NP-Za-km-z\]\+\$$/);
+    // the other patterns: decimal integers of the channel parameters, and the host
+    for (const pattern of patterns) if (!prefixed.includes(pattern)) expect(['^(0|[1-9][0-9]*)$', '^\\S+$']).toContain(pattern);
+    expect(prefixed.map((pattern) => pattern.slice(1, 3)).sort()).toEqual(PREFIXED_VALUES[name]);
   });
 });
 

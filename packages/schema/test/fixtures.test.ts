@@ -211,14 +211,22 @@ describe.each(FLOWS.flatMap((flow) => DIALECTS.map((dialect) => [`${flow}.${dial
 
     it('echoes, reports and conflicts refer to what the parties sent', () => {
       const lastSent = new Map<string, ExactJson>();
+      // Every echo and report the raw frames hold must be checked: none may slip past the branches below.
+      const raw = (frame: ExactJson) => frame as { action: string; payload?: Record<string, unknown> };
+      const echoesAndReports = entries.filter(
+        ({ dir, frame }) => dir === 'in' && ((raw(frame).action === 'error' && 'reason' in (raw(frame).payload ?? {})) || raw(frame).action === 'message'),
+      ).length;
+      let checked = 0;
       for (const { dir, role, frame } of entries) {
         const parsed = parseEntry({ dir, role, frame }, dialect);
         if (dir === 'out') lastSent.set(role, frame);
         if (parsed.action === 'error' && 'reason' in parsed.payload) {
           // The node echoes the request it decoded (keys in Erlang's order, which toEqual ignores).
           expect(parsed.payload.request).toEqual(lastSent.get(role));
+          checked++;
         }
         if (dir === 'in' && parsed.action === 'message' && 'message' in parsed.payload) {
+          checked++;
           const { from, to } = parsed.payload.message;
           const other = role === 'initiator' ? 'responder' : 'initiator';
           const sentTo = entries
@@ -228,6 +236,7 @@ describe.each(FLOWS.flatMap((flow) => DIALECTS.map((dialect) => [`${flow}.${dial
           expect(from).not.toBe(to);
         }
       }
+      expect(checked).toBe(echoesAndReports);
       if (flow === 'conflict' && dialect === 'v0.14') {
         // Both proposals are void; the round reported is the one the initiator's proposal built on.
         const proposal = entries.find((entry) => entry.dir === 'in' && entry.role === 'initiator' && (entry.frame as { action: string }).action === 'sign');

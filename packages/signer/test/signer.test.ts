@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { bytesToHex, decode, encode } from '@aesc/encoding';
 import { decodeTx, deserializeTx, type SignedTx, serializeTx, serializeUnsigned, type UnsignedTx } from '@aesc/tx';
 import { describe, expect, it } from 'vitest';
@@ -126,6 +127,12 @@ describe.each([
     await expect(verifySignedTx(decodeTx(vector?.signed.tx ?? '', 'signed_tx'), [legacyKey])).rejects.toMatchObject({
       code: 'LEGACY_VERIFIER_REQUIRED',
     });
+    // 65 bytes that do not start 04 are no legacy key at all
+    legacyKey[0] = 2;
+    await expect(verifySignedTx(decodeTx(vector?.signed.tx ?? '', 'signed_tx'), [legacyKey])).rejects.toMatchObject({
+      name: 'SignerError',
+      code: 'INVALID_PUBLIC_KEY',
+    });
   });
 
   it('refuses a Signer that returns something else than a signature', async () => {
@@ -171,6 +178,19 @@ describe.each([
     const smallR = new Uint8Array(genuine);
     smallR.set(identity, 0);
     expect(await verifySignature(smallR, new TextEncoder().encode('hello'), signer.publicKey)).toBe(false);
+    // R = identity with S = h·a mod L satisfies the equation ([S]B = R + [h]A) for that key: only
+    // the check of R refuses it (the signature above fails the equation whatever R is).
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const littleEndian = (bytes: Uint8Array) => bytes.reduceRight((value, byte) => (value << 8n) | BigInt(byte), 0n);
+    const scalar = createHash('sha512').update(new Uint8Array(32).fill(7)).digest().subarray(0, 32);
+    scalar[0] = (scalar[0] as number) & 248;
+    scalar[31] = ((scalar[31] as number) & 127) | 64;
+    const h = littleEndian(createHash('sha512').update(identity).update(signer.publicKey).update(new TextEncoder().encode('hello')).digest()) % L;
+    let s = (h * littleEndian(scalar)) % L;
+    const forged = new Uint8Array(64);
+    forged.set(identity, 0);
+    for (let index = 32; index < 64; index++, s >>= 8n) forged[index] = Number(s & 0xffn);
+    expect(await verifySignature(forged, new TextEncoder().encode('hello'), signer.publicKey)).toBe(false);
   });
 
   it('signs the unsigned bytes: the message is serializeUnsigned(tx)', async () => {

@@ -590,6 +590,17 @@ describe('RLP layer', () => {
     );
   });
 
+  it('a long-form header for a length of 55 or less is NON_CANONICAL_RLP, up to the boundary itself', () => {
+    // Random inputs of up to 40 bytes never hold a long-form item of 55 bytes: every length is tried.
+    for (let length = 0; length <= 55; length++) {
+      const body = new Uint8Array(length).fill(0x80);
+      expect(codeOf(() => decodeRlp(Uint8Array.of(0xb8, length, ...body))), `b8 ${length}`).toBe('NON_CANONICAL_RLP');
+      expect(codeOf(() => decodeRlp(Uint8Array.of(0xf8, length, ...new Uint8Array(length)))), `f8 ${length}`).toBe('NON_CANONICAL_RLP');
+    }
+    expect(decodeRlp(Uint8Array.of(0xb8, 56, ...new Uint8Array(56).fill(0x80)))).toStrictEqual(new Uint8Array(56).fill(0x80));
+    expect(decodeRlp(Uint8Array.of(0xf8, 56, ...new Uint8Array(56)))).toStrictEqual(Array.from({ length: 56 }, () => Uint8Array.of(0)));
+  });
+
   it('what decodeRlp accepts, the reference-style decoder (rlp) reads the same way', () => {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), rlpTree.map((tree) => encodeRlp(tree))), (bytes) => {

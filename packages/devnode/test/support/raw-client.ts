@@ -81,6 +81,19 @@ export class RawParty {
     return party.whenClosed();
   }
 
+  /**
+   * Whether the node still holds the socket open: a ping sent now is answered by a pong, unless
+   * the node has closed (its close frame comes before any answer to a later ping).
+   */
+  stillOpen(): Promise<boolean> {
+    if (this.closed !== undefined) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.socket.once('pong', () => resolve(this.closed === undefined));
+      this.#closeWaiters.push(() => resolve(false));
+      this.socket.ping();
+    });
+  }
+
   whenClosed(): Promise<{ code: number; reason: string }> {
     return this.closed !== undefined ? Promise.resolve(this.closed) : new Promise((resolve) => this.#closeWaiters.push(resolve));
   }
