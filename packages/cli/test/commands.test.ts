@@ -499,6 +499,20 @@ describe('aesc keygen, sign, verify', () => {
     expect(JSON.parse(verified.stdout).valid).toBe(true);
   });
 
+  it('refuses --out - (it would write a file named "-") and makes no key', async () => {
+    const dash = join(process.cwd(), '-');
+    try {
+      const { code, stdout, stderr } = await runCli(['keygen', '--out', '-']);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expectOneLineError(stderr, 'USAGE');
+      expect(stderr).toContain('aesc keygen --json');
+      expect(existsSync(dash)).toBe(false);
+    } finally {
+      rmSync(dash, { force: true });
+    }
+  });
+
   it('prints a new key without --out', async () => {
     const { code, stdout } = await runCli(['keygen', '--json']);
     expect(code).toBe(0);

@@ -2,7 +2,7 @@ import { generate, signTx } from '@aesc/signer';
 import { bytesToHex } from '@aesc/encoding';
 import { decodeTx, encodeTx, txHash, txSigners } from '@aesc/tx';
 import { type Command, requiredOption, stringOption, writeJson } from '../command.js';
-import { EXIT } from '../errors.js';
+import { CliError, EXIT } from '../errors.js';
 import { keyFileContent, readKeyFile, writeKeyFile } from '../keyfile.js';
 
 export const keygenCommand: Command = {
@@ -22,9 +22,13 @@ export const keygenCommand: Command = {
   arity: { min: 0, max: 0 },
   examples: ['aesc keygen --out alice.key', 'aesc keygen --json'],
   async run(invocation) {
+    const out = stringOption(invocation, 'out');
+    if (out === '-') {
+      // `-` is standard input elsewhere; a key file named "-" is surely not what was meant.
+      throw new CliError('USAGE', '--out - would write a file named "-"; for the key file\'s content on standard output, use aesc keygen --json');
+    }
     const { signer, secretKey } = await generate();
     try {
-      const out = stringOption(invocation, 'out');
       if (out !== undefined) {
         await writeKeyFile(out, keyFileContent(signer, secretKey));
         if (invocation.json) await writeJson(invocation.io, { address: signer.address, key_file: out });
