@@ -2,9 +2,11 @@ import { type AccountPubkey, type ChannelId, decode, describe, type EncodedTx, e
 import {
   type ChannelParams,
   type ClientMessage,
+  type InitiatorParams,
   message as messageFrame,
   type NodeMessage,
   parseNodeMessage,
+  type ResponderParams,
   SchemaError,
   serializeMessage,
   shutdown as shutdownFrame,
@@ -37,17 +39,22 @@ import type { StateStore } from './store.js';
 
 export type ChannelStatus = 'connecting' | 'opening' | 'open' | 'closing' | 'closed' | 'died' | 'disconnected';
 
+/** As the client hands them out (`balances`, a `CoSignedState`): frozen, so read-only. */
 export interface Balances {
-  initiator: bigint;
-  responder: bigint;
+  readonly initiator: bigint;
+  readonly responder: bigint;
 }
 
-/** A state both parties signed: what `update()` resolves with and `stateChanged` carries. */
+/**
+ * A state both parties signed: what `update()` resolves with and `stateChanged` carries. Frozen
+ * all the way down (typed arrays excepted), so its properties are read-only; the arrays inside
+ * `state` stay typed as mutable only so that it can be passed on as a `SignedTx`.
+ */
 export interface CoSignedState {
-  round: bigint;
-  balances: Balances;
-  state: SignedTx & { tx: ChannelOffchainTx };
-  encoded: EncodedTx;
+  readonly round: bigint;
+  readonly balances: Balances;
+  readonly state: Readonly<Omit<SignedTx, 'tx'> & { tx: Readonly<ChannelOffchainTx> }>;
+  readonly encoded: EncodedTx;
 }
 
 export interface ChannelEvents {
@@ -91,12 +98,16 @@ export interface SignPolicy {
   nextNonce?: (initiator: AccountPubkey) => Promise<bigint>;
 }
 
-export interface ConnectOptions {
+/**
+ * `R` ties `params` to `role`: the initiator's must name the `host` to dial (the node refuses
+ * the connection without it), the responder's need not.
+ */
+export interface ConnectOptions<R extends ChannelParams['role'] = ChannelParams['role']> {
   /** `ws://host:port/channel` of our node. */
   url: string;
-  role: 'initiator' | 'responder';
+  role: R;
   /** The channel's terms and the connection's parameters (BEHAVIOUR.md §1.2), without `role`. */
-  params: DistributiveOmit<ChannelParams, 'role'>;
+  params: ConnectParamsByRole[R];
   signer: Signer;
   /** Where co-signed states are kept (default: in memory). */
   store?: StateStore;
@@ -115,7 +126,11 @@ export interface ConnectOptions {
   callTimeoutMs?: number;
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+/** The connection parameters of each role, without `role` (it is `ConnectOptions.role`). */
+export interface ConnectParamsByRole {
+  initiator: Omit<InitiatorParams, 'role'>;
+  responder: Omit<ResponderParams, 'role'>;
+}
 
 type Listener<T> = (event: T) => void;
 
@@ -202,7 +217,7 @@ export class ChannelClient {
   }
 
   /** Connects to the node and starts the channel's opening; resolves once the socket is open. */
-  static async connect(options: ConnectOptions): Promise<ChannelClient> {
+  static async connect<R extends ChannelParams['role']>(options: ConnectOptions<R>): Promise<ChannelClient> {
     checkConnectOptions(options);
     const client = new ChannelClient(options);
     const query = new URLSearchParams();

@@ -109,7 +109,7 @@ export class FileStore implements StateStore {
     return this.#queues.run(channelId, () => this.#read(channelId));
   }
 
-  save(snapshot: ChannelSnapshot): Promise<void> {
+  save(snapshot: Readonly<ChannelSnapshot>): Promise<void> {
     let checked: ChannelSnapshot;
     try {
       checked = checkSnapshotArgument(snapshot, this.#checkedCreates);

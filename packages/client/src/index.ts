@@ -6,6 +6,7 @@ export {
   ChannelClient,
   type CoSignedState,
   type ConnectOptions,
+  type ConnectParamsByRole,
   type SignPolicy,
 } from './channel-client.js';
 export {
@@ -21,19 +22,24 @@ export {
   slash,
 } from './dispute.js';
 export { ClientError, type ClientErrorCode, type ClientErrorContext } from './errors.js';
-export { FileStore, type FileStoreOptions } from './file-store.js';
+export { FileStore, type FileStoreFileSystem, type FileStoreHandle, type FileStoreOptions } from './file-store.js';
 export { MemoryStore } from './memory-store.js';
 export {
   type ChannelInfo,
+  type ChannelTxBuilder,
+  type ChannelTxBuilderBodies,
+  type ChannelTxBuilderResults,
   MAX_REQUEST_TIMEOUT_MS,
   MAX_RESPONSE_BYTES,
   NodeClient,
   type NodeClientOptions,
   type RequestOptions,
   type TxInfo,
+  type WaitForHeightOptions,
   type WaitForTxOptions,
+  type WaitOptions,
   type WaitProgress,
 } from './node-client.js';
-export { checkSignRequest, type SignContext, type SignPurpose } from './policy.js';
+export { checkSignRequest, type PolicyLimits, type SignContext, type SignPurpose } from './policy.js';
 export type { WebSocketConstructor } from './socket.js';
 export type { ChannelSnapshot, StateStore } from './store.js';

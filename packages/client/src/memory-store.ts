@@ -22,7 +22,7 @@ export class MemoryStore implements StateStore {
     return snapshot === undefined ? undefined : copySnapshot(snapshot);
   }
 
-  async save(snapshot: ChannelSnapshot): Promise<void> {
+  async save(snapshot: Readonly<ChannelSnapshot>): Promise<void> {
     const checked = checkSnapshotArgument(snapshot, this.#checkedCreates);
     const { channelId } = checked;
     // The client's own snapshot with nothing before it: stored at once, as fast as it was

@@ -29,6 +29,7 @@ export interface ChannelSnapshot {
  */
 export interface StateStore {
   load(channelId: ChannelId): Promise<ChannelSnapshot | undefined>;
-  save(snapshot: ChannelSnapshot): Promise<void>;
+  /** Read-only for the store: the client's own snapshots are frozen. */
+  save(snapshot: Readonly<ChannelSnapshot>): Promise<void>;
   list(): Promise<ChannelId[]>;
 }

@@ -120,6 +120,7 @@ export function compareBytes(left: Uint8Array, right: Uint8Array): number {
 export function deserializeTx<T extends TxType>(bytes: Uint8Array, expected: T): TxOfType<T>;
 export function deserializeTx(bytes: Uint8Array, expected: 'unsigned'): UnsignedTx;
 export function deserializeTx(bytes: Uint8Array, expected?: 'any'): Tx;
+export function deserializeTx(bytes: Uint8Array, expected?: TxExpectation): Tx;
 export function deserializeTx(bytes: Uint8Array, expected: TxExpectation = 'any'): Tx {
   checkExpectation(expected);
   assertBytes(bytes, 'bytes');
@@ -131,6 +132,7 @@ export function deserializeTx(bytes: Uint8Array, expected: TxExpectation = 'any'
 export function decodeTx<T extends TxType>(encoded: string, expected: T): TxOfType<T>;
 export function decodeTx(encoded: string, expected: 'unsigned'): UnsignedTx;
 export function decodeTx(encoded: string, expected?: 'any'): Tx;
+export function decodeTx(encoded: string, expected?: TxExpectation): Tx;
 export function decodeTx(encoded: string, expected: TxExpectation = 'any'): Tx {
   checkExpectation(expected);
   const input = decode(encoded, 'tx');

@@ -1,0 +1,220 @@
+/**
+ * The types the packages publish, as an app compiled with `strict` meets them. `tsc` checks
+ * this file against the built declarations (dist/*.d.ts, through the packages' `exports`; see
+ * test/tsconfig.json, run by `pnpm typecheck`): `expectTypeOf` fails to compile on a wrong type
+ * and a `@ts-expect-error` line fails when the line compiles. vitest runs it against the sources,
+ * where the values behind the types are checked as well.
+ */
+import type {
+  ChannelSnapshot,
+  ChannelTxBuilder,
+  ChannelTxBuilderBodies,
+  ChannelTxBuilderResults,
+  CoSignedState,
+  ConnectOptions,
+  FileStoreFileSystem,
+  FileStoreHandle,
+  FileStoreOptions,
+  PolicyLimits,
+  StateStore,
+  WaitForHeightOptions,
+  WaitOptions,
+} from '@aesc/client';
+import { ChannelClient, checkSignRequest, NodeClient } from '@aesc/client';
+import { type AccountPubkey, type ChannelId, encode, type Encoded, type EncodedTx, isEncoded, parse, type Parsed, type TxHash } from '@aesc/encoding';
+import { parseClientMessage, parseNodeMessage, type SeedNodeMessage, signReply, type SignReply, type UpdateNewRequest } from '@aesc/schema';
+import { createSigner, signTx } from '@aesc/signer';
+import {
+  type ChannelCloseMutualTxLegacy,
+  type ChannelCloseMutualTxV014,
+  type ChannelCreateTx,
+  type ChannelOffchainTx,
+  channelId,
+  decodeTx,
+  deserializeTx,
+  encodeTx,
+  serializeTx,
+  type SignedTx,
+  type Tx,
+  type TxExpectation,
+  txHash,
+  type UnsignedTx,
+} from '@aesc/tx';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+
+/** The seed's create tx (packages/tx/README.md). */
+const CREATE_TX =
+  'tx$5PhAaYRsMhZQv7TYgNhCG9k9BRFLZDSD6pDyGbQTWy4vfRADBcVvTck9xUG3nUvXwrFLAsZp9Hx5p9cXJcFUKmj1g6qrUDqGYGdYya5Bo3mSWbR1cfVKKWA3ao3m6SEom';
+
+describe('@aesc/encoding', () => {
+  it('types an encoded string by its prefix', () => {
+    const account = encode('ak', new Uint8Array(32));
+    expectTypeOf(account).toEqualTypeOf<AccountPubkey>();
+    const id: ChannelId = encode('ch', new Uint8Array(32));
+    // @ts-expect-error a ch$ id is no ak$ account
+    const notAnAccount: AccountPubkey = id;
+    expect(notAnAccount.startsWith('ch$')).toBe(true);
+
+    const parsed = parse(account, ['ak', 'ch']);
+    expectTypeOf(parsed).toEqualTypeOf<Parsed<'ak' | 'ch'>>();
+    const value: unknown = account;
+    if (isEncoded(value, 'ak')) expectTypeOf(value).toEqualTypeOf<Encoded<'ak'>>();
+    expect(parsed.prefix).toBe('ak');
+  });
+});
+
+describe('@aesc/tx', () => {
+  it('gives decodeTx and deserializeTx the type the expectation names', () => {
+    const create = decodeTx(CREATE_TX, 'channel_create_tx');
+    expectTypeOf(create).toEqualTypeOf<ChannelCreateTx>();
+    expectTypeOf(decodeTx(CREATE_TX, 'unsigned')).toEqualTypeOf<UnsignedTx>();
+    expectTypeOf(decodeTx(CREATE_TX)).toEqualTypeOf<Tx>();
+    expectTypeOf(decodeTx(CREATE_TX, 'any')).toEqualTypeOf<Tx>();
+    const bytes = serializeTx(create);
+    expectTypeOf(deserializeTx(bytes, 'channel_create_tx')).toEqualTypeOf<ChannelCreateTx>();
+    expectTypeOf(deserializeTx(bytes, 'unsigned')).toEqualTypeOf<UnsignedTx>();
+    expectTypeOf(deserializeTx).toBeCallableWith(bytes, 'signed_tx');
+    expect(create.type).toBe('channel_create_tx');
+  });
+
+  it('takes an expectation held in a TxExpectation variable', () => {
+    // The package exports TxExpectation as the type of `expected`; no overload took one.
+    const expectations: TxExpectation[] = ['any', 'unsigned', 'channel_create_tx'];
+    for (const expected of expectations) {
+      const tx = decodeTx(CREATE_TX, expected);
+      expectTypeOf(tx).toEqualTypeOf<Tx>();
+      expect(deserializeTx(serializeTx(tx), expected)).toEqual(tx);
+    }
+  });
+
+  it('narrows transactions on `type`, and a close_mutual on its layout', () => {
+    const tx = decodeTx(CREATE_TX);
+    if (tx.type === 'signed_tx') expectTypeOf(tx.tx).toEqualTypeOf<UnsignedTx>();
+    else if (tx.type === 'channel_create_tx') expectTypeOf(tx.initiator_amount).toEqualTypeOf<bigint>();
+    else if (tx.type === 'channel_close_mutual_tx') {
+      if ('from' in tx) expectTypeOf(tx).toEqualTypeOf<ChannelCloseMutualTxLegacy>();
+      else expectTypeOf(tx).toEqualTypeOf<ChannelCloseMutualTxV014>();
+    }
+    expect(tx.type).toBe('channel_create_tx');
+    if (tx.type !== 'channel_create_tx') return;
+    expectTypeOf(channelId(tx)).toEqualTypeOf<ChannelId>();
+    expectTypeOf(txHash(tx)).toEqualTypeOf<TxHash>();
+  });
+});
+
+describe('@aesc/signer', () => {
+  it('signs for an ak$ address', async () => {
+    const signer = await createSigner(new Uint8Array(32).fill(1));
+    expectTypeOf(signer.address).toEqualTypeOf<AccountPubkey>();
+    const signed = await signTx(decodeTx(CREATE_TX, 'channel_create_tx'), signer);
+    expectTypeOf(signed).toEqualTypeOf<SignedTx>();
+    const decoded = decodeTx(encodeTx(signed), 'signed_tx');
+    expectTypeOf(decoded).toEqualTypeOf<SignedTx>();
+    expect(decoded.signatures).toHaveLength(1);
+  });
+});
+
+describe('@aesc/schema', () => {
+  it('narrows frames by action, tag and dialect', () => {
+    const request = parseNodeMessage(`{"action":"sign","tag":"initiator_signed","payload":{"tx":"${CREATE_TX}"}}`, { dialect: 'seed' });
+    expectTypeOf(request).toEqualTypeOf<SeedNodeMessage>();
+    expect(request.action).toBe('sign');
+    if (request.action !== 'sign') return;
+    expectTypeOf(request.payload.tx).toEqualTypeOf<EncodedTx>();
+    expectTypeOf(signReply(request.tag, CREATE_TX).action).toEqualTypeOf<typeof request.tag>();
+
+    const frame = parseClientMessage(`{"action":"update","payload":{"tx":"${CREATE_TX}"}}`);
+    if (frame.action === 'update') {
+      if ('tag' in frame) expectTypeOf(frame).toEqualTypeOf<UpdateNewRequest>();
+      else expectTypeOf(frame).toEqualTypeOf<SignReply>();
+    }
+    expect('tag' in frame).toBe(false);
+  });
+});
+
+describe('@aesc/client', () => {
+  it('exports every type its public signatures name', async () => {
+    expectTypeOf<Parameters<typeof checkSignRequest>[3]>().toEqualTypeOf<PolicyLimits>();
+    expectTypeOf<Parameters<NodeClient['waitForHeight']>[1]>().toEqualTypeOf<WaitForHeightOptions | undefined>();
+    expectTypeOf<WaitForHeightOptions>().toExtend<WaitOptions>();
+    expectTypeOf<FileStoreOptions['fs']>().toEqualTypeOf<FileStoreFileSystem | undefined>();
+    expectTypeOf<ReturnType<FileStoreFileSystem['open']>>().toEqualTypeOf<Promise<FileStoreHandle>>();
+    expectTypeOf<ChannelTxBuilder>().toEqualTypeOf<keyof ChannelTxBuilderBodies>();
+    expectTypeOf<ChannelTxBuilderResults['create']>().toEqualTypeOf<ChannelCreateTx>();
+
+    const body: ChannelTxBuilderBodies['deposit'] = {
+      channel_id: encode('ch', new Uint8Array(32)),
+      from: encode('ak', new Uint8Array(32)),
+      amount: 1n,
+      ttl: 10n,
+      fee: 1n,
+      nonce: 1n,
+    };
+    const node = new NodeClient('http://127.0.0.1:9/v2', { fetch: async () => new Response('{"tx":"not a tx"}') });
+    const built = node.buildChannelTx('deposit', body);
+    expectTypeOf(built).resolves.toEqualTypeOf<{ tx: ChannelTxBuilderResults['deposit']; encoded: EncodedTx }>();
+    await expect(built).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+  });
+
+  it('makes the frozen co-signed state read-only', async () => {
+    const signed = await signTx(decodeTx(CREATE_TX, 'channel_create_tx'), await createSigner(new Uint8Array(32).fill(1)));
+    // As the client hands it out: frozen (README, Events). Its tx is no offchain tx here; only the types matter.
+    const state = Object.freeze({
+      round: 1n,
+      balances: Object.freeze({ initiator: 1n, responder: 2n }),
+      state: Object.freeze({ ...signed, tx: Object.freeze(signed.tx) }) as unknown as SignedTx & { tx: ChannelOffchainTx },
+      encoded: CREATE_TX,
+    }) satisfies CoSignedState as CoSignedState;
+    expect(() => {
+      // @ts-expect-error a co-signed state is frozen
+      state.round = 2n;
+    }).toThrow(TypeError);
+    expect(() => {
+      // @ts-expect-error so are its balances
+      state.balances.initiator = 0n;
+    }).toThrow(TypeError);
+    expect(() => {
+      // @ts-expect-error and its tx
+      state.state.tx.round = 2n;
+    }).toThrow(TypeError);
+    // Still what the functions that take a SignedTx take.
+    expectTypeOf(state.state).toExtend<SignedTx>();
+  });
+
+  it('hands a store the snapshot to save as read-only', async () => {
+    const snapshot: ChannelSnapshot = Object.freeze({ channelId: encode('ch', new Uint8Array(32)), role: 'initiator', createTx: CREATE_TX });
+    const store: StateStore = {
+      load: async () => undefined,
+      list: async () => [],
+      save: async (saved) => {
+        // @ts-expect-error the client's own snapshots are frozen
+        saved.round = 2n;
+      },
+    };
+    await expect(store.save(snapshot)).rejects.toThrow(TypeError);
+  });
+
+  it("requires the initiator's host, which the node refuses to go without", async () => {
+    const signer = await createSigner(new Uint8Array(32).fill(1));
+    const terms = {
+      initiator: signer.address,
+      responder: encode('ak', new Uint8Array(32).fill(2)),
+      lock_period: 10n,
+      push_amount: 0n,
+      initiator_amount: 500n,
+      responder_amount: 300n,
+      channel_reserve: 10n,
+      ttl: 1000n,
+      port: 20_000,
+    };
+    // The url is refused first, so that nothing connects: only the types are under test here.
+    const url = 'http://not-a-websocket';
+    await expect(ChannelClient.connect({ url, role: 'responder', params: terms, signer })).rejects.toThrow(TypeError);
+    await expect(ChannelClient.connect({ url, role: 'initiator', params: { ...terms, host: 'localhost' }, signer })).rejects.toThrow(TypeError);
+    // @ts-expect-error an initiator without a host
+    await expect(ChannelClient.connect({ url, role: 'initiator', params: terms, signer })).rejects.toThrow(TypeError);
+    // A role only known at run time takes the parameters of either role, as before.
+    const options: ConnectOptions = { url, role: Math.random() < 2 ? 'initiator' : 'responder', params: terms, signer };
+    await expect(ChannelClient.connect(options)).rejects.toThrow(TypeError);
+  });
+});
