@@ -187,6 +187,7 @@ describe('inspect: signatures', () => {
     const unknown = await checkSignatures(signed, {});
     expect(unknown.valid).toBe(false);
     expect(unknown.signatures.filter((entry) => entry.signer === null)).toHaveLength(1);
+    expect(unknown.signatures.map((entry) => entry.valid)).toEqual(unknown.signatures.map((entry) => entry.signer !== null));
     const named = await checkSignatures(signed, { candidates: [k2.publicKey] });
     expect(named.valid).toBe(false);
     expect(named.signatures.map((entry) => entry.signer).sort()).toEqual([k0.address, k1.address, k2.address].sort());

@@ -146,6 +146,12 @@ describe('solo close, slash, settle against devnode', () => {
     await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(9n, 100n, 1000n, [alice, bob, carol]) }), 'NOT_CO_SIGNED');
     await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(9n, 1n, 1n) }), 'INVALID_STATE'); // amounts off the total
     await clientError(slash({ node, signer: bob, channelId: channel.id, state: channel.createTx }), 'INVALID_STATE'); // not an off-chain state
+    // Co-signed, newer, summing to the channel's total, but of another channel, or of other peers:
+    const round9 = { ...(round7.tx as ChannelOffchainTx), previous_round: 8n, round: 9n };
+    const otherChannel = await clientError(slash({ node, signer: bob, channelId: channel.id, state: await signedBy({ ...round9, channel_id: new Uint8Array(32).fill(7) }, alice, bob) }), 'INVALID_STATE');
+    expect(otherChannel.message).toMatch(/the state belongs to ch\$\S+, not /);
+    const otherPeers = await clientError(slash({ node, signer: bob, channelId: channel.id, state: await signedBy({ ...round9, responder: carol.publicKey }, alice, carol) }), 'INVALID_STATE');
+    expect(otherPeers.message).toBe('the state names other peers than the channel on chain');
     await clientError(slash({ node, signer: bob, channelId: channel.id, state: 'tx$notatx' as EncodedTx }), 'INVALID_STATE');
     // A SignedTx object is read as strictly as a tx$ string (it used to fail on `undefined.type`).
     const noTx = await clientError(slash({ node, signer: bob, channelId: channel.id, state: { type: 'signed_tx', signatures: round7.signatures } as never }), 'INVALID_STATE');
@@ -171,9 +177,13 @@ describe('solo close, slash, settle against devnode', () => {
     // The slash restarted the lock period: still too early.
     await devnode.mine(Number(LOCK_PERIOD) - 2);
     await clientError(settle({ node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_CLOSABLE_YET');
-    await devnode.mine(2);
+    await devnode.mine(1);
+    // The next block reaches closes_at: a slash could no longer be included, and nothing is posted.
+    const round8 = await channel.state(8n, 400n, 700n);
+    expect(await posts(() => clientError(slash({ node, signer: bob, channelId: channel.id, state: round8 }), 'CHANNEL_NOT_CLOSING'))).toBe(false);
+    await devnode.mine(1);
     // Now past the lock period: a slash could no longer be included.
-    await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(8n, 400n, 700n) }), 'CHANNEL_NOT_CLOSING');
+    await clientError(slash({ node, signer: bob, channelId: channel.id, state: round8 }), 'CHANNEL_NOT_CLOSING');
 
     const settling = settle({ node, signer: alice, channelId: channel.id, pollMs: 10 });
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);

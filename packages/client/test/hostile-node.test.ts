@@ -99,7 +99,9 @@ const honestCreate = (): ChannelCreateTx => ({
   nonce: 1n,
 });
 
-async function start(options: { store?: MemoryStore; callTimeoutMs?: number; policy?: SignPolicy; signer?: Signer } = {}): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
+async function start(
+  options: { store?: MemoryStore; callTimeoutMs?: number; policy?: SignPolicy; signer?: Signer; params?: ReturnType<typeof terms> } = {},
+): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
   const node = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
   await new Promise((resolve) => server?.once('listening', resolve));
@@ -150,11 +152,34 @@ describe('a hostile node', () => {
     ['a huge fee', (tx: ChannelCreateTx) => ({ ...tx, fee: 1_000_000n }), /fee 1000000 above the limit/],
     ['other amounts', (tx: ChannelCreateTx) => ({ ...tx, initiator_amount: 99n }), /initiator_amount 99, negotiated 100/],
     ['another lock period', (tx: ChannelCreateTx) => ({ ...tx, lock_period: 1n }), /lock_period 1, negotiated 10/],
+    ['another initiator', (tx: ChannelCreateTx) => ({ ...tx, initiator: mallory.publicKey }), /initiator is not the negotiated one/],
+    ['another responder amount', (tx: ChannelCreateTx) => ({ ...tx, responder_amount: 49n }), /responder_amount 49, negotiated 50/],
+    ['another reserve', (tx: ChannelCreateTx) => ({ ...tx, channel_reserve: 4n }), /channel_reserve 4, negotiated 5/],
+    ['another ttl', (tx: ChannelCreateTx) => ({ ...tx, ttl: 999n }), /ttl 999, negotiated 1000/],
+    ['a fee of 0', (tx: ChannelCreateTx) => ({ ...tx, fee: 0n }), /fee below the minimum of 1/],
+    ['a fee one above the limit', (tx: ChannelCreateTx) => ({ ...tx, fee: 101n }), /fee 101 above the limit 100/],
+    ['nonce 0', (tx: ChannelCreateTx) => ({ ...tx, nonce: 0n }), /nonce 0/],
   ] as const)('create with %s: refused, opened rejects', async (_case, tamper, reason) => {
     const { client, node: nodePromise } = await start();
     const node = await nodePromise;
     node.send({ action: 'info', payload: { event: 'channel_accept' } });
     await expectRefusal(client, node, 'initiator_sign', tamper(honestCreate()), reason);
+    await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  // Terms the app negotiated that would leave it unprotected: refused though the create matches them.
+  it.each([
+    ['lock period 0', () => ({ lock_period: 0n }), /lock_period 0 leaves no time to dispute a solo close/],
+    ['a reserve above an amount', () => ({ channel_reserve: 60n }), /channel_reserve above an amount/],
+    ['the same key on both sides', () => ({ responder: alice.address }), /initiator and responder are the same key/],
+  ] as const)('a create with %s: refused even when negotiated', async (_case, change, reason) => {
+    const params = { ...terms(), ...change() };
+    const { client, node: nodePromise } = await start({ params });
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const create: ChannelCreateTx = { ...honestCreate(), lock_period: params.lock_period, channel_reserve: params.channel_reserve, responder: decode(params.responder, 'ak') };
+    await expectRefusal(client, node, 'initiator_sign', create, reason);
     await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
     client.close();
   });
@@ -166,6 +191,9 @@ describe('a hostile node', () => {
     ['another channel id', (proposal) => ({ ...proposal, channel_id: new Uint8Array(32).fill(9) }), /not our channel/],
     ['an extra update', (proposal) => ({ ...proposal, updates: [...proposal.updates, { from: bob.publicKey, to: alice.publicKey, amount: 1n }] }), /2 updates, we asked for one transfer/],
     ['another amount', (proposal) => ({ ...proposal, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 11n }], initiator_amount: 89n, responder_amount: 61n }), /amount 11, we asked for 10/],
+    ['other parties', (proposal) => ({ ...proposal, responder: mallory.publicKey }), /the parties changed/],
+    ['a non-empty state', (proposal) => ({ ...proposal, state: new Uint8Array([1]) }), /state is not empty/],
+    ['a replay of round 1', (proposal) => ({ ...proposal, previous_round: 0n, round: 1n }), /previous_round 0, last co-signed round 1/],
     ['a different tx type than the tag', (_proposal, id) => ({ type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n }), /a channel_close_mutual_tx under the update tag/],
   ];
 
@@ -263,6 +291,155 @@ describe('a hostile node', () => {
     expect(client.round).toBe(1n);
     expect(errors).toContain('UNEXPECTED_TX');
     await expectRefusal(client, node, 'shutdown_sign', { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n }, /a close we did not ask for/);
+    client.close();
+  });
+});
+
+describe('a hostile node: requests nobody made, closes that do not fit, states not co-signed', () => {
+  const id = () => decode(channelId(honestCreate()), 'ch');
+  const initialState = (): ChannelOffchainTx => ({
+    type: 'channel_offchain_tx',
+    channel_id: id(),
+    previous_round: 0n,
+    round: 1n,
+    initiator: alice.publicKey,
+    responder: bob.publicKey,
+    initiator_amount: 100n,
+    responder_amount: 50n,
+    updates: [],
+    state: new Uint8Array(),
+  });
+  const next2 = (): ChannelOffchainTx => ({ ...initialState(), previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] });
+
+  it.each([
+    ['an off-chain state before the create is co-signed', false, () => initialState(), /an off-chain state before the channel is funded/],
+    ['an initial state of rounds 0 → 2', true, () => ({ ...initialState(), round: 2n }), /initial state with rounds 0 → 2, expected 0 → 1/],
+    ['an initial state with updates', true, () => ({ ...initialState(), updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 0n }] }), /updates in the initial state/],
+  ] as const)('opening with %s: refused, opened rejects', async (_case, createFirst, state, reason) => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    if (createFirst) node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(await node.sign('initiator_sign', honestCreate())) } });
+    await expectRefusal(client, node, 'update', state(), reason);
+    await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it.each([
+    ['an update we did not ask for', 'update', () => next2(), /an update we did not ask for/],
+    ['an update_ack that changes nothing', 'update_ack', () => ({ ...next2(), initiator_amount: 100n, responder_amount: 50n, updates: [] }), /an update that changes nothing/],
+    ['a second create once the channel exists', 'initiator_sign', () => ({ ...honestCreate(), nonce: 2n }), /a second create for a channel that exists/],
+  ] as const)('%s: refused', async (_case, tag, tx, reason) => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    await openHonestly(node);
+    await client.opened;
+    if (tag === 'update_ack') node.send({ action: 'info', payload: { event: 'update' } });
+    await expectRefusal(client, node, tag, tx(), reason);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  const closeCases: [string, (close: ChannelCloseMutualTx) => UnsignedTx, RegExp][] = [
+    ['the legacy layout with from', (close) => ({ ...close, from: alice.publicKey }) as UnsignedTx, /the legacy 7-field close_mutual/],
+    ['another channel id', (close) => ({ ...close, channel_id: new Uint8Array(32).fill(9) }), /channel_id is not our channel/],
+    ['a fee of 0', (close) => ({ ...close, fee: 0n, initiator_amount: 100n, responder_amount: 50n }), /fee below the minimum of 1/],
+    ['a fee above what the channel holds', (close) => ({ ...close, fee: 151n, initiator_amount: 0n, responder_amount: 0n }), /the fee is above what the channel holds/],
+    ['another ttl', (close) => ({ ...close, ttl: 999n }), /ttl 999, negotiated 1000/],
+  ];
+
+  it.each(closeCases)('a close with %s: refused, shutdown() rejects', async (_case, tamper, reason) => {
+    const { client, node: nodePromise } = await start({ policy: { maxFee: 1000n } });
+    const node = await nodePromise;
+    await openHonestly(node);
+    await client.opened;
+    const pending = settle(client.shutdown());
+    await node.next((frame) => frame.action === 'shutdown');
+    const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id(), initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n };
+    await expectRefusal(client, node, 'shutdown_sign', tamper(close), reason);
+    expect(await pending).toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it.each([
+    ['mallory’s signature in place of bob’s', (signed: SignedTx) => signTx(signed, mallory)],
+    // sorted last, after bob's: a third signature the chain would count as left over
+    ['a third signature', async (signed: SignedTx) => ({ ...(await signTx(signed, bob)), signatures: [...(await signTx(signed, bob)).signatures, new Uint8Array(64).fill(0xff)] })],
+  ] as const)('a state we signed, sent back with %s: not taken, update() does not resolve with it', async (_case, coSign) => {
+    const store = new MemoryStore();
+    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 300 });
+    const node = await nodePromise;
+    await openHonestly(node);
+    const { channelId: channel } = await client.opened;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const count = node.received.length;
+    node.send({ action: 'sign', tag: 'update', payload: { tx: encodeTx(next2()) } });
+    const reply = await node.next((frame) => frame.action === 'update' && node.received.indexOf(frame) >= count);
+    const ours = decodeTx(reply.payload?.tx as string, 'signed_tx');
+    expect(ours.signatures).toHaveLength(1);
+    node.send({ action: 'update', payload: { state: encodeTx(await coSign(ours)) } });
+    expect(await pending).toMatchObject({ code: 'TIMEOUT' });
+    expect(errors).toContain('NOT_CO_SIGNED');
+    expect(client.round).toBe(1n);
+    expect((await store.load(channel))?.round).toBe(1n);
+    client.close();
+  });
+
+  it('a co-signed state sent twice is reported once', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    await openHonestly(node);
+    await client.opened;
+    const [first] = node.received.filter((frame) => frame.action === 'update' && frame.tag === undefined);
+    const changes: bigint[] = [];
+    const errors: string[] = [];
+    client.on('stateChanged', ({ round }) => changes.push(round));
+    client.on('error', (error) => errors.push(error.code));
+    const round1 = await signTx(decodeTx(first?.payload?.tx as string, 'signed_tx'), bob);
+    node.send({ action: 'update', payload: { state: encodeTx(round1) } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(changes).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  it('a call made while our signature of the peer’s close waits for its outcome is not sent (the node would deadlock)', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    await openHonestly(node);
+    await client.opened;
+    const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id(), initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n };
+    const closed = await node.sign('shutdown_sign_ack', close);
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(node.received.filter((frame) => frame.action === 'update' && frame.tag === 'new')).toEqual([]);
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closed) } });
+    node.send({ action: 'info', payload: { event: 'died' } }); // as the node does after a close (BEHAVIOUR.md §3)
+    expect(await pending).toMatchObject({ code: 'CHANNEL_CLOSED' });
+    expect(node.received.filter((frame) => frame.action === 'update' && frame.tag === 'new')).toEqual([]);
+    client.close();
+  });
+
+  it('a close reported on chain that we did not sign: not taken, the channel is not closed, the store holds no close', async () => {
+    const store = new MemoryStore();
+    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 300 });
+    const node = await nodePromise;
+    await openHonestly(node);
+    const { channelId: channel } = await client.opened;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const pending = settle(client.shutdown());
+    await node.next((frame) => frame.action === 'shutdown');
+    const forged = await signTx(await signTx({ type: 'channel_close_mutual_tx', channel_id: id(), initiator_amount: 0n, responder_amount: 149n, ttl: 1000n, fee: 1n, nonce: 2n }, bob), mallory);
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(forged) } });
+    expect(await pending).toMatchObject({ code: 'TIMEOUT' });
+    expect(errors).toContain('UNEXPECTED_TX');
+    expect(client.status).not.toBe('closed');
+    expect((await store.load(channel))?.closeTx).toBeUndefined();
     client.close();
   });
 });

@@ -297,6 +297,7 @@ describe('FileStore on disk', () => {
     const file = JSON.parse(await fs.readFile(path, 'utf8')) as Record<string, unknown>;
     expect(file).toEqual({ version: 1, channelId: channel.id, role: 'initiator', createTx: channel.createTx, round: '12', state: await channel.state(12n) });
     expect(await fs.readdir(join(directory, channel.id))).toEqual(['snapshot.json']);
+    if (process.platform !== 'win32') expect((await fs.stat(path)).mode & 0o777).toBe(0o600); // the channel's balances: its owner's only
   });
 
   it('is read back by another store on the same directory, as after a restart', async () => {
