@@ -80,7 +80,7 @@ async function reasonOf(tx: UnsignedTx, height = chain.height + 1): Promise<stri
 }
 
 beforeEach(async () => {
-  [alice, bob, carol] = await Promise.all([1, 2, 3].map((fill) => createSigner(new Uint8Array(32).fill(fill))));
+  [alice, bob, carol] = (await Promise.all([1, 2, 3].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
   chain = new Chain([
     { pubkey: alice.publicKey, balance: 1000n },
     { pubkey: bob.publicKey, balance: 1000n },

@@ -130,7 +130,7 @@ async function openChannel(initiatorOverrides: Partial<ChannelOptions> = {}) {
 }
 
 beforeEach(async () => {
-  [alice, bob] = await Promise.all([21, 22].map((fill) => createSigner(new Uint8Array(32).fill(fill))));
+  [alice, bob] = (await Promise.all([21, 22].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer];
   chain = new Chain([
     { pubkey: alice.publicKey, balance: 50n },
     { pubkey: bob.publicKey, balance: 50n },

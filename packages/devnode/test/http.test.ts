@@ -43,7 +43,7 @@ const create = (): ChannelCreateTx => ({
 });
 
 beforeAll(async () => {
-  [alice, bob, stranger] = await Promise.all([11, 12, 13].map((fill) => createSigner(new Uint8Array(32).fill(fill))));
+  [alice, bob, stranger] = (await Promise.all([11, 12, 13].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
   chain = new Chain([
     { pubkey: alice.publicKey, balance: 50n },
     { pubkey: bob.publicKey, balance: 50n },
