@@ -99,6 +99,20 @@ const honestCreate = (): ChannelCreateTx => ({
   nonce: 1n,
 });
 
+/** The initial state (round 1) of the honest create's channel. */
+const honestInitial = (): ChannelOffchainTx => ({
+  type: 'channel_offchain_tx',
+  channel_id: decode(channelId(honestCreate()), 'ch'),
+  previous_round: 0n,
+  round: 1n,
+  initiator: alice.publicKey,
+  responder: bob.publicKey,
+  initiator_amount: 100n,
+  responder_amount: 50n,
+  updates: [],
+  state: new Uint8Array(),
+});
+
 async function start(
   options: { store?: MemoryStore; callTimeoutMs?: number; policy?: SignPolicy; signer?: Signer; params?: ReturnType<typeof terms> } = {},
 ): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
@@ -116,18 +130,7 @@ async function openHonestly(node: ScriptedNode): Promise<{ id: Uint8Array; initi
   const create = await node.sign('initiator_sign', honestCreate());
   node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
   const id = decode(channelId(honestCreate()), 'ch');
-  const initial: ChannelOffchainTx = {
-    type: 'channel_offchain_tx',
-    channel_id: id,
-    previous_round: 0n,
-    round: 1n,
-    initiator: alice.publicKey,
-    responder: bob.publicKey,
-    initiator_amount: 100n,
-    responder_amount: 50n,
-    updates: [],
-    state: new Uint8Array(),
-  };
+  const initial = honestInitial();
   const state = await node.sign('update', initial);
   node.send({ action: 'info', payload: { event: 'open' } });
   node.send({ action: 'update', payload: { state: encodeTx(state) } });
@@ -297,18 +300,7 @@ describe('a hostile node', () => {
 
 describe('a hostile node: requests nobody made, closes that do not fit, states not co-signed', () => {
   const id = () => decode(channelId(honestCreate()), 'ch');
-  const initialState = (): ChannelOffchainTx => ({
-    type: 'channel_offchain_tx',
-    channel_id: id(),
-    previous_round: 0n,
-    round: 1n,
-    initiator: alice.publicKey,
-    responder: bob.publicKey,
-    initiator_amount: 100n,
-    responder_amount: 50n,
-    updates: [],
-    state: new Uint8Array(),
-  });
+  const initialState = honestInitial;
   const next2 = (): ChannelOffchainTx => ({ ...initialState(), previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] });
 
   it.each([
@@ -700,7 +692,7 @@ describe('the client’s lifecycle', () => {
     const create = await node.sign('initiator_sign', honestCreate());
     node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
     if (failing === 'the initial state') {
-      const initial: ChannelOffchainTx = { type: 'channel_offchain_tx', channel_id: decode(channelId(honestCreate()), 'ch'), previous_round: 0n, round: 1n, initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 100n, responder_amount: 50n, updates: [], state: new Uint8Array() };
+      const initial = honestInitial();
       node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', initial)) } });
     }
     expect(await Promise.race([settle(client.opened), sleep(500).then(() => 'opened still pending')])).toMatchObject({ code: 'STORE_IO' });
@@ -764,7 +756,7 @@ describe('the client’s lifecycle', () => {
     const create = await node.sign('initiator_sign', honestCreate());
     node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
     const id = decode(channelId(honestCreate()), 'ch');
-    const wrong: ChannelOffchainTx = { type: 'channel_offchain_tx', channel_id: id, previous_round: 0n, round: 1n, initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 1n, responder_amount: 149n, updates: [], state: new Uint8Array() };
+    const wrong: ChannelOffchainTx = { ...honestInitial(), channel_id: id, initiator_amount: 1n, responder_amount: 149n };
     await expectRefusal(client, node, 'update', wrong, /initial amounts are not the create amounts/);
     expect(await Promise.race([settle(client.opened), sleep(300).then(() => 'opened still pending')])).toMatchObject({ code: 'SIGN_REFUSED' });
     client.close();
