@@ -137,6 +137,15 @@ async function openHonestly(node: ScriptedNode): Promise<{ id: Uint8Array; initi
   return { id, initial };
 }
 
+/** A client opened honestly to the co-signed round 1 against the scripted node. */
+async function startOpen(options: Parameters<typeof start>[0] = {}) {
+  const { client, node: nodePromise } = await start(options);
+  const node = await nodePromise;
+  const { id, initial } = await openHonestly(node);
+  const opened = await client.opened;
+  return { client, node, id, initial, opened };
+}
+
 /** Sends a sign request and checks that the client refuses it: nothing signed, signRefused, a reason. */
 async function expectRefusal(client: ChannelClient, node: ScriptedNode, tag: string, tx: UnsignedTx, reason: RegExp): Promise<void> {
   const refused = new Promise<{ reason: string; tag: string }>((resolve) => client.on('signRefused', resolve));
@@ -201,10 +210,7 @@ describe('a hostile node', () => {
   ];
 
   it.each(updateCases)('update with %s: refused, update() rejects', async (_case, tamper, reason) => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    const { initial } = await openHonestly(node);
-    await client.opened;
+    const { client, node, initial } = await startOpen();
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
     await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
     const honest: ChannelOffchainTx = {
@@ -224,10 +230,7 @@ describe('a hostile node', () => {
   });
 
   it('an acknowledgement that drains us below the reserve: refused', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    const { initial } = await openHonestly(node);
-    await client.opened;
+    const { client, node, initial } = await startOpen();
     node.send({ action: 'info', payload: { event: 'update' } });
     const greedy = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 1n, responder_amount: 149n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 99n }] };
     await expectRefusal(client, node, 'update_ack', greedy, /insufficient_balance/);
@@ -268,10 +271,7 @@ describe('a hostile node', () => {
   });
 
   it('a close whose amounts do not match the last co-signed state: refused, shutdown() rejects', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    const { id } = await openHonestly(node);
-    await client.opened;
+    const { client, node, id } = await startOpen();
     const pending = settle(client.shutdown());
     await node.next((frame) => frame.action === 'shutdown');
     const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 90n, responder_amount: 59n, ttl: 1000n, fee: 1n, nonce: 2n };
@@ -281,10 +281,7 @@ describe('a hostile node', () => {
   });
 
   it('a close nobody asked for, and a co-signed state the client did not sign, are not taken', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    const { initial, id } = await openHonestly(node);
-    await client.opened;
+    const { client, node, initial, id } = await startOpen();
     const errors: string[] = [];
     client.on('error', (error) => errors.push(error.code));
     // A "co-signed" state the client never signed: both signatures made by the node… one of them forged with mallory's key.
@@ -322,10 +319,7 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     ['an update_ack that changes nothing', 'update_ack', () => ({ ...next2(), initiator_amount: 100n, responder_amount: 50n, updates: [] }), /an update that changes nothing/],
     ['a second create once the channel exists', 'initiator_sign', () => ({ ...honestCreate(), nonce: 2n }), /a second create for a channel that exists/],
   ] as const)('%s: refused', async (_case, tag, tx, reason) => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    await openHonestly(node);
-    await client.opened;
+    const { client, node } = await startOpen();
     if (tag === 'update_ack') node.send({ action: 'info', payload: { event: 'update' } });
     await expectRefusal(client, node, tag, tx(), reason);
     expect(client.round).toBe(1n);
@@ -341,10 +335,7 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
   ];
 
   it.each(closeCases)('a close with %s: refused, shutdown() rejects', async (_case, tamper, reason) => {
-    const { client, node: nodePromise } = await start({ policy: { maxFee: 1000n } });
-    const node = await nodePromise;
-    await openHonestly(node);
-    await client.opened;
+    const { client, node } = await startOpen({ policy: { maxFee: 1000n } });
     const pending = settle(client.shutdown());
     await node.next((frame) => frame.action === 'shutdown');
     const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id(), initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n };
@@ -359,10 +350,7 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     ['a third signature', async (signed: SignedTx) => ({ ...(await signTx(signed, bob)), signatures: [...(await signTx(signed, bob)).signatures, new Uint8Array(64).fill(0xff)] })],
   ] as const)('a state we signed, sent back with %s: not taken, update() does not resolve with it', async (_case, coSign) => {
     const store = new MemoryStore();
-    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 300 });
-    const node = await nodePromise;
-    await openHonestly(node);
-    const { channelId: channel } = await client.opened;
+    const { client, node, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 300 });
     const errors: string[] = [];
     client.on('error', (error) => errors.push(error.code));
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
@@ -381,10 +369,7 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
   });
 
   it('a co-signed state sent twice is reported once', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    await openHonestly(node);
-    await client.opened;
+    const { client, node } = await startOpen();
     const [first] = node.received.filter((frame) => frame.action === 'update' && frame.tag === undefined);
     const changes: bigint[] = [];
     const errors: string[] = [];
@@ -400,10 +385,7 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
   });
 
   it('a call made while our signature of the peer’s close waits for its outcome is not sent (the node would deadlock)', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    await openHonestly(node);
-    await client.opened;
+    const { client, node } = await startOpen();
     const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id(), initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n };
     const closed = await node.sign('shutdown_sign_ack', close);
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
@@ -418,10 +400,7 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
 
   it('a close reported on chain that we did not sign: not taken, the channel is not closed, the store holds no close', async () => {
     const store = new MemoryStore();
-    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 300 });
-    const node = await nodePromise;
-    await openHonestly(node);
-    const { channelId: channel } = await client.opened;
+    const { client, node, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 300 });
     const errors: string[] = [];
     client.on('error', (error) => errors.push(error.code));
     const pending = settle(client.shutdown());
@@ -463,10 +442,7 @@ describe('a hostile node: one signature at a time', () => {
 
   it('a second state of the same round while the first waits: refused; the first, once co-signed, is the state', async () => {
     const store = new MemoryStore();
-    const { client, node: nodePromise } = await start({ store });
-    const node = await nodePromise;
-    const { initial } = await openHonestly(node);
-    const { channelId: id } = await client.opened;
+    const { client, node, initial, opened: { channelId: id } } = await startOpen({ store });
     node.send({ action: 'info', payload: { event: 'update' } });
     const small = await node.sign('update_ack', transfer(initial, bob, alice, 1n));
     // the peer would hold two co-signed round-2 states and close solo with the one that suits it
@@ -479,10 +455,7 @@ describe('a hostile node: one signature at a time', () => {
   });
 
   it('an update_ack while our own update is in flight: refused, update() rejects and resolves with nothing else', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    const { initial } = await openHonestly(node);
-    await client.opened;
+    const { client, node, initial } = await startOpen();
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
     await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
     await expectRefusal(client, node, 'update_ack', transfer(initial, alice, bob, 80n), /an update_ack while our own update is in flight/);
@@ -493,10 +466,7 @@ describe('a hostile node: one signature at a time', () => {
 
   it('an off-chain state while our close is in flight, or after we signed it: refused, shutdown() rejects', async () => {
     for (const signClose of [false, true]) {
-      const { client, node: nodePromise } = await start();
-      const node = await nodePromise;
-      const { initial, id } = await openHonestly(node);
-      await client.opened;
+      const { client, node, initial, id } = await startOpen();
       const pending = settle(client.shutdown());
       await node.next((frame) => frame.action === 'shutdown');
       if (signClose) expect((await node.sign('shutdown_sign', close(id))).signatures).toHaveLength(2);
@@ -511,10 +481,7 @@ describe('a hostile node: one signature at a time', () => {
   });
 
   it('after the close is co-signed, nothing more is signed', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    const { initial, id } = await openHonestly(node);
-    await client.opened;
+    const { client, node, initial, id } = await startOpen();
     const pending = client.shutdown();
     await node.next((frame) => frame.action === 'shutdown');
     const closed = await node.sign('shutdown_sign', close(id));
@@ -527,10 +494,7 @@ describe('a hostile node: one signature at a time', () => {
   });
 
   it('a refused acknowledgement of the peer’s close while our own shutdown() waits: shutdown() rejects at once', async () => {
-    const { client, node: nodePromise } = await start({ callTimeoutMs: 60_000 });
-    const node = await nodePromise;
-    const { id } = await openHonestly(node);
-    await client.opened;
+    const { client, node, id } = await startOpen({ callTimeoutMs: 60_000 });
     const pending = settle(client.shutdown());
     await node.next((frame) => frame.action === 'shutdown');
     await expectRefusal(client, node, 'shutdown_sign_ack', { ...close(id), initiator_amount: 90n, responder_amount: 59n }, /amounts 90\/59/);
@@ -553,10 +517,7 @@ describe('a hostile node: nonces, with the chain’s view (policy.nextNonce)', (
     for (const nonce of [1n, 2n, 3n]) {
       const asked: string[] = [];
       let next = 1n;
-      const { client, node: nodePromise } = await start({ policy: { nextNonce: async (account) => (asked.push(account), next) } });
-      const node = await nodePromise;
-      const { id } = await openHonestly(node);
-      await client.opened;
+      const { client, node, id } = await startOpen({ policy: { nextNonce: async (account) => (asked.push(account), next) } });
       next = 2n; // the create is on chain
       const pending = settle(client.shutdown());
       await node.next((frame) => frame.action === 'shutdown');
@@ -634,10 +595,7 @@ describe('the client’s lifecycle', () => {
   });
 
   it('shutdown() in flight: the status goes open → closing → closed', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    const { id } = await openHonestly(node);
-    await client.opened;
+    const { client, node, id } = await startOpen();
     const statuses: string[] = [];
     client.on('statusChanged', ({ status }) => statuses.push(status));
     const pending = client.shutdown();
@@ -659,10 +617,7 @@ describe('the client’s lifecycle', () => {
       }
     }
     const store = new FailingStore();
-    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 300 });
-    const node = await nodePromise;
-    const { initial } = await openHonestly(node);
-    await client.opened;
+    const { client, node, initial } = await startOpen({ store, callTimeoutMs: 300 });
     const errors: string[] = [];
     client.on('error', (error) => errors.push(error.code));
     store.fail = true;
@@ -710,10 +665,7 @@ describe('the client’s lifecycle', () => {
         return alice.sign(message);
       },
     };
-    const { client, node: nodePromise } = await start({ signer: device });
-    const node = await nodePromise;
-    const { initial } = await openHonestly(node);
-    await client.opened;
+    const { client, node, initial } = await startOpen({ signer: device });
     const errors: string[] = [];
     client.on('error', (error) => errors.push(error.code));
     declined = true;
@@ -824,10 +776,7 @@ describe('a node that fails', () => {
   });
 
   it('sends malformed frames: each is an error event, the channel goes on', async () => {
-    const { client, node: nodePromise } = await start();
-    const node = await nodePromise;
-    const { initial } = await openHonestly(node);
-    await client.opened;
+    const { client, node, initial } = await startOpen();
     const errors: string[] = [];
     client.on('error', (error) => errors.push(error.code));
     for (const text of ['not json', '[]', '{"action":"info"}', '{"action":"dance"}', '{"action":"update","payload":{"state":"tx$1"}}']) {
