@@ -6,6 +6,8 @@
  * where the values behind the types are checked as well.
  */
 import type {
+  ApproveHook,
+  ChannelEvents,
   ChannelSnapshot,
   ChannelTxBuilder,
   ChannelTxBuilderBodies,
@@ -22,7 +24,7 @@ import type {
 } from '@aesc/client';
 import { ChannelClient, checkSignRequest, NodeClient } from '@aesc/client';
 import { type AccountPubkey, type ChannelId, encode, type Encoded, type EncodedTx, isEncoded, parse, type Parsed, type TxHash } from '@aesc/encoding';
-import { parseClientMessage, parseNodeMessage, type SeedNodeMessage, signReply, type SignReply, type UpdateNewRequest } from '@aesc/schema';
+import { type InfoEvent, parseClientMessage, parseNodeMessage, type SeedNodeMessage, type SignTag, signReply, type SignReply, type UpdateNewRequest } from '@aesc/schema';
 import { createSigner, signTx } from '@aesc/signer';
 import {
   type ChannelCloseMutualTxLegacy,
@@ -216,5 +218,16 @@ describe('@aesc/client', () => {
     // A role only known at run time takes the parameters of either role, as before.
     const options: ConnectOptions = { url, role: Math.random() < 2 ? 'initiator' : 'responder', params: terms, signer };
     await expect(ChannelClient.connect(options)).rejects.toThrow(TypeError);
+  });
+
+  it('types sign requests, refusals and info events by the values the node can send', () => {
+    expectTypeOf<ChannelEvents['signRequest']['tag']>().toEqualTypeOf<SignTag>();
+    expectTypeOf<ChannelEvents['signRequest']['encoded']>().toEqualTypeOf<EncodedTx>();
+    expectTypeOf<ChannelEvents['signRefused']['tag']>().toEqualTypeOf<SignTag>();
+    expectTypeOf<ChannelEvents['info']['event']>().toEqualTypeOf<InfoEvent>();
+    expectTypeOf<Parameters<ApproveHook>[1]['tag']>().toEqualTypeOf<SignTag>();
+    // a hook written against plain strings still fits
+    const hook: ApproveHook = (_tx, { tag }: { tag: string }) => tag.length > 0;
+    expect(hook).toBeTypeOf('function');
   });
 });

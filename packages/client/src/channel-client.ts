@@ -2,6 +2,7 @@ import { type AccountPubkey, type ChannelId, decode, describe, type EncodedTx, e
 import {
   type ChannelParams,
   type ClientMessage,
+  type InfoEvent,
   type InitiatorParams,
   message as messageFrame,
   type NodeMessage,
@@ -59,9 +60,9 @@ export interface CoSignedState {
 
 export interface ChannelEvents {
   /** A sign request arrived (before it is checked). */
-  signRequest: { tag: string; tx: UnsignedTx | undefined; encoded: string };
+  signRequest: { tag: SignTag; tx: UnsignedTx | undefined; encoded: EncodedTx };
   /** A sign request failed a check: nothing was signed. */
-  signRefused: { tag: string; reason: string; tx: UnsignedTx | undefined; encoded: string };
+  signRefused: { tag: SignTag; reason: string; tx: UnsignedTx | undefined; encoded: EncodedTx };
   /** A new co-signed state, already in the store. */
   stateChanged: CoSignedState;
   message: { channelId: ChannelId; from: AccountPubkey; to: AccountPubkey; info: string };
@@ -72,11 +73,11 @@ export interface ChannelEvents {
   died: { reason: string };
   statusChanged: { status: ChannelStatus; previous: ChannelStatus };
   /** Every `info` event of the node, as it came. */
-  info: { event: string };
+  info: { event: InfoEvent };
 }
 
 /** Decides whether an update the peer proposed (or any checked tx) may be signed. */
-export type ApproveHook = (tx: UnsignedTx, context: { purpose: SignPurpose; tag: string; lastState: ChannelOffchainTx | undefined }) =>
+export type ApproveHook = (tx: UnsignedTx, context: { purpose: SignPurpose; tag: SignTag; lastState: ChannelOffchainTx | undefined }) =>
   | boolean
   | string
   | Promise<boolean | string>;
@@ -441,7 +442,7 @@ export class ChannelClient {
     }
   }
 
-  #onInfo(event: string): void {
+  #onInfo(event: InfoEvent): void {
     this.#emit('info', { event });
     if (event === 'update') {
       this.#peerUpdate = true;
@@ -491,7 +492,7 @@ export class ChannelClient {
     this.#send(signReply(tag, encodeTx(signed)));
   }
 
-  async #check(purpose: SignPurpose, tag: string, tx: UnsignedTx): Promise<string | undefined> {
+  async #check(purpose: SignPurpose, tag: SignTag, tx: UnsignedTx): Promise<string | undefined> {
     if (this.#policy === 'unsafe-sign-anything') return undefined;
     const current = this.#current;
     const context: SignContext = {
@@ -530,7 +531,7 @@ export class ChannelClient {
     }
   }
 
-  #refuse(tag: string, reason: string, tx: UnsignedTx | undefined, encoded: string, purpose: SignPurpose | undefined): void {
+  #refuse(tag: SignTag, reason: string, tx: UnsignedTx | undefined, encoded: EncodedTx, purpose: SignPurpose | undefined): void {
     // The node has no refusal message: it waits for a signature that will not come.
     this.#stalled = `the node waits for a signature we refused (${reason})`;
     this.#emit('signRefused', { tag, reason, tx, encoded });
