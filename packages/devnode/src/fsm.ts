@@ -217,7 +217,7 @@ export class ChannelFsm {
   // Client requests
 
   handleClient(request: ClientRequest): Promise<void> {
-    return this.#inTurn(() => this.#onClient(request));
+    return this.inTurn(() => this.#onClient(request));
   }
 
   async #onClient(request: ClientRequest): Promise<void> {
@@ -406,7 +406,7 @@ export class ChannelFsm {
   // Peer messages
 
   handlePeer(message: PeerMessage): void {
-    void this.#inTurn(async () => {
+    void this.inTurn(async () => {
       if (this.#state !== 'dead') await this.#onPeer(message);
     }).catch((error: unknown) => {
       this.#abort(`internal_error: ${(error as Error).message}`);
@@ -653,7 +653,8 @@ export class ChannelFsm {
   // -------------------------------------------------------------------------------------------
   // Helpers
 
-  #inTurn(handle: () => Promise<void>): Promise<void> {
+  /** Runs `handle` after every event already handed to this machine (its client's frames included). */
+  inTurn(handle: () => Promise<void> | void): Promise<void> {
     const turn = this.#turn.then(handle);
     this.#turn = turn.catch(() => undefined);
     return turn;

@@ -152,27 +152,18 @@ class Session implements ClientSink {
 
   /**
    * Handles the client's frames one after another, in the order they came, as v0.14's socket
-   * handler did: a signing reply is checked asynchronously, and a frame sent right after it (an
-   * acknowledger's next call once it is back in `open`) must not overtake it.
+   * handler did: through the state machine's queue, so that a frame sent right after a signing
+   * reply (checked asynchronously) does not overtake it, and a malformed one is answered in turn.
    */
   receive(text: string): Promise<void> {
-    const turn = this.#received.then(() => this.#handle(text));
-    this.#received = turn.catch(() => undefined);
-    return turn;
-  }
-
-  #received: Promise<void> = Promise.resolve();
-
-  async #handle(text: string): Promise<void> {
     let frame: ClientMessage;
     try {
       frame = parseClientMessage(text);
     } catch (error) {
-      if (!(error instanceof SchemaError)) throw error;
-      this.requestError(reasonOf(error), parsedOrText(text));
-      return;
+      if (!(error instanceof SchemaError)) return Promise.reject(error);
+      return this.fsm.inTurn(() => this.requestError(reasonOf(error), parsedOrText(text)));
     }
-    await this.fsm.handleClient(toRequest(frame));
+    return this.fsm.handleClient(toRequest(frame));
   }
 
   close(code: number, reason: string): void {
