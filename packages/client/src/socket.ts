@@ -43,12 +43,13 @@ export async function openSocket(url: string, handlers: SocketHandlers, implemen
   // otherwise hold the connect for good (ws has no handshake timeout).
   const onAbort = () => socket.close();
   signal?.addEventListener('abort', onAbort, { once: true });
+  // Aborted while `ws` was being loaded: the listener came too late to hear it.
+  if (signal?.aborted === true) socket.close();
   try {
     await new Promise<void>((resolve, reject) => {
       socket.onopen = () => resolve();
       socket.onerror = (event) => reject(new Error(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'connection failed'}`));
       socket.onclose = (event) => reject(new Error(`the node closed the connection (${event.code} ${event.reason})`));
-      if (signal?.aborted === true) reject(new Error('aborted'));
     });
   } finally {
     signal?.removeEventListener('abort', onAbort);
