@@ -158,7 +158,6 @@ export class FileStore implements StateStore {
     return join(this.directory, channelId, SNAPSHOT_FILE);
   }
 
-
   async #read(channelId: ChannelId): Promise<ChannelSnapshot | undefined> {
     const path = this.pathOf(channelId);
     let text: string;

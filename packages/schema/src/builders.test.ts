@@ -30,7 +30,6 @@ const CHANNEL: ChannelId = 'ch$278Xa6XdZv7a1tCFo8EjnmpHY8nXp2MsyL5vviFvicRxFRorU
 const TX: EncodedTx =
   'tx$5PhAaYRsMhZQv7TYgNhCG9k9BRFLZDSD6pDyGbQTWy4vfRADBcVvTck9xUG3nUvXwrFLAsZp9Hx5p9cXJcFUKmj1g6qrUDqGYGdYya5Bo3mSWbR1cfVKKWA3ao3m6SEom';
 
-
 describe('client → node builders', () => {
   it('write the frames of BEHAVIOUR.md §2 byte for byte', () => {
     expect(serializeMessage(signReply('initiator_sign', TX))).toBe(`{"action":"initiator_sign","payload":{"tx":"${TX}"}}`);

@@ -12,7 +12,6 @@ const TO = 'ak$2KmumVDr1KQwhzPbbC14t3at6wHD1i6TFAS3PoquPRnEGaiiWs';
 const CHANNEL = 'ch$6SgSc7a14dGbwMNCsjjQZCYVreVLKkFwBzJEZ58ZSZnV9FiQ1';
 const TX = 'tx$2C9etiP9wZr2iQVj6BUYk5sxHVNgcVhK4ngwv7fjsnnj2S1przQggcqyfhfJGgMPkpzoDfBZM7SyxVQykUCHvJw2N7E5gWSMuiuGjL4fYYUAXkEeyJygCAqKiszgqz8RuBDAfyCX44SsC5Ev1KU84jkui5EVxb';
 
-
 const node = (frame: unknown, options?: ParseOptions) => () => parseNodeMessage(JSON.stringify(frame), options);
 const client = (frame: unknown, options?: ParseOptions) => () => parseClientMessage(JSON.stringify(frame), options);
 

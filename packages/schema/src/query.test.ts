@@ -35,7 +35,6 @@ const SEED_PARAMS: InitiatorParams = {
   role: 'initiator',
 };
 
-
 const seedQuery = (url: string) => url.slice(url.indexOf('?') + 1);
 /** The seed initiator's query with one parameter replaced (or removed, with `undefined`). */
 function variant(name: string, value: string | undefined): string {
