@@ -1,4 +1,4 @@
-import { type AccountPubkey, assertBytes, decode, describe, encode, isBytes, plainBytes } from '@aesc/encoding';
+import { type AccountPubkey, assertBytes, decode, describe, encode, hexToBytes, isBytes, plainBytes } from '@aesc/encoding';
 import { checkSignatures, compareBytes, type SignedTx, serializeUnsigned, txSigners, type UnsignedTx } from '@aesc/tx';
 import type { Ed25519Backend } from './backend.js';
 import { SignerError } from './errors.js';
@@ -173,7 +173,7 @@ const SMALL_ORDER = [
   '0000000000000000000000000000000000000000000000000000000000000000',
   '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-].map((hex) => Uint8Array.from(hex.match(/../g) as string[], (byte) => Number.parseInt(byte, 16)));
+].map(hexToBytes);
 
 function hasSmallOrder(point: Uint8Array): boolean {
   return SMALL_ORDER.some((encoding) => encoding.every((byte, index) => byte === (index === 31 ? (point[31] as number) & 0x7f : point[index])));
