@@ -8,7 +8,10 @@ export interface Ed25519Backend {
   publicKey(seed: Uint8Array): Promise<Uint8Array>;
   /** A function that signs with the key of `seed`; whatever key object it needs is made once, here. */
   signerFor(seed: Uint8Array): (message: Uint8Array) => Promise<Uint8Array>;
-  /** RFC 8032 verification; false (never a throw) for a malformed key or signature. */
+  /**
+   * RFC 8032 verification; false for a malformed key or signature. Throws only when the runtime
+   * cannot compute it (`CRYPTO_UNAVAILABLE`): an answer of false is a verdict on the signature.
+   */
   verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean>;
   /** 32 random bytes from the platform's CSPRNG. */
   randomSeed(): Uint8Array;

@@ -10,7 +10,9 @@ export type SignerErrorCode =
   /** a key that is no ed25519 (32 bytes) or legacy secp256k1 (65 bytes) key */
   | 'INVALID_PUBLIC_KEY'
   /** a `Signer` whose `sign` gave something else than a 64-byte signature */
-  | 'INVALID_SIGNATURE';
+  | 'INVALID_SIGNATURE'
+  /** the browser build in a runtime without WebCrypto SHA-512 (`crypto.subtle`: browsers give it only to secure contexts) */
+  | 'CRYPTO_UNAVAILABLE';
 
 export class SignerError extends Error {
   override readonly name = 'SignerError';

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Point } from '@noble/ed25519';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as browser from '../src/browser.js';
 import * as node from '../src/node.js';
 
@@ -54,5 +54,45 @@ describe('node:crypto and @noble/ed25519 agree, as libsodium decides', () => {
     const signer = await node.createSigner(new Uint8Array(32).fill(3));
     const signature = await signer.sign(message);
     expect(await verdicts(signatureOf(signature.subarray(0, 32), fromLe(signature.subarray(32)) + L), signer.publicKey)).toEqual([false, false]);
+  });
+});
+
+describe('the browser build without WebCrypto SHA-512 (an insecure context: a page on plain http from another host than localhost)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  /** The `crypto` of such a page: getRandomValues, no `subtle`. */
+  const { crypto } = globalThis;
+  const withoutSubtle = () => vi.stubGlobal('crypto', { getRandomValues: (bytes: Uint8Array) => crypto.getRandomValues(bytes) });
+
+  it('refuses to verify with a typed error instead of calling a valid signature invalid', async () => {
+    const signer = await node.createSigner(new Uint8Array(32).fill(3));
+    const signature = await signer.sign(message);
+    expect(await browser.verifySignature(signature, message, signer.publicKey)).toBe(true);
+    withoutSubtle();
+    await expect(browser.verifySignature(signature, message, signer.publicKey)).rejects.toMatchObject({ name: 'SignerError', code: 'CRYPTO_UNAVAILABLE' });
+    const { signTx } = browser;
+    const spend = { type: 'spend_tx', sender: signer.publicKey, recipient: signer.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() } as const;
+    vi.unstubAllGlobals();
+    const signed = await signTx(spend, signer);
+    withoutSubtle();
+    await expect(browser.verifySignedTx(signed)).rejects.toMatchObject({ name: 'SignerError', code: 'CRYPTO_UNAVAILABLE' });
+  });
+
+  it('refuses to make a key or sign with the same typed error', async () => {
+    vi.unstubAllGlobals();
+    const signer = await browser.createSigner(new Uint8Array(32).fill(4));
+    withoutSubtle();
+    await expect(browser.createSigner(new Uint8Array(32).fill(3))).rejects.toMatchObject({ name: 'SignerError', code: 'CRYPTO_UNAVAILABLE' });
+    await expect(browser.generate()).rejects.toMatchObject({ name: 'SignerError', code: 'CRYPTO_UNAVAILABLE' });
+    await expect(signer.sign(message)).rejects.toMatchObject({ name: 'SignerError', code: 'CRYPTO_UNAVAILABLE' });
+  });
+
+  it('still calls a signature under a key that is no point invalid (false): no hashing needed', async () => {
+    withoutSubtle();
+    const noPoint = new Uint8Array(32);
+    noPoint[0] = 2; // y = 2: canonical, of no small order, and no x goes with it
+    expect(await browser.verifySignature(new Uint8Array(64).fill(1), message, noPoint)).toBe(false);
   });
 });
