@@ -117,7 +117,10 @@ export interface ConnectOptions<R extends ChannelParams['role'] = ChannelParams[
   signal?: AbortSignal;
   /** The WebSocket implementation (default: the platform's, or `ws` on Node 20). */
   WebSocket?: WebSocketConstructor;
-  /** Interval of protocol pings, with `ws` (Node 20); the node drops a socket silent for 60 s (default 20 000; 0: none). */
+  /**
+   * Interval of keep-alives: protocol pings with `ws` (Node 20), empty binary frames with a
+   * platform WebSocket, which cannot ping; the node drops a socket silent for 60 s (default 20 000; 0: none).
+   */
   pingIntervalMs?: number;
   /**
    * How long an `update` or `shutdown` may wait for the node once sent (default 60 000 ms).
@@ -247,8 +250,8 @@ export class ChannelClient {
     }
     client.#setStatus('opening');
     const interval = options.pingIntervalMs ?? 20_000;
-    if (interval > 0 && client.#socket.ping !== undefined) {
-      client.#pingTimer = setInterval(() => client.#socket?.ping?.(), interval);
+    if (interval > 0) {
+      client.#pingTimer = setInterval(() => client.#socket?.keepAlive(), interval);
       (client.#pingTimer as { unref?: () => void }).unref?.();
     }
     options.signal?.addEventListener('abort', () => client.close(), { once: true });
@@ -780,7 +783,7 @@ function checkConnectOptions(options: ConnectOptions): void {
     }
   };
   milliseconds('callTimeoutMs', options.callTimeoutMs, 1);
-  milliseconds('pingIntervalMs', options.pingIntervalMs, 0); // 0: no pings
+  milliseconds('pingIntervalMs', options.pingIntervalMs, 0); // 0: no keep-alives
   const { policy } = options;
   if (policy === undefined || policy === 'unsafe-sign-anything') return;
   if (typeof policy !== 'object' || policy === null) throw new TypeError(`policy must be an object or 'unsafe-sign-anything', got ${describe(policy)}`);

@@ -1,13 +1,17 @@
 /**
  * The one WebSocket surface the client needs, over the platform's `WebSocket` (browsers, Node
- * ≥ 22) or the `ws` package (Node 20, which has no global WebSocket). With `ws` the client
- * also sends protocol pings, which keep the node from dropping a socket idle for 60 s.
+ * ≥ 22) or the `ws` package (Node 20, which has no global WebSocket).
  */
 export interface ChannelSocket {
   send(text: string): void;
   close(code?: number, reason?: string): void;
-  /** Protocol-level ping, where the implementation has one. */
-  ping?(): void;
+  /**
+   * Shows the node the client is there: the node closes a socket its client leaves silent for
+   * 60 s (cowboy's idle timeout, reset only by the client's frames, BEHAVIOUR.md §1.4). A
+   * protocol ping where the implementation has one (`ws`); else, as a page cannot ping, an empty
+   * binary frame, which the node ignores (§1.1) but counts as a frame.
+   */
+  keepAlive(): void;
 }
 
 export interface SocketHandlers {
@@ -22,7 +26,8 @@ export type WebSocketConstructor = new (url: string) => {
   onmessage: ((event: { data: unknown }) => void) | null;
   onclose: ((event: { code: number; reason: string }) => void) | null;
   onerror: ((event: unknown) => void) | null;
-  send(data: string): void;
+  /** Text frames, and the empty binary frame of `keepAlive` where there is no `ping`. */
+  send(data: string | Uint8Array): void;
   close(code?: number, reason?: string): void;
   ping?(): void;
 };
@@ -65,6 +70,6 @@ export async function openSocket(url: string, handlers: SocketHandlers, implemen
   return {
     send: (text) => socket.send(text),
     close: (code, reason) => socket.close(code, reason),
-    ...(typeof socket.ping === 'function' ? { ping: () => (socket.ping as () => void).call(socket) } : {}),
+    keepAlive: typeof socket.ping === 'function' ? () => (socket.ping as () => void).call(socket) : () => socket.send(new Uint8Array(0)),
   };
 }

@@ -2,7 +2,8 @@ import { type Devnode, startDevnode } from '@aesc/devnode';
 import { createSigner, type Signer, verifySignedTx } from '@aesc/signer';
 import { decodeTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChannelClient, ClientError, MemoryStore, NodeClient } from '../src/index.js';
+import { WebSocket as NodeWebSocket } from 'ws';
+import { ChannelClient, ClientError, MemoryStore, NodeClient, type WebSocketConstructor } from '../src/index.js';
 
 let nextPort = 20_000;
 
@@ -142,6 +143,98 @@ describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dia
     expect(updates.map((state) => state.round)).toEqual(Array.from({ length: 10 }, (_, index) => BigInt(index + 2)));
     expect(responder.balances).toEqual({ initiator: 500n - 55n, responder: 300n + 55n });
     await initiator.shutdown();
+  });
+});
+
+/**
+ * The WebSocket of browsers and of Node ≥ 22 (`globalThis.WebSocket`), over `ws`: the same
+ * surface, without `ping` (a page cannot send protocol pings). Records what the client sends.
+ */
+class PlatformWebSocket {
+  static readonly sent: (string | Uint8Array)[] = [];
+  readonly #socket: NodeWebSocket;
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+
+  constructor(url: string) {
+    this.#socket = new NodeWebSocket(url);
+    this.#socket.onopen = (event) => this.onopen?.(event);
+    this.#socket.onmessage = (event) => this.onmessage?.({ data: event.data });
+    this.#socket.onclose = (event) => this.onclose?.({ code: event.code, reason: event.reason });
+    this.#socket.onerror = (event) => this.onerror?.(event);
+  }
+
+  get readyState(): number {
+    return this.#socket.readyState;
+  }
+
+  send(data: string | Uint8Array): void {
+    PlatformWebSocket.sent.push(data);
+    this.#socket.send(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.#socket.close(code, reason);
+  }
+}
+
+describe('ChannelClient keeps a quiet socket open (the node closes one its client leaves silent: 60 s on v0.14)', () => {
+  let node: Devnode;
+  let alice: Signer;
+  let bob: Signer;
+
+  beforeAll(async () => {
+    [alice, bob] = (await Promise.all([71, 72].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer];
+    node = await startDevnode({
+      httpPort: 0,
+      wsPort: 0,
+      blockInterval: 20,
+      idleTimeoutMs: 400,
+      genesis: [
+        { pubkey: alice.publicKey, balance: 10_000n },
+        { pubkey: bob.publicKey, balance: 10_000n },
+      ],
+    });
+  });
+
+  afterAll(() => node.close());
+
+  it.each([
+    ['ws (protocol pings)', undefined],
+    ['the platform WebSocket of browsers and Node ≥ 22 (no ping)', PlatformWebSocket as WebSocketConstructor],
+  ])('over %s: still open after three idle timeouts of silence, and transfers', async (_name, implementation) => {
+    const params = {
+      initiator: alice.address,
+      responder: bob.address,
+      lock_period: 10n,
+      push_amount: 0n,
+      initiator_amount: 500n,
+      responder_amount: 300n,
+      channel_reserve: 10n,
+      ttl: 1_000_000n,
+      port: nextPort++,
+      host: 'localhost',
+      minimum_depth: 1n,
+    };
+    const options = { url: node.wsUrl, params, pingIntervalMs: 100, ...(implementation === undefined ? {} : { WebSocket: implementation }) };
+    const [initiator, responder] = await Promise.all([
+      ChannelClient.connect({ ...options, role: 'initiator', signer: alice }),
+      ChannelClient.connect({ ...options, role: 'responder', signer: bob }),
+    ]);
+    await Promise.all([initiator.opened, responder.opened]);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect([initiator.status, responder.status]).toEqual(['open', 'open']);
+    const state = await initiator.update({ from: alice.address, to: bob.address, amount: 5n });
+    expect(state.balances).toEqual({ initiator: 495n, responder: 305n });
+    if (implementation !== undefined) {
+      // what kept it open: empty binary frames, which the node ignores (BEHAVIOUR.md §1.1) as frames
+      expect(PlatformWebSocket.sent.filter((frame) => typeof frame !== 'string').every((frame) => frame.length === 0)).toBe(true);
+      expect(PlatformWebSocket.sent.filter((frame) => typeof frame !== 'string').length).toBeGreaterThan(5);
+    }
+    initiator.close();
+    responder.close();
   });
 });
 
