@@ -243,18 +243,22 @@ describe('solo close, slash, settle against devnode', () => {
       bob,
     );
     // Bob's slash is included right before settle's second read of the chain, whichever it is.
+    // Blocks come on their own only after that (for the restarted lock period): one mined
+    // earlier would bring the chain to closes_at first, where the slash is too late.
     let reads = 0;
+    let mining: ReturnType<typeof setInterval> | undefined;
     const racing = new NodeClient(devnode.httpUrl, {
       fetch: async (input, init) => {
         const path = new URL(String(input)).pathname;
         if ((path.endsWith('/top') || path.includes('/channels/')) && ++reads === 2) {
           await node.postTx(bobsSlash);
           await devnode.mine(1);
+          expect(devnode.chain.mempool).toHaveLength(0); // included, not left waiting
+          mining = setInterval(() => void devnode.mine(1), 10);
         }
         return fetch(input, init);
       },
     });
-    const mining = setInterval(() => void devnode.mine(1), 10);
     try {
       const settled = await settle({ node: racing, signer: alice, channelId: channel.id, waitUntilClosable: true, pollMs: 5, timeoutMs: 10_000 });
       expect(settled.signedTx.tx).toMatchObject({ type: 'channel_settle_tx', initiator_amount: 100n, responder_amount: 700n });
