@@ -9,7 +9,7 @@ import { inspectCommand } from './commands/inspect.js';
 import { keygenCommand, signCommand } from './commands/keys.js';
 import { verifyCommand } from './commands/verify.js';
 import { type Command, commandHelp, parseInvocation, QUOTING_REMINDER, quoteForMessage } from './command.js';
-import { EXIT, type ExitCode, errorReport, exitCodeOf, isDeclaredError, oneLine } from './errors.js';
+import { CliError, type DeclaredError, EXIT, type ExitCode, errorReport, exitCodeOf, isDeclaredError, oneLine } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
 /** The verbs, in the order `aesc --help` lists them. */
@@ -74,20 +74,19 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     await io.stdout(`${VERSION}\n`);
     return EXIT.OK;
   }
+  // Until the command line is parsed, a --json before any `--` (after it, it is an argument).
+  const terminator = rest.indexOf('--');
+  let json = (terminator < 0 ? rest : rest.slice(0, terminator)).includes('--json');
   const name = verb === 'help' ? rest[0] : verb;
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command === undefined) {
     const known = COMMANDS.map((candidate) => candidate.name).join(', ');
-    await io.stderr(`aesc: unknown command ${quoteForMessage(name ?? '')}; the commands are ${known} (aesc --help)\n`);
-    return EXIT.USAGE;
+    return reportError(io, 'aesc', new CliError('USAGE', `unknown command ${quoteForMessage(name ?? '')}; the commands are ${known} (aesc --help)`), json);
   }
   if (verb === 'help') {
     await io.stdout(commandHelp(command));
     return EXIT.OK;
   }
-  // Until the command line is parsed, a --json before any `--` (after it, it is an argument).
-  const terminator = rest.indexOf('--');
-  let json = (terminator < 0 ? rest : rest.slice(0, terminator)).includes('--json');
   try {
     const parsed = parseInvocation(command, rest, io);
     if (parsed.help) {
@@ -102,9 +101,14 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
       await io.stderr(`aesc ${command.name}: internal error: ${oneLine(message)}\n`);
       return EXIT.INTERNAL;
     }
-    const report = errorReport(error);
-    if (json) await io.stdout(`${JSON.stringify({ error: report })}\n`);
-    await io.stderr(`aesc ${command.name}: ${report.code}: ${report.message}\n`);
-    return exitCodeOf(error);
+    return reportError(io, `aesc ${command.name}`, error, json);
   }
+}
+
+/** A declared error as every failure is reported: `<where>: <CODE>: <message>` on standard error, and with --json its `{"error"}` on standard output. */
+async function reportError(io: CliIo, where: string, error: DeclaredError, json: boolean): Promise<ExitCode> {
+  const report = errorReport(error);
+  if (json) await io.stdout(`${JSON.stringify({ error: report })}\n`);
+  await io.stderr(`${where}: ${report.code}: ${report.message}\n`);
+  return exitCodeOf(error);
 }

@@ -94,12 +94,19 @@ describe('aesc: help, usage and exit codes', () => {
     [['channel-id', 'extra'], 'unexpected argument'],
     [['sign', LEGACY_CLOSE_MUTUAL], 'missing --key'],
     [['encode', 'ak'], 'missing argument'],
-  ])('%j is a usage error: exit 2 and one line', async (argv, message) => {
+  ])('%j is a usage error: exit 2 and one line with its code', async (argv, message) => {
     const { code, stdout, stderr } = await runCli(argv);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expectOneLineError(stderr, ': USAGE: ');
     expect(stderr).toContain(message);
+  });
+
+  it('reports an unknown command as every failure: its code on standard error, and with --json on standard output', async () => {
+    const { code, stdout, stderr } = await runCli(['frobnicate', '--json', 'x']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^aesc: USAGE: unknown command "frobnicate"; the commands are inspect, .*\n$/);
+    expect(JSON.parse(stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining('unknown command "frobnicate"') } });
   });
 
   it.each([
