@@ -2,7 +2,7 @@
 /**
  * Fuzzer of every decoder of @aesc/encoding and @aesc/tx.
  *
- *   node scripts/fuzz.mjs [count] [seed]      (pnpm fuzz -- 2000000)
+ *   node scripts/fuzz.mjs [count] [seed]      (pnpm fuzz 2000000)
  *
  * Run this way it imports the BUILT packages (`npx pnpm@10.34.8 build` first) and prints how
  * many inputs ended in each outcome per function. packages/tx/test/fuzz.test.ts runs the same
