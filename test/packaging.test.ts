@@ -58,6 +58,27 @@ describe('published packages', () => {
     expect(files.filter((path) => /(^|\/)(test|__tests__)\/|\.(test|spec)\.[cm]?[jt]s$|(^|\/)node_modules\/|\.tsbuildinfo$/.test(path))).toEqual([]);
   });
 
+  it.each(PACKAGES)('%s types each export condition with the declarations built beside its code', (directory) => {
+    const { name, exports } = manifest(directory);
+    const pairs: [string, string][] = [];
+    const walk = (value: unknown): void => {
+      if (typeof value !== 'object' || value === null) return;
+      const { types, default: code } = value as { types?: unknown; default?: unknown };
+      if (typeof types === 'string' && typeof code === 'string') pairs.push([types, code]);
+      Object.values(value).forEach(walk);
+    };
+    walk(exports);
+    expect(pairs.length, name).toBeGreaterThan(0);
+    // x.js is typed by x.d.ts and x.cjs by x.d.cts where those are built (another entry's types
+    // may say other things than its code); an entry built without them shares one of its format.
+    const files = filesOf(name);
+    for (const [types, code] of pairs) {
+      const beside = code.replace(/\.(c?)js$/, '.d.$1ts');
+      if (files.includes(beside.replace(/^\.\//, ''))) expect(types, `${name}: types of ${code}`).toBe(beside);
+      else expect(types.endsWith(code.endsWith('.cjs') ? '.d.cts' : '.d.ts'), `${name}: types of ${code}: ${types}`).toBe(true);
+    }
+  });
+
   it.each(PACKAGES)('%s declares every package its build imports as a dependency', (directory) => {
     const { name, dependencies = {} } = manifest(directory);
     const dist = `${ROOT}packages/${directory}/dist/`;
