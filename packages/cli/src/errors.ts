@@ -23,6 +23,8 @@ export type CliErrorCode =
   | 'INVALID_KEY_FILE'
   /** `aesc keygen --out` to a file that already exists */
   | 'KEY_FILE_EXISTS'
+  /** a `devnode --genesis` file that cannot be read (missing, a directory, no permission) */
+  | 'GENESIS_FILE_UNREADABLE'
   /** standard input that cannot be read: a directory, or a read error */
   | 'STDIN_UNREADABLE'
   /** standard output that cannot be written: a full disk, an I/O error (a closed pipe ends quietly) */

@@ -94,6 +94,23 @@ describe('aesc devnode --genesis with a bad key', () => {
   });
 });
 
+describe('aesc devnode --genesis with a file it cannot read', () => {
+  it.each([
+    ['missing', (directory: string) => join(directory, 'none.json')],
+    ['a directory', (directory: string) => directory],
+  ])('%s: GENESIS_FILE_UNREADABLE, one line, exit 1', async (_, path) => {
+    const directory = mkdtempSync(join(tmpdir(), 'aesc-genesis-'));
+    try {
+      const { code, stdout, stderr } = await runCli(['devnode', '--port', '0', '--http-port', '0', '--genesis', path(directory)]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^aesc devnode: GENESIS_FILE_UNREADABLE: cannot read --genesis "[^"\n]+": E[A-Z]+[^\n]*\n$/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('aesc demo --json', () => {
   it('prints one JSON object per event and a summary, with the text timeline\'s information', () => {
     const result = spawnSync(process.execPath, [BIN, 'demo', '--json'], { encoding: 'utf8', cwd: ROOT, timeout: 60_000 });

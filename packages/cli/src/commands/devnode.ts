@@ -5,7 +5,7 @@ import { parseJsonExact, SchemaError } from '@aesc/schema';
 import { createSigner } from '@aesc/signer';
 import { blake2b256 } from '@aesc/tx';
 import { type Command, stringOption, writeJson } from '../command.js';
-import { CliError, EXIT } from '../errors.js';
+import { CliError, EXIT, oneLine } from '../errors.js';
 
 const DEFAULT_BALANCE = 1_000_000_000n;
 
@@ -146,7 +146,7 @@ async function readGenesis(file: string): Promise<GenesisAccount[]> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new CliError('INVALID_JSON', `cannot read --genesis ${JSON.stringify(file)}: ${(error as Error).message}`);
+    throw new CliError('GENESIS_FILE_UNREADABLE', `cannot read --genesis ${JSON.stringify(file)}: ${oneLine((error as Error).message)}`);
   }
   let entries: unknown;
   try {
