@@ -504,6 +504,7 @@ export class ChannelClient {
       terms: this.#terms,
       closing: this.#closing,
       closed: this.#status === 'closed',
+      died: this.#status === 'died' || this.#status === 'disconnected',
       ...(this.#outstanding === undefined ? {} : { outstanding: this.#outstanding }),
       ...(this.#channelId === undefined ? {} : { channelId: this.#channelId }),
       ...(this.#lastState === undefined ? {} : { lastState: this.#lastState.state.tx }),
@@ -628,6 +629,20 @@ export class ChannelClient {
   }
 
   #onConflict(round: bigint): void {
+    const outstanding = this.#outstanding;
+    if (outstanding !== undefined && outstanding !== 'update') {
+      // A conflict is both parties proposing at once (BEHAVIOUR.md §3.4): it voids our own
+      // update and nothing else. Our signature of anything else (an acknowledgement, a create, a
+      // close) the node may already have passed on, to be co-signed: taken as void, it would let
+      // a second tx of the same round, a second create, or a state after a close be signed. It
+      // stays outstanding (nothing more is signed) and the channel stops.
+      this.#stalled = `a conflict came while our signature of the ${outstanding} waited for its outcome`;
+      const error = new ClientError('CONFLICT', `a conflict cannot void our signature of the ${outstanding}: the channel stops at round ${this.#lastState?.round ?? 0n}`, { round });
+      this.#emit('error', error);
+      this.#rejectOpened(error); // a conflict during the opening: the channel will not open (no-op once open)
+      this.#drain();
+      return;
+    }
     this.#busy = false;
     this.#outstanding = undefined;
     this.#peerUpdate = false;

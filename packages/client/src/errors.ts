@@ -61,11 +61,11 @@ export type ClientErrorCode =
   | 'CHANNEL_CLOSED'
   /** a sign request failed the sign policy, or the signer failed: nothing was signed; `context.reason` says which check */
   | 'SIGN_REFUSED'
-  /** a call after a refused sign request (the node waits for a signature that will not come), a call timeout or a store failure */
+  /** a call after a refused sign request (the node waits for a signature that will not come), a call timeout, a store failure or a conflict that voids nothing */
   | 'CHANNEL_STALLED'
   /** the node refused a request (`{reason, request}` error frame), e.g. `insufficient_balance`; `context.reason` */
   | 'REQUEST_REJECTED'
-  /** both parties proposed an update at once; `context.round` is the co-signed round both fell back to */
+  /** both parties proposed an update at once; `context.round` is the co-signed round both fell back to; also the `error` event of a conflict while our signature of anything but our own update waits (it voids nothing: the channel stalls) */
   | 'CONFLICT'
   /** the node aborted the channel on a protocol error (`{message}` error frame); `died` follows */
   | 'CHANNEL_ABORTED'

@@ -57,9 +57,11 @@ export interface SignContext {
   closing: boolean;
   /** Whether a close is co-signed: nothing is signed after it. */
   closed: boolean;
+  /** Whether the node's channel died or the connection closed: nothing is signed after it either. */
+  died?: boolean;
   /**
-   * What we signed last, while its outcome (the co-signed tx, or a `conflict` that voids it)
-   * has not come: the peer can add its signature to it at any time.
+   * What we signed last, while its outcome (the co-signed tx, or a `conflict` that voids our
+   * own update) has not come: the peer can add its signature to it at any time.
    */
   outstanding?: SignPurpose;
 }
@@ -102,6 +104,7 @@ export function checkSignRequest(purpose: SignPurpose, tx: UnsignedTx, context: 
  */
 function checkSequence(purpose: SignPurpose, context: SignContext): string | undefined {
   if (context.closed) return 'the channel is closed: nothing more is signed';
+  if (context.died === true) return 'the channel died: nothing more is signed';
   if (context.outstanding !== undefined) return `our signature of the ${context.outstanding} still waits for its outcome: one signature at a time`;
   const offchain = purpose === 'update' || purpose === 'update_ack';
   if (offchain && context.closing) return 'an off-chain state while our close is in flight';

@@ -13,9 +13,10 @@ import {
   decodeTx,
   encodeTx,
   type SignedTx,
+  serializeTx,
   type UnsignedTx,
 } from '@aesc/tx';
-import { decode } from '@aesc/encoding';
+import { decode, encode } from '@aesc/encoding';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ChannelClient, MemoryStore, type SignPolicy } from '../src/index.js';
@@ -151,7 +152,11 @@ async function expectRefusal(client: ChannelClient, node: ScriptedNode, tag: str
   const refused = new Promise<{ reason: string; tag: string }>((resolve) => client.on('signRefused', resolve));
   const count = node.received.length;
   node.send({ action: 'sign', tag, payload: { tx: encodeTx(tx) } });
-  const refusal = await refused;
+  // A client that signs fails here at once rather than by the test's timeout.
+  const signed = node.next((frame) => frame.action === tag && node.received.indexOf(frame) >= count).then(() => undefined);
+  const refusal = await Promise.race([refused, signed]);
+  expect(refusal, `the client signed the ${tag} request`).toBeDefined();
+  if (refusal === undefined) return;
   expect(refusal.tag).toBe(tag);
   expect(refusal.reason).toMatch(reason);
   await new Promise((resolve) => setTimeout(resolve, 30));
@@ -171,6 +176,7 @@ describe('a hostile node', () => {
     ['a fee of 0', (tx: ChannelCreateTx) => ({ ...tx, fee: 0n }), /fee below the minimum of 1/],
     ['a fee one above the limit', (tx: ChannelCreateTx) => ({ ...tx, fee: 101n }), /fee 101 above the limit 100/],
     ['nonce 0', (tx: ChannelCreateTx) => ({ ...tx, nonce: 0n }), /nonce 0/],
+    ['initiator and responder swapped', (tx: ChannelCreateTx) => ({ ...tx, initiator: bob.publicKey, initiator_amount: 50n, responder: alice.publicKey, responder_amount: 100n }), /initiator is not the negotiated one/],
   ] as const)('create with %s: refused, opened rejects', async (_case, tamper, reason) => {
     const { client, node: nodePromise } = await start();
     const node = await nodePromise;
@@ -207,6 +213,10 @@ describe('a hostile node', () => {
     ['a non-empty state', (proposal) => ({ ...proposal, state: new Uint8Array([1]) }), /state is not empty/],
     ['a replay of round 1', (proposal) => ({ ...proposal, previous_round: 0n, round: 1n }), /previous_round 0, last co-signed round 1/],
     ['a different tx type than the tag', (_proposal, id) => ({ type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n }), /a channel_close_mutual_tx under the update tag/],
+    ['the transfer in the opposite direction', (proposal) => ({ ...proposal, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 10n }], initiator_amount: 110n, responder_amount: 40n }), /not between the parties we asked for/],
+    ['initiator and responder swapped', (proposal) => ({ ...proposal, initiator: bob.publicKey, responder: alice.publicKey, initiator_amount: 60n, responder_amount: 90n }), /the parties changed/],
+    ['a round ahead of the last co-signed one', (proposal) => ({ ...proposal, previous_round: 2n, round: 3n }), /previous_round 2, last co-signed round 1/],
+    ['our transfer on top of a state we never co-signed', (proposal) => ({ ...proposal, initiator_amount: 40n, responder_amount: 110n }), /amounts 40\/110, the updates give 90\/60/],
   ];
 
   it.each(updateCases)('update with %s: refused, update() rejects', async (_case, tamper, reason) => {
@@ -332,6 +342,9 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     ['a fee of 0', (close) => ({ ...close, fee: 0n, initiator_amount: 100n, responder_amount: 50n }), /fee below the minimum of 1/],
     ['a fee above what the channel holds', (close) => ({ ...close, fee: 151n, initiator_amount: 0n, responder_amount: 0n }), /the fee is above what the channel holds/],
     ['another ttl', (close) => ({ ...close, ttl: 999n }), /ttl 999, negotiated 1000/],
+    ['a ttl far beyond the negotiated one', (close) => ({ ...close, ttl: 1_000_000n }), /ttl 1000000, negotiated 1000/],
+    ['nonce 0', (close) => ({ ...close, nonce: 0n }), /nonce 0/],
+    ['the split swapped', (close) => ({ ...close, initiator_amount: 50n, responder_amount: 99n }), /amounts 50\/99, the last co-signed state less the fee gives 99\/50/],
   ];
 
   it.each(closeCases)('a close with %s: refused, shutdown() rejects', async (_case, tamper, reason) => {
@@ -500,6 +513,244 @@ describe('a hostile node: one signature at a time', () => {
     await expectRefusal(client, node, 'shutdown_sign_ack', { ...close(id), initiator_amount: 90n, responder_amount: 59n }, /amounts 90\/59/);
     expect(await pending).toMatchObject({ code: 'SIGN_REFUSED' });
     client.close();
+  });
+});
+
+describe('a thief node: every way to a signature that costs us', () => {
+  const id = () => decode(channelId(honestCreate()), 'ch');
+  /** The state after `updates` on top of `base`, rounds and amounts as an honest node computes them. */
+  const after = (base: ChannelOffchainTx, updates: { from: Signer; to: Signer; amount: bigint }[]): ChannelOffchainTx => {
+    let { initiator_amount, responder_amount } = base;
+    for (const { from, amount } of updates) {
+      initiator_amount += from === alice ? -amount : amount;
+      responder_amount += from === alice ? amount : -amount;
+    }
+    return {
+      ...base,
+      previous_round: base.round,
+      round: base.round + 1n,
+      initiator_amount,
+      responder_amount,
+      updates: updates.map(({ from, to, amount }) => ({ from: from.publicKey, to: to.publicKey, amount })),
+    };
+  };
+  const close = (amounts: { initiator_amount: bigint; responder_amount: bigint }, fee = 1n): ChannelCloseMutualTx => ({ type: 'channel_close_mutual_tx', channel_id: id(), ...amounts, ttl: 1000n, fee, nonce: 2n });
+  /** Alice's key behind a signer that counts what it is asked to sign. */
+  const counting = (): Signer & { asked: number } => {
+    const signer = { address: alice.address, publicKey: alice.publicKey, asked: 0, sign: (message: Uint8Array) => ((signer.asked += 1), alice.sign(message)) };
+    return signer;
+  };
+
+  // The peer's proposals (update_ack): what its node may send us to acknowledge.
+  const ackCases: [string, (initial: ChannelOffchainTx) => UnsignedTx, RegExp][] = [
+    ['balances that do not add up (tokens from nowhere)', (initial) => ({ ...after(initial, [{ from: bob, to: alice, amount: 10n }]), responder_amount: 50n }), /amounts 110\/50, the updates give 110\/40/],
+    ['a payment with a drain appended', (initial) => after(initial, [{ from: bob, to: alice, amount: 10n }, { from: alice, to: bob, amount: 106n }]), /update 1: insufficient_balance/],
+    ['a transfer to a stranger', (initial) => after(initial, [{ from: bob, to: mallory, amount: 10n }]), /update 0: invalid_pubkeys/],
+    ['a transfer from us to ourselves', (initial) => ({ ...after(initial, []), updates: [{ from: alice.publicKey, to: alice.publicKey, amount: 10n }] }), /update 0: invalid_pubkeys/],
+    ['another channel id', (initial) => ({ ...after(initial, [{ from: bob, to: alice, amount: 1n }]), channel_id: new Uint8Array(32).fill(9) }), /channel_id is not our channel/],
+    ['initiator and responder swapped', (initial) => ({ ...after(initial, [{ from: bob, to: alice, amount: 1n }]), initiator: bob.publicKey, responder: alice.publicKey }), /the parties changed/],
+    ['an old round replayed as a higher one', (initial) => ({ ...after(initial, [{ from: bob, to: alice, amount: 1n }]), previous_round: 5n, round: 6n }), /previous_round 5, last co-signed round 1/],
+    ['a round that skips one', (initial) => ({ ...after(initial, [{ from: bob, to: alice, amount: 1n }]), round: 3n }), /round 3 is not previous_round \+ 1/],
+    ['a withdrawal to the peer under the tag', () => ({ type: 'channel_withdraw_tx', channel_id: id(), to: bob.publicKey, amount: 100n, ttl: 1000n, fee: 1n, nonce: 2n }), /a channel_withdraw_tx under the update_ack tag/],
+  ];
+
+  it.each(ackCases)('an update_ack with %s: refused, the state stays', async (_case, tamper, reason) => {
+    const signer = counting();
+    const { client, node, initial } = await startOpen({ signer });
+    const asked = signer.asked;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await expectRefusal(client, node, 'update_ack', tamper(initial), reason);
+    expect(signer.asked).toBe(asked);
+    expect(client.balances).toEqual({ initiator: 100n, responder: 50n });
+    client.close();
+  });
+
+  it.each([
+    ['a deposit from us', 'initiator_sign', () => ({ type: 'channel_deposit_tx', channel_id: id(), from: alice.publicKey, amount: 1000n, ttl: 1000n, fee: 1n, nonce: 1n }), /a channel_deposit_tx under a create tag/],
+    ['a withdrawal to the peer', 'initiator_sign', () => ({ type: 'channel_withdraw_tx', channel_id: id(), to: bob.publicKey, amount: 100n, ttl: 1000n, fee: 1n, nonce: 1n }), /a channel_withdraw_tx under a create tag/],
+  ] as const)('opening: %s under a create tag is refused', async (_case, tag, tx, reason) => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    await expectRefusal(client, node, tag, tx() as UnsignedTx, reason);
+    await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it.each([
+    ['a withdrawal to the peer', 'shutdown_sign_ack', () => ({ type: 'channel_withdraw_tx', channel_id: id(), to: bob.publicKey, amount: 100n, ttl: 1000n, fee: 1n, nonce: 2n }), /a channel_withdraw_tx under a shutdown tag/],
+    ['a settle at the peer’s amounts', 'shutdown_sign_ack', () => ({ type: 'channel_settle_tx', channel_id: id(), from: bob.publicKey, initiator_amount: 0n, responder_amount: 150n, ttl: 1000n, fee: 1n, nonce: 2n }), /a channel_settle_tx under a shutdown tag/],
+    ['a deposit from us', 'update', () => ({ type: 'channel_deposit_tx', channel_id: id(), from: alice.publicKey, amount: 1000n, ttl: 1000n, fee: 1n, nonce: 2n }), /a channel_deposit_tx under the update tag/],
+  ] as const)('an open channel: %s under a %s tag is refused', async (_case, tag, tx, reason) => {
+    const { client, node } = await startOpen();
+    await expectRefusal(client, node, tag, tx() as UnsignedTx, reason);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  it.each([
+    ['the peer’s proposal as a signed tx (its signature inside)', async (proposal: ChannelOffchainTx) => encodeTx(await signTx(proposal, bob))],
+    ['a tx with a byte appended', async (proposal: ChannelOffchainTx) => encode('tx', new Uint8Array([...serializeTx(proposal), 0]))],
+  ] as const)('an update_ack whose tx is %s: refused, it does not decode strictly', async (_case, wrap) => {
+    const signer = counting();
+    const { client, node, initial } = await startOpen({ signer });
+    const asked = signer.asked;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const refused = new Promise<{ reason: string }>((resolve) => client.on('signRefused', resolve));
+    const count = node.received.length;
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: await wrap(after(initial, [{ from: bob, to: alice, amount: 1n }])) } });
+    expect((await refused).reason).toBe('the tx does not decode strictly');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(node.received.slice(count)).toEqual([]);
+    expect(signer.asked).toBe(asked);
+    client.close();
+  });
+
+  it('the later v0.17 deposit and withdraw sign tags are not of v0.14: a malformed frame, nothing signed', async () => {
+    const signer = counting();
+    const { client, node } = await startOpen({ signer });
+    const asked = signer.asked;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const deposit = encodeTx({ type: 'channel_deposit_tx', channel_id: id(), from: alice.publicKey, amount: 1000n, ttl: 1000n, fee: 1n, nonce: 2n });
+    const withdraw = encodeTx({ type: 'channel_withdraw_tx', channel_id: id(), to: bob.publicKey, amount: 100n, ttl: 1000n, fee: 1n, nonce: 2n });
+    const count = node.received.length;
+    for (const [tag, tx] of [['deposit_tx', deposit], ['deposit_ack', deposit], ['withdraw_tx', withdraw], ['withdraw_ack', withdraw]] as const) {
+      node.send({ action: 'sign', tag, payload: { tx } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors).toEqual(['MALFORMED_FRAME', 'MALFORMED_FRAME', 'MALFORMED_FRAME', 'MALFORMED_FRAME']);
+    expect(node.received.slice(count)).toEqual([]);
+    expect(signer.asked).toBe(asked);
+    client.close();
+  });
+
+  it('a close with a fee above the default limit: refused, shutdown() rejects', async () => {
+    const { client, node } = await startOpen();
+    const pending = settle(client.shutdown());
+    await node.next((frame) => frame.action === 'shutdown');
+    // 100/50 less a fee of 101, split as the reference does: 49/0
+    await expectRefusal(client, node, 'shutdown_sign', close({ initiator_amount: 49n, responder_amount: 0n }, 101n), /fee 101 above the limit 100/);
+    expect(await pending).toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it('the peer pays, then asks to close at the split from before its payment: refused', async () => {
+    const { client, node, initial } = await startOpen();
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const paid = await node.sign('update_ack', after(initial, [{ from: bob, to: alice, amount: 10n }]));
+    node.send({ action: 'update', payload: { state: encodeTx(paid) } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(client.balances).toEqual({ initiator: 110n, responder: 40n });
+    await expectRefusal(client, node, 'shutdown_sign_ack', close({ initiator_amount: 99n, responder_amount: 50n }), /amounts 99\/50, the last co-signed state less the fee gives 109\/40/);
+    client.close();
+  });
+
+  it('our transfer asked for again after update() resolved: refused (it would pay twice)', async () => {
+    const { client, node, initial } = await startOpen();
+    const pending = client.update({ from: alice.address, to: bob.address, amount: 10n });
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const round2 = after(initial, [{ from: alice, to: bob, amount: 10n }]);
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', round2)) } });
+    expect((await pending).round).toBe(2n);
+    await expectRefusal(client, node, 'update', after(round2, [{ from: alice, to: bob, amount: 10n }]), /an update we did not ask for/);
+    expect(client.balances).toEqual({ initiator: 90n, responder: 60n });
+    client.close();
+  });
+
+  it('a second request while the approve hook still decides on the first: refused', async () => {
+    let release!: () => void;
+    const decided = new Promise<void>((resolve) => (release = resolve));
+    const { client, node: nodePromise } = await start({ policy: { approve: async (_tx, { purpose }) => (purpose === 'update_ack' ? decided.then(() => true) : true) } });
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const count = node.received.length;
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(after(initial, [{ from: bob, to: alice, amount: 1n }])) } });
+    const refused = new Promise<{ reason: string }>((resolve) => client.on('signRefused', resolve));
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(after(initial, [{ from: bob, to: alice, amount: 40n }])) } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    expect((await refused).reason).toMatch(/our signature of the update_ack still waits for its outcome/);
+    await node.next((frame) => frame.action === 'update_ack' && node.received.indexOf(frame) >= count);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const replies = node.received.slice(count).filter((frame) => frame.action === 'update_ack');
+    expect(replies).toHaveLength(1);
+    expect((decodeTx(replies[0]?.payload?.tx as string, 'signed_tx').tx as ChannelOffchainTx).initiator_amount).toBe(101n);
+    client.close();
+  });
+
+  // v0.14 sends a conflict only while our own update waits (BEHAVIOUR.md §3.4): it voids that,
+  // and nothing else we signed. Taken for anything else, it let the node have a second tx of
+  // the same round (or a state after our close) signed, and the peer pick the one that suits it.
+  it.each([
+    ['our acknowledgement of its payment of 1', (initial: ChannelOffchainTx) => ['update_ack', after(initial, [{ from: bob, to: alice, amount: 1n }])] as const, /our signature of the update_ack still waits for its outcome/],
+    ['our acknowledgement of its close', () => ['shutdown_sign_ack', close({ initiator_amount: 99n, responder_amount: 50n })] as const, /our signature of the shutdown_ack still waits for its outcome/],
+  ] as const)('a conflict after %s does not void it: the next request is refused, the channel stalls', async (_case, first, reason) => {
+    const store = new MemoryStore();
+    const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store });
+    const errors: { code: string; message: string }[] = [];
+    const conflicts: bigint[] = [];
+    client.on('error', (error) => errors.push(error));
+    client.on('conflict', ({ round }) => conflicts.push(round));
+    const [tag, tx] = first(initial);
+    if (tag === 'update_ack') node.send({ action: 'info', payload: { event: 'update' } });
+    expect((await node.sign(tag, tx)).signatures).toHaveLength(2); // the peer holds it co-signed
+    node.send({ action: 'conflict', payload: { channel_id: channel, round: 1 } });
+    // …and now "pays" 40 at the same round, or after the close it holds.
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await expectRefusal(client, node, 'update_ack', after(initial, [{ from: bob, to: alice, amount: 40n }]), reason);
+    expect(conflicts).toEqual([]);
+    expect(errors).toContainEqual(expect.objectContaining({ code: 'CONFLICT', message: expect.stringMatching(/cannot void our signature/) }));
+    expect(client.balances).toEqual({ initiator: 100n, responder: 50n });
+    expect((await store.load(channel))?.round).toBe(1n);
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_STALLED' });
+    client.close();
+  });
+
+  it('a conflict after we signed the create does not void it: a second create (a second channel funded) is refused', async () => {
+    const store = new MemoryStore();
+    const { client, node: nodePromise } = await start({ store });
+    const node = await nodePromise;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const created = await node.sign('initiator_sign', honestCreate());
+    expect(created.signatures).toHaveLength(2);
+    node.send({ action: 'conflict', payload: { channel_id: channelId(honestCreate()), round: 0 } });
+    await expectRefusal(client, node, 'initiator_sign', { ...honestCreate(), nonce: 2n }, /our signature of the create still waits for its outcome/);
+    expect(errors).toEqual(['CONFLICT']);
+    await expect(client.opened).rejects.toMatchObject({ code: 'CONFLICT' });
+    // The first create may still land: once reported, the store keeps it for a solo close.
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(created) } });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect((await store.load(channelId(honestCreate())))?.createTx).toBe(encodeTx(created));
+    client.close();
+  });
+
+  it('a close before the channel is open: refused', async () => {
+    const { client, node: nodePromise } = await start();
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(await node.sign('initiator_sign', honestCreate())) } });
+    await expectRefusal(client, node, 'shutdown_sign_ack', close({ initiator_amount: 99n, responder_amount: 50n }), /a close before the channel is open/);
+    await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it('a sign request after the node reported the channel died: refused, the signer is not asked', async () => {
+    const signer = counting();
+    const { client, node, initial } = await startOpen({ signer });
+    const asked = signer.asked;
+    const refused = new Promise<{ reason: string }>((resolve) => client.on('signRefused', resolve));
+    node.send({ action: 'info', payload: { event: 'died' } });
+    node.send({ action: 'info', payload: { event: 'update' } });
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(after(initial, [{ from: bob, to: alice, amount: 40n }])) } });
+    const refusal = await Promise.race([refused, new Promise<undefined>((resolve) => setTimeout(resolve, 500))]);
+    expect(signer.asked).toBe(asked);
+    expect(refusal?.reason).toMatch(/the channel died: nothing more is signed/);
+    expect(node.received.filter((frame) => frame.action === 'update_ack')).toEqual([]);
   });
 });
 
