@@ -35,8 +35,17 @@ import { ClientError } from './errors.js';
 import { MAX_REQUEST_TIMEOUT_MS } from './node-client.js'; // the longest delay Node's timers take
 import { clientSnapshot, MemoryStore } from './memory-store.js';
 import { checkSignRequest, DEFAULT_LIMITS, purposeOfTag, type SignContext, type SignPurpose } from './policy.js';
-import { type ChannelSocket, openSocket, type WebSocketConstructor } from './socket.js';
+import { type ChannelSocket, MAX_FRAME_BYTES, openSocket, type WebSocketConstructor } from './socket.js';
 import type { StateStore } from './store.js';
+
+/**
+ * Frames received and not yet handled, at most: they pile up only while a handler waits (the
+ * signer, the approve hook, `nextNonce`, the store), and a node has little to say meanwhile. A
+ * node that sends more is flooding: the client closes the connection (`FRAME_FLOOD`).
+ */
+export const MAX_PENDING_FRAMES = 1024;
+/** Characters (UTF-16 units) of the frames received and not yet handled, at most: 32 of the largest frames. */
+export const MAX_PENDING_FRAME_TEXT = 32 * MAX_FRAME_BYTES;
 
 export type ChannelStatus = 'connecting' | 'opening' | 'open' | 'closing' | 'closed' | 'died' | 'disconnected';
 
@@ -115,7 +124,10 @@ export interface ConnectOptions<R extends ChannelParams['role'] = ChannelParams[
   /** Check before sign (the default) with optional limits and hook, or — for tests only — none at all. */
   policy?: SignPolicy | 'unsafe-sign-anything';
   signal?: AbortSignal;
-  /** The WebSocket implementation (default: the platform's, or `ws` on Node 20). */
+  /**
+   * The WebSocket implementation (default: the platform's, or `ws` on Node 20). One with a
+   * `ping` method is taken for `ws`'s and constructed with `{ maxPayload: MAX_FRAME_BYTES }`.
+   */
   WebSocket?: WebSocketConstructor;
   /**
    * Interval of keep-alives: protocol pings with `ws` (Node 20), empty binary frames with a
@@ -192,6 +204,12 @@ export class ChannelClient {
   #rejectOpened!: (error: ClientError) => void;
   /** Frames are handled one at a time, in order, even when one waits for the store. */
   #frames: Promise<void> = Promise.resolve();
+  /** Frames received and not yet handled, and their characters. */
+  #pendingFrames = 0;
+  #pendingText = 0;
+  /** The connection was given up (a frame too large, a flood): nothing more is read from it. */
+  #givenUp = false;
+  #removeAbortListener: (() => void) | undefined;
 
   private constructor(options: ConnectOptions) {
     this.role = options.role;
@@ -235,10 +253,11 @@ export class ChannelClient {
         url,
         {
           onMessage: (text) => client.#enqueueFrame(text),
+          // The socket is closing already (1009): `onClose` follows.
+          onFrameTooLarge: () =>
+            client.#giveUp(new ClientError('MALFORMED_FRAME', `the node sent a frame above ${MAX_FRAME_BYTES} bytes (MAX_FRAME_BYTES), larger than any of the protocol: the connection is closed`)),
           // Through the frame queue: frames that arrived before the close are handled first.
-          onClose: (code, reason) => {
-            client.#frames = client.#frames.then(() => client.#onSocketClosed(code, reason));
-          },
+          onClose: (code, reason) => client.#afterPendingFrames(() => client.#onSocketClosed(code, reason)),
         },
         options.WebSocket,
         options.signal,
@@ -248,13 +267,25 @@ export class ChannelClient {
       if (signal?.aborted === true) throw new ClientError('ABORTED', 'aborted while connecting', {}, { cause: signal.reason });
       throw new ClientError('CONNECTION_FAILED', (error as Error).message, {}, { cause: error });
     }
+    // A frame too large, or a flood, may have ended the connection in the tick it opened.
+    if (client.#givenUp) {
+      client.#socket.close();
+      return client;
+    }
     client.#setStatus('opening');
     const interval = options.pingIntervalMs ?? 20_000;
     if (interval > 0) {
       client.#pingTimer = setInterval(() => client.#socket?.keepAlive(), interval);
       (client.#pingTimer as { unref?: () => void }).unref?.();
     }
-    options.signal?.addEventListener('abort', () => client.close(), { once: true });
+    const { signal } = options;
+    if (signal !== undefined) {
+      // Removed once the connection ends: a signal that outlives many channels would keep each
+      // closed client alive through its listener.
+      const onAbort = () => client.close();
+      signal.addEventListener('abort', onAbort, { once: true });
+      client.#removeAbortListener = () => signal.removeEventListener('abort', onAbort);
+    }
     return client;
   }
 
@@ -407,9 +438,42 @@ export class ChannelClient {
   // Frames from the node
 
   #enqueueFrame(text: string): void {
-    this.#frames = this.#frames.then(() => this.#onFrame(text)).catch((error: unknown) => {
+    if (this.#givenUp) return;
+    if (this.#pendingFrames + 1 > MAX_PENDING_FRAMES || this.#pendingText + text.length > MAX_PENDING_FRAME_TEXT) {
+      const what = this.#pendingFrames + 1 > MAX_PENDING_FRAMES ? `more than ${MAX_PENDING_FRAMES} frames (MAX_PENDING_FRAMES)` : `more than ${MAX_PENDING_FRAME_TEXT} characters of frames (MAX_PENDING_FRAME_TEXT)`;
+      this.#giveUp(new ClientError('FRAME_FLOOD', `the node sent ${what} faster than they could be handled: the connection is closed`));
+      this.#socket?.close(1008, 'frame flood');
+      this.#afterPendingFrames(() => this.#onSocketClosed(1008, 'frame flood'));
+      return;
+    }
+    this.#pendingFrames += 1;
+    this.#pendingText += text.length;
+    this.#afterPendingFrames(async () => {
+      try {
+        await this.#onFrame(text);
+      } finally {
+        this.#pendingFrames -= 1;
+        this.#pendingText -= text.length;
+      }
+    });
+  }
+
+  /** Runs `step` once every frame received before it is handled; a failure is an `error` event. */
+  #afterPendingFrames(step: () => void | Promise<void>): void {
+    this.#frames = this.#frames.then(step).catch((error: unknown) => {
       this.#emit('error', error instanceof ClientError ? error : new ClientError('INTERNAL', (error as Error).message, {}, { cause: error }));
     });
+  }
+
+  /**
+   * Gives up a connection whose node broke the client's limits: nothing more is read from it;
+   * the frames received before are still handled (a co-signed state among them is stored), then
+   * `error` says why, and the close that follows ends the channel (`CONNECTION_CLOSED`).
+   */
+  #giveUp(error: ClientError): void {
+    if (this.#givenUp) return;
+    this.#givenUp = true;
+    this.#afterPendingFrames(() => this.#emit('error', error));
   }
 
   async #onFrame(text: string): Promise<void> {
@@ -721,6 +785,7 @@ export class ChannelClient {
 
   #onSocketClosed(code: number, reason: string): void {
     clearInterval(this.#pingTimer);
+    this.#removeAbortListener?.();
     if (this.#status === 'died' || this.#status === 'closed' || this.#status === 'disconnected') return;
     this.#setStatus('disconnected');
     const error = new ClientError('CONNECTION_CLOSED', `the connection closed (${code}${reason === '' ? '' : ` ${reason}`})`, { reason });

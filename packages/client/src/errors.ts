@@ -69,8 +69,10 @@ export type ClientErrorCode =
   | 'CONFLICT'
   /** the node aborted the channel on a protocol error (`{message}` error frame); `died` follows */
   | 'CHANNEL_ABORTED'
-  /** a frame that is not of the protocol */
+  /** a frame that is not of the protocol; one above `MAX_FRAME_BYTES` also closes the connection (`CONNECTION_CLOSED` follows) */
   | 'MALFORMED_FRAME'
+  /** the node sent frames faster than the client handles them (more than `MAX_PENDING_FRAMES` waiting): the connection is closed (`CONNECTION_CLOSED` follows) */
+  | 'FRAME_FLOOD'
   /** a tx the client did not expect: not the body it signed, not of this channel, or not canonical */
   | 'UNEXPECTED_TX'
   /** a bug: an error no part of the client declares */

@@ -7,6 +7,8 @@ export {
   type CoSignedState,
   type ConnectOptions,
   type ConnectParamsByRole,
+  MAX_PENDING_FRAME_TEXT,
+  MAX_PENDING_FRAMES,
   type SignPolicy,
 } from './channel-client.js';
 export {
@@ -41,5 +43,5 @@ export {
   type WaitProgress,
 } from './node-client.js';
 export { checkSignRequest, type PolicyLimits, type SignContext, type SignPurpose } from './policy.js';
-export type { WebSocketConstructor } from './socket.js';
+export { MAX_FRAME_BYTES, type WebSocketConstructor } from './socket.js';
 export type { ChannelSnapshot, StateStore } from './store.js';

@@ -2,6 +2,17 @@
  * The one WebSocket surface the client needs, over the platform's `WebSocket` (browsers, Node
  * ≥ 22) or the `ws` package (Node 20, which has no global WebSocket).
  */
+
+/**
+ * The largest frame the client reads, in bytes of UTF-8. The largest frame of the protocol is a
+ * message report (or an error echoing our message) whose `info` holds 65 535 bytes
+ * (`MAX_MESSAGE_INFO_BYTES`), each escaped as `\u00XX` at worst: 6 × 65 535 = 393 210 bytes,
+ * plus its envelope of keys and `ak$`/`ch$` values; a `tx$` is at most 2 803 characters. A
+ * larger frame ends the connection unread: `ws` refuses it at its header (`maxPayload`, close
+ * code 1009), the platform `WebSocket`, which has no limit, once it has it.
+ */
+export const MAX_FRAME_BYTES = 512 * 1024;
+
 export interface ChannelSocket {
   send(text: string): void;
   close(code?: number, reason?: string): void;
@@ -16,11 +27,17 @@ export interface ChannelSocket {
 
 export interface SocketHandlers {
   onMessage(text: string): void;
+  /** A frame above {@link MAX_FRAME_BYTES} came: it was not read, and `onClose(1009, …)` follows at once. */
+  onFrameTooLarge(): void;
+  /** Called once: when the socket closed, or when it was given up for a frame too large (the socket is closing). */
   onClose(code: number, reason: string): void;
 }
 
-/** A constructor with the shape of the platform WebSocket. */
-export type WebSocketConstructor = new (url: string) => {
+/**
+ * A constructor with the shape of the platform WebSocket. One with a `ping` method is taken for
+ * `ws`'s, and given `{ maxPayload: MAX_FRAME_BYTES }` as its second argument.
+ */
+export type WebSocketConstructor = new (url: string, options?: { maxPayload: number }) => {
   readyState: number;
   onopen: ((event: unknown) => void) | null;
   onmessage: ((event: { data: unknown }) => void) | null;
@@ -35,13 +52,34 @@ export type WebSocketConstructor = new (url: string) => {
 /** Opens `url`; resolves once the socket is open, rejects if it cannot be. */
 export async function openSocket(url: string, handlers: SocketHandlers, implementation?: WebSocketConstructor, signal?: AbortSignal): Promise<ChannelSocket> {
   const Implementation = implementation ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? (await import('ws')).WebSocket as unknown as WebSocketConstructor;
-  const socket = new Implementation(url);
+  // `ws` takes options where the platform takes protocols (an object there fails the handshake).
+  const isWs = typeof (Implementation.prototype as { ping?: unknown } | undefined)?.ping === 'function';
+  const socket = isWs ? new Implementation(url, { maxPayload: MAX_FRAME_BYTES }) : new Implementation(url);
+  let ended = false;
+  const end = (code: number, reason: string) => {
+    if (ended) return;
+    ended = true;
+    handlers.onClose(code, reason);
+  };
+  const refuseFrame = () => {
+    if (ended) return;
+    handlers.onFrameTooLarge();
+    end(1009, `a frame above ${MAX_FRAME_BYTES} bytes`);
+    // `ws` is closing already (1009); the platform may send only 1000 or 3000–4999.
+    if (!isWs) socket.close(1000, 'frame too large');
+  };
   // Frames may arrive in the same tick as the open event: listen before waiting for it.
   socket.onmessage = (event) => {
-    if (typeof event.data === 'string') handlers.onMessage(event.data);
-    else if (event.data instanceof Uint8Array || event.data instanceof ArrayBuffer) {
+    if (ended) return;
+    const { data } = event;
+    if (typeof data === 'string') {
+      // Checked before anything reads it; at most 3 bytes of UTF-8 per UTF-16 unit.
+      if (data.length > MAX_FRAME_BYTES || (data.length * 3 > MAX_FRAME_BYTES && utf8Length(data) > MAX_FRAME_BYTES)) refuseFrame();
+      else handlers.onMessage(data);
+    } else if (data instanceof Uint8Array || data instanceof ArrayBuffer) {
       // ws hands text frames over as Buffers when asked for binary; the protocol is text.
-      handlers.onMessage(new TextDecoder().decode(event.data));
+      if (data.byteLength > MAX_FRAME_BYTES) refuseFrame();
+      else handlers.onMessage(new TextDecoder().decode(data));
     }
   };
   // An abort while opening closes the socket: a node that never answers the upgrade would
@@ -53,7 +91,10 @@ export async function openSocket(url: string, handlers: SocketHandlers, implemen
   try {
     await new Promise<void>((resolve, reject) => {
       socket.onopen = () => resolve();
-      socket.onerror = (event) => reject(new Error(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'connection failed'}`));
+      socket.onerror = (event) => {
+        if (isFrameTooLarge(event)) refuseFrame(); // a frame in the same tick as the open event
+        else reject(new Error(`cannot connect to ${url}: ${(event as { message?: string }).message ?? 'connection failed'}`));
+      };
       socket.onclose = (event) => reject(new Error(`the node closed the connection (${event.code} ${event.reason})`));
     });
   } finally {
@@ -63,13 +104,32 @@ export async function openSocket(url: string, handlers: SocketHandlers, implemen
     socket.close();
     throw new Error('aborted');
   }
-  socket.onclose = (event) => handlers.onClose(event.code, event.reason);
-  socket.onerror = () => {
-    // 'close' follows every 'error'; the close handler reports it.
+  socket.onclose = (event) => end(event.code, event.reason);
+  socket.onerror = (event) => {
+    // `ws` reports a frame above maxPayload here (and closes with 1009); 'close' follows every
+    // other 'error', and the close handler reports it.
+    if (isFrameTooLarge(event)) refuseFrame();
   };
   return {
     send: (text) => socket.send(text),
-    close: (code, reason) => socket.close(code, reason),
+    // The platform sends only 1000 and 3000–4999 (another code throws); `ws` any valid code.
+    close: (code, reason) => socket.close(isWs || code === undefined || code === 1000 || code >= 3000 ? code : 1000, reason),
     keepAlive: typeof socket.ping === 'function' ? () => (socket.ping as () => void).call(socket) : () => socket.send(new Uint8Array(0)),
   };
+}
+
+/** `ws`'s error for a frame above `maxPayload`. */
+function isFrameTooLarge(event: unknown): boolean {
+  return (event as { error?: { code?: unknown } } | null)?.error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
+}
+
+/** Bytes of `text` in UTF-8 (a received frame has no lone surrogate: it was decoded from UTF-8). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit >= 0x800) bytes += unit >= 0xd800 && unit <= 0xdfff ? 1 : 2; // a surrogate pair is 4 bytes: 2 + 1 + 1
+    else if (unit >= 0x80) bytes += 1;
+  }
+  return bytes;
 }

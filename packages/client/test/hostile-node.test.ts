@@ -18,8 +18,16 @@ import {
 } from '@aesc/tx';
 import { decode, encode } from '@aesc/encoding';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
-import { ChannelClient, MemoryStore, type SignPolicy } from '../src/index.js';
+import { WebSocket as WsWebSocket, WebSocketServer, type WebSocket } from 'ws';
+import {
+  ChannelClient,
+  MAX_FRAME_BYTES,
+  MAX_PENDING_FRAME_TEXT,
+  MAX_PENDING_FRAMES,
+  MemoryStore,
+  type SignPolicy,
+  type WebSocketConstructor,
+} from '../src/index.js';
 
 type Frame = { action: string; tag?: string; payload?: Record<string, unknown> };
 
@@ -115,7 +123,15 @@ const honestInitial = (): ChannelOffchainTx => ({
 });
 
 async function start(
-  options: { store?: MemoryStore; callTimeoutMs?: number; policy?: SignPolicy; signer?: Signer; params?: ReturnType<typeof terms> } = {},
+  options: {
+    store?: MemoryStore;
+    callTimeoutMs?: number;
+    policy?: SignPolicy;
+    signer?: Signer;
+    params?: ReturnType<typeof terms>;
+    signal?: AbortSignal;
+    WebSocket?: WebSocketConstructor;
+  } = {},
 ): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
   const node = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
@@ -1047,3 +1063,210 @@ describe('a node that fails', () => {
   });
 });
 
+
+/**
+ * The platform's WebSocket as browsers and Node ≥ 22 have it, over `ws` without its limit: no
+ * frame size limit of its own, no ping, and a close code other than 1000 or 3000–4999 throws.
+ */
+class PlatformWebSocket {
+  onopen: ((event: unknown) => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: ((event: unknown) => void) | null = null;
+  readonly #inner: WsWebSocket;
+
+  constructor(url: string, ...rest: unknown[]) {
+    if (rest.length > 0) throw new SyntaxError('the platform WebSocket takes protocols, not options');
+    this.#inner = new WsWebSocket(url, { maxPayload: 0 }); // 0: no limit
+    this.#inner.onopen = (event) => this.onopen?.(event);
+    this.#inner.onmessage = (event) => this.onmessage?.({ data: event.data });
+    this.#inner.onclose = (event) => this.onclose?.({ code: event.code, reason: event.reason });
+    this.#inner.onerror = (event) => this.onerror?.(event);
+  }
+
+  get readyState(): number {
+    return this.#inner.readyState;
+  }
+
+  send(data: string): void {
+    this.#inner.send(data);
+  }
+
+  close(code?: number, reason?: string): void {
+    if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) throw new Error(`InvalidAccessError: close code ${code}`);
+    this.#inner.close(code, reason);
+  }
+}
+
+describe('a hostile node: resource bounds', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** A valid frame padded with whitespace to `bytes` bytes. */
+  const padded = (frame: string, bytes: number) => frame.slice(0, -1) + ' '.repeat(bytes - frame.length) + frame.slice(-1);
+  const implementations = [
+    ['ws (maxPayload)', undefined],
+    ['the platform WebSocket (no limit of its own)', PlatformWebSocket as unknown as WebSocketConstructor],
+  ] as const;
+
+  it.each(implementations)('with %s: a frame of MAX_FRAME_BYTES is read, one byte more ends the connection (calls rejected, the store keeps round 1)', async (_name, WebSocket) => {
+    const store = new MemoryStore();
+    const { client, node, opened: { channelId: channel } } = await startOpen({ store, ...(WebSocket === undefined ? {} : { WebSocket }) });
+    const errors: { code: string; message: string }[] = [];
+    const infos: string[] = [];
+    client.on('error', (error) => errors.push(error));
+    client.on('info', ({ event }) => infos.push(event));
+    const died = new Promise((resolve) => client.on('died', resolve));
+    const frame = JSON.stringify({ action: 'info', payload: { event: 'open' } });
+    node.socket.send(padded(frame, MAX_FRAME_BYTES));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((received) => received.action === 'update' && received.tag === 'new');
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 1n }));
+    node.socket.send(padded(frame, MAX_FRAME_BYTES + 1));
+    const outcome = await Promise.race([pending, sleep(2000).then(() => 'update still pending 2 s after the frame')]);
+    expect(outcome).toMatchObject({ code: 'CONNECTION_CLOSED', message: `the connection closed (1009 a frame above ${MAX_FRAME_BYTES} bytes)` });
+    expect(await queued).toMatchObject({ code: 'CONNECTION_CLOSED' });
+    await died;
+    expect(infos).toEqual(['open']);
+    expect(errors.map(({ code }) => code)).toEqual(['MALFORMED_FRAME']);
+    expect(errors[0]?.message).toBe(`the node sent a frame above ${MAX_FRAME_BYTES} bytes (MAX_FRAME_BYTES), larger than any of the protocol: the connection is closed`);
+    expect(client.status).toBe('disconnected');
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect((await store.load(channel))?.round).toBe(1n);
+    // The node's side is closed too: nothing more is read from it.
+    expect(await Promise.race([new Promise((resolve) => (node.socket.readyState === node.socket.CLOSED ? resolve('closed') : node.socket.once('close', () => resolve('closed')))), sleep(2000).then(() => 'open')])).toBe('closed');
+  });
+
+  it.each(implementations)('with %s: the limit counts bytes of UTF-8, not characters', async (_name, WebSocket) => {
+    const { client, node, opened: { channelId: channel } } = await startOpen(WebSocket === undefined ? {} : { WebSocket });
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const died = new Promise((resolve) => client.on('died', resolve));
+    const report = (info: string) => JSON.stringify({ action: 'message', payload: { message: { channel_id: channel, from: bob.address, to: alice.address, info } } });
+    // '€' is 3 bytes in 1 unit, '😀' 4 bytes in 2: 7 bytes in 3 characters.
+    const unit = '€😀';
+    const text = report(unit.repeat(Math.ceil(MAX_FRAME_BYTES / 7)));
+    expect(text.length).toBeLessThan(MAX_FRAME_BYTES / 2);
+    node.socket.send(text);
+    expect(await Promise.race([died, sleep(2000).then(() => 'not died')])).toEqual({ reason: 'connection closed (1009)' });
+    expect(errors).toEqual(['MALFORMED_FRAME']);
+  });
+
+  it.each(implementations)('with %s: a frame too large as the very first frame ends the connection; opened rejects', async (_name, WebSocket) => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
+    server.on('connection', (socket) => socket.send(padded(JSON.stringify({ action: 'info', payload: { event: 'channel_accept' } }), 4 * MAX_FRAME_BYTES)));
+    await new Promise((resolve) => server?.once('listening', resolve));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/channel`;
+    const client = await ChannelClient.connect({ url, role: 'initiator', params: terms(), signer: alice, ...(WebSocket === undefined ? {} : { WebSocket }) });
+    // (Its `error` event may come before connect() resolves, when the frame came in the tick the socket opened.)
+    expect(await Promise.race([settle(client.opened), sleep(2000).then(() => 'opened still pending')])).toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      message: `the connection closed (1009 a frame above ${MAX_FRAME_BYTES} bytes)`,
+    });
+    expect(client.status).toBe('disconnected');
+  });
+
+  it('a compressed frame is judged by its size once inflated (a deflate bomb ends the connection)', async () => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel', perMessageDeflate: true });
+    const node = new Promise<ScriptedNode>((resolve) => server?.once('connection', (socket) => resolve(new ScriptedNode(socket))));
+    await new Promise((resolve) => server?.once('listening', resolve));
+    const client = await ChannelClient.connect({ url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/channel`, role: 'initiator', params: terms(), signer: alice });
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    // 8 MiB of spaces: some KiB on the wire.
+    (await node).socket.send(padded(JSON.stringify({ action: 'info', payload: { event: 'channel_accept' } }), 16 * MAX_FRAME_BYTES), { compress: true });
+    expect(await Promise.race([settle(client.opened), sleep(2000).then(() => 'opened still pending')])).toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      message: `the connection closed (1009 a frame above ${MAX_FRAME_BYTES} bytes)`,
+    });
+    expect(errors).toEqual(['MALFORMED_FRAME']);
+  });
+
+  it('frames within the limit but as deep or as wide as it allows are handled, one by one, and the channel goes on', async () => {
+    const { client, node } = await startOpen();
+    const reasons: string[] = [];
+    const both = new Promise((resolve) => client.on('error', (error) => reasons.push(`${error.code} ${error.context.reason ?? ''}`) === 2 && resolve(undefined)));
+    const envelope = (inner: string) => `{"action":"error","payload":{"reason":"function_clause","request":{"action":"update","tag":"new","payload":${inner}}}}`;
+    const room = MAX_FRAME_BYTES - envelope('').length;
+    const depth = Math.floor(room / 2);
+    const keys = Array.from({ length: Math.floor(room / 16) }, (_, index) => `"k${index}":${10n ** 19n}`).join(',');
+    const frames = [envelope(`${'['.repeat(depth)}${']'.repeat(depth)}`), envelope(`{${keys.slice(0, room - 2).replace(/,[^,]*$/, '')}}`)];
+    for (const frame of frames) expect(frame.length).toBeGreaterThan(MAX_FRAME_BYTES - 64);
+    for (const frame of frames) node.socket.send(frame);
+    await Promise.race([both, sleep(3000)]);
+    expect(reasons).toEqual(['MALFORMED_FRAME ', 'REQUEST_REJECTED function_clause']);
+    expect(client.status).toBe('open');
+    client.close();
+  });
+
+  it('the largest frames of the protocol are read: a message of 65 535 bytes all escaped, and an error echoing ours', async () => {
+    const { client, node, opened: { channelId: channel } } = await startOpen();
+    const info = '\u0001'.repeat(65_535); // each byte 6 in JSON: \u0001
+    const messages: string[] = [];
+    const errors: { code: string; context: { reason?: string } }[] = [];
+    client.on('message', (message) => messages.push(message.info));
+    client.on('error', (error) => errors.push(error));
+    const report = JSON.stringify({ action: 'message', payload: { message: { channel_id: channel, from: bob.address, to: alice.address, info } } });
+    expect(report.length).toBeGreaterThan(6 * 65_535);
+    node.socket.send(report);
+    await client.sendMessage(bob.address, info);
+    const request = await node.next((frame) => frame.action === 'message');
+    const echo = JSON.stringify({ action: 'error', payload: { reason: 'unknown_recipient', request } });
+    expect(echo.length).toBeGreaterThan(6 * 65_535);
+    node.socket.send(echo);
+    await sleep(100);
+    expect(messages).toEqual([info]);
+    expect(errors.map((error) => [error.code, error.context.reason])).toEqual([['REQUEST_REJECTED', 'unknown_recipient']]);
+    expect(client.status).toBe('open');
+    client.close();
+  });
+
+  it.each([
+    ['frames', MAX_PENDING_FRAMES, () => JSON.stringify({ action: 'info', payload: { event: 'open' } })],
+    ['characters', Math.ceil(MAX_PENDING_FRAME_TEXT / MAX_FRAME_BYTES), () => padded(JSON.stringify({ action: 'info', payload: { event: 'open' } }), MAX_FRAME_BYTES)],
+  ] as const)('a flood of %s while a sign request waits for the app: the connection ends at the limit (FRAME_FLOOD), the frames before it are handled, the store keeps round 1', async (_what, limit, frame) => {
+    let approve!: () => void;
+    const approved = new Promise<boolean>((resolve) => (approve = () => resolve(true)));
+    const store = new MemoryStore();
+    const policy: SignPolicy = { approve: (_tx, { purpose }) => (purpose === 'update_ack' ? approved : true) };
+    const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store, policy });
+    const errors: string[] = [];
+    let infos = 0;
+    client.on('error', (error) => errors.push(error.code));
+    client.on('info', () => (infos += 1));
+    const died = new Promise((resolve) => client.on('died', resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(request) } });
+    // The sign request waits for the hook: with it, `limit` frames wait, which is allowed
+    // (each frame counts, for the characters one less than the limit fits beside the request).
+    const allowed = limit - 1;
+    for (let count = 0; count < allowed; count++) node.socket.send(frame());
+    await sleep(300);
+    expect(errors).toEqual([]);
+    expect(node.socket.readyState).toBe(node.socket.OPEN);
+    node.socket.send(frame());
+    const closed = await Promise.race([new Promise((resolve) => node.socket.once('close', (code) => resolve(code))), sleep(2000).then(() => 'still open')]);
+    expect(closed).toBe(1008);
+    approve();
+    await died;
+    expect(errors).toEqual(['FRAME_FLOOD']);
+    expect(infos).toBe(1 + allowed); // the update event, and every frame before the limit
+    expect(client.status).toBe('disconnected');
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    expect((await store.load(channel))?.round).toBe(1n);
+  });
+
+  it('a long-lived AbortSignal does not keep every client it served: its listener goes with the connection', async () => {
+    const { getEventListeners } = (await import('node:events')).EventEmitter;
+    const controller = new AbortController();
+    for (let round = 0; round < 3; round++) {
+      const { client, node: nodePromise } = await start({ signal: controller.signal });
+      await nodePromise;
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      const died = new Promise((resolve) => client.on('died', resolve));
+      client.close();
+      await died;
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    }
+  });
+});
