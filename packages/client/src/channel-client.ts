@@ -198,6 +198,12 @@ export class ChannelClient {
   #closing = false;
   /** Why the channel cannot go on: a refused sign request, a node that stopped answering, a store that failed. */
   #stalled: string | undefined;
+  /**
+   * Why the store failed, once it has: a co-signed tx it did not keep. Nothing is signed after
+   * it, whatever the policy: a state the peer co-signs on top of it could be lost in turn, and
+   * without the create tx in the store no solo close can use a state at all.
+   */
+  #unkept: string | undefined;
   readonly #queue: PendingCall[] = [];
   #current: PendingCall | undefined;
   #resolveOpened!: (value: { channelId: ChannelId; state: CoSignedState }) => void;
@@ -530,7 +536,8 @@ export class ChannelClient {
     }
     this.#emit('signRequest', { tag, tx, encoded });
     const purpose = purposeOfTag(tag);
-    const refusal = tx === undefined ? 'the tx does not decode strictly' : purpose === undefined ? `unknown sign tag ${tag}` : await this.#check(purpose, tag, tx);
+    const refusal =
+      this.#unkept ?? (tx === undefined ? 'the tx does not decode strictly' : purpose === undefined ? `unknown sign tag ${tag}` : await this.#check(purpose, tag, tx));
     if (refusal !== undefined || tx === undefined || purpose === undefined) {
       this.#refuse(tag, refusal ?? 'refused', tx, encoded, purpose);
       return;
@@ -762,7 +769,8 @@ export class ChannelClient {
       const failure = error instanceof ClientError ? error : new ClientError('STORE_IO', (error as Error).message, {}, { cause: error });
       // What was not kept cannot be built on: the channel stops here (a solo close can use what
       // the store holds), and every call from now on says so instead of waiting.
-      this.#stalled = `the store did not keep a co-signed tx: ${failure.message}`;
+      this.#unkept = `the store did not keep a co-signed tx: ${failure.message}`;
+      this.#stalled = this.#unkept;
       this.#finishCall({ error: failure });
       this.#rejectOpened(failure); // the create or the initial state: the channel will not open (no-op once open)
       this.#drain();

@@ -59,7 +59,7 @@ export type ClientErrorCode =
   | 'CONNECTION_CLOSED'
   /** a call on a channel that is closed or died */
   | 'CHANNEL_CLOSED'
-  /** a sign request failed the sign policy, or the signer failed: nothing was signed; `context.reason` says which check */
+  /** a sign request failed the sign policy, the signer failed, or the store failed on an earlier co-signed tx: nothing was signed; `context.reason` says which check */
   | 'SIGN_REFUSED'
   /** a call after a refused sign request (the node waits for a signature that will not come), a call timeout, a store failure or a conflict that voids nothing */
   | 'CHANNEL_STALLED'

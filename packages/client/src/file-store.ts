@@ -23,6 +23,18 @@ export const SNAPSHOT_FILE_VERSION = 1;
 const SNAPSHOT_FILE = 'snapshot.json';
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 const FILE_KEYS = new Set(['version', 'channelId', 'role', 'createTx', 'round', 'state', 'closeTx']);
+/** A save's temp file, `.snapshot.json.<pid>.<uuid>.tmp`: the pid of the process writing it. */
+const TEMP_FILE = /^\.snapshot\.json\.([1-9][0-9]{0,9})\.[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\.tmp$/;
+/**
+ * The names of the temp files the stores of this process are writing (unique by their uuid, and
+ * by name since one directory may have two paths): never left over, though their pid runs.
+ */
+const tempFilesInUse = new Set<string>();
+/**
+ * The saves and loads of each `snapshot.json`, by its path, of every store of this process: the
+ * check of the round on disk and the rename of one save must not interleave with another's.
+ */
+const snapshotQueues = new ChannelQueue<string>();
 
 /** An open file, as much of `node:fs/promises` `FileHandle` as the store uses. */
 export interface FileStoreHandle {
@@ -57,18 +69,23 @@ export interface FileStoreOptions {
  * A save is durable when its promise resolves and atomic whatever happens before: the snapshot
  * is written to a temp file in the channel's directory, fsynced, renamed over `snapshot.json`,
  * and the directory is fsynced so the rename itself survives a power cut. A crash leaves
- * either the old file or the new one (and perhaps a `.tmp` file, which is never read). The
+ * either the old file or the new one, and perhaps a `.tmp` file, which is never read and which
+ * the next store to save the channel removes: one whose name holds the pid of a process that
+ * no longer runs (or of this one, when none of its stores is writing it). A pid names a process
+ * of this host and pid namespace only: a writer elsewhere on a shared directory (unsupported,
+ * see below) may lose its temp file mid-save, a save that then fails with STORE_IO. The
  * first save of a channel by each FileStore also fsyncs the directories above the file (until
  * that succeeds once), so the `<ch$…>` entry survives a power cut even when an earlier save
  * died between its mkdir and those fsyncs.
  *
- * Saves of one channel run one after the other, in call order; loads wait for the saves before
- * them. Each save reads the round on disk again just before it writes, so a store never
- * replaces a newer state written meanwhile by another store on the same directory (a restarted
- * process while the old one still runs): saves of two stores that do not overlap in time are
- * ordered. Two saves of two processes truly at once are not: both can pass the check before
- * either renames, and the last rename wins. There is no lock file (one a SIGKILL leaves behind
- * needs stale-lock breaking, itself racy): run one writing process per directory.
+ * Saves of one channel run one after the other, in call order, also those of different
+ * FileStores of the process on the same directory; loads wait for the saves before them. Each
+ * save reads the round on disk again just before it writes, so a store never replaces a newer
+ * state written meanwhile by another store on the same directory (a restarted process while
+ * the old one still runs): saves of two processes that do not overlap in time are ordered. Two
+ * saves of two processes truly at once are not: both can pass the check before either renames,
+ * and the last rename wins. There is no lock file (one a SIGKILL leaves behind needs
+ * stale-lock breaking, itself racy): run one writing process per directory.
  *
  * What it reads back is checked as a snapshot from outside the client is on `save`: every tx
  * decodes, belongs to the channel and is co-signed by both peers; else STORE_CORRUPT.
@@ -76,8 +93,6 @@ export interface FileStoreOptions {
 export class FileStore implements StateStore {
   readonly directory: string;
   readonly #fs: FileStoreFileSystem;
-  /** Each channel's saves and loads, one after the other. */
-  readonly #queues = new ChannelQueue();
   /**
    * The last `snapshot.json` text per channel this store wrote or verified, with its snapshot:
    * the file is read before every save, and one that has not changed since need not be parsed
@@ -91,6 +106,8 @@ export class FileStore implements StateStore {
    * process fsyncs once more.
    */
   readonly #durableEntries = new Set<string>();
+  /** Channel directories this store has cleared of left-over temp files. */
+  readonly #tidiedDirectories = new Set<string>();
   readonly #checkedCreates: CheckedCreates = new Map();
 
   constructor(directory: string, options: FileStoreOptions = {}) {
@@ -106,7 +123,7 @@ export class FileStore implements StateStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#queues.run(channelId, () => this.#read(channelId));
+    return snapshotQueues.run(this.pathOf(channelId), () => this.#read(channelId));
   }
 
   save(snapshot: Readonly<ChannelSnapshot>): Promise<void> {
@@ -121,7 +138,7 @@ export class FileStore implements StateStore {
     // handled now, so a quick failure is no unhandled rejection.
     const verifying = isClientSnapshot(checked) ? undefined : verifySnapshotArgument(checked, this.#checkedCreates);
     verifying?.catch(() => undefined);
-    return this.#queues.run(channelId, async () => {
+    return snapshotQueues.run(this.pathOf(channelId), async () => {
       await verifying;
       // From the disk every time, not from what this store last wrote: another store on the
       // directory may have written a newer round since (a small read, next to the fsyncs).
@@ -187,12 +204,16 @@ export class FileStore implements StateStore {
       throw ioError('create directory', channelDirectory, error);
     }
     await this.#makeEntriesDurable(channelDirectory, created);
+    // Before the write: on a full disk, what a crashed save left is space this one may need.
+    if (!this.#tidiedDirectories.has(channelDirectory)) await this.#removeLeftoverTempFiles(channelDirectory);
 
     const text = formatSnapshotFile(snapshot);
     // A fact about the text, true whether or not it reaches the disk: no need to forget it on failure.
     this.#known.set(snapshot.channelId, { text, snapshot });
-    const temp = join(channelDirectory, `.${SNAPSHOT_FILE}.${randomUUID()}.tmp`);
+    const tempName = `.${SNAPSHOT_FILE}.${process.pid}.${randomUUID()}.tmp`;
+    const temp = join(channelDirectory, tempName);
     let handle: FileStoreHandle | undefined;
+    tempFilesInUse.add(tempName);
     try {
       handle = await this.#fs.open(temp, 'wx', 0o600);
       await handle.writeFile(text, 'utf8');
@@ -203,11 +224,36 @@ export class FileStore implements StateStore {
       await this.#fs.rename(temp, path);
     } catch (error) {
       if (handle !== undefined) await handle.close().catch(() => undefined);
-      // Best effort: the temp file is never read, but a full disk is no place to leave it.
-      await this.#fs.unlink(temp).catch(() => undefined);
+      // Best effort: the temp file is never read, but a full disk is no place to leave it (if
+      // the unlink fails too, the next save looks for left-over temp files again).
+      await this.#fs.unlink(temp).catch(() => this.#tidiedDirectories.delete(channelDirectory));
       throw ioError('write', path, error);
+    } finally {
+      tempFilesInUse.delete(tempName);
     }
     await this.#syncDirectory(channelDirectory);
+  }
+
+  /**
+   * Removes the temp files of saves that will never rename them: their process died (a crash
+   * between the write and the rename), or their unlink after a failed write failed too. One is
+   * left per crash, a whole snapshot each, and nothing else would ever remove them. Best
+   * effort: a save does not fail for it, and tries again until it once reads the directory.
+   */
+  async #removeLeftoverTempFiles(channelDirectory: string): Promise<void> {
+    let names: string[];
+    try {
+      names = await this.#fs.readdir(channelDirectory);
+    } catch {
+      return;
+    }
+    this.#tidiedDirectories.add(channelDirectory);
+    for (const name of names) {
+      const pid = TEMP_FILE.exec(name)?.[1];
+      if (pid === undefined) continue;
+      const leftOver = Number(pid) === process.pid ? !tempFilesInUse.has(name) : !isRunning(Number(pid));
+      if (leftOver) await this.#fs.unlink(join(channelDirectory, name)).catch(() => undefined);
+    }
   }
 
   /**
@@ -300,6 +346,16 @@ async function parseSnapshotFile(text: string, path: string, checkedCreates: Che
   );
   await verifySnapshot(snapshot, fail, checkedCreates);
   return copySnapshot(snapshot);
+}
+
+/** Whether a process of this pid runs (signal 0 only checks); one we may not signal runs too. */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return errorCode(error) !== 'ESRCH';
+  }
 }
 
 function errorCode(error: unknown): string | undefined {

@@ -50,24 +50,27 @@ export class MemoryStore implements StateStore {
 // ---------------------------------------------------------------------------------------------
 // Checks shared by every store (FileStore imports them).
 
-/** Tasks of each channel run one after the other, in call order; a failed one does not stop the next. */
-export class ChannelQueue {
+/**
+ * Tasks of each channel run one after the other, in call order; a failed one does not stop the
+ * next. A channel is named by its id, or by anything else that names it (FileStore: its file).
+ */
+export class ChannelQueue<Key extends string = ChannelId> {
   /** The last task of each channel with one queued or running. */
-  readonly #tails = new Map<ChannelId, Promise<void>>();
+  readonly #tails = new Map<Key, Promise<void>>();
 
-  busy(channelId: ChannelId): boolean {
-    return this.#tails.has(channelId);
+  busy(channel: Key): boolean {
+    return this.#tails.has(channel);
   }
 
-  run<T>(channelId: ChannelId, task: () => Promise<T>): Promise<T> {
-    const run = (this.#tails.get(channelId) ?? Promise.resolve()).then(task);
+  run<T>(channel: Key, task: () => Promise<T>): Promise<T> {
+    const run = (this.#tails.get(channel) ?? Promise.resolve()).then(task);
     const tail = run.then(
       () => undefined,
       () => undefined,
     );
-    this.#tails.set(channelId, tail);
+    this.#tails.set(channel, tail);
     void tail.then(() => {
-      if (this.#tails.get(channelId) === tail) this.#tails.delete(channelId);
+      if (this.#tails.get(channel) === tail) this.#tails.delete(channel);
     });
     return run;
   }

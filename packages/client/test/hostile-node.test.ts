@@ -922,6 +922,52 @@ describe('the client’s lifecycle', () => {
     client.close();
   });
 
+  it.each(['the create', 'a state'] as const)('a store that failed on %s signs nothing more: no state is built on what it did not keep', async (failing) => {
+    class FailingStore extends MemoryStore {
+      fail = failing === 'the create';
+      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
+        if (this.fail) throw new Error('disk full');
+        return super.save(snapshot);
+      }
+    }
+    const store = new FailingStore();
+    const { client, node: nodePromise } = await start({ store });
+    const node = await nodePromise;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const initial = honestInitial();
+    const bobPays = (amount: bigint): ChannelOffchainTx => ({
+      ...next2(initial),
+      updates: [{ from: bob.publicKey, to: alice.publicKey, amount }],
+      initiator_amount: 100n + amount,
+      responder_amount: 50n - amount,
+    });
+    const unkept = /^refused: the store did not keep a co-signed tx: .*disk full/;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(await node.sign('initiator_sign', honestCreate())) } });
+    if (failing === 'the create') {
+      // without the create tx in the store, no solo close could use a co-signed round 1
+      await expect(client.opened).rejects.toMatchObject({ code: 'STORE_IO' });
+      expect(await signOrRefuse(client, node, 'update', initial)).toMatch(unkept);
+      expect(errors).toEqual(['STORE_IO']);
+    } else {
+      node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', initial)) } });
+      await client.opened;
+      store.fail = true;
+      node.send({ action: 'info', payload: { event: 'update' } });
+      node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update_ack', bobPays(10n))) } });
+      await sleep(30);
+      // whatever a conflict does, the peer holds a co-signed round 2 the store does not
+      node.send({ action: 'conflict', payload: { channel_id: channelId(honestCreate()), round: 1 } });
+      await sleep(30);
+      expect(await signOrRefuse(client, node, 'update_ack', bobPays(5n))).toMatch(unkept);
+      expect((await store.load(client.channelId as `ch$${string}`))?.round).toBe(1n);
+      // the state the store did not keep still waits for its outcome: the conflict voids nothing
+      expect(errors).toEqual(['STORE_IO', 'CONFLICT']);
+    }
+    client.close();
+  });
+
   it('a signer that fails signs nothing: a refusal, the call rejects at once and the queued ones too (they used to wait for good)', async () => {
     let declined = false;
     const device: Signer = {
@@ -1000,6 +1046,14 @@ describe('the client’s lifecycle', () => {
     client.close();
   });
 });
+
+/** Sends a sign request and tells what the client did: `signed`, or `refused: <reason>`. */
+async function signOrRefuse(client: ChannelClient, node: ScriptedNode, tag: string, tx: UnsignedTx): Promise<string> {
+  const refused = new Promise<string>((resolve) => client.on('signRefused', ({ reason }) => resolve(`refused: ${reason}`)));
+  const count = node.received.length;
+  node.send({ action: 'sign', tag, payload: { tx: encodeTx(tx) } });
+  return Promise.race([refused, node.next((frame) => frame.action === tag && node.received.indexOf(frame) >= count).then(() => 'signed')]);
+}
 
 /** The outcome of a call as a value, observed at once (a refusal may come before the test awaits it). */
 function settle(promise: Promise<unknown>): Promise<unknown> {

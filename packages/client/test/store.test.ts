@@ -1,6 +1,10 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type UnsignedTx } from '@aesc/tx';
@@ -217,7 +221,6 @@ function instrumentedFs(
   } = {},
 ) {
   const log: string[] = [];
-  const openHandles = new Set<fs.FileHandle>();
   const step = async (operation: string, path: string) => {
     log.push(`${operation} ${path}`);
     await hooks.pause?.(operation, path);
@@ -232,7 +235,6 @@ function instrumentedFs(
     async open(path, flags, mode) {
       await step('open', path);
       const handle = await fs.open(path, flags, mode);
-      openHandles.add(handle);
       const wrapped: FileStoreHandle = {
         async writeFile(data, encoding) {
           log.push(`write ${path}`);
@@ -252,7 +254,6 @@ function instrumentedFs(
         async close() {
           log.push(`close ${path}`);
           await hooks.pause?.('close', path);
-          openHandles.delete(handle);
           await handle.close();
           const error = hooks.fail?.('close', path);
           if (error !== undefined) throw error;
@@ -281,11 +282,27 @@ function instrumentedFs(
       return fs.stat(path);
     },
   };
-  return { system, log, openHandles };
+  return { system, log };
 }
 
 const systemError = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
 const isTemp = (path: string) => path.endsWith('.tmp');
+
+/**
+ * Saves `snapshot` in another process, SIGKILLed just before its first `operation` on `target`
+ * (a path, or `temp` for the save's temp file); resolves with that process's pid once it is dead.
+ */
+async function killMidSave(directory: string, snapshot: ChannelSnapshot, operation: string, target: string): Promise<number> {
+  const script = fileURLToPath(new URL('./support/die-mid-save-child.mjs', import.meta.url));
+  const json = JSON.stringify(snapshot, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  const child = spawn(process.execPath, [script, directory, json, operation, target], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  const stopped = await Promise.race([once(child.stdout, 'data').then(() => true), exited.then(() => false)]);
+  expect(stopped, `the child did not stop at ${operation} ${target}`).toBe(true);
+  child.kill('SIGKILL');
+  await exited;
+  return child.pid as number;
+}
 
 describe('FileStore on disk', () => {
   it('writes <dir>/<ch$>/snapshot.json with a version and integers as decimal strings', async () => {
@@ -335,7 +352,7 @@ describe('FileStore on disk', () => {
     const channelDirectory = join(directory, channel.id);
     const writes = log.filter((entry) => !entry.startsWith('readFile'));
     const temp = (writes.find((entry) => entry.startsWith('open ') && isTemp(entry)) as string).slice('open '.length);
-    expect(temp.startsWith(`${channelDirectory}/`)).toBe(true);
+    expect(temp.startsWith(`${channelDirectory}/.snapshot.json.${process.pid}.`)).toBe(true);
     expect(writes).toEqual([
       `mkdir ${channelDirectory}`,
       `open ${directory}`, // the new directories' entries: fsync their parents
@@ -344,6 +361,7 @@ describe('FileStore on disk', () => {
       `open ${root}`,
       `sync ${root}`,
       `close ${root}`,
+      `readdir ${channelDirectory}`, // temp files a crashed save left, once per channel and store
       `open ${temp}`,
       `write ${temp}`,
       `sync ${temp}`,
@@ -353,6 +371,9 @@ describe('FileStore on disk', () => {
       `sync ${channelDirectory}`,
       `close ${channelDirectory}`,
     ]);
+    log.length = 0;
+    await store.save(await channel.snapshot(2n));
+    expect(log.filter((entry) => entry.startsWith('readdir'))).toEqual([]);
   });
 
   it.each([
@@ -379,6 +400,21 @@ describe('FileStore on disk', () => {
     failing = false;
     await store.save(await channel.snapshot(5n));
     expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(5n));
+  });
+
+  it('a temp file that a failed save could not remove either goes at the next save', async () => {
+    let failing = false;
+    const { system } = instrumentedFs({ fail: (op, path) => (failing && (op === 'write' || op === 'unlink') && isTemp(path) ? systemError('EIO') : undefined) });
+    const directory = freshDirectory();
+    const channelDirectory = join(directory, channel.id);
+    const store = new FileStore(directory, { fs: system });
+    await store.save(await channel.snapshot(4n));
+    failing = true;
+    await clientError(store.save(await channel.snapshot(5n)), 'STORE_IO');
+    expect((await fs.readdir(channelDirectory)).filter(isTemp)).toHaveLength(1);
+    failing = false;
+    await store.save(await channel.snapshot(5n));
+    expect(await fs.readdir(channelDirectory)).toEqual(['snapshot.json']);
   });
 
   it('a failing fsync of the directory after the rename is STORE_IO, and the next save reads the disk again', async () => {
@@ -424,21 +460,11 @@ describe('FileStore on disk', () => {
 
   it('fsyncs the parents again in the next process when a first save died after its mkdir', async () => {
     const directory = freshDirectory();
-    let frozen = false;
-    const dead = instrumentedFs({
-      pause: (op, path) => {
-        if (op !== 'sync' || path !== directory) return undefined;
-        frozen = true;
-        return new Promise<never>(() => undefined);
-      },
-    });
-    void new FileStore(directory, { fs: dead.system }).save(await channel.snapshot(1n));
-    await expect.poll(() => frozen).toBe(true);
+    await killMidSave(directory, await channel.snapshot(1n), 'sync', directory);
 
     const { system, log } = instrumentedFs();
     await new FileStore(directory, { fs: system }).save(await channel.snapshot(1n));
     expect(log.filter((entry) => entry.startsWith('sync ') && !isTemp(entry))).toEqual([`sync ${directory}`, `sync ${root}`, `sync ${join(directory, channel.id)}`]);
-    await Promise.all([...dead.openHandles].map((handle) => handle.close()));
   });
 
   it('loads only co-signed states: a one-signature round 9 written by other hands is STORE_CORRUPT, not a block on round 8', async () => {
@@ -481,29 +507,93 @@ describe('FileStore on disk', () => {
     expect((unreadable.cause as { code?: string }).code).toBe('EACCES');
   });
 
-  it.each(['open', 'write', 'sync', 'close', 'rename'])('a process killed during %s leaves a store the next process reads', async (operation) => {
+  it.each(['open', 'write', 'sync', 'close', 'rename'])('a process killed during %s leaves a store the next process reads, and its temp file goes', async (operation) => {
     const directory = freshDirectory();
+    const channelDirectory = join(directory, channel.id);
     await new FileStore(directory).save(await channel.snapshot(2n));
-    // The first process freezes forever at `operation`: as far as the disk knows, it died there.
-    let frozen = false;
-    const { system, openHandles } = instrumentedFs({
-      pause: (op, path) => {
-        if (op !== operation || !isTemp(path)) return undefined;
-        frozen = true;
-        return new Promise<never>(() => undefined);
-      },
-    });
-    const dying = new FileStore(directory, { fs: system });
-    void dying.save(await channel.snapshot(3n));
-    await expect.poll(() => frozen).toBe(true);
+    const pid = await killMidSave(directory, await channel.snapshot(3n), operation, 'temp');
+    // what the crash left: the old snapshot, and (once opened) a temp file named after the dead process
+    const left = (await fs.readdir(channelDirectory)).filter(isTemp);
+    expect(left).toEqual(operation === 'open' ? [] : [expect.stringMatching(new RegExp(`^\\.snapshot\\.json\\.${pid}\\.[0-9a-f-]{36}\\.tmp$`))]);
 
     const next = new FileStore(directory);
     expect(await next.list()).toEqual([channel.id]);
     expect(await next.load(channel.id)).toEqual(await channel.snapshot(2n));
+    expect((await fs.readdir(channelDirectory)).filter(isTemp)).toEqual(left); // a load changes nothing
     await next.save(await channel.snapshot(3n));
     expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(3n));
-    // What the kernel would do for the dead process.
-    await Promise.all([...openHandles].map((handle) => handle.close()));
+    // one temp file per crash would pile up: the next save removes it
+    expect(await fs.readdir(channelDirectory)).toEqual(['snapshot.json']);
+  });
+
+  it('removes only temp files no save will rename: of a process that is gone, or of this one when none of its stores writes it', async () => {
+    const directory = freshDirectory();
+    const channelDirectory = join(directory, channel.id);
+    await new FileStore(directory).save(await channel.snapshot(1n));
+    // A store of this process in the middle of a save, on the directory under another name (a
+    // symlink): the saves of the two stores do not wait for each other, its temp file is in use.
+    const alias = `${directory}-alias`;
+    await fs.symlink(directory, alias);
+    let release: () => void = () => undefined;
+    let writing = '';
+    const { system } = instrumentedFs({
+      pause: (op, path) => {
+        if (op !== 'sync' || !isTemp(path)) return undefined;
+        writing = path.slice(path.lastIndexOf('/') + 1);
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const stopped = new FileStore(alias, { fs: system }).save(await channel.snapshot(2n));
+    await expect.poll(() => writing).not.toBe('');
+
+    const temp = (pid: number) => `.snapshot.json.${pid}.${randomUUID()}.tmp`;
+    const gone = spawnSync(process.execPath, ['-e', '']).pid as number; // exited already
+    const leftOver = [temp(gone), temp(process.pid)]; // a crashed process's; one of this process whose unlink failed
+    const kept = [temp(process.ppid), '.snapshot.json.tmp', 'notes.txt']; // a running process's; no temp file of a store
+    for (const name of [...leftOver, ...kept]) await fs.writeFile(join(channelDirectory, name), '{"ver');
+    await new FileStore(directory).save(await channel.snapshot(2n));
+    expect((await fs.readdir(channelDirectory)).sort()).toEqual([...kept, writing, 'snapshot.json'].sort());
+    release();
+    await stopped;
+    expect((await fs.readdir(channelDirectory)).sort()).toEqual([...kept, 'snapshot.json'].sort());
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(2n));
+  });
+
+  it('orders the saves of two stores of one process on one directory: a newer round it acknowledged is never replaced', async () => {
+    const directory = freshDirectory();
+    await new FileStore(directory).save(await channel.snapshot(5n));
+    let release: () => void = () => undefined;
+    let paused = false;
+    const { system } = instrumentedFs({
+      pause: (op, path) => {
+        if (op !== 'rename' || !isTemp(path) || paused) return undefined;
+        paused = true;
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    // One store's save of round 6 has checked the disk (round 5) and is about to rename…
+    const older = new FileStore(directory, { fs: system }).save(await channel.snapshot(6n));
+    await expect.poll(() => paused).toBe(true);
+    // …when another store of the process saves round 7: it waits for the first, whichever ends first.
+    const newer = new FileStore(directory).save(await channel.snapshot(7n));
+    const first = await Promise.race([newer.then(() => 'round 7'), new Promise((resolve) => setTimeout(resolve, 50, 'waiting'))]);
+    release();
+    await Promise.all([older, newer]);
+    expect(first).toBe('waiting');
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(7n));
+    // and the other way round, the older save comes second and is the stale one
+    paused = false;
+    const newest = new FileStore(directory, { fs: system }).save(await channel.snapshot(9n));
+    await expect.poll(() => paused).toBe(true);
+    const stale = new FileStore(directory).save(await channel.snapshot(8n));
+    release();
+    await newest;
+    await clientError(stale, 'STALE_SNAPSHOT');
+    expect((await new FileStore(directory).load(channel.id))?.round).toBe(9n);
   });
 
   it('runs the saves of a channel one at a time, in call order, and channels in parallel', async () => {
