@@ -2,8 +2,8 @@ import { type Devnode, startDevnode } from '@aesc/devnode';
 import { createSigner, type Signer, verifySignedTx } from '@aesc/signer';
 import { decodeTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket as NodeWebSocket } from 'ws';
 import { ChannelClient, ClientError, MemoryStore, NodeClient, type WebSocketConstructor } from '../src/index.js';
+import { PlatformWebSocket } from './support/platform-websocket.js';
 
 let nextPort = 20_000;
 
@@ -145,40 +145,6 @@ describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dia
     await initiator.shutdown();
   });
 });
-
-/**
- * The WebSocket of browsers and of Node ≥ 22 (`globalThis.WebSocket`), over `ws`: the same
- * surface, without `ping` (a page cannot send protocol pings). Records what the client sends.
- */
-class PlatformWebSocket {
-  static readonly sent: (string | Uint8Array)[] = [];
-  readonly #socket: NodeWebSocket;
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-
-  constructor(url: string) {
-    this.#socket = new NodeWebSocket(url);
-    this.#socket.onopen = (event) => this.onopen?.(event);
-    this.#socket.onmessage = (event) => this.onmessage?.({ data: event.data });
-    this.#socket.onclose = (event) => this.onclose?.({ code: event.code, reason: event.reason });
-    this.#socket.onerror = (event) => this.onerror?.(event);
-  }
-
-  get readyState(): number {
-    return this.#socket.readyState;
-  }
-
-  send(data: string | Uint8Array): void {
-    PlatformWebSocket.sent.push(data);
-    this.#socket.send(data);
-  }
-
-  close(code?: number, reason?: string): void {
-    this.#socket.close(code, reason);
-  }
-}
 
 describe('ChannelClient keeps a quiet socket open (the node closes one its client leaves silent: 60 s on v0.14)', () => {
   let node: Devnode;

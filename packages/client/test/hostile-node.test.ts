@@ -18,7 +18,7 @@ import {
 } from '@aesc/tx';
 import { decode, encode } from '@aesc/encoding';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket as WsWebSocket, WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import {
   ChannelClient,
   MAX_FRAME_BYTES,
@@ -28,6 +28,7 @@ import {
   type SignPolicy,
   type WebSocketConstructor,
 } from '../src/index.js';
+import { PlatformWebSocket } from './support/platform-websocket.js';
 
 type Frame = { action: string; tag?: string; payload?: Record<string, unknown> };
 
@@ -1117,40 +1118,6 @@ describe('a node that fails', () => {
   });
 });
 
-
-/**
- * The platform's WebSocket as browsers and Node ≥ 22 have it, over `ws` without its limit: no
- * frame size limit of its own, no ping, and a close code other than 1000 or 3000–4999 throws.
- */
-class PlatformWebSocket {
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  readonly #inner: WsWebSocket;
-
-  constructor(url: string, ...rest: unknown[]) {
-    if (rest.length > 0) throw new SyntaxError('the platform WebSocket takes protocols, not options');
-    this.#inner = new WsWebSocket(url, { maxPayload: 0 }); // 0: no limit
-    this.#inner.onopen = (event) => this.onopen?.(event);
-    this.#inner.onmessage = (event) => this.onmessage?.({ data: event.data });
-    this.#inner.onclose = (event) => this.onclose?.({ code: event.code, reason: event.reason });
-    this.#inner.onerror = (event) => this.onerror?.(event);
-  }
-
-  get readyState(): number {
-    return this.#inner.readyState;
-  }
-
-  send(data: string): void {
-    this.#inner.send(data);
-  }
-
-  close(code?: number, reason?: string): void {
-    if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) throw new Error(`InvalidAccessError: close code ${code}`);
-    this.#inner.close(code, reason);
-  }
-}
 
 describe('a hostile node: resource bounds', () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
