@@ -1,16 +1,27 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { ChannelClient, FileStore, MemoryStore } from '@aesc/client';
+import { type Devnode, startDevnode } from '@aesc/devnode';
+import { createSigner, type Signer } from '@aesc/signer';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Runs `code` as an ES module written beside the root package.json, so that `@aesc/*` resolve to the built packages as for any user; resolves to its standard output. */
-function runModule(name: string, code: string): string {
+/**
+ * Runs `code` as an ES module written beside the root package.json, so that `@aesc/*` resolve to
+ * the built packages as for any user, in the working directory `cwd`; resolves to its standard
+ * output. The child runs beside this process, whose event loop stays free (a devnode of the test
+ * may be serving it).
+ */
+async function runModule(name: string, code: string, cwd = ROOT): Promise<string> {
   const file = `${ROOT}.readme-${name}.mjs`;
   writeFileSync(file, code);
   try {
-    return execFileSync(process.execPath, [file], { encoding: 'utf8' });
+    return (await promisify(execFile)(process.execPath, [file], { encoding: 'utf8', cwd, timeout: 50_000 })).stdout;
   } finally {
     rmSync(file, { force: true });
   }
@@ -27,11 +38,11 @@ function codeBlock(readme: string, lang: string, index = 0): string {
 /**
  * A README example made to print what each of its statements gives: a line that starts an
  * expression statement (`channelId(create); // 'ch$…'`, `await node.mine(5);`) prints its value on
- * one line, bytes as `Uint8Array(n)`, bigints as `5n`, objects as JSON; `console.log` lines print
- * as written. `preamble` gives the names a fragment takes from its context (`secretKey`, `alice`).
+ * one line, bytes as `Uint8Array(n)`, bigints as `5n`, a function as `function`, objects as
+ * JSON; `console.log` lines print as written. `preamble` gives the names a fragment takes from its context (`secretKey`, `alice`).
  */
 function instrument(example: string, preamble = ''): string {
-  const show = `const __shown = (item) => item instanceof Uint8Array ? \`Uint8Array(\${item.length})\` : typeof item === 'bigint' ? \`\${item}n\` : item;
+  const show = `const __shown = (item) => typeof item === 'function' ? 'function' : item instanceof Uint8Array ? \`Uint8Array(\${item.length})\` : typeof item === 'bigint' ? \`\${item}n\` : item;
 const __show = (value) => console.log(typeof __shown(value) === 'string' ? __shown(value) : JSON.stringify(value, (_key, item) => __shown(item)) ?? String(value));\n`;
   const statements = example.replace(
     /^(?!(?:import|export|const|let|var|if|try|for|while|return)\b|console\.)([^\s}/].*?);(\s*\/\/.*)?$/gm,
@@ -40,9 +51,29 @@ const __show = (value) => console.log(typeof __shown(value) === 'string' ? __sho
   return `${show}${preamble}\n${statements}`;
 }
 
+/**
+ * Type-checks TypeScript modules (name → text) as an app compiled with test/tsconfig.json meets
+ * the packages: `strict`, the built declarations through the packages' `exports`. Resolves to
+ * `tsc`'s report, empty when every module compiles.
+ */
+async function typecheck(modules: Record<string, string>): Promise<string> {
+  const files = Object.keys(modules).map((name) => `.readme-${name}.ts`);
+  const config = `${ROOT}.readme-tsconfig.json`;
+  writeFileSync(config, JSON.stringify({ extends: './test/tsconfig.json', include: files }));
+  for (const [name, text] of Object.entries(modules)) writeFileSync(`${ROOT}.readme-${name}.ts`, text);
+  try {
+    await promisify(execFile)(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '--noEmit', '-p', config], { encoding: 'utf8', cwd: ROOT });
+    return '';
+  } catch (error) {
+    return (error as { stdout?: string }).stdout || String(error);
+  } finally {
+    for (const file of [config, ...files.map((file) => `${ROOT}${file}`)]) rmSync(file, { force: true });
+  }
+}
+
 describe('README', () => {
-  it('runs its ten-line example against the built packages', () => {
-    const output = runModule('example', codeBlock('README.md', 'js')).trim().split('\n');
+  it('runs its ten-line example against the built packages', async () => {
+    const output = (await runModule('example', codeBlock('README.md', 'js'))).trim().split('\n');
     expect(output[0]).toMatch(/^ch\$\w+ th\$\w+ true$/);
     expect(output[1]).toMatch(/^tx\$\w+$/);
   });
@@ -57,8 +88,8 @@ describe('README', () => {
 });
 
 describe('package READMEs: every example runs against the built packages and gives what its comments say', () => {
-  it('@aesc/encoding', () => {
-    expect(runModule('encoding', instrument(codeBlock('packages/encoding/README.md', 'ts'))).split('\n')).toEqual([
+  it('@aesc/encoding', async () => {
+    expect((await runModule('encoding', instrument(codeBlock('packages/encoding/README.md', 'ts')))).split('\n')).toEqual([
       'ak$2t6jf5jehLcCMSBUDg8smbYd3M5Jhv48i6eAGCehvXWn6hQMeV',
       '{"prefix":"th","bytes":"Uint8Array(32)"}',
       'false',
@@ -67,14 +98,14 @@ describe('package READMEs: every example runs against the built packages and giv
     ]);
   });
 
-  it('@aesc/tx', () => {
-    const output = runModule('tx', instrument(codeBlock('packages/tx/README.md', 'ts'))).split('\n');
+  it('@aesc/tx', async () => {
+    const output = (await runModule('tx', instrument(codeBlock('packages/tx/README.md', 'ts')))).split('\n');
     expect(output.slice(0, 3)).toEqual(['839702399n', 'ch$278Xa6XdZv7a1tCFo8EjnmpHY8nXp2MsyL5vviFvicRxFRorUN', expect.stringMatching(/^th\$\w+$/)]);
     expect(output[3]).toMatch(/^tx\$\w+$/);
     expect(JSON.parse(output[4] ?? '')).toMatchObject({ type: 'channel_create_tx', tag: 50, vsn: 1, fields: { initiator_amount: '839702399', fee: '9' } });
   });
 
-  it('@aesc/signer, and its legacy keys', () => {
+  it('@aesc/signer, and its legacy keys', async () => {
     // The fragment's `secretKey` and `unsignedTx`: one party's key and an off-chain state to sign.
     const preamble = `import { createSigner as __createSigner } from '@aesc/signer';
 import { encodeTx as __encodeTx } from '@aesc/tx';
@@ -82,7 +113,7 @@ const secretKey = new Uint8Array(32).fill(1);
 const [__me, __peer] = await Promise.all([__createSigner(secretKey), __createSigner(new Uint8Array(32).fill(2))]);
 const unsignedTx = __encodeTx({ type: 'channel_offchain_tx', channel_id: new Uint8Array(32).fill(9), previous_round: 1n, round: 2n,
   initiator: __me.publicKey, responder: __peer.publicKey, initiator_amount: 5n, responder_amount: 5n, updates: [], state: new Uint8Array(0) });`;
-    const output = runModule('signer', instrument(codeBlock('packages/signer/README.md', 'ts'), preamble));
+    const output = await runModule('signer', instrument(codeBlock('packages/signer/README.md', 'ts'), preamble));
     // One of the two signatures a state needs: not valid yet, the other party's entry still empty.
     expect(output).toMatch(/^false \[\n {2}\{\n {4}publicKey: 'ak\$241gerYcVAvfk7Vc6gFuqBje5CfVJxT1fgzkym5cq2qtfxfKgD',\n {4}signature: Uint8Array\(64\)/);
     expect(output).toMatch(/signature: null\n {2}\}\n\] th\$\w+\n$/);
@@ -92,14 +123,14 @@ import { decodeTx } from '@aesc/tx';
 // the seed's create tx signed by its initiator, a legacy secp256k1 key
 const seedTx = decodeTx('tx$Vb6U4dbYYjKr1eq2iU9ftCb3sVLoq3NzBdSpLqgrARkYJ1VgcubZhXRXDuYqoMFrtpJsxpfA5yq4woAUwc4SVYFHZNoUpLqpxbgtDBxDfFz3h3FBzLasqQcNAqqzjiufeuhmnFVWB1oLBTqdKGYTVsamt4zwL3bct7dVVrYfx2X51kXoom5WwPwmQxKjMSFtKgoYaDgNUx6RNLwnCjdJ1J1Jvcm5mi7JuaRsTzvr4HAmzWm6U9oXwSHih7VQ5VGJ5pA85nbCi6MPgmwZZFCU2xY5mKx4uo6jCXgnqQAQEpqpipuhLsoVnNRU3aY6B', 'signed_tx');
 const initiatorKey65 = seedTx.tx.initiator;`;
-    const legacy = runModule('legacy', instrument(codeBlock('packages/signer/README.md', 'ts', 1), legacyPreamble)).trim();
+    const legacy = (await runModule('legacy', instrument(codeBlock('packages/signer/README.md', 'ts', 1), legacyPreamble))).trim();
     expect(JSON.parse(legacy)).toMatchObject({ valid: true, signers: [{ signature: expect.stringMatching(/^Uint8Array\(7[0-2]\)$/) }] });
   });
 
-  it('@aesc/devnode', () => {
+  it('@aesc/devnode', async () => {
     const preamble = `import { createSigner } from '@aesc/signer';
 const alice = await createSigner(new Uint8Array(32).fill(1));`;
-    const output = runModule('devnode', instrument(codeBlock('packages/devnode/README.md', 'ts'), preamble)).split('\n');
+    const output = (await runModule('devnode', instrument(codeBlock('packages/devnode/README.md', 'ts'), preamble))).split('\n');
     expect(output).toEqual([
       expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v2 ws:\/\/127\.0\.0\.1:\d+\/channel$/),
       expect.stringMatching(/^\[\{"height":1,"hash":"bh\$\w+","txHashes":\[\]\},.*\{"height":5,/),
@@ -107,5 +138,171 @@ const alice = await createSigner(new Uint8Array(32).fill(1));`;
       'undefined',
       '',
     ]);
+  });
+});
+
+/**
+ * The client README's examples name a node on the ports `aesc devnode` listens on by default
+ * (HTTP 3013, channels 3014), as a user runs them. The test's devnode listens on free ports, so
+ * these two URLs, and only they, are replaced in the example's text by the devnode's; an
+ * example that names a node any other way fails here rather than reach a node of this machine.
+ */
+const README_URLS = { http: 'http://127.0.0.1:3013/v2', ws: 'ws://127.0.0.1:3014/channel' } as const;
+
+function onDevnode(example: string, devnode: Devnode): string {
+  const text = example.replaceAll(README_URLS.http, devnode.httpUrl).replaceAll(README_URLS.ws, devnode.wsUrl);
+  expect(text, 'a node URL other than the two the test replaces').not.toMatch(/(?:https?|wss?):\/\/[^\s'"`]*:301[34]\b/);
+  return text;
+}
+
+describe('@aesc/client README: every example runs against a devnode, the other party played by the test', () => {
+  // Blocks until a solo close can be settled: room for the slash the example posts meanwhile.
+  const LOCK_PERIOD = 60n;
+  let devnode: Devnode;
+  let alice: Signer;
+  let bob: Signer;
+  let directory: string;
+  /** The channel's terms, as the parties pass them to `ChannelClient.connect`: one channel per `port`. */
+  const termsOn = (port: number) => ({
+    initiator: alice.address,
+    responder: bob.address,
+    lock_period: LOCK_PERIOD,
+    push_amount: 0n,
+    initiator_amount: 50_000n,
+    responder_amount: 50_000n,
+    channel_reserve: 10n,
+    ttl: 1_000_000n,
+    host: 'localhost',
+    port,
+    minimum_depth: 1n,
+  });
+  /** `termsOn(port)` as module text, for a preamble. */
+  const termsText = (port: number) =>
+    `{ ${Object.entries(termsOn(port)).map(([name, value]) => `${name}: ${typeof value === 'bigint' ? `${value}n` : JSON.stringify(value)}`).join(', ')} }`;
+  /** Alice's secret key (as `beforeAll` makes it) as module text: the example's `signer` is hers. */
+  const ALICE_SECRET_KEY = 'new Uint8Array(32).fill(1)';
+
+  beforeAll(async () => {
+    [alice, bob] = (await Promise.all([1, 2].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer];
+    // Blocks on a timer, as on a real node: the example's waits end on their own.
+    devnode = await startDevnode({ httpPort: 0, wsPort: 0, blockInterval: 50, genesis: [alice, bob].map((signer) => ({ pubkey: signer.publicKey, balance: 1_000_000n })) });
+    directory = mkdtempSync(join(tmpdir(), 'aesc-readme-'));
+  });
+
+  afterAll(async () => {
+    await devnode?.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('connect, update, sendMessage, shutdown, waitForTx: the initiator, with the test as the responder', async () => {
+    // The other party, Bob, connected before the example runs: it checks and co-signs what the
+    // example's client proposes, and tells what it received.
+    const responder = await ChannelClient.connect({ url: devnode.wsUrl, role: 'responder', params: termsOn(1234), signer: bob });
+    onTestFinished(() => responder.close());
+    const messages: string[] = [];
+    responder.on('message', ({ from, info }) => messages.push(`${from}: ${info}`));
+    // The fragment's `params`, `signer`, `me` and `peer`: Alice's terms with Bob, Alice's signer, both accounts.
+    const preamble = `import { createSigner as __createSigner } from '@aesc/signer';
+const params = ${termsText(1234)};
+const signer = await __createSigner(${ALICE_SECRET_KEY});
+const me = { address: '${alice.address}' };
+const peer = { address: '${bob.address}' };`;
+    const postamble = `\n__show({ channelId, round: state.round, balances: state.balances, update: Object.keys(state), status: channel.status, hash });`;
+    const output = (await runModule('client', instrument(onDevnode(codeBlock('packages/client/README.md', 'ts'), devnode), preamble) + postamble, directory)).split('\n');
+    expect(output).toEqual([
+      'function', // channel.on(…): the listener's remover
+      'undefined', // sendMessage
+      expect.stringMatching(/^\{"signedTx":\{"type":"signed_tx","signatures":\["Uint8Array\(64\)","Uint8Array\(64\)"\],"tx":\{"type":"channel_close_mutual_tx",/),
+      expect.stringMatching(/^\{"channelId":"ch\$\w+","round":"2n","balances":\{"initiator":"49990n","responder":"50010n"\},"update":\["round","balances","state",/),
+      '',
+    ]);
+    const mined = JSON.parse(output[2] ?? '') as { hash: string; blockHeight: string; blockHash: string };
+    const { channelId, status, hash } = JSON.parse(output[3] ?? '') as { channelId: `ch$${string}`; status: string; hash: string };
+    // The close tx the shutdown gave, mined, and the channel closed.
+    expect(mined).toMatchObject({ hash, blockHeight: expect.stringMatching(/^[1-9]\d*n$/), blockHash: expect.stringMatching(/^bh\$\w+$/) });
+    expect(status).toBe('closed');
+    expect(messages).toEqual([`${alice.address}: thanks`]);
+    expect(responder.status).toBe('closed');
+    // Store before report: the example's FileStore('./channels') kept the close and the last state.
+    const stored = await new FileStore(join(directory, 'channels')).load(channelId);
+    expect(stored?.round).toBe(2n);
+    expect(stored?.closeTx).toMatch(/^tx\$\w+$/);
+  });
+
+  it('closeSolo, slash, settle: from a channel the test opened and left, its states on disk', async () => {
+    const memory = new MemoryStore();
+    const [initiator, responder] = await Promise.all([
+      ChannelClient.connect({ url: devnode.wsUrl, role: 'initiator', params: termsOn(1235), signer: alice, store: memory }),
+      ChannelClient.connect({ url: devnode.wsUrl, role: 'responder', params: termsOn(1235), signer: bob }),
+    ]);
+    const { channelId } = await initiator.opened;
+    await initiator.update({ from: alice.address, to: bob.address, amount: 100n });
+    // Alice's store as a crash left it: round 2. Round 3, co-signed after, is the newer state.
+    const store = new FileStore(join(directory, 'alice'));
+    await store.save((await memory.load(channelId)) ?? expect.fail('no snapshot'));
+    const newer = await initiator.update({ from: alice.address, to: bob.address, amount: 200n });
+    initiator.close();
+    responder.close();
+    // The fragment's names. One signer does all three for the test (the chain lets either peer
+    // slash); a user slashes the peer's close with a state newer than the one it closed with.
+    const preamble = `import { closeSolo, FileStore, NodeClient, settle, slash } from '@aesc/client';
+import { createSigner } from '@aesc/signer';
+const httpUrl = '${devnode.httpUrl}';
+const signer = await createSigner(${ALICE_SECRET_KEY});
+const channelId = '${channelId}';
+const store = new FileStore('./alice');
+const newerCoSignedState = '${newer.encoded}';`;
+    const postamble = `\n__show(await node.getChannel(channelId));`;
+    const output = (await runModule('dispute', instrument(codeBlock('packages/client/README.md', 'ts', 1), preamble) + postamble, directory)).split('\n');
+    const results = output.slice(0, 3).map((line) => JSON.parse(line) as { hash: string; signedTx: { signatures: string[]; tx: Record<string, string> }; blockHeight: string });
+    expect(results.map(({ signedTx }) => signedTx.tx.type)).toEqual(['channel_close_solo_tx', 'channel_slash_tx', 'channel_settle_tx']);
+    for (const { hash, signedTx, blockHeight } of results) {
+      expect(hash).toMatch(/^th\$\w+$/);
+      expect(signedTx.signatures).toEqual(['Uint8Array(64)']);
+      expect(blockHeight).toMatch(/^[1-9]\d*n$/);
+    }
+    // Settled with the amounts of the slash's state, round 3, not those of the close's, round 2.
+    expect(results[2]?.signedTx.tx).toMatchObject({ initiator_amount: `${newer.balances.initiator}n`, responder_amount: `${newer.balances.responder}n` });
+    expect(newer.balances).toEqual({ initiator: 49_700n, responder: 50_300n });
+    expect(output.slice(3)).toEqual(['undefined', '']); // the channel is gone from the chain
+  });
+});
+
+describe('package READMEs: every ts block compiles against the built declarations', () => {
+  it('with the types of the names a fragment takes from its context', async () => {
+    const block = (readme: string, index = 0) => codeBlock(`packages/${readme}/README.md`, 'ts', index);
+    const report = await typecheck({
+      encoding: block('encoding'),
+      tx: block('tx'),
+      signer: `import type { EncodedTx } from '@aesc/encoding';
+declare const secretKey: Uint8Array;
+declare const unsignedTx: EncodedTx;
+${block('signer')}`,
+      'signer-legacy': `import { verifySignedTx } from '@aesc/signer';
+import type { SignedTx } from '@aesc/tx';
+declare const seedTx: SignedTx;
+declare const initiatorKey65: Uint8Array;
+${block('signer', 1)}`,
+      devnode: `import type { Signer } from '@aesc/signer';
+declare const alice: Signer;
+${block('devnode')}`,
+      'client-connect': `import type { ConnectParamsByRole } from '@aesc/client';
+import type { Signer } from '@aesc/signer';
+declare const params: ConnectParamsByRole['initiator'];
+declare const signer: Signer;
+declare const me: Signer;
+declare const peer: Pick<Signer, 'address'>;
+${block('client')}`,
+      'client-dispute': `import { closeSolo, NodeClient, settle, slash, type StateStore } from '@aesc/client';
+import type { ChannelId, EncodedTx } from '@aesc/encoding';
+import type { Signer } from '@aesc/signer';
+declare const httpUrl: string;
+declare const signer: Signer;
+declare const channelId: ChannelId;
+declare const store: StateStore;
+declare const newerCoSignedState: EncodedTx;
+${block('client', 1)}`,
+    });
+    expect(report).toBe('');
   });
 });
