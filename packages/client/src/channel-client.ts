@@ -135,9 +135,15 @@ export interface ConnectOptions<R extends ChannelParams['role'] = ChannelParams[
    */
   pingIntervalMs?: number;
   /**
-   * How long an `update` or `shutdown` may wait for the node once sent (default 60 000 ms).
-   * A node that stops answering rejects the call with `TIMEOUT` and stalls the channel: what
-   * the store holds is what a solo close can use.
+   * How long a call (`update`, `shutdown`, `sendMessage`) may wait for the node once the
+   * channel is open and the call is next in line (default 60 000 ms). Its clock starts then:
+   * at once when the call is sent, or while it waits for the round in progress to end (a peer's
+   * update the node announced, the outcome of a signature we gave), and it keeps running once
+   * the call is sent, until the outcome. While a call in line waits for us instead (our answer
+   * to a sign request: the checks, the approve hook, the signer), its clock stops. A call queued before
+   * the channel opens waits for the opening (funding confirmations) off the clock. A node that
+   * lets it run out rejects the call with `TIMEOUT` and stalls the channel (later calls:
+   * `CHANNEL_STALLED`): what the store holds is what a solo close can use.
    */
   callTimeoutMs?: number;
 }
@@ -157,7 +163,10 @@ interface PendingCall {
   reject(error: ClientError): void;
   intent?: OffchainUpdate;
   sent: boolean;
-  timer?: ReturnType<typeof setTimeout>;
+  /** Runs from when the call is next in line on an open channel until its outcome (`callTimeoutMs`). */
+  timer?: ReturnType<typeof setTimeout> | undefined;
+  /** When the clock last started, and what was left of `callTimeoutMs` then (it stops while we answer a sign request). */
+  clock?: { started: number; left: number };
 }
 
 /**
@@ -195,7 +204,18 @@ export class ChannelClient {
   #busy = false;
   /** The peer proposed an update and we have not seen its outcome yet. */
   #peerUpdate = false;
+  /**
+   * A sign request is being answered (checks, the approve hook, the signer): the time a user
+   * takes on a prompt or a device is not the node's, and stops the clock of the call in line.
+   */
+  #answering = false;
   #closing = false;
+  /**
+   * Why the client ends the connection itself (`close()`, or a node past its limits): no sign
+   * request is answered from then on, whatever the policy. The signer is not asked (it may
+   * prompt a user who has left), and a reply could not reach the node anyway.
+   */
+  #leaving: string | undefined;
   /** Why the channel cannot go on: a refused sign request, a node that stopped answering, a store that failed. */
   #stalled: string | undefined;
   /**
@@ -365,8 +385,13 @@ export class ChannelClient {
     return this.#call('shutdown', shutdownFrame()) as Promise<{ tx: SignedTx; encoded: EncodedTx; hash: TxHash }>;
   }
 
-  /** Closes the WebSocket (the node stops its side; the store keeps everything for a solo close). */
+  /**
+   * Closes the WebSocket (the node stops its side; the store keeps everything for a solo close).
+   * Every sign request from then on is refused, also one that arrived before and is still being
+   * checked: the signer is not asked.
+   */
   close(): void {
+    this.#leaving ??= 'the client was closed (close()): nothing more is signed';
     this.#socket?.close(1000, 'client closed');
   }
 
@@ -394,14 +419,20 @@ export class ChannelClient {
     while (this.#current === undefined && this.#queue.length > 0) {
       const ended = this.#endedError();
       if (ended !== undefined) {
-        for (const call of this.#queue.splice(0)) call.reject(ended);
+        for (const call of this.#queue.splice(0)) rejectCall(call, ended);
         return;
       }
-      if (this.#status !== 'open' || this.#busy || this.#peerUpdate) return;
-      const call = this.#queue.shift() as PendingCall;
+      if (this.#status !== 'open') return;
+      const call = this.#queue[0] as PendingCall;
+      // Next in line on an open channel: from here on, a node that stays silent (an update it
+      // announced and never asked us to sign, an outcome it owes us) runs the call's clock down.
+      if (!this.#answering) this.#startClock(call);
+      if (this.#busy || this.#peerUpdate) return;
+      this.#queue.shift();
       call.sent = true;
       this.#send(call.frame);
       if (call.kind === 'message') {
+        clearTimeout(call.timer);
         call.resolve(undefined); // the node acknowledges nothing; a refusal comes as an error event
         continue;
       }
@@ -410,13 +441,48 @@ export class ChannelClient {
         this.#setStatus('closing');
       }
       this.#current = call;
-      call.timer = setTimeout(() => {
-        if (this.#current !== call) return;
-        this.#stalled = `the node did not answer the ${call.kind} within ${this.#callTimeoutMs} ms`;
-        this.#finishCall({ error: new ClientError('TIMEOUT', this.#stalled) });
-      }, this.#callTimeoutMs);
-      (call.timer as { unref?: () => void }).unref?.();
     }
+  }
+
+  #startClock(call: PendingCall): void {
+    if (call.timer !== undefined) return;
+    const left = call.clock?.left ?? this.#callTimeoutMs;
+    call.clock = { started: Date.now(), left };
+    call.timer = setTimeout(() => this.#onCallTimeout(call), left);
+    (call.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** Stops the clock of a call in line while we, not the node, are the one it waits for. */
+  #stopClock(call: PendingCall): void {
+    if (call.timer === undefined || call.clock === undefined) return;
+    clearTimeout(call.timer);
+    call.timer = undefined;
+    call.clock = { started: call.clock.started, left: Math.max(0, call.clock.left - (Date.now() - call.clock.started)) };
+  }
+
+  #onCallTimeout(call: PendingCall): void {
+    if (this.#current === call) {
+      this.#stalled = `the node did not answer the ${call.kind} within ${this.#callTimeoutMs} ms`;
+      this.#finishCall({ error: new ClientError('TIMEOUT', this.#stalled) });
+      return;
+    }
+    const index = this.#queue.indexOf(call);
+    if (index === -1) return;
+    this.#queue.splice(index, 1);
+    const ended = this.#endedError();
+    if (ended !== undefined) {
+      rejectCall(call, ended);
+    } else {
+      this.#stalled = `the round in progress did not end within ${this.#callTimeoutMs} ms (${this.#roundInProgress()}): the ${call.kind} was not sent`;
+      rejectCall(call, new ClientError('TIMEOUT', this.#stalled));
+    }
+    this.#drain();
+  }
+
+  /** What keeps the next call from being sent. */
+  #roundInProgress(): string {
+    if (this.#outstanding !== undefined) return `our signature of the ${this.#outstanding} still waits for its outcome from the node`;
+    return 'the node announced an update of the peer and sent no sign request';
   }
 
   #finishCall(outcome: { value: unknown } | { error: ClientError }): void {
@@ -479,6 +545,7 @@ export class ChannelClient {
   #giveUp(error: ClientError): void {
     if (this.#givenUp) return;
     this.#givenUp = true;
+    this.#leaving ??= `the client gave up the connection (${error.code}): nothing more is signed`;
     this.#afterPendingFrames(() => this.#emit('error', error));
   }
 
@@ -526,6 +593,19 @@ export class ChannelClient {
 
   async #onSignRequest(tag: SignTag, encoded: EncodedTx): Promise<void> {
     this.#busy = true;
+    this.#answering = true;
+    // The call in line waits for us now, not for the node: its clock goes on once we answered.
+    const next = this.#queue[0];
+    if (next !== undefined) this.#stopClock(next);
+    try {
+      await this.#answerSignRequest(tag, encoded);
+    } finally {
+      this.#answering = false;
+      this.#drain();
+    }
+  }
+
+  async #answerSignRequest(tag: SignTag, encoded: EncodedTx): Promise<void> {
     let tx: UnsignedTx | undefined;
     let requested: Uint8Array | undefined;
     try {
@@ -537,9 +617,13 @@ export class ChannelClient {
     this.#emit('signRequest', { tag, tx, encoded });
     const purpose = purposeOfTag(tag);
     const refusal =
-      this.#unkept ?? (tx === undefined ? 'the tx does not decode strictly' : purpose === undefined ? `unknown sign tag ${tag}` : await this.#check(purpose, tag, tx));
-    if (refusal !== undefined || tx === undefined || purpose === undefined) {
-      this.#refuse(tag, refusal ?? 'refused', tx, encoded, purpose);
+      this.#leaving ??
+      this.#unkept ??
+      (tx === undefined ? 'the tx does not decode strictly' : purpose === undefined ? `unknown sign tag ${tag}` : await this.#check(purpose, tag, tx));
+    // The user may have closed while a `signRequest` listener, the approve hook or `nextNonce` ran.
+    const closing = this.#leaving;
+    if (refusal !== undefined || closing !== undefined || tx === undefined || purpose === undefined) {
+      this.#refuse(tag, refusal ?? closing ?? 'refused', tx, encoded, purpose);
       return;
     }
     // The tx the checks passed must still be the one asked for: a `signRequest` listener or the
@@ -559,6 +643,11 @@ export class ChannelClient {
       this.#refuse(tag, `the signer failed: ${(error as Error)?.message ?? String(error)}`, tx, encoded, purpose);
       return;
     }
+    // Closed while the signer signed: the signature is not sent (the socket is closing).
+    if (this.#leaving !== undefined) {
+      this.#refuse(tag, `${this.#leaving} (the signature made meanwhile was not sent)`, tx, encoded, purpose);
+      return;
+    }
     this.#signedBody = body;
     this.#ownSignature = signed.signatures[0];
     this.#outstanding = purpose;
@@ -574,6 +663,7 @@ export class ChannelClient {
       self: this.#signer.publicKey,
       terms: this.#terms,
       closing: this.#closing,
+      announced: this.#peerUpdate,
       closed: this.#status === 'closed',
       died: this.#status === 'died' || this.#status === 'disconnected',
       ...(this.#outstanding === undefined ? {} : { outstanding: this.#outstanding }),
@@ -805,9 +895,8 @@ export class ChannelClient {
   #failPending(error: ClientError): void {
     const current = this.#current;
     this.#current = undefined;
-    clearTimeout(current?.timer);
-    current?.reject(error);
-    for (const call of this.#queue.splice(0)) call.reject(error);
+    if (current !== undefined) rejectCall(current, error);
+    for (const call of this.#queue.splice(0)) rejectCall(call, error);
   }
 
   #setStatus(status: ChannelStatus): void {
@@ -816,6 +905,12 @@ export class ChannelClient {
     this.#status = status;
     this.#emit('statusChanged', { status, previous });
   }
+}
+
+/** Rejects a call that did not end otherwise, and stops its clock. */
+function rejectCall(call: PendingCall, error: ClientError): void {
+  clearTimeout(call.timer);
+  call.reject(error);
 }
 
 function accountBytes(value: AccountPubkey | Uint8Array, name: string): Uint8Array {

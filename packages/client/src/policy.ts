@@ -55,6 +55,13 @@ export interface SignContext {
   intent?: OffchainUpdate;
   /** Whether we asked to close. */
   closing: boolean;
+  /**
+   * Whether the node announced a proposal of the peer (`info update`) whose outcome has not
+   * come. The node sends it before every `update_ack` request, the initial state's included
+   * (BEHAVIOUR.md §2.4 row 12, §2.5 row 4, §9.1, and the seed), so `false` refuses an
+   * `update_ack`; left out, it is not checked.
+   */
+  announced?: boolean;
   /** Whether a close is co-signed: nothing is signed after it. */
   closed: boolean;
   /** Whether the node's channel died or the connection closed: nothing is signed after it either. */
@@ -109,6 +116,7 @@ function checkSequence(purpose: SignPurpose, context: SignContext): string | und
   const offchain = purpose === 'update' || purpose === 'update_ack';
   if (offchain && context.closing) return 'an off-chain state while our close is in flight';
   if (purpose === 'update_ack' && context.intent !== undefined) return 'an update_ack while our own update is in flight';
+  if (purpose === 'update_ack' && context.announced === false) return 'an update_ack the node did not announce (no info update before it)';
   return undefined;
 }
 

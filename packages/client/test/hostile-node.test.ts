@@ -769,6 +769,75 @@ describe('a thief node: every way to a signature that costs us', () => {
     expect(refusal?.reason).toMatch(/the channel died: nothing more is signed/);
     expect(node.received.filter((frame) => frame.action === 'update_ack')).toEqual([]);
   });
+
+  it('an update_ack the node did not announce (no info update before it, as it always sends): refused, the signer is not asked', async () => {
+    const signer = counting();
+    const { client, node, initial } = await startOpen({ signer });
+    const asked = signer.asked;
+    await expectRefusal(client, node, 'update_ack', after(initial, [{ from: bob, to: alice, amount: 1n }]), /an update_ack the node did not announce \(no info update before it\)/);
+    expect(signer.asked).toBe(asked);
+    expect(client.balances).toEqual({ initiator: 100n, responder: 50n });
+    client.close();
+  });
+
+  // The user closed: the signer must not prompt them on a device, and a reply would go to a closing socket.
+  const closedMidway: [string, (closeNow: () => void) => { policy?: SignPolicy; onRequest?: () => void }, boolean][] = [
+    ['a signRequest listener sees it (a payment of 1)', (closeNow) => ({ onRequest: closeNow }), false],
+    ['the approve hook decides (a payment of 1)', (closeNow) => ({ policy: { approve: async () => (closeNow(), true) } }), false],
+    ['nextNonce is asked (the peer’s close)', (closeNow) => ({ policy: { nextNonce: async () => (closeNow(), 1n) } }), true],
+  ];
+  it.each(closedMidway)('close() while %s: the request is refused, the signer is not asked, nothing is sent', async (_case, setup, isClose) => {
+    const signer = counting();
+    let client: ChannelClient | undefined;
+    const { policy, onRequest } = setup(() => client?.close());
+    const opened = await startOpen({ signer, ...(policy === undefined ? {} : { policy }) });
+    client = opened.client;
+    const { node, initial } = opened;
+    if (onRequest !== undefined) client.on('signRequest', onRequest);
+    const asked = signer.asked;
+    const refused = new Promise<{ tag: string; reason: string }>((resolve) => client?.on('signRefused', resolve));
+    const count = node.received.length;
+    const [tag, tx] = isClose ? (['shutdown_sign_ack', close({ initiator_amount: 99n, responder_amount: 50n })] as const) : (['update_ack', after(initial, [{ from: bob, to: alice, amount: 1n }])] as const);
+    if (tag === 'update_ack') node.send({ action: 'info', payload: { event: 'update' } });
+    node.send({ action: 'sign', tag, payload: { tx: encodeTx(tx) } });
+    const refusal = await Promise.race([refused, new Promise<undefined>((resolve) => setTimeout(resolve, 500))]);
+    expect(refusal).toEqual({ tag, reason: 'the client was closed (close()): nothing more is signed', tx: expect.anything(), encoded: encodeTx(tx) });
+    expect(signer.asked).toBe(asked);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(node.received.slice(count).filter((frame) => frame.action === tag)).toEqual([]);
+  });
+
+  it('close() while the signer signs: the signature made is not sent, the request is refused', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let prompted!: () => void;
+    const prompting = new Promise<void>((resolve) => (prompted = resolve));
+    let hold = false;
+    const device: Signer = {
+      address: alice.address,
+      publicKey: alice.publicKey,
+      sign: async (message) => {
+        if (hold) {
+          prompted();
+          await held; // the user confirms on a device
+        }
+        return alice.sign(message);
+      },
+    };
+    const { client, node, initial } = await startOpen({ signer: device });
+    hold = true;
+    const refused = new Promise<{ reason: string }>((resolve) => client.on('signRefused', resolve));
+    const count = node.received.length;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(after(initial, [{ from: bob, to: alice, amount: 1n }])) } });
+    await prompting; // the checks passed, the device asks the user
+    client.close();
+    release();
+    const refusal = await Promise.race([refused, new Promise<undefined>((resolve) => setTimeout(resolve, 500))]);
+    expect(refusal?.reason).toBe('the client was closed (close()): nothing more is signed (the signature made meanwhile was not sent)');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(node.received.slice(count).filter((frame) => frame.action === 'update_ack')).toEqual([]);
+  });
 });
 
 describe('a hostile node: nonces, with the chain’s view (policy.nextNonce)', () => {
@@ -1097,6 +1166,92 @@ describe('a node that fails', () => {
     client.close();
   });
 
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Bob pays alice `amount` on top of round 1. */
+  const bobPays = (initial: ChannelOffchainTx, amount: bigint): ChannelOffchainTx => ({ ...initial, previous_round: 1n, round: 2n, initiator_amount: 100n + amount, responder_amount: 50n - amount, updates: [{ from: bob.publicKey, to: alice.publicKey, amount }] });
+
+  // Calls queued behind a round the node never ends used to wait for good: the clock only ran once a call was sent.
+  it.each([
+    ['announces an update of the peer, then stays silent', async (node: ScriptedNode) => node.send({ action: 'info', payload: { event: 'update' } }), /^the round in progress did not end within 200 ms \(the node announced an update of the peer and sent no sign request\): the update was not sent$/],
+    ['has our acknowledgement of the peer’s update, then stays silent', async (node: ScriptedNode, initial: ChannelOffchainTx) => {
+      node.send({ action: 'info', payload: { event: 'update' } });
+      await node.sign('update_ack', bobPays(initial, 1n)); // the co-signed state never comes
+    }, /^the round in progress did not end within 200 ms \(our signature of the update_ack still waits for its outcome from the node\): the update was not sent$/],
+  ] as const)('%s: the queued calls time out (TIMEOUT, then CHANNEL_STALLED), nothing is sent, the store keeps round 1', async (_case, stall, reason) => {
+    const store = new MemoryStore();
+    const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 200 });
+    const seen = new Promise((resolve) => client.on('info', resolve));
+    await stall(node, initial);
+    await seen;
+    const first = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    const second = settle(client.sendMessage(bob.address, 'queued behind'));
+    expect(await Promise.race([first, sleep(1000).then(() => 'update still queued 1 s on')])).toMatchObject({ name: 'ClientError', code: 'TIMEOUT', message: expect.stringMatching(reason) });
+    expect(await Promise.race([second, sleep(100).then(() => 'message still queued')])).toMatchObject({ code: 'CHANNEL_STALLED' });
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_STALLED' });
+    expect(node.received.filter((frame) => (frame.action === 'update' && frame.tag === 'new') || frame.action === 'message')).toEqual([]);
+    expect((await store.load(channel))?.round).toBe(1n);
+    client.close();
+  });
+
+  it('a call queued before the channel opens waits for the opening off the clock, and is sent once it is open', async () => {
+    const { client, node: nodePromise } = await start({ callTimeoutMs: 200 });
+    const node = await nodePromise;
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await sleep(400); // funding confirmations take their time
+    const { initial } = await openHonestly(node);
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const next: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', next)) } });
+    expect(await pending).toMatchObject({ resolved: { round: 2n } });
+    client.close();
+  });
+
+  it('a call queued behind a peer’s round that ends in time is sent then; its clock runs on (it started when the call was next in line)', async () => {
+    const { client, node, initial } = await startOpen({ callTimeoutMs: 400 });
+    const seen = new Promise((resolve) => client.on('info', resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await seen;
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await sleep(250);
+    expect(node.received.filter((frame) => frame.action === 'update' && frame.tag === 'new')).toEqual([]);
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update_ack', bobPays(initial, 1n))) } });
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    // The node now never asks us to sign the transfer: 400 ms from when the call was next in line, not from when it was sent.
+    const outcome = await Promise.race([pending, sleep(300).then(() => 'update still pending 550 ms after it was queued')]);
+    expect(outcome).toMatchObject({ code: 'TIMEOUT', message: 'the node did not answer the update within 400 ms' });
+    expect(client.round).toBe(2n);
+    client.close();
+  });
+
+  it('a call queued behind a peer’s update waits off the clock while the user decides on it (the approve hook), and is sent after', async () => {
+    let asked!: () => void;
+    const prompted = new Promise<void>((resolve) => (asked = resolve));
+    let decide!: () => void;
+    const decided = new Promise<void>((resolve) => (decide = resolve));
+    const approve = async (_tx: UnsignedTx, { purpose }: { purpose: string }) => {
+      if (purpose !== 'update_ack') return true;
+      asked();
+      await decided;
+      return true;
+    };
+    const { client, node, initial } = await startOpen({ callTimeoutMs: 200, policy: { approve } });
+    const seen = new Promise((resolve) => client.on('info', resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await seen;
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    const acknowledged = node.sign('update_ack', bobPays(initial, 1n));
+    await prompted;
+    await sleep(500); // the user takes longer than callTimeoutMs on the prompt
+    expect(await Promise.race([pending, sleep(0).then(() => 'still queued')])).toBe('still queued');
+    decide();
+    node.send({ action: 'update', payload: { state: encodeTx(await acknowledged) } });
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const next: ChannelOffchainTx = { ...initial, previous_round: 2n, round: 3n, initiator_amount: 91n, responder_amount: 59n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', next)) } });
+    expect(await pending).toMatchObject({ resolved: { round: 3n } });
+    client.close();
+  });
+
   it('sends malformed frames: each is an error event, the channel goes on', async () => {
     const { client, node, initial } = await startOpen();
     const errors: string[] = [];
@@ -1243,7 +1398,7 @@ describe('a hostile node: resource bounds', () => {
   it.each([
     ['frames', MAX_PENDING_FRAMES, () => JSON.stringify({ action: 'info', payload: { event: 'open' } })],
     ['characters', Math.ceil(MAX_PENDING_FRAME_TEXT / MAX_FRAME_BYTES), () => padded(JSON.stringify({ action: 'info', payload: { event: 'open' } }), MAX_FRAME_BYTES)],
-  ] as const)('a flood of %s while a sign request waits for the app: the connection ends at the limit (FRAME_FLOOD), the frames before it are handled, the store keeps round 1', async (_what, limit, frame) => {
+  ] as const)('a flood of %s while a sign request waits for the app: the connection ends at the limit (FRAME_FLOOD), the frames before it are handled, the request waiting is not signed, the store keeps round 1', async (_what, limit, frame) => {
     let approve!: () => void;
     const approved = new Promise<boolean>((resolve) => (approve = () => resolve(true)));
     const store = new MemoryStore();
@@ -1253,6 +1408,8 @@ describe('a hostile node: resource bounds', () => {
     let infos = 0;
     client.on('error', (error) => errors.push(error.code));
     client.on('info', () => (infos += 1));
+    const refusals: string[] = [];
+    client.on('signRefused', ({ reason }) => refusals.push(reason));
     const died = new Promise((resolve) => client.on('died', resolve));
     node.send({ action: 'info', payload: { event: 'update' } });
     const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
@@ -1270,6 +1427,8 @@ describe('a hostile node: resource bounds', () => {
     approve();
     await died;
     expect(errors).toEqual(['FRAME_FLOOD']);
+    // The request the hook approved is not signed: the reply could not reach the node.
+    expect(refusals).toEqual(['the client gave up the connection (FRAME_FLOOD): nothing more is signed']);
     expect(infos).toBe(1 + allowed); // the update event, and every frame before the limit
     expect(client.status).toBe('disconnected');
     await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
