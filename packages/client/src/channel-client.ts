@@ -819,7 +819,7 @@ export class ChannelClient {
     this.#drain();
   }
 
-  #onError(payload: { reason: string; request: { action: string; tag?: string } } | { message: string }): void {
+  #onError(payload: { reason: string; request: { action: string; tag?: unknown } } | { message: string }): void {
     if ('message' in payload) {
       this.#emit('error', new ClientError('CHANNEL_ABORTED', `the node aborted the channel: ${payload.message}`, { reason: payload.message }));
       return;

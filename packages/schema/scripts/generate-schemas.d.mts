@@ -19,6 +19,11 @@ export declare const TJS_SETTINGS: Readonly<{ required: true; noExtraProps: true
 export declare const FAMILIES: readonly Family[];
 /** [export name, family, definition] of every standalone validator. */
 export declare const VALIDATORS: readonly (readonly [string, string, string])[];
+/** Largest payload in bytes of each prefix the frames carry (`maxPayloadSize` of @aesc/encoding). */
+export declare const MAX_PAYLOAD_BYTES: Readonly<Record<'ak' | 'ch' | 'tx', number>>;
+
+/** The most base58 characters after `prefix$`: the schemas' `maxLength` of such a value, less 3. */
+export declare function maxBase58Length(prefix: 'ak' | 'ch' | 'tx'): number;
 
 export declare function schemaId(family: string): string;
 export declare function generateSchemaObjects(): Record<string, JsonSchema>;

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonExact } from './json.js';
 import { SchemaError } from './errors.js';
+import { requestError, serializeMessage } from './builders.js';
+import type { RequestError } from './messages/error.js';
 import type { NodeMessage, SeedNodeMessage } from './messages/unions.js';
 import { type ParseOptions, parseClientMessage, parseNodeMessage } from './parse.js';
 import { thrown } from '../../../test/support/errors.js';
@@ -71,6 +73,18 @@ describe('parseNodeMessage', () => {
     ]);
   });
 
+  it('reads the echo of a message request whatever its tag holds, as v0.14 echoes it (BEHAVIOUR.md §3.1)', () => {
+    // v0.14 matches a message request by action and payload alone and echoes it as sent.
+    for (const tag of ['7', 'null', '{"x":[1]}', '"new"']) {
+      const text = `{"action":"error","payload":{"reason":"unknown_recipient","request":{"action":"message","payload":{"info":"hi","to":"${FROM}"},"tag":${tag}}}}`;
+      const parsed = parseNodeMessage(text, { dialect: 'v0.14' });
+      expect(parsed).toStrictEqual(parseJsonExact(text));
+      expect(serializeMessage(requestError('unknown_recipient', (parsed as RequestError).payload.request))).toBe(text);
+    }
+    const noAction = thrown(SchemaError, () => parseNodeMessage('{"action":"error","payload":{"reason":"x","request":{"tag":"new"}}}'));
+    expect(noAction.context).toMatchObject({ path: '/payload/request/action', keyword: 'required' });
+  });
+
   it('tells the two error shapes apart by their keys', () => {
     const aborted = parseNodeMessage('{"action":"error","payload":{"message":"invalid_previous_round"}}');
     const rejected = parseNodeMessage('{"action":"error","payload":{"reason":"unknown_request","request":{"action":"shutdown"}}}');
@@ -126,6 +140,30 @@ describe('parseNodeMessage', () => {
 
     const minimum = thrown(SchemaError, node({ action: 'conflict', payload: { channel_id: CHANNEL, round: -3 } }));
     expect(minimum.message).toBe('conflict: /payload/round must be ≥ 0, got a number');
+  });
+
+  it('refuses a tx$, ak$ or ch$ value longer than the largest payload of its prefix encodes to', () => {
+    // 32-byte ids and keys take at most 50 base58 characters, a legacy 65-byte key 95, a tx (≤ 2044 bytes) 2797.
+    const report = (message: Record<string, string>) => ({ action: 'message', payload: { message: { channel_id: CHANNEL, from: FROM, to: TO, info: 'x', ...message } } });
+    const cases: [unknown, string, number][] = [
+      [report({ channel_id: `ch$${'z'.repeat(51)}` }), '/payload/message/channel_id', 53],
+      [report({ from: `ak$${'z'.repeat(96)}` }), '/payload/message/from', 98],
+      [{ action: 'conflict', payload: { channel_id: `ch$${'2'.repeat(10_000)}`, round: 1 } }, '/payload/channel_id', 53],
+      [{ action: 'sign', tag: 'update', payload: { tx: `tx$${'2'.repeat(2798)}` } }, '/payload/tx', 2800],
+      [{ action: 'update', payload: { state: `tx$${'2'.repeat(100_000)}` } }, '/payload/state', 2800],
+    ];
+    for (const [frame, path, most] of cases) {
+      const error = thrown(SchemaError, node(frame));
+      expect(error.code).toBe('SCHEMA');
+      expect(error.context).toMatchObject({ path, keyword: 'maxLength' });
+      expect(error.message).toMatch(new RegExp(`^[a-z {}/_]+: ${path} must be at most ${most} characters, got a string of [0-9]+ characters$`));
+    }
+    // An over-long key of an update/new: the keyword a node maps to broken_encoding, as for a bad one.
+    const longKey = thrown(SchemaError, client({ action: 'update', tag: 'new', payload: { from: FROM, to: `ak$${'z'.repeat(96)}`, amount: 1 } }));
+    expect(longKey.context).toEqual({ action: 'update', path: '/payload/to', keyword: 'maxLength' });
+    // The longest of each still passes: the bound is the prefix's, not a guess.
+    expect(node(report({ channel_id: `ch$${'z'.repeat(50)}`, from: `ak$${'z'.repeat(95)}` }))()).toBeTruthy();
+    expect(node({ action: 'sign', tag: 'update', payload: { tx: `tx$${'2'.repeat(2797)}` } })()).toBeTruthy();
   });
 
   it('refuses an integral value not written as an integer literal, which JSON.parse would pass', () => {

@@ -1,12 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { encode, MAX_ENCODED_LENGTH, maxPayloadSize } from '@aesc/encoding';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import {
   FAMILIES,
   generateAll,
   type JsonSchema,
+  MAX_PAYLOAD_BYTES,
+  maxBase58Length,
   SCHEMAS_DIR,
+  schemaId,
   TJS_SETTINGS,
   VALIDATORS,
   VALIDATORS_FILE,
@@ -73,6 +77,31 @@ describe.each(FAMILIES.map((family) => [family.name]))('schemas/%s.json', (name)
     expect(() => ajv.compile(schema)).not.toThrow();
   });
 
+  it('declares draft-07, resolves every $ref inside itself, and asks for no key or value it forbids', () => {
+    expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
+    expect(schema.$id).toBe(schemaId(name));
+    const problems: string[] = [];
+    const visit = (node: unknown, where: string) => {
+      if (node === null || typeof node !== 'object') return;
+      const record = node as Record<string, unknown>;
+      if (typeof record.$ref === 'string' && !(record.$ref.replace('#/definitions/', '') in schema.definitions && record.$ref.startsWith('#/definitions/'))) {
+        problems.push(`${where}: $ref ${record.$ref} resolves to nothing`);
+      }
+      // A required key that additionalProperties: false forbids would make the object unsatisfiable.
+      const properties = (record.properties ?? {}) as Record<string, unknown>;
+      if (record.additionalProperties === false) {
+        for (const key of (record.required ?? []) as string[]) if (!(key in properties)) problems.push(`${where}: requires ${key}, forbids it`);
+      }
+      for (const value of [...('const' in record ? [record.const] : []), ...((record.enum ?? []) as unknown[])]) {
+        if (typeof record.type === 'string' && typeof value !== record.type) problems.push(`${where}: ${JSON.stringify(value)} is no ${record.type}`);
+      }
+      if (typeof record.pattern === 'string') expect(() => new RegExp(record.pattern as string, 'u'), where).not.toThrow();
+      for (const [key, value] of Object.entries(record)) visit(value, `${where}/${key}`);
+    };
+    visit(schema, '#');
+    expect(problems).toEqual([]);
+  });
+
   it('closes every object it describes (--noExtraProps), except the echo of a request and what a shutdown carries', () => {
     const open: string[] = [];
     const visit = (node: unknown, where: string) => {
@@ -102,6 +131,42 @@ describe.each(FAMILIES.map((family) => [family.name]))('schemas/%s.json', (name)
     // the other patterns: decimal integers of the channel parameters, and the host
     for (const pattern of patterns) if (!prefixed.includes(pattern)) expect(['^(0|[1-9][0-9]*)$', '^\\S+$']).toContain(pattern);
     expect(prefixed.map((pattern) => pattern.slice(1, 3)).sort()).toEqual(PREFIXED_VALUES[name]);
+  });
+
+  it('bounds every tx$, ak$ and ch$ value by the length of its prefix’s largest payload, and nothing else', () => {
+    const bounds: string[] = [];
+    const visit = (node: unknown) => {
+      if (node === null || typeof node !== 'object') return;
+      const record = node as Record<string, unknown>;
+      if ('maxLength' in record || 'minLength' in record) {
+        const prefix = /^\^([a-z]{2})\\\$/.exec(String(record.pattern))?.[1] as 'ak' | 'ch' | 'tx' | undefined;
+        expect(prefix, JSON.stringify(record)).toBeDefined();
+        expect(record.maxLength).toBe(3 + maxBase58Length(prefix as 'ak' | 'ch' | 'tx'));
+        expect(record).not.toHaveProperty('minLength');
+        bounds.push(prefix as string);
+      } else if (typeof record.pattern === 'string') {
+        expect(record.pattern, 'a prefixed value without its bound').not.toMatch(/^\^[a-z]{2}\\\$/);
+      }
+      for (const value of Object.values(record)) visit(value);
+    };
+    visit(schema.definitions);
+    expect([...new Set(bounds)].sort()).toEqual(PREFIXED_VALUES[name]);
+  });
+});
+
+describe('the length bound of tx$, ak$ and ch$ values', () => {
+  // The largest payload of each prefix, every byte 0xff (a legacy key must start 04).
+  const longest = { ak: [0x04, ...new Array<number>(64).fill(0xff)], ch: new Array<number>(32).fill(0xff), tx: new Array<number>(2044).fill(0xff) };
+
+  it.each(['ak', 'ch', 'tx'] as const)('admits the largest %s$ payload of @aesc/encoding, with at most one character to spare', (prefix) => {
+    expect(MAX_PAYLOAD_BYTES[prefix]).toBe(maxPayloadSize(prefix));
+    const value = encode(prefix, Uint8Array.from(longest[prefix]));
+    // The bound counts bytes; a legacy key's leading 04 makes its longest value one character shorter.
+    expect(maxBase58Length(prefix) - (value.length - 3)).toBe(prefix === 'ak' ? 1 : 0);
+  });
+
+  it('leaves no room past the longest value @aesc/encoding writes', () => {
+    expect(3 + maxBase58Length('tx')).toBe(MAX_ENCODED_LENGTH);
   });
 });
 

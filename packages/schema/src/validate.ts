@@ -80,6 +80,10 @@ export function explainIssue(issue: ValidationIssue, data: unknown): { path: str
       expected = prefix ? `must be a ${prefix[1]}$… base58 string` : `must match ${String(params.pattern)}`;
       break;
     }
+    case 'maxLength':
+      // Only the prefixed base58 values have one: no payload of their prefix encodes longer.
+      expected = `must be at most ${String(params.limit)} characters`;
+      break;
     case 'minimum':
     case 'maximum':
       expected = `must be ${issue.keyword === 'minimum' ? '≥' : '≤'} ${String(params.limit)}`;

@@ -263,9 +263,8 @@ interface NegativeCase {
 }
 
 /**
- * Cases of the shared fixture that the protocol turned out to allow; they parse, and are kept
- * out of the negative set until fixtures/ws/make-transcripts.mjs (outside this package) drops them.
- * BEHAVIOUR.md §2.6: a shutdown's payload is optional and ignored by v0.14, whatever it holds.
+ * Frames no v0.14 node or client sends, each with the code and path its rejection names. (A
+ * shutdown's payload is not among them: BEHAVIOUR.md §2.6, v0.14 ignores whatever it holds.)
  */
 describe('negative set (fixtures/ws/negative.jsonl)', () => {
   const cases = readLines<NegativeCase>('negative.jsonl');

@@ -2,7 +2,7 @@
 // Regenerate with `pnpm --filter @aesc/schema build`; src/schemas.test.ts checks it is current.
 "use strict";
 export const validateInitiatorQuery = validate15;
-const schema12 = {"description":"The initiator's query: it names the responder's host to dial.","type":"object","properties":{"role":{"type":"string","const":"initiator"},"host":{"description":"A host name or address, without spaces.","pattern":"^\\S+$","type":"string"},"initiator":{"description":"The initiator's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"responder":{"description":"The responder's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"lock_period":{"description":"Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"push_amount":{"description":"Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"initiator_amount":{"description":"The initiator's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"responder_amount":{"description":"The responder's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"channel_reserve":{"description":"What each party must keep after any update; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"ttl":{"description":"Last block height of the create tx, reused as the ttl of the mutual-close tx.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"port":{"description":"The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"minimum_depth":{"description":"Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_accept":{"description":"Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_create":{"description":"Milliseconds the responder waits for `funding_created`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_lock":{"description":"Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_sign":{"description":"Milliseconds the initiator waits for `funding_signed`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_idle":{"description":"Milliseconds the responder waits for `channel_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_open":{"description":"Milliseconds an open channel may stay idle; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_sign":{"description":"Milliseconds the client has to answer a sign request; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_awaiting_open":{"description":"Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_initialized":{"description":"Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"report_info":{"$ref":"#/definitions/BooleanText","description":"`false` silences `info` reports (default `true`)."},"report_update":{"$ref":"#/definitions/BooleanText","description":"`false` silences `update` state frames (default `true`)."},"report_conflict":{"$ref":"#/definitions/BooleanText","description":"`false` silences `conflict` reports (default `true`)."},"report_message":{"$ref":"#/definitions/BooleanText","description":"`false` silences received generic messages (default `true`)."},"report_error":{"$ref":"#/definitions/BooleanText","description":"`false` silences `error` frames (default `true`)."},"report_on_chain_tx":{"$ref":"#/definitions/BooleanText","description":"`false` silences `on_chain_tx` frames (default `true`)."}},"additionalProperties":false,"required":["channel_reserve","host","initiator","initiator_amount","lock_period","port","push_amount","responder","responder_amount","role","ttl"]};
+const schema12 = {"description":"The initiator's query: it names the responder's host to dial.","type":"object","properties":{"role":{"type":"string","const":"initiator"},"host":{"description":"A host name or address, without spaces.","pattern":"^\\S+$","type":"string"},"initiator":{"description":"The initiator's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"responder":{"description":"The responder's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"lock_period":{"description":"Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"push_amount":{"description":"Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"initiator_amount":{"description":"The initiator's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"responder_amount":{"description":"The responder's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"channel_reserve":{"description":"What each party must keep after any update; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"ttl":{"description":"Last block height of the create tx, reused as the ttl of the mutual-close tx.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"port":{"description":"The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"minimum_depth":{"description":"Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_accept":{"description":"Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_create":{"description":"Milliseconds the responder waits for `funding_created`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_lock":{"description":"Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_sign":{"description":"Milliseconds the initiator waits for `funding_signed`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_idle":{"description":"Milliseconds the responder waits for `channel_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_open":{"description":"Milliseconds an open channel may stay idle; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_sign":{"description":"Milliseconds the client has to answer a sign request; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_awaiting_open":{"description":"Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_initialized":{"description":"Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"report_info":{"$ref":"#/definitions/BooleanText","description":"`false` silences `info` reports (default `true`)."},"report_update":{"$ref":"#/definitions/BooleanText","description":"`false` silences `update` state frames (default `true`)."},"report_conflict":{"$ref":"#/definitions/BooleanText","description":"`false` silences `conflict` reports (default `true`)."},"report_message":{"$ref":"#/definitions/BooleanText","description":"`false` silences received generic messages (default `true`)."},"report_error":{"$ref":"#/definitions/BooleanText","description":"`false` silences `error` frames (default `true`)."},"report_on_chain_tx":{"$ref":"#/definitions/BooleanText","description":"`false` silences `on_chain_tx` frames (default `true`)."}},"additionalProperties":false,"required":["channel_reserve","host","initiator","initiator_amount","lock_period","port","push_amount","responder","responder_amount","role","ttl"]};
 const schema13 = {"description":"`true` or `false`, exactly.","enum":["false","true"],"type":"string"};
 const func2 = Object.prototype.hasOwnProperty;
 const pattern0 = new RegExp("^\\S+$", "u");
@@ -72,9 +72,15 @@ let data2 = data.initiator;
 const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
+if(data2.length > 98){
+validate15.errors = [{instancePath:instancePath+"/initiator",schemaPath:"#/properties/initiator/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data2)){
 validate15.errors = [{instancePath:instancePath+"/initiator",schemaPath:"#/properties/initiator/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -93,9 +99,15 @@ let data3 = data.responder;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
+if(data3.length > 98){
+validate15.errors = [{instancePath:instancePath+"/responder",schemaPath:"#/properties/responder/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data3)){
 validate15.errors = [{instancePath:instancePath+"/responder",schemaPath:"#/properties/responder/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -606,7 +618,7 @@ return errors === 0;
 }
 
 export const validateResponderQuery = validate16;
-const schema19 = {"description":"The responder's query: its node listens, so `host` is optional and ignored.","type":"object","properties":{"role":{"type":"string","const":"responder"},"host":{"description":"A host name or address, without spaces.","pattern":"^\\S+$","type":"string"},"initiator":{"description":"The initiator's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"responder":{"description":"The responder's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"lock_period":{"description":"Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"push_amount":{"description":"Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"initiator_amount":{"description":"The initiator's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"responder_amount":{"description":"The responder's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"channel_reserve":{"description":"What each party must keep after any update; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"ttl":{"description":"Last block height of the create tx, reused as the ttl of the mutual-close tx.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"port":{"description":"The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"minimum_depth":{"description":"Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_accept":{"description":"Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_create":{"description":"Milliseconds the responder waits for `funding_created`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_lock":{"description":"Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_sign":{"description":"Milliseconds the initiator waits for `funding_signed`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_idle":{"description":"Milliseconds the responder waits for `channel_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_open":{"description":"Milliseconds an open channel may stay idle; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_sign":{"description":"Milliseconds the client has to answer a sign request; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_awaiting_open":{"description":"Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_initialized":{"description":"Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"report_info":{"$ref":"#/definitions/BooleanText","description":"`false` silences `info` reports (default `true`)."},"report_update":{"$ref":"#/definitions/BooleanText","description":"`false` silences `update` state frames (default `true`)."},"report_conflict":{"$ref":"#/definitions/BooleanText","description":"`false` silences `conflict` reports (default `true`)."},"report_message":{"$ref":"#/definitions/BooleanText","description":"`false` silences received generic messages (default `true`)."},"report_error":{"$ref":"#/definitions/BooleanText","description":"`false` silences `error` frames (default `true`)."},"report_on_chain_tx":{"$ref":"#/definitions/BooleanText","description":"`false` silences `on_chain_tx` frames (default `true`)."}},"additionalProperties":false,"required":["channel_reserve","initiator","initiator_amount","lock_period","port","push_amount","responder","responder_amount","role","ttl"]};
+const schema19 = {"description":"The responder's query: its node listens, so `host` is optional and ignored.","type":"object","properties":{"role":{"type":"string","const":"responder"},"host":{"description":"A host name or address, without spaces.","pattern":"^\\S+$","type":"string"},"initiator":{"description":"The initiator's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"responder":{"description":"The responder's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"lock_period":{"description":"Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"push_amount":{"description":"Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"initiator_amount":{"description":"The initiator's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"responder_amount":{"description":"The responder's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"channel_reserve":{"description":"What each party must keep after any update; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"ttl":{"description":"Last block height of the create tx, reused as the ttl of the mutual-close tx.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"port":{"description":"The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"minimum_depth":{"description":"Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_accept":{"description":"Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_create":{"description":"Milliseconds the responder waits for `funding_created`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_lock":{"description":"Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_sign":{"description":"Milliseconds the initiator waits for `funding_signed`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_idle":{"description":"Milliseconds the responder waits for `channel_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_open":{"description":"Milliseconds an open channel may stay idle; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_sign":{"description":"Milliseconds the client has to answer a sign request; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_awaiting_open":{"description":"Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_initialized":{"description":"Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"report_info":{"$ref":"#/definitions/BooleanText","description":"`false` silences `info` reports (default `true`)."},"report_update":{"$ref":"#/definitions/BooleanText","description":"`false` silences `update` state frames (default `true`)."},"report_conflict":{"$ref":"#/definitions/BooleanText","description":"`false` silences `conflict` reports (default `true`)."},"report_message":{"$ref":"#/definitions/BooleanText","description":"`false` silences received generic messages (default `true`)."},"report_error":{"$ref":"#/definitions/BooleanText","description":"`false` silences `error` frames (default `true`)."},"report_on_chain_tx":{"$ref":"#/definitions/BooleanText","description":"`false` silences `on_chain_tx` frames (default `true`)."}},"additionalProperties":false,"required":["channel_reserve","initiator","initiator_amount","lock_period","port","push_amount","responder","responder_amount","role","ttl"]};
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -671,9 +683,15 @@ let data2 = data.initiator;
 const _errs6 = errors;
 if(errors === _errs6){
 if(typeof data2 === "string"){
+if(data2.length > 98){
+validate16.errors = [{instancePath:instancePath+"/initiator",schemaPath:"#/properties/initiator/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data2)){
 validate16.errors = [{instancePath:instancePath+"/initiator",schemaPath:"#/properties/initiator/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -692,9 +710,15 @@ let data3 = data.responder;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data3 === "string"){
+if(data3.length > 98){
+validate16.errors = [{instancePath:instancePath+"/responder",schemaPath:"#/properties/responder/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data3)){
 validate16.errors = [{instancePath:instancePath+"/responder",schemaPath:"#/properties/responder/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1303,7 +1327,7 @@ return errors === 0;
 }
 
 export const validateSignRequest = validate26;
-const schema46 = {"description":"The node asks its client to sign a transaction (either dialect).","type":"object","properties":{"action":{"type":"string","const":"sign"},"tag":{"$ref":"#/definitions/SignTag"},"payload":{"type":"object","properties":{"tx":{"description":"The unsigned transaction to inspect and sign.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$"}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload","tag"]};
+const schema46 = {"description":"The node asks its client to sign a transaction (either dialect).","type":"object","properties":{"action":{"type":"string","const":"sign"},"tag":{"$ref":"#/definitions/SignTag"},"payload":{"type":"object","properties":{"tx":{"description":"The unsigned transaction to inspect and sign.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":2800}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload","tag"]};
 const schema47 = {"description":"A sign tag of either dialect.","enum":["initiator_sign","initiator_signed","responder_sign","responder_signed","shutdown_sign","shutdown_sign_ack","update","update_ack"],"type":"string"};
 const pattern80 = new RegExp("^tx\\$[1-9A-HJ-NP-Za-km-z]+$", "u");
 
@@ -1386,9 +1410,15 @@ let data3 = data2.tx;
 const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data3 === "string"){
+if(data3.length > 2800){
+validate26.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 2800},message:"must NOT have more than 2800 characters"}];
+return false;
+}
+else {
 if(!pattern80.test(data3)){
 validate26.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/pattern",keyword:"pattern",params:{pattern: "^tx\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^tx\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1425,7 +1455,7 @@ return errors === 0;
 }
 
 export const validateSignReply = validate27;
-const schema48 = {"description":"The client's answer to a sign request (either dialect); `action` repeats the request's tag.","type":"object","properties":{"action":{"$ref":"#/definitions/SignTag"},"payload":{"type":"object","properties":{"tx":{"description":"A `signed_tx` wrapping the requested transaction, with the client's signature.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$"}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema48 = {"description":"The client's answer to a sign request (either dialect); `action` repeats the request's tag.","type":"object","properties":{"action":{"$ref":"#/definitions/SignTag"},"payload":{"type":"object","properties":{"tx":{"description":"A `signed_tx` wrapping the requested transaction, with the client's signature.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":2800}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload"]};
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1489,9 +1519,15 @@ let data2 = data1.tx;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
+if(data2.length > 2800){
+validate27.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 2800},message:"must NOT have more than 2800 characters"}];
+return false;
+}
+else {
 if(!pattern80.test(data2)){
 validate27.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/pattern",keyword:"pattern",params:{pattern: "^tx\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^tx\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1528,7 +1564,7 @@ return errors === 0;
 
 export const validateUpdateNewRequest = validate31;
 const schema55 = {"description":"The client proposes a new off-chain state that moves `amount` from `from` to `to`.","type":"object","properties":{"action":{"type":"string","const":"update"},"tag":{"type":"string","const":"new"},"payload":{"$ref":"#/definitions/UpdateNewPayload"}},"additionalProperties":false,"required":["action","payload","tag"]};
-const schema56 = {"description":"What moves in one off-chain update.","type":"object","properties":{"from":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"to":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"amount":{"description":"A JSON integer literal (no fraction, no exponent), of any size: parsed exactly into a bigint.","type":"integer"}},"additionalProperties":false,"required":["amount","from","to"]};
+const schema56 = {"description":"What moves in one off-chain update.","type":"object","properties":{"from":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"to":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"amount":{"description":"A JSON integer literal (no fraction, no exponent), of any size: parsed exactly into a bigint.","type":"integer"}},"additionalProperties":false,"required":["amount","from","to"]};
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1610,9 +1646,15 @@ let data3 = data2.from;
 const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data3 === "string"){
+if(data3.length > 98){
+validate31.errors = [{instancePath:instancePath+"/payload/from",schemaPath:"#/definitions/UpdateNewPayload/properties/from/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data3)){
 validate31.errors = [{instancePath:instancePath+"/payload/from",schemaPath:"#/definitions/UpdateNewPayload/properties/from/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1631,9 +1673,15 @@ let data4 = data2.to;
 const _errs12 = errors;
 if(errors === _errs12){
 if(typeof data4 === "string"){
+if(data4.length > 98){
+validate31.errors = [{instancePath:instancePath+"/payload/to",schemaPath:"#/definitions/UpdateNewPayload/properties/to/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data4)){
 validate31.errors = [{instancePath:instancePath+"/payload/to",schemaPath:"#/definitions/UpdateNewPayload/properties/to/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1689,7 +1737,7 @@ return errors === 0;
 }
 
 export const validateCoSignedState = validate33;
-const schema60 = {"description":"The node hands its client the latest off-chain state, signed by both parties.","type":"object","properties":{"action":{"type":"string","const":"update"},"payload":{"type":"object","properties":{"state":{"description":"A `signed_tx` wrapping a `channel_offchain_tx`, with both parties' signatures.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$"}},"additionalProperties":false,"required":["state"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema60 = {"description":"The node hands its client the latest off-chain state, signed by both parties.","type":"object","properties":{"action":{"type":"string","const":"update"},"payload":{"type":"object","properties":{"state":{"description":"A `signed_tx` wrapping a `channel_offchain_tx`, with both parties' signatures.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":2800}},"additionalProperties":false,"required":["state"]}},"additionalProperties":false,"required":["action","payload"]};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1753,9 +1801,15 @@ let data2 = data1.state;
 const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
+if(data2.length > 2800){
+validate33.errors = [{instancePath:instancePath+"/payload/state",schemaPath:"#/properties/payload/properties/state/maxLength",keyword:"maxLength",params:{limit: 2800},message:"must NOT have more than 2800 characters"}];
+return false;
+}
+else {
 if(!pattern80.test(data2)){
 validate33.errors = [{instancePath:instancePath+"/payload/state",schemaPath:"#/properties/payload/properties/state/pattern",keyword:"pattern",params:{pattern: "^tx\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^tx\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1791,7 +1845,7 @@ return errors === 0;
 }
 
 export const validateOnChainTx = validate35;
-const schema63 = {"description":"The node hands its client a co-signed transaction meant for the chain.","type":"object","properties":{"action":{"type":"string","const":"on_chain_tx"},"payload":{"type":"object","properties":{"tx":{"description":"A `signed_tx` with both parties' signatures.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$"}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema63 = {"description":"The node hands its client a co-signed transaction meant for the chain.","type":"object","properties":{"action":{"type":"string","const":"on_chain_tx"},"payload":{"type":"object","properties":{"tx":{"description":"A `signed_tx` with both parties' signatures.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":2800}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload"]};
 
 function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1855,9 +1909,15 @@ let data2 = data1.tx;
 const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
+if(data2.length > 2800){
+validate35.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 2800},message:"must NOT have more than 2800 characters"}];
+return false;
+}
+else {
 if(!pattern80.test(data2)){
 validate35.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/pattern",keyword:"pattern",params:{pattern: "^tx\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^tx\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -1893,7 +1953,7 @@ return errors === 0;
 }
 
 export const validateConflict = validate37;
-const schema66 = {"description":"Concurrent updates cancelled each other; `round` is the last co-signed round.","type":"object","properties":{"action":{"type":"string","const":"conflict"},"payload":{"type":"object","properties":{"channel_id":{"type":"string","pattern":"^ch\\$[1-9A-HJ-NP-Za-km-z]+$"},"round":{"description":"A JSON integer literal that is zero or more, of any size: parsed exactly into a bigint.","type":"integer","minimum":0}},"additionalProperties":false,"required":["channel_id","round"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema66 = {"description":"Concurrent updates cancelled each other; `round` is the last co-signed round.","type":"object","properties":{"action":{"type":"string","const":"conflict"},"payload":{"type":"object","properties":{"channel_id":{"type":"string","pattern":"^ch\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":53},"round":{"description":"A JSON integer literal that is zero or more, of any size: parsed exactly into a bigint.","type":"integer","minimum":0}},"additionalProperties":false,"required":["channel_id","round"]}},"additionalProperties":false,"required":["action","payload"]};
 const pattern92 = new RegExp("^ch\\$[1-9A-HJ-NP-Za-km-z]+$", "u");
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -1958,9 +2018,15 @@ let data2 = data1.channel_id;
 const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
+if(data2.length > 53){
+validate37.errors = [{instancePath:instancePath+"/payload/channel_id",schemaPath:"#/properties/payload/properties/channel_id/maxLength",keyword:"maxLength",params:{limit: 53},message:"must NOT have more than 53 characters"}];
+return false;
+}
+else {
 if(!pattern92.test(data2)){
 validate37.errors = [{instancePath:instancePath+"/payload/channel_id",schemaPath:"#/properties/payload/properties/channel_id/pattern",keyword:"pattern",params:{pattern: "^ch\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ch\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -2022,7 +2088,7 @@ return errors === 0;
 }
 
 export const validateMessageRequest = validate41;
-const schema69 = {"description":"The client sends a text to the other party of the channel.","type":"object","properties":{"action":{"type":"string","const":"message"},"payload":{"type":"object","properties":{"to":{"description":"The other party (sending to oneself is answered with `unknown_recipient`).","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"info":{"description":"At most 65 535 bytes of UTF-8 (`MAX_MESSAGE_INFO_BYTES`), checked after the schema.","type":"string"}},"additionalProperties":false,"required":["info","to"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema69 = {"description":"The client sends a text to the other party of the channel.","type":"object","properties":{"action":{"type":"string","const":"message"},"payload":{"type":"object","properties":{"to":{"description":"The other party (sending to oneself is answered with `unknown_recipient`).","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"info":{"description":"At most 65 535 bytes of UTF-8 (`MAX_MESSAGE_INFO_BYTES`), checked after the schema.","type":"string"}},"additionalProperties":false,"required":["info","to"]}},"additionalProperties":false,"required":["action","payload"]};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2086,9 +2152,15 @@ let data2 = data1.to;
 const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
+if(data2.length > 98){
+validate41.errors = [{instancePath:instancePath+"/payload/to",schemaPath:"#/properties/payload/properties/to/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data2)){
 validate41.errors = [{instancePath:instancePath+"/payload/to",schemaPath:"#/properties/payload/properties/to/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -2142,7 +2214,7 @@ return errors === 0;
 
 export const validateMessageReport = validate42;
 const schema70 = {"description":"The node reports a generic message from the other party.","type":"object","properties":{"action":{"type":"string","const":"message"},"payload":{"type":"object","properties":{"message":{"$ref":"#/definitions/ReceivedMessage"}},"additionalProperties":false,"required":["message"]}},"additionalProperties":false,"required":["action","payload"]};
-const schema71 = {"description":"What a received generic message carries.","type":"object","properties":{"channel_id":{"type":"string","pattern":"^ch\\$[1-9A-HJ-NP-Za-km-z]+$"},"from":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"to":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},"info":{"description":"At most 65 535 bytes of UTF-8 (`MAX_MESSAGE_INFO_BYTES`), checked after the schema.","type":"string"}},"additionalProperties":false,"required":["channel_id","from","info","to"]};
+const schema71 = {"description":"What a received generic message carries.","type":"object","properties":{"channel_id":{"type":"string","pattern":"^ch\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":53},"from":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"to":{"type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"info":{"description":"At most 65 535 bytes of UTF-8 (`MAX_MESSAGE_INFO_BYTES`), checked after the schema.","type":"string"}},"additionalProperties":false,"required":["channel_id","from","info","to"]};
 
 function validate42(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2226,9 +2298,15 @@ let data3 = data2.channel_id;
 const _errs11 = errors;
 if(errors === _errs11){
 if(typeof data3 === "string"){
+if(data3.length > 53){
+validate42.errors = [{instancePath:instancePath+"/payload/message/channel_id",schemaPath:"#/definitions/ReceivedMessage/properties/channel_id/maxLength",keyword:"maxLength",params:{limit: 53},message:"must NOT have more than 53 characters"}];
+return false;
+}
+else {
 if(!pattern92.test(data3)){
 validate42.errors = [{instancePath:instancePath+"/payload/message/channel_id",schemaPath:"#/definitions/ReceivedMessage/properties/channel_id/pattern",keyword:"pattern",params:{pattern: "^ch\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ch\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -2247,9 +2325,15 @@ let data4 = data2.from;
 const _errs13 = errors;
 if(errors === _errs13){
 if(typeof data4 === "string"){
+if(data4.length > 98){
+validate42.errors = [{instancePath:instancePath+"/payload/message/from",schemaPath:"#/definitions/ReceivedMessage/properties/from/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data4)){
 validate42.errors = [{instancePath:instancePath+"/payload/message/from",schemaPath:"#/definitions/ReceivedMessage/properties/from/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -2268,9 +2352,15 @@ let data5 = data2.to;
 const _errs15 = errors;
 if(errors === _errs15){
 if(typeof data5 === "string"){
+if(data5.length > 98){
+validate42.errors = [{instancePath:instancePath+"/payload/message/to",schemaPath:"#/definitions/ReceivedMessage/properties/to/maxLength",keyword:"maxLength",params:{limit: 98},message:"must NOT have more than 98 characters"}];
+return false;
+}
+else {
 if(!pattern1.test(data5)){
 validate42.errors = [{instancePath:instancePath+"/payload/message/to",schemaPath:"#/definitions/ReceivedMessage/properties/to/pattern",keyword:"pattern",params:{pattern: "^ak\\$[1-9A-HJ-NP-Za-km-z]+$"},message:"must match pattern \""+"^ak\\$[1-9A-HJ-NP-Za-km-z]+$"+"\""}];
 return false;
+}
 }
 }
 else {
@@ -2335,7 +2425,7 @@ return errors === 0;
 
 export const validateRequestError = validate46;
 const schema76 = {"description":"The node rejected one request of its client; nothing changed in the channel.","type":"object","properties":{"action":{"type":"string","const":"error"},"payload":{"type":"object","properties":{"reason":{"description":"Why, e.g. `insufficient_balance`, `negative_amount`, `invalid_pubkeys`.","type":"string"},"request":{"$ref":"#/definitions/EchoedRequest"}},"additionalProperties":false,"required":["reason","request"]}},"additionalProperties":false,"required":["action","payload"]};
-const schema77 = {"description":"The client request an error answers, echoed whole as the node decoded it. It need not be a\nvalid request (an amount that is not an integer is answered with `function_clause`), so only\nits envelope is constrained.","type":"object","additionalProperties":{},"properties":{"action":{"type":"string"},"tag":{"type":"string"},"payload":{"type":"object","additionalProperties":{}}},"required":["action"]};
+const schema77 = {"description":"The client request an error answers, echoed whole as the node decoded it. It need not be a\nvalid request (an amount that is not an integer is answered with `function_clause`), so only\nits envelope is constrained.","type":"object","additionalProperties":{},"properties":{"action":{"type":"string"},"tag":{"description":"Any JSON value: v0.14 answers a `message` request without looking at its `tag`, and echoes\nthe request as the client sent it (an update/new always has `\"new\"`)."},"payload":{"type":"object","additionalProperties":{}}},"required":["action"]};
 
 function validate46(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2430,34 +2520,21 @@ else {
 var valid3 = true;
 }
 if(valid3){
-if(data3.tag !== undefined){
-const _errs15 = errors;
-if(typeof data3.tag !== "string"){
-validate46.errors = [{instancePath:instancePath+"/payload/request/tag",schemaPath:"#/definitions/EchoedRequest/properties/tag/type",keyword:"type",params:{type: "string"},message:"must be string"}];
-return false;
-}
-var valid3 = _errs15 === errors;
-}
-else {
-var valid3 = true;
-}
-if(valid3){
 if(data3.payload !== undefined){
-let data6 = data3.payload;
-const _errs17 = errors;
-if(errors === _errs17){
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+let data5 = data3.payload;
+const _errs15 = errors;
+if(errors === _errs15){
+if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 }
 else {
 validate46.errors = [{instancePath:instancePath+"/payload/request/payload",schemaPath:"#/definitions/EchoedRequest/properties/payload/type",keyword:"type",params:{type: "object"},message:"must be object"}];
 return false;
 }
 }
-var valid3 = _errs17 === errors;
+var valid3 = _errs15 === errors;
 }
 else {
 var valid3 = true;
-}
 }
 }
 }

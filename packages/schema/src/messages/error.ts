@@ -42,7 +42,11 @@ export type FsmErrorMessage = (typeof FSM_ERROR_MESSAGES)[number];
  */
 export interface EchoedRequest {
   action: string;
-  tag?: string;
+  /**
+   * Any JSON value: v0.14 answers a `message` request without looking at its `tag`, and echoes
+   * the request as the client sent it (an update/new always has `"new"`).
+   */
+  tag?: unknown;
   payload?: { [key: string]: unknown };
   [key: string]: unknown;
 }

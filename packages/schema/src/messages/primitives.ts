@@ -1,7 +1,8 @@
 /**
  * Building blocks shared by every message family. `tx$`/`ak$`/`ch$` strings use the template
  * literal types of `@aesc/encoding`; the schema generator turns each into a `pattern` over the
- * base58 alphabet (the checksum is left to whoever decodes the value).
+ * base58 alphabet and a `maxLength`, what the prefix's largest payload encodes to (the checksum
+ * is left to whoever decodes the value).
  */
 import type { AccountPubkey, ChannelId, EncodedTx } from '@aesc/encoding';
 
