@@ -94,7 +94,11 @@ export interface ClientSink {
 /** What the client asked, already parsed from its frame. */
 export type ClientRequest =
   | { kind: 'sign_reply'; tag: SignTag; tx: string; request: unknown }
-  | { kind: 'transfer'; from: string; to: string; amount: bigint; request: unknown }
+  /**
+   * `from`, `to` and `amount` as the frame held them: v0.14 judges a malformed one itself, in
+   * the order of BEHAVIOUR.md §3.1 (an amount that is no integer is `function_clause`, last).
+   */
+  | { kind: 'transfer'; from: unknown; to: unknown; amount: unknown; request: unknown }
   | { kind: 'message'; to: string; info: string; request: unknown }
   | { kind: 'shutdown'; request: unknown };
 
@@ -147,6 +151,22 @@ function remembered<K extends object, V>(memo: WeakMap<K, V>, key: K, compute: (
 const encodeOnce = (tx: Tx): EncodedTx => remembered(encodings, tx, encodeTx);
 /** The bytes a signature of `tx` signs (never to be changed by the caller: they are shared). */
 const messageOf = (tx: UnsignedTx): Uint8Array => remembered(messages, tx, serializeUnsigned);
+
+/** The key of an `ak$` string, or undefined for anything else (v0.14's `broken_encoding`). */
+function accountKey(value: unknown): Uint8Array | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    return decode(value, 'ak');
+  } catch (error) {
+    if (error instanceof EncodingError) return undefined;
+    throw error;
+  }
+}
+
+/** The least integer at or above a number; past the largest double, one above it. */
+function integerAbove(amount: number): bigint {
+  return Number.isFinite(amount) ? BigInt(Math.ceil(amount)) : BigInt(Number.MAX_VALUE) + 1n;
+}
 
 /**
  * One party's side of a channel as the node runs it (BEHAVIOUR.md §9): it builds the txs,
@@ -322,16 +342,16 @@ export class ChannelFsm {
   }
 
   #onTransfer(request: Extract<ClientRequest, { kind: 'transfer' }>): void {
-    let from: Uint8Array;
-    let to: Uint8Array;
-    try {
-      from = decode(request.from, 'ak');
-      to = decode(request.to, 'ak');
-    } catch {
+    const from = accountKey(request.from);
+    const to = accountKey(request.to);
+    if (from === undefined || to === undefined) {
       this.client.requestError('broken_encoding', request.request);
       return;
     }
-    if (request.amount < 0n) {
+    const { amount } = request;
+    const numeric = typeof amount === 'bigint' || typeof amount === 'number';
+    // v0.14's socket handler refuses any negative number, an integer or not, before the FSM.
+    if (numeric && amount < 0) {
       this.client.requestError('negative_amount', request.request);
       return;
     }
@@ -340,13 +360,20 @@ export class ChannelFsm {
       return;
     }
     const last = this.#coSigned.tx;
-    const updates = [{ from, to, amount: request.amount }];
-    const applied = applyTransfers(last, updates, this.options.channel_reserve);
-    if ('problem' in applied) {
+    // A fraction is judged by the least integer above it, which is as short of the reserve as
+    // it is; any other non-integer moves nothing, so only its keys are judged.
+    const judged = typeof amount === 'bigint' ? amount : typeof amount === 'number' ? integerAbove(amount) : 0n;
+    const applied = applyTransfers(last, [{ from, to, amount: judged }], this.options.channel_reserve);
+    if ('problem' in applied && (numeric || applied.problem === 'invalid_pubkeys')) {
       this.client.requestError(applied.problem, request.request);
       return;
     }
+    if (typeof amount !== 'bigint' || 'problem' in applied) {
+      this.client.requestError('function_clause', request.request);
+      return;
+    }
     this.#restartTimer();
+    const updates = [{ from, to, amount }];
     const next: ChannelOffchainTx = { ...last, previous_round: last.round, round: last.round + 1n, updates, ...applied };
     this.#askSignature('update', next, [], 'update');
   }

@@ -161,7 +161,10 @@ class Session implements ClientSink {
       frame = parseClientMessage(text);
     } catch (error) {
       if (!(error instanceof SchemaError)) return Promise.reject(error);
-      return this.fsm.inTurn(() => this.requestError(reasonOf(error), parsedOrText(text)));
+      const request = parsedOrText(text);
+      const transfer = malformedTransfer(error, request);
+      if (transfer !== undefined) return this.fsm.handleClient(transfer);
+      return this.fsm.inTurn(() => this.requestError(reasonOf(error), request));
     }
     return this.fsm.handleClient(toRequest(frame));
   }
@@ -185,31 +188,47 @@ function toRequest(frame: ClientMessage): ClientRequest {
 }
 
 /**
- * The reason of an error frame for a frame that did not parse. Malformed keys of `update/new`
- * get the reference's own reasons; anything else says what was wrong with the frame.
+ * An `update/new` that holds `from`, `to` and `amount`, one of them malformed: v0.14 passes such
+ * values on and answers in its own order (`broken_encoding`, `negative_amount`, the state,
+ * `invalid_pubkeys`, …, `function_clause`), so the state machine judges them as it judges the
+ * rest. A missing key is no malformed value: v0.14 ignores such a frame (BEHAVIOUR.md §3.3), and
+ * devnode says what is missing rather than borrowing a reason the reference gives for a value.
  */
+function malformedTransfer(error: SchemaError, request: EchoedRequest): ClientRequest | undefined {
+  const { path, keyword } = error.context;
+  if (keyword === 'required' || (path !== '/payload/from' && path !== '/payload/to' && path !== '/payload/amount')) return undefined;
+  const { payload } = request;
+  if (request.action !== 'update' || request.tag !== 'new' || payload === undefined) return undefined;
+  if (!['from', 'to', 'amount'].every((key) => Object.hasOwn(payload, key))) return undefined;
+  return { kind: 'transfer', from: payload.from, to: payload.to, amount: payload.amount, request };
+}
+
+/** The reason of an error frame for a frame that did not parse: what was wrong with it. */
 function reasonOf(error: SchemaError): string {
-  const path = error.context.path ?? '';
-  // A missing key is no malformed value: v0.14 ignores such a frame (BEHAVIOUR.md §3.3), and
-  // devnode says what is missing rather than borrowing a reason the reference gives for a value.
-  const malformed = error.context.keyword !== 'required';
-  if (malformed && error.context.action === 'update' && (path === '/payload/from' || path === '/payload/to')) return 'broken_encoding';
-  if (malformed && error.context.action === 'update' && path === '/payload/amount') return 'function_clause';
-  if (malformed && error.context.action === 'message' && path === '/payload/to') return 'broken_encoding';
+  // as v0.14's socket handler, which decodes `to` before it asks the state machine
+  if (error.context.keyword !== 'required' && error.context.action === 'message' && error.context.path === '/payload/to') return 'broken_encoding';
   return `${error.code.toLowerCase()}: ${error.message}`;
 }
 
-/** What to echo as `request` for a frame that did not parse: the JSON object, or the raw text. */
+/**
+ * What to echo as `request` for a frame that did not parse: the JSON object, or the raw text
+ * when it is no object or its `payload` is none (an echoed request's payload is an object).
+ */
 function parsedOrText(text: string): EchoedRequest {
+  let action = '';
   try {
     const value = parseJsonExact(text);
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-      return { ...(value as Record<string, unknown>), action: typeof value.action === 'string' ? value.action : '' };
+      action = typeof value.action === 'string' ? value.action : '';
+      const { payload } = value;
+      if (payload === undefined || (payload !== null && typeof payload === 'object' && !Array.isArray(payload))) {
+        return { ...(value as Record<string, unknown>), action };
+      }
     }
   } catch {
     // not JSON: echo the text
   }
-  return { action: '', text: text.length > 1000 ? `${text.slice(0, 1000)}…` : text };
+  return { action, text: text.length > 1000 ? `${text.slice(0, 1000)}…` : text };
 }
 
 function echo(request: unknown): EchoedRequest {
@@ -251,6 +270,8 @@ function optionsOf(params: ChannelParams, defaultDepth: bigint, verify: VerifySi
 export class ChannelService {
   readonly #server: WebSocketServer;
   readonly #waiting = new Map<string, Session>();
+  /** The live session of each party of each channel, by its pairing key and role. */
+  readonly #live = new Map<string, Session>();
   readonly #sessions = new Set<Session>();
   /** One memo for every channel's two machines: each verifies what the other just did. */
   readonly #verify = memoizedVerifier();
@@ -282,13 +303,17 @@ export class ChannelService {
       return;
     }
     const pairingKey = `${params.initiator}|${params.responder}|${params.port}`;
-    const waiting = this.#waiting.get(pairingKey);
-    if (waiting !== undefined && waiting.role === params.role) {
+    // Whether its channel still waits for the other party or already runs: a second client in
+    // the same role would otherwise wait, then pair with the next newcomer into a second channel
+    // on the same terms (v0.14 silently kills a responder whose port is taken, BEHAVIOUR.md §5).
+    if (this.#live.has(`${pairingKey}|${params.role}`)) {
       socket.close(CLOSE_BAD_PARAMS, truncateReason(`the ${params.role} of this channel is already connected on port ${params.port}`));
       return;
     }
+    const waiting = this.#waiting.get(pairingKey);
     const session = new Session(socket, params, pairingKey, this.options.dialect, optionsOf(params, this.options.minimumDepth, this.#verify), this.options.chain, (ended) => this.#end(ended));
     this.#sessions.add(session);
+    this.#live.set(`${pairingKey}|${params.role}`, session);
     // Any frame of the client's (a ping included) restarts the idle timer; the node's do not.
     // One timer per socket, pushed back on each frame (not a new timer per frame: the hot path).
     const idle = setTimeout(() => socket.close(1000, 'idle'), this.options.idleTimeoutMs ?? 60_000);
@@ -328,6 +353,8 @@ export class ChannelService {
   #end(session: Session): void {
     this.#sessions.delete(session);
     if (this.#waiting.get(session.pairingKey) === session) this.#waiting.delete(session.pairingKey);
+    const liveKey = `${session.pairingKey}|${session.role}`;
+    if (this.#live.get(liveKey) === session) this.#live.delete(liveKey);
   }
 
   close(): void {
@@ -346,6 +373,7 @@ export class ChannelService {
     }, STOP_GRACE_MS).unref();
     this.#sessions.clear();
     this.#waiting.clear();
+    this.#live.clear();
     this.#server.close();
   }
 }

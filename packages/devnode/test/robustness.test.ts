@@ -207,6 +207,24 @@ describe('devnode', () => {
     });
   });
 
+  it('closes with 1009 the socket of a client that sends a frame over 1 MiB; the peer is not told and times out (BEHAVIOUR.md §1.4, §5)', async () => {
+    const node = await startDevnode({ httpPort: 0, wsPort: 0, dialect: 'v0.14' });
+    try {
+      const [alice, bob] = await Promise.all([party(93), party(94)]);
+      const terms = { initiator: alice, responder: bob, port: 4451 };
+      const responder = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', terms)}`, bob);
+      const initiator = await RawParty.connect(`${node.wsUrl}?${channelQuery('initiator', { ...terms, extra: { timeout_funding_sign: '300' } })}`, alice);
+      await responder.next(isInfo('channel_open'));
+      responder.send(`{"action":"message","payload":{"to":"${alice.address}","info":"${'a'.repeat(1 << 20)}"}}`);
+      expect(await responder.whenClosed()).toEqual({ code: 1009, reason: '' });
+      await initiator.next(isInfo('died')); // after signing the create tx, in half_signed
+      expect(initiator.summaries()).toEqual(['info:channel_accept', 'sign:initiator_sign', 'info:died']);
+      initiator.close();
+    } finally {
+      await node.close();
+    }
+  });
+
   it('answers a tx hash with a malformed percent-escape as an invalid hash (400), not a 500', async () => {
     const node = await startDevnode({ httpPort: 0, wsPort: 0 });
     try {

@@ -155,6 +155,42 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     await closeBoth();
   });
 
+  it('judges a malformed update/new in v0.14’s order: broken_encoding, negative_amount, state, invalid_pubkeys, insufficient_balance, function_clause (BEHAVIOUR.md §3.1)', async () => {
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    await open();
+    const stranger = await party(99);
+    const answer = async (payload: Record<string, unknown>) => {
+      const seen = initiator.frames.length;
+      initiator.send({ action: 'update', tag: 'new', payload });
+      return (await initiator.next((frame) => frame.action === 'error', seen)).payload;
+    };
+    for (const [payload, reason] of [
+      [{ from: 'ak$notakey', to: bob.address, amount: -1.5 }, 'broken_encoding'],
+      [{ from: alice.address, to: 7n, amount: 'x' }, 'broken_encoding'],
+      // the socket handler compares before the state machine looks at the type
+      [{ from: alice.address, to: bob.address, amount: -1.5 }, 'negative_amount'],
+      [{ from: alice.address, to: alice.address, amount: 1.5 }, 'invalid_pubkeys'],
+      [{ from: stranger.address, to: bob.address, amount: 'x' }, 'invalid_pubkeys'],
+      [{ from: alice.address, to: bob.address, amount: 10_000.5 }, 'insufficient_balance'],
+      [{ from: alice.address, to: bob.address, amount: 1.5 }, 'function_clause'],
+      [{ from: alice.address, to: bob.address, amount: '-1' }, 'function_clause'],
+      [{ from: alice.address, to: bob.address, amount: null }, 'function_clause'],
+    ] as const) {
+      expect(await answer(payload)).toEqual({ reason, request: { action: 'update', tag: 'new', payload } });
+    }
+    // A non-integer while a sign request is open is a call in the wrong state first.
+    initiator.autoSign = false;
+    const seen = initiator.frames.length;
+    initiator.send({ action: 'update', tag: 'new', payload: { from: alice.address, to: bob.address, amount: 1n } });
+    const request = await initiator.next(isSign('update'), seen);
+    expect((await answer({ from: alice.address, to: bob.address, amount: 1.5 }))?.reason).toBe('unknown_request');
+    initiator.autoSign = true;
+    await initiator.signAndReply(request);
+    await Promise.all([initiator.next(isState(2n)), responder.next(isState(2n))]);
+    await closeBoth();
+  });
+
   it('sc_ws_send_messages_and_close: messages both ways, two in a row', async () => {
     await open();
     const send = async (from: RawParty, to: RawParty, sender: Signer, receiver: Signer, text: string) => {
@@ -266,6 +302,48 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     expect(badKey.reason).toContain('responder');
     const badNumber = await RawParty.refused(url('responder', { timeout_idle: 'soon' }), bob);
     expect(badNumber.reason).toContain('timeout_idle');
+  });
+
+  it('refuses a second client for a role of a channel that still lives, waiting or open (1008), and the channel goes on', async () => {
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    const firstResponder = await RawParty.connect(url('responder'), bob);
+    const waitingTwice = await RawParty.refused(url('responder'), bob);
+    expect(waitingTwice).toEqual({ code: CLOSE_BAD_PARAMS, reason: 'the responder of this channel is already connected on port 12340' });
+    firstResponder.close();
+    await firstResponder.whenClosed();
+    await waitFor(() => true);
+    await open();
+    for (const [role, signer] of [
+      ['responder', bob],
+      ['initiator', alice],
+    ] as const) {
+      const refused = await RawParty.refused(url(role), signer);
+      expect(refused).toEqual({ code: CLOSE_BAD_PARAMS, reason: `the ${role} of this channel is already connected on port 12340` });
+    }
+    await transfer(responder, bob, alice, 1n, 2n);
+    await closeBoth();
+  });
+
+  it('answers a frame whose payload is not an object with an error naming it, echoing the frame as text, and goes on', async () => {
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    await open();
+    for (const text of [
+      '{"action":"update","tag":"new","payload":"x"}',
+      '{"action":"message","payload":null}',
+      '{"action":"shutdown","payload":[1]}',
+      '{"action":"update","payload":"tx$1"}',
+      '{"action":"dance","payload":7}',
+    ]) {
+      const seen = initiator.frames.length;
+      initiator.send(text);
+      const error = await initiator.next((frame) => frame.action === 'error', seen);
+      const action = (JSON.parse(text) as { action: string }).action;
+      expect(error.payload).toEqual({ reason: expect.stringMatching(/^(schema|unknown_action): .*(payload|dance)/) as string, request: { action, text } });
+    }
+    await transfer(initiator, alice, bob, 1n, 2n);
+    await closeBoth();
   });
 
   it('answers malformed frames with an error and goes on', async () => {
