@@ -202,6 +202,22 @@ describe('ChannelClient keeps a quiet socket open (the node closes one its clien
     initiator.close();
     responder.close();
   });
+
+  it('with pingIntervalMs 0, sends no keep-alives: the node drops the silent socket after its idle timeout', async () => {
+    const sent = PlatformWebSocket.sent.length;
+    const client = await ChannelClient.connect({
+      url: node.wsUrl,
+      role: 'initiator',
+      signer: alice,
+      params: { initiator: alice.address, responder: bob.address, lock_period: 10n, push_amount: 0n, initiator_amount: 500n, responder_amount: 300n, channel_reserve: 10n, ttl: 1_000_000n, port: nextPort++, host: 'localhost', minimum_depth: 1n },
+      pingIntervalMs: 0,
+      WebSocket: PlatformWebSocket as WebSocketConstructor,
+    });
+    const died = new Promise((resolve) => client.on('died', resolve));
+    expect(await Promise.race([died, new Promise((resolve) => setTimeout(() => resolve('still connected 1.5 s on'), 1500))])).toMatchObject({ reason: expect.stringMatching(/^connection closed/) });
+    expect(client.status).toBe('disconnected');
+    expect(PlatformWebSocket.sent.slice(sent).filter((frame) => typeof frame !== 'string')).toEqual([]);
+  });
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {

@@ -21,10 +21,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   ChannelClient,
+  checkSignRequest,
   MAX_FRAME_BYTES,
   MAX_PENDING_FRAME_TEXT,
   MAX_PENDING_FRAMES,
   MemoryStore,
+  type SignContext,
   type SignPolicy,
   type WebSocketConstructor,
 } from '../src/index.js';
@@ -714,7 +716,14 @@ describe('a thief node: every way to a signature that costs us', () => {
     const [tag, tx] = first(initial);
     if (tag === 'update_ack') node.send({ action: 'info', payload: { event: 'update' } });
     expect((await node.sign(tag, tx)).signatures).toHaveLength(2); // the peer holds it co-signed
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 2n })); // in line behind our signature
+    const conflicted = new Promise((resolve) => client.on('error', resolve));
     node.send({ action: 'conflict', payload: { channel_id: channel, round: 1 } });
+    await conflicted;
+    // The channel stops at the conflict: the call in line and a new one end now, not at their clock.
+    const stalled = { code: 'CHANNEL_STALLED', message: expect.stringMatching(/a conflict came while our signature of the (update_ack|shutdown_ack) waited for its outcome/) };
+    expect(await Promise.race([queued, new Promise((resolve) => setTimeout(() => resolve('the queued update still waits'), 100))])).toMatchObject(stalled);
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject(stalled);
     // …and now "pays" 40 at the same round, or after the close it holds.
     node.send({ action: 'info', payload: { event: 'update' } });
     await expectRefusal(client, node, 'update_ack', after(initial, [{ from: bob, to: alice, amount: 40n }]), reason);
@@ -780,9 +789,32 @@ describe('a thief node: every way to a signature that costs us', () => {
     client.close();
   });
 
+  it('checkSignRequest on its own: announced left out is not checked, false refuses an update_ack; died refuses it too', () => {
+    const initial = honestInitial();
+    const context: SignContext = {
+      role: 'initiator',
+      self: alice.publicKey,
+      terms: { initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 100n, responder_amount: 50n, channel_reserve: 5n, lock_period: 10n, ttl: 1000n },
+      channelId: id(),
+      lastState: initial,
+      closing: false,
+      closed: false,
+    };
+    const ack = after(initial, [{ from: bob, to: alice, amount: 1n }]);
+    const limits = { maxFee: 100n };
+    expect(checkSignRequest('update_ack', ack, context, limits)).toBeUndefined();
+    expect(checkSignRequest('update_ack', ack, { ...context, announced: true, died: false }, limits)).toBeUndefined();
+    expect(checkSignRequest('update_ack', ack, { ...context, announced: false }, limits)).toBe('an update_ack the node did not announce (no info update before it)');
+    expect(checkSignRequest('update_ack', ack, { ...context, announced: true, died: true }, limits)).toBe('the channel died: nothing more is signed');
+  });
+
   // The user closed: the signer must not prompt them on a device, and a reply would go to a closing socket.
   const closedMidway: [string, (closeNow: () => void) => { policy?: SignPolicy; onRequest?: () => void }, boolean][] = [
-    ['a signRequest listener sees it (a payment of 1)', (closeNow) => ({ onRequest: closeNow }), false],
+    [
+      'a signRequest listener sees it (a payment of 1; nor is the approve hook)',
+      (closeNow) => ({ onRequest: closeNow, policy: { approve: (_tx, { purpose }) => purpose !== 'update_ack' || Promise.reject(new Error('the approve hook was asked after close()')) } }),
+      false,
+    ],
     ['the approve hook decides (a payment of 1)', (closeNow) => ({ policy: { approve: async () => (closeNow(), true) } }), false],
     ['nextNonce is asked (the peer’s close)', (closeNow) => ({ policy: { nextNonce: async () => (closeNow(), 1n) } }), true],
   ];
@@ -1239,8 +1271,10 @@ describe('a node that fails', () => {
     node.send({ action: 'info', payload: { event: 'update' } });
     await seen;
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    const message = settle(client.sendMessage(bob.address, 'in line behind the update')); // no second clock for the update
     const acknowledged = node.sign('update_ack', bobPays(initial, 1n));
     await prompted;
+    const meanwhile = settle(client.sendMessage(bob.address, 'sent while the prompt is open')); // does not start the clock again
     await sleep(500); // the user takes longer than callTimeoutMs on the prompt
     expect(await Promise.race([pending, sleep(0).then(() => 'still queued')])).toBe('still queued');
     decide();
@@ -1249,6 +1283,36 @@ describe('a node that fails', () => {
     const next: ChannelOffchainTx = { ...initial, previous_round: 2n, round: 3n, initiator_amount: 91n, responder_amount: 59n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
     node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', next)) } });
     expect(await pending).toMatchObject({ resolved: { round: 3n } });
+    expect([await message, await meanwhile]).toEqual([{ resolved: undefined }, { resolved: undefined }]);
+    await expect.poll(() => node.received.filter((frame) => frame.action === 'message').length).toBe(2);
+    client.close();
+  });
+
+  it('a call queued behind a peer’s update runs its clock again once we answered: a node that then never ends the round times it out', async () => {
+    const { client, node, initial } = await startOpen({ callTimeoutMs: 200 });
+    const seen = new Promise((resolve) => client.on('info', resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await seen;
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.sign('update_ack', bobPays(initial, 1n)); // answered; the co-signed state never comes
+    expect(await Promise.race([pending, sleep(1000).then(() => 'update still queued 1 s on')])).toMatchObject({
+      code: 'TIMEOUT',
+      message: 'the round in progress did not end within 200 ms (our signature of the update_ack still waits for its outcome from the node): the update was not sent',
+    });
+    expect(node.received.filter((frame) => frame.action === 'update' && frame.tag === 'new')).toEqual([]);
+    client.close();
+  });
+
+  it('a call queued behind our acknowledgement of the peer’s close ends with CHANNEL_CLOSED once the close is on chain, also when no died follows', async () => {
+    const { client, node, id } = await startOpen({ callTimeoutMs: 200 });
+    const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n };
+    const closed = await node.sign('shutdown_sign_ack', close);
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closed) } });
+    expect(await Promise.race([pending, sleep(1000).then(() => 'update still queued 1 s on')])).toMatchObject({ code: 'CHANNEL_CLOSED', message: 'the channel is closed' });
+    expect(client.status).toBe('closed');
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_CLOSED' });
+    expect(node.received.filter((frame) => frame.action === 'update' && frame.tag === 'new')).toEqual([]);
     client.close();
   });
 
@@ -1326,6 +1390,33 @@ describe('a hostile node: resource bounds', () => {
     expect(errors).toEqual(['MALFORMED_FRAME']);
   });
 
+  // The platform WebSocket has no limit: the client counts the bytes itself, from the characters.
+  it.each([
+    ['😀 (4 bytes in 2 units)', '😀', 4],
+    ['€ (3 bytes)', '€', 3],
+    ['U+0080 (2 bytes)', '\u0080', 2],
+  ] as const)('with the platform WebSocket: a frame of exactly MAX_FRAME_BYTES bytes of %s is read, also as a binary frame; one byte more ends the connection', async (_name, character, size) => {
+    const { client, node } = await startOpen({ WebSocket: PlatformWebSocket as unknown as WebSocketConstructor });
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const died = new Promise((resolve) => client.on('died', resolve));
+    /** A frame of `bytes` bytes of UTF-8, most of them `character`s (a key the parser refuses: MALFORMED_FRAME once read). */
+    const frameOf = (bytes: number) => {
+      const [head, tail] = ['{"action":"info","payload":{"event":"open","padding":"', '"}}'];
+      const count = Math.floor((bytes - head.length - tail.length) / size);
+      return head + character.repeat(count) + ' '.repeat(bytes - head.length - tail.length - count * size) + tail;
+    };
+    const exact = frameOf(MAX_FRAME_BYTES);
+    expect(Buffer.byteLength(exact)).toBe(MAX_FRAME_BYTES);
+    node.socket.send(exact);
+    node.socket.send(Buffer.from(exact), { binary: true });
+    await expect.poll(() => errors).toEqual(['MALFORMED_FRAME', 'MALFORMED_FRAME']);
+    expect(client.status).toBe('open');
+    node.socket.send(frameOf(MAX_FRAME_BYTES + 1));
+    expect(await Promise.race([died, sleep(2000).then(() => 'not died')])).toEqual({ reason: 'connection closed (1009)' });
+    expect(errors).toEqual(['MALFORMED_FRAME', 'MALFORMED_FRAME', 'MALFORMED_FRAME']);
+  });
+
   it.each(implementations)('with %s: a frame too large as the very first frame ends the connection; opened rejects', async (_name, WebSocket) => {
     server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
     server.on('connection', (socket) => socket.send(padded(JSON.stringify({ action: 'info', payload: { event: 'channel_accept' } }), 4 * MAX_FRAME_BYTES)));
@@ -1395,44 +1486,111 @@ describe('a hostile node: resource bounds', () => {
     client.close();
   });
 
+  const openFrame = JSON.stringify({ action: 'info', payload: { event: 'open' } });
+  /** The frames that fit beside a sign request of `request` characters waiting: they fill the backlog exactly. */
+  const fillFrames = () => Array.from({ length: MAX_PENDING_FRAMES - 1 }, () => openFrame);
+  const fillCharacters = (request: number) => {
+    const full = MAX_PENDING_FRAME_TEXT / MAX_FRAME_BYTES - 1;
+    return [...Array.from({ length: full }, () => padded(openFrame, MAX_FRAME_BYTES)), padded(openFrame, MAX_PENDING_FRAME_TEXT - full * MAX_FRAME_BYTES - request)];
+  };
   it.each([
-    ['frames', MAX_PENDING_FRAMES, () => JSON.stringify({ action: 'info', payload: { event: 'open' } })],
-    ['characters', Math.ceil(MAX_PENDING_FRAME_TEXT / MAX_FRAME_BYTES), () => padded(JSON.stringify({ action: 'info', payload: { event: 'open' } }), MAX_FRAME_BYTES)],
-  ] as const)('a flood of %s while a sign request waits for the app: the connection ends at the limit (FRAME_FLOOD), the frames before it are handled, the request waiting is not signed, the store keeps round 1', async (_what, limit, frame) => {
+    ['frames', 'ws', undefined, fillFrames, 1008],
+    ['characters', 'ws', undefined, fillCharacters, 1008],
+    // which can close only with 1000 or 3000–4999
+    ['frames', 'the platform WebSocket', PlatformWebSocket as unknown as WebSocketConstructor, fillFrames, 1000],
+  ] as const)('a flood of %s over %s while a sign request waits for the app: the connection ends past the limit (FRAME_FLOOD), the frames before it are handled, the request waiting is not signed, the store keeps round 1', async (_what, _name, WebSocket, fill, code) => {
     let approve!: () => void;
     const approved = new Promise<boolean>((resolve) => (approve = () => resolve(true)));
     const store = new MemoryStore();
     const policy: SignPolicy = { approve: (_tx, { purpose }) => (purpose === 'update_ack' ? approved : true) };
-    const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store, policy });
+    const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store, policy, ...(WebSocket === undefined ? {} : { WebSocket }) });
     const errors: string[] = [];
     let infos = 0;
-    client.on('error', (error) => errors.push(error.code));
+    // (with the info events at the time: the error comes after the frames received before the flood are handled)
+    client.on('error', (error) => errors.push(`${error.code} after ${infos} info events`));
     client.on('info', () => (infos += 1));
     const refusals: string[] = [];
     client.on('signRefused', ({ reason }) => refusals.push(reason));
     const died = new Promise((resolve) => client.on('died', resolve));
     node.send({ action: 'info', payload: { event: 'update' } });
     const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
-    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(request) } });
-    // The sign request waits for the hook: with it, `limit` frames wait, which is allowed
-    // (each frame counts, for the characters one less than the limit fits beside the request).
-    const allowed = limit - 1;
-    for (let count = 0; count < allowed; count++) node.socket.send(frame());
+    const signRequest = { action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(request) } };
+    node.send(signRequest);
+    // The sign request waits for the hook: it and the frames below fill the backlog to its limit, which is allowed.
+    const allowed = fill(JSON.stringify(signRequest).length);
+    for (const frame of allowed) node.socket.send(frame);
     await sleep(300);
     expect(errors).toEqual([]);
     expect(node.socket.readyState).toBe(node.socket.OPEN);
-    node.socket.send(frame());
-    const closed = await Promise.race([new Promise((resolve) => node.socket.once('close', (code) => resolve(code))), sleep(2000).then(() => 'still open')]);
-    expect(closed).toBe(1008);
+    node.socket.send(openFrame);
+    // Nothing more is read: a frame too large right behind it is no second error.
+    node.socket.send(padded(openFrame, 2 * MAX_FRAME_BYTES));
+    const closed = await Promise.race([new Promise((resolve) => node.socket.once('close', (closeCode) => resolve(closeCode))), sleep(2000).then(() => 'still open')]);
+    expect(closed).toBe(code);
     approve();
     await died;
-    expect(errors).toEqual(['FRAME_FLOOD']);
+    await sleep(50);
+    expect(errors).toEqual([`FRAME_FLOOD after ${1 + allowed.length} info events`]);
     // The request the hook approved is not signed: the reply could not reach the node.
     expect(refusals).toEqual(['the client gave up the connection (FRAME_FLOOD): nothing more is signed']);
-    expect(infos).toBe(1 + allowed); // the update event, and every frame before the limit
+    expect(infos).toBe(1 + allowed.length); // the update event, and every frame before the limit
     expect(client.status).toBe('disconnected');
     await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
     expect((await store.load(channel))?.round).toBe(1n);
+  });
+
+  it('a flood ends the channel also when the socket’s close never completes, and nothing more is read from it', async () => {
+    /** A platform WebSocket whose closing handshake never ends: no close event. */
+    class HungClose extends PlatformWebSocket {
+      override close(): void {}
+    }
+    let approve!: () => void;
+    const approved = new Promise<boolean>((resolve) => (approve = () => resolve(true)));
+    const policy: SignPolicy = { approve: (_tx, { purpose }) => (purpose === 'update_ack' ? approved : true) };
+    const { client, node, initial } = await startOpen({ policy, WebSocket: HungClose as unknown as WebSocketConstructor });
+    const errors: string[] = [];
+    let infos = 0;
+    client.on('error', (error) => errors.push(error.code));
+    client.on('info', () => (infos += 1));
+    const died = new Promise((resolve) => client.on('died', resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx({ ...initial, previous_round: 1n, round: 2n, initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] }) } });
+    for (let count = 0; count < MAX_PENDING_FRAMES; count++) node.socket.send(openFrame);
+    await sleep(300);
+    approve();
+    expect(await Promise.race([died, sleep(1000).then(() => 'not died')])).toEqual({ reason: 'connection closed (1008)' });
+    expect(errors).toEqual(['FRAME_FLOOD']);
+    expect(client.status).toBe('disconnected');
+    const handled = infos;
+    node.socket.send(openFrame); // the socket is still open: the client reads nothing more
+    await sleep(50);
+    expect(infos).toBe(handled);
+    node.socket.terminate();
+  });
+
+  it('frames handled leave the backlog: more frames and characters than its limits, one after the other, and the channel goes on', async () => {
+    const { client, node } = await startOpen();
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    let infos = 0;
+    client.on('info', () => (infos += 1));
+    const large = MAX_PENDING_FRAME_TEXT / MAX_FRAME_BYTES + 1;
+    for (let count = 1; count <= large; count++) {
+      node.socket.send(padded(openFrame, MAX_FRAME_BYTES));
+      await expect.poll(() => infos, { interval: 5 }).toBe(count);
+    }
+    for (let count = 1; count <= MAX_PENDING_FRAMES + 1; count++) {
+      node.socket.send(openFrame);
+      if (count % 64 === 0) await expect.poll(() => infos, { interval: 5 }).toBe(large + count);
+    }
+    await expect.poll(() => infos).toBe(large + MAX_PENDING_FRAMES + 1);
+    expect(errors).toEqual([]);
+    expect(client.status).toBe('open');
+    client.close();
+  });
+
+  it('its limits are the documented ones (README: 512 KiB, 1 024 frames, 16 Mi characters)', () => {
+    expect([MAX_FRAME_BYTES, MAX_PENDING_FRAMES, MAX_PENDING_FRAME_TEXT]).toEqual([512 * 1024, 1024, 16 * 1024 * 1024]);
   });
 
   it('a long-lived AbortSignal does not keep every client it served: its listener goes with the connection', async () => {

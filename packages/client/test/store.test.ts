@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type UnsignedTx } from '@aesc/tx';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FileStore, type FileStoreFileSystem, type FileStoreHandle } from '../src/file-store.js';
 import { clientSnapshot, MemoryStore } from '../src/memory-store.js';
 import type { ChannelSnapshot, StateStore } from '../src/store.js';
@@ -417,6 +417,30 @@ describe('FileStore on disk', () => {
     expect(await fs.readdir(channelDirectory)).toEqual(['snapshot.json']);
   });
 
+  it('removes left-over temp files before it writes (a full disk needs their space), and after a directory it could not read, at the next save', async () => {
+    const directory = freshDirectory();
+    const channelDirectory = join(directory, channel.id);
+    await new FileStore(directory).save(await channel.snapshot(1n));
+    const leftOver = `.snapshot.json.${spawnSync(process.execPath, ['-e', '']).pid}.${randomUUID()}.tmp`;
+    await fs.writeFile(join(channelDirectory, leftOver), '{"ver');
+    let unreadable = true;
+    const { system, log } = instrumentedFs({
+      fail: (op, path) => (op === 'readdir' && path === channelDirectory && unreadable ? systemError('EIO') : undefined),
+      // a slow unlink, done only once it has returned
+      pause: (op, path) => (op === 'unlink' ? new Promise<void>((resolve) => setTimeout(resolve, 20)).then(() => void log.push(`unlinked ${path}`)) : undefined),
+    });
+    const store = new FileStore(directory, { fs: system });
+    await store.save(await channel.snapshot(2n)); // best effort: the save does not fail for it
+    expect((await fs.readdir(channelDirectory)).sort()).toEqual([leftOver, 'snapshot.json']);
+    unreadable = false;
+    log.length = 0;
+    await store.save(await channel.snapshot(3n));
+    expect(await fs.readdir(channelDirectory)).toEqual(['snapshot.json']);
+    const unlinked = log.indexOf(`unlinked ${join(channelDirectory, leftOver)}`);
+    const opened = log.findIndex((entry) => entry.startsWith('open ') && isTemp(entry));
+    expect([unlinked, opened].every((index) => index >= 0) && unlinked < opened).toBe(true);
+  });
+
   it('a failing fsync of the directory after the rename is STORE_IO, and the next save reads the disk again', async () => {
     let failing = false;
     const directory = freshDirectory();
@@ -550,10 +574,21 @@ describe('FileStore on disk', () => {
 
     const temp = (pid: number) => `.snapshot.json.${pid}.${randomUUID()}.tmp`;
     const gone = spawnSync(process.execPath, ['-e', '']).pid as number; // exited already
+    const foreign = spawnSync(process.execPath, ['-e', '']).pid as number; // taken below for a process of another user
     const leftOver = [temp(gone), temp(process.pid)]; // a crashed process's; one of this process whose unlink failed
-    const kept = [temp(process.ppid), '.snapshot.json.tmp', 'notes.txt']; // a running process's; no temp file of a store
+    // a running process's; one we may not signal (it runs too); no temp file of a store (nor a pid written as none is)
+    const kept = [temp(process.ppid), temp(foreign), '.snapshot.json.tmp', 'notes.txt', `.snapshot.json.0${gone}.${randomUUID()}.tmp`];
     for (const name of [...leftOver, ...kept]) await fs.writeFile(join(channelDirectory, name), '{"ver');
-    await new FileStore(directory).save(await channel.snapshot(2n));
+    const kill = process.kill.bind(process);
+    const signal = vi.spyOn(process, 'kill').mockImplementation((pid, code) => {
+      if (pid === foreign) throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+      return kill(pid, code);
+    });
+    try {
+      await new FileStore(directory).save(await channel.snapshot(2n));
+    } finally {
+      signal.mockRestore();
+    }
     expect((await fs.readdir(channelDirectory)).sort()).toEqual([...kept, writing, 'snapshot.json'].sort());
     release();
     await stopped;

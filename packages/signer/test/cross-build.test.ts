@@ -54,6 +54,8 @@ describe('node:crypto and @noble/ed25519 agree, as libsodium decides', () => {
     const signer = await node.createSigner(new Uint8Array(32).fill(3));
     const signature = await signer.sign(message);
     expect(await verdicts(signatureOf(signature.subarray(0, 32), fromLe(signature.subarray(32)) + L), signer.publicKey)).toEqual([false, false]);
+    // S = L itself, the first S out of range: false, not a throw
+    expect(await verdicts(signatureOf(signature.subarray(0, 32), L), signer.publicKey)).toEqual([false, false]);
   });
 });
 
