@@ -726,6 +726,7 @@ export class ChannelClient {
       this.#outstanding = undefined;
       this.#setStatus('closed');
       if (this.#current?.kind === 'shutdown') this.#finishCall({ value: { tx, encoded, hash } });
+      this.#drain(); // calls in line end now (CHANNEL_CLOSED), not when died comes or their clock runs out
     } else {
       this.#emit('error', new ClientError('UNEXPECTED_TX', `the node reported a ${tx.tx.type} on chain`));
       return;

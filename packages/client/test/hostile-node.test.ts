@@ -1304,7 +1304,7 @@ describe('a node that fails', () => {
   });
 
   it('a call queued behind our acknowledgement of the peer’s close ends with CHANNEL_CLOSED once the close is on chain, also when no died follows', async () => {
-    const { client, node, id } = await startOpen({ callTimeoutMs: 200 });
+    const { client, node, id } = await startOpen(); // callTimeoutMs 60 s: the call ends with the close, not with its clock
     const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n };
     const closed = await node.sign('shutdown_sign_ack', close);
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
