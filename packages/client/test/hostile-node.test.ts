@@ -1501,8 +1501,10 @@ describe('a hostile node: resource bounds', () => {
   ] as const)('a flood of %s over %s while a sign request waits for the app: the connection ends past the limit (FRAME_FLOOD), the frames before it are handled, the request waiting is not signed, the store keeps round 1', async (_what, _name, WebSocket, fill, code) => {
     let approve!: () => void;
     const approved = new Promise<boolean>((resolve) => (approve = () => resolve(true)));
+    let asked!: () => void;
+    const waiting = new Promise<void>((resolve) => (asked = resolve));
     const store = new MemoryStore();
-    const policy: SignPolicy = { approve: (_tx, { purpose }) => (purpose === 'update_ack' ? approved : true) };
+    const policy: SignPolicy = { approve: (_tx, { purpose }) => (purpose === 'update_ack' ? (asked(), approved) : true) };
     const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store, policy, ...(WebSocket === undefined ? {} : { WebSocket }) });
     const errors: string[] = [];
     let infos = 0;
@@ -1516,6 +1518,9 @@ describe('a hostile node: resource bounds', () => {
     const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
     const signRequest = { action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(request) } };
     node.send(signRequest);
+    // Once the hook has it, the info before it is handled: the frames could otherwise come in
+    // one read with both, and the backlog would count the info too.
+    await waiting;
     // The sign request waits for the hook: it and the frames below fill the backlog to its limit, which is allowed.
     const allowed = fill(JSON.stringify(signRequest).length);
     for (const frame of allowed) node.socket.send(frame);
