@@ -7,6 +7,23 @@ import { PlatformWebSocket } from './support/platform-websocket.js';
 
 let nextPort = 20_000;
 
+/** The terms of a channel between `initiator` and `responder` (500/300), on a port of its own. */
+function channelParams(initiator: Signer, responder: Signer, minimumDepth: bigint) {
+  return {
+    initiator: initiator.address,
+    responder: responder.address,
+    lock_period: 10n,
+    push_amount: 0n,
+    initiator_amount: 500n,
+    responder_amount: 300n,
+    channel_reserve: 10n,
+    ttl: 1_000_000n,
+    port: nextPort++,
+    host: 'localhost',
+    minimum_depth: minimumDepth,
+  };
+}
+
 describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dialect', (dialect) => {
   let node: Devnode;
   let alice: Signer;
@@ -29,19 +46,7 @@ describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dia
   afterAll(() => node.close());
 
   async function openPair(stores = { initiator: new MemoryStore(), responder: new MemoryStore() }) {
-    const params = {
-      initiator: alice.address,
-      responder: bob.address,
-      lock_period: 10n,
-      push_amount: 0n,
-      initiator_amount: 500n,
-      responder_amount: 300n,
-      channel_reserve: 10n,
-      ttl: 1_000_000n,
-      port: nextPort++,
-      host: 'localhost',
-      minimum_depth: 2n,
-    };
+    const params = channelParams(alice, bob, 2n);
     // Both check the nonce the node picks for the create and the close against the chain.
     const chain = new NodeClient(node.httpUrl);
     const policy = { nextNonce: (account: `ak$${string}`) => chain.nextNonce(account) };
@@ -171,19 +176,7 @@ describe('ChannelClient keeps a quiet socket open (the node closes one its clien
     ['ws (protocol pings)', undefined],
     ['the platform WebSocket of browsers and Node ≥ 22 (no ping)', PlatformWebSocket as WebSocketConstructor],
   ])('over %s: still open after three idle timeouts of silence, and transfers', async (_name, implementation) => {
-    const params = {
-      initiator: alice.address,
-      responder: bob.address,
-      lock_period: 10n,
-      push_amount: 0n,
-      initiator_amount: 500n,
-      responder_amount: 300n,
-      channel_reserve: 10n,
-      ttl: 1_000_000n,
-      port: nextPort++,
-      host: 'localhost',
-      minimum_depth: 1n,
-    };
+    const params = channelParams(alice, bob, 1n);
     const options = { url: node.wsUrl, params, pingIntervalMs: 100, ...(implementation === undefined ? {} : { WebSocket: implementation }) };
     const [initiator, responder] = await Promise.all([
       ChannelClient.connect({ ...options, role: 'initiator', signer: alice }),
@@ -209,7 +202,7 @@ describe('ChannelClient keeps a quiet socket open (the node closes one its clien
       url: node.wsUrl,
       role: 'initiator',
       signer: alice,
-      params: { initiator: alice.address, responder: bob.address, lock_period: 10n, push_amount: 0n, initiator_amount: 500n, responder_amount: 300n, channel_reserve: 10n, ttl: 1_000_000n, port: nextPort++, host: 'localhost', minimum_depth: 1n },
+      params: channelParams(alice, bob, 1n),
       pingIntervalMs: 0,
       WebSocket: PlatformWebSocket as WebSocketConstructor,
     });

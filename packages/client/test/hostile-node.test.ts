@@ -1202,6 +1202,13 @@ describe('a node that fails', () => {
   /** Bob pays alice `amount` on top of round 1. */
   const bobPays = (initial: ChannelOffchainTx, amount: bigint): ChannelOffchainTx => ({ ...initial, previous_round: 1n, round: 2n, initiator_amount: 100n + amount, responder_amount: 50n - amount, updates: [{ from: bob.publicKey, to: alice.publicKey, amount }] });
 
+  /** The node announces a peer's update (`info update`); resolves once the client has it. */
+  const announcePeerUpdate = async (client: ChannelClient, node: ScriptedNode) => {
+    const seen = new Promise((resolve) => client.on('info', resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await seen;
+  };
+
   // Calls queued behind a round the node never ends used to wait for good: the clock only ran once a call was sent.
   it.each([
     ['announces an update of the peer, then stays silent', async (node: ScriptedNode) => node.send({ action: 'info', payload: { event: 'update' } }), /^the round in progress did not end within 200 ms \(the node announced an update of the peer and sent no sign request\): the update was not sent$/],
@@ -1240,9 +1247,7 @@ describe('a node that fails', () => {
 
   it('a call queued behind a peer’s round that ends in time is sent then; its clock runs on (it started when the call was next in line)', async () => {
     const { client, node, initial } = await startOpen({ callTimeoutMs: 400 });
-    const seen = new Promise((resolve) => client.on('info', resolve));
-    node.send({ action: 'info', payload: { event: 'update' } });
-    await seen;
+    await announcePeerUpdate(client, node);
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
     await sleep(250);
     expect(node.received.filter((frame) => frame.action === 'update' && frame.tag === 'new')).toEqual([]);
@@ -1267,9 +1272,7 @@ describe('a node that fails', () => {
       return true;
     };
     const { client, node, initial } = await startOpen({ callTimeoutMs: 200, policy: { approve } });
-    const seen = new Promise((resolve) => client.on('info', resolve));
-    node.send({ action: 'info', payload: { event: 'update' } });
-    await seen;
+    await announcePeerUpdate(client, node);
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
     const message = settle(client.sendMessage(bob.address, 'in line behind the update')); // no second clock for the update
     const acknowledged = node.sign('update_ack', bobPays(initial, 1n));
@@ -1290,9 +1293,7 @@ describe('a node that fails', () => {
 
   it('a call queued behind a peer’s update runs its clock again once we answered: a node that then never ends the round times it out', async () => {
     const { client, node, initial } = await startOpen({ callTimeoutMs: 200 });
-    const seen = new Promise((resolve) => client.on('info', resolve));
-    node.send({ action: 'info', payload: { event: 'update' } });
-    await seen;
+    await announcePeerUpdate(client, node);
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
     await node.sign('update_ack', bobPays(initial, 1n)); // answered; the co-signed state never comes
     expect(await Promise.race([pending, sleep(1000).then(() => 'update still queued 1 s on')])).toMatchObject({
