@@ -295,7 +295,7 @@ describe('NodeClient against devnode', () => {
   it('reports a refused post with the node’s status and reason', async () => {
     const reused = await signedBy({ type: 'spend_tx', sender: alice.publicKey, recipient: bob.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, alice);
     const error = await clientError(node.postTx(reused), 'NODE_ERROR');
-    expect(error.context).toMatchObject({ status: 400, reason: 'account_nonce_too_low', request: 'POST /tx' });
+    expect(error.context).toMatchObject({ status: 400, reason: 'account_nonce_too_high', request: 'POST /tx' });
     const garbage = await clientError(node.postTx('tx$abc' as EncodedTx), 'NODE_ERROR');
     expect(garbage.context).toMatchObject({ status: 400, reason: 'Invalid base58Check encoding' });
     await expect(node.postTx('th$abc' as never)).rejects.toThrow(TypeError);

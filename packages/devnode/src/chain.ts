@@ -1,5 +1,4 @@
 import { bytesToHex, type Encoded, type EncodedTx, encode, type TxHash } from '@aesc/encoding';
-import { verifySignedTx } from '@aesc/signer';
 import {
   blake2b256,
   type ChannelCloseMutualTx,
@@ -10,7 +9,7 @@ import {
   txSigners,
   type UnsignedTx,
 } from '@aesc/tx';
-import { applyTx, ChainError, type ChannelObject, type LedgerView, originOf } from './rules.js';
+import { applyTx, ChainError, type ChannelObject, type LedgerView, originOf, signedByExactly } from './rules.js';
 
 export interface Account {
   balance: bigint;
@@ -57,7 +56,7 @@ const key = (bytes: Uint8Array): string => bytesToHex(bytes);
  * the lock period ran out. Such a tx stays in the mempool (until its ttl passes); a tx that
  * breaks any other rule leaves it with its reason recorded.
  */
-const WAITING_REASONS: ReadonlySet<string> = new Set(['account_nonce_too_high', 'channel_not_closed']);
+const WAITING_REASONS: ReadonlySet<string> = new Set(['account_nonce_too_low', 'channel_not_closed']);
 
 /**
  * The chain of devnode: accounts, channel objects (tag 58 fields), a mempool and blocks, with
@@ -139,13 +138,13 @@ export class Chain implements LedgerView {
     if (origin === undefined) throw new ChainError('channel_does_not_exist', 'no such channel on chain');
     if (origin.nonce < 1n) throw new ChainError('illegal_nonce', 'nonce must be at least 1');
     const accountNonce = this.#accounts.get(key(origin.account))?.nonce ?? 0n;
+    // The reference's name for a used nonce: the account's nonce is too high for it.
     if (origin.nonce <= accountNonce) {
-      throw new ChainError('account_nonce_too_low', `nonce ${origin.nonce} is not above the account's ${accountNonce}`);
+      throw new ChainError('account_nonce_too_high', `nonce ${origin.nonce} is not above the account's ${accountNonce}`);
     }
     const signers = signersOf(inner, this);
     if (signers === undefined) throw new ChainError('channel_does_not_exist', 'no such channel on chain');
-    const verification = await verifySignedTx(signedTx, signers);
-    if (!verification.valid) throw new ChainError('signature_check_failed', 'signatures do not match the signers of the tx');
+    if (!(await signedByExactly(signedTx, signers))) throw new ChainError('signature_check_failed', 'signatures do not match the signers of the tx');
     const record: TxRecord = {
       hash,
       unsignedHash: encode('th', blake2b256(serializeUnsigned(inner))),

@@ -230,12 +230,17 @@ class Staged {
     return created;
   }
 
-  /** The account that pays `cost` and whose nonce `nonce` must be next. */
+  /**
+   * The account that pays `cost` and whose nonce `nonce` must be next. The reference's names
+   * (`aetx_utils:check_nonce`) say how the ACCOUNT's nonce compares: a gap is
+   * `account_nonce_too_low` (checked first here: such a tx waits), a nonce already used is
+   * `account_nonce_too_high`, reported after the balance as the reference orders them.
+   */
   payer(pubkey: Uint8Array, nonce: bigint, cost: bigint): Account {
     const account = this.existing(pubkey);
-    if (nonce > account.nonce + 1n) throw new ChainError('account_nonce_too_high', 'an earlier nonce is missing');
-    if (nonce <= account.nonce) throw new ChainError('account_nonce_too_low', 'nonce already used');
+    if (nonce > account.nonce + 1n) throw new ChainError('account_nonce_too_low', `nonce ${nonce} leaves a gap after the account's ${account.nonce}`);
     if (account.balance < cost) throw new ChainError('insufficient_funds', `balance ${account.balance} is below ${cost}`);
+    if (nonce <= account.nonce) throw new ChainError('account_nonce_too_high', `nonce ${nonce} is not above the account's ${account.nonce}`);
     return account;
   }
 
@@ -307,8 +312,19 @@ function withSortedSignatures(signedTx: Uint8Array): Uint8Array {
 }
 
 async function checkStateSignatures(state: OffchainState): Promise<void> {
-  const { valid } = await verifySignedTx(state, [state.tx.initiator, state.tx.responder]);
-  if (!valid) throw new ChainError('signature_check_failed', 'the state is not signed by both of its parties, or carries extra signatures');
+  if (!(await signedByExactly(state, [state.tx.initiator, state.tx.responder]))) {
+    throw new ChainError('signature_check_failed', 'the state is not signed by both of its parties, or carries extra signatures');
+  }
+}
+
+/**
+ * Whether `signers` signed `signedTx` and nobody else did (WIRE.md §6.4). v0.14 verifies
+ * ed25519 only: a key of any other size (a legacy 65-byte secp256k1 one) has no valid
+ * signature, so the tx is refused as unsigned rather than failing the check itself.
+ */
+export async function signedByExactly(signedTx: SignedTx, signers: readonly Uint8Array[]): Promise<boolean> {
+  if (signers.some((signer) => signer.length !== 32)) return false;
+  return (await verifySignedTx(signedTx, signers)).valid;
 }
 
 function samePeers(channel: ChannelObject, state: OffchainState): boolean {

@@ -1,6 +1,7 @@
 import { decode } from '@aesc/encoding';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
 import {
+  blake2b256,
   type ChannelCreateTx,
   type ChannelOffchainTx,
   channelId,
@@ -79,6 +80,18 @@ async function reasonOf(tx: UnsignedTx, height = chain.height + 1): Promise<stri
   throw new Error('the tx passed its rules');
 }
 
+/** `tx` passes every rule at `height` (the next one by default). */
+async function passes(tx: UnsignedTx, height = chain.height + 1): Promise<void> {
+  await expect(applyTx(tx, chain, height)).resolves.toMatchObject({ accounts: expect.any(Map) });
+}
+
+/** A legacy secp256k1 public key (65 bytes, `04` first): v0.14 verifies none of its signatures. */
+function legacyKey(): Uint8Array {
+  const key = new Uint8Array(65).fill(7);
+  key[0] = 0x04;
+  return key;
+}
+
 beforeEach(async () => {
   [alice, bob, carol] = (await Promise.all([1, 2, 3].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
   chain = new Chain([
@@ -112,7 +125,7 @@ describe('mempool admission', () => {
     await expect(chain.submit(await signed(createTx({ nonce: 0n }), alice, bob))).rejects.toMatchObject({ reason: 'illegal_nonce' });
     await openChannel();
     await expect(chain.submit(await signed(createTx({ nonce: 1n, ttl: 999n }), alice, bob))).rejects.toMatchObject({
-      reason: 'account_nonce_too_low',
+      reason: 'account_nonce_too_high',
     });
   });
 
@@ -145,12 +158,12 @@ describe('on-chain rules (aesc_txs_SUITE error names)', () => {
     expect(await reasonOf(createTx({ initiator: (await createSigner(new Uint8Array(32).fill(9))).publicKey }))).toBe('account_not_found');
     expect(await reasonOf(createTx({ initiator_amount: 1000n }))).toBe('insufficient_funds');
     expect(await reasonOf(createTx({ responder_amount: 1001n }))).toBe('insufficient_funds');
-    expect(await reasonOf(createTx({ nonce: 5n }))).toBe('account_nonce_too_high');
+    expect(await reasonOf(createTx({ nonce: 5n }))).toBe('account_nonce_too_low');
     expect(await reasonOf(createTx({ channel_reserve: 71n }))).toBe('insufficient_initiator_amount');
     expect(await reasonOf(createTx({ channel_reserve: 41n }))).toBe('insufficient_responder_amount');
     expect(await reasonOf(createTx({ ttl: 0n }))).toBe('ttl_expired');
     await openChannel();
-    expect(await reasonOf(createTx())).toBe('account_nonce_too_low');
+    expect(await reasonOf(createTx())).toBe('account_nonce_too_high');
   });
 
   it('create: channel_exists', async () => {
@@ -242,7 +255,7 @@ describe('on-chain rules (aesc_txs_SUITE error names)', () => {
     expect(await reasonOf(await solo({}, serializeTx(await signed(createTx(), alice, bob))))).toBe('bad_offchain_state_type');
     const otherPeers = { ...state(id, 5n, 60n, 50n), initiator: carol.publicKey };
     expect(await reasonOf(await solo({}, serializeTx(await signed(otherPeers, carol, bob))))).toBe('wrong_channel_peers');
-    expect(await reasonOf(await solo({ nonce: 3n }))).toBe('account_nonce_too_high');
+    expect(await reasonOf(await solo({ nonce: 3n }))).toBe('account_nonce_too_low');
 
     // v0.14 reads a payload's signatures in any order (it checks them on the re-serialized,
     // sorted object): a payload with the two the wrong way round closes all the same.
@@ -280,5 +293,120 @@ describe('on-chain rules (aesc_txs_SUITE error names)', () => {
 
     const closed = await slash(7n, { nonce: 4n });
     expect(await reasonOf(closed)).toBe('channel_does_not_exist');
+  });
+});
+
+describe('each rule at its boundary (WIRE.md §4)', () => {
+  const spend = (nonce: bigint, amount = 5n) =>
+    ({ type: 'spend_tx', sender: alice.publicKey, recipient: carol.publicKey, amount, fee: 1n, nonce, payload: new Uint8Array() }) as const;
+
+  it('nonce: exactly the next one; a used one is account_nonce_too_high and a gap account_nonce_too_low, as the reference names them', async () => {
+    await chain.submit(await signed(spend(1n), alice));
+    await chain.mine();
+    await passes(spend(2n));
+    expect(await reasonOf(spend(1n, 6n))).toBe('account_nonce_too_high');
+    expect(await reasonOf(spend(3n))).toBe('account_nonce_too_low');
+    await expect(chain.submit(await signed(spend(1n, 6n), alice))).rejects.toMatchObject({ reason: 'account_nonce_too_high' });
+    // a gap is admitted and waits for the missing nonce ("can be ok in the future")
+    const ahead = await chain.submit(await signed(spend(3n), alice));
+    await chain.mine();
+    expect(chain.tx(ahead.hash)?.blockHeight).toBe(-1);
+    // aetx_utils:check_account reports the balance before a used nonce
+    expect(await reasonOf(spend(1n, 5000n))).toBe('insufficient_funds');
+  });
+
+  it('fee: the paying account covers amount + fee exactly, before it earns anything', async () => {
+    await passes(createTx({ initiator_amount: 999n, channel_reserve: 0n }));
+    expect(await reasonOf(createTx({ initiator_amount: 999n, fee: 2n, channel_reserve: 0n }))).toBe('insufficient_funds');
+    await passes(createTx({ responder_amount: 1000n })); // the responder pays no fee
+    const id = await openChannel();
+    // bob spends all he has left: a withdrawal to him is refused for its fee, though it would pay him 20
+    await chain.submit(await signed({ type: 'spend_tx', sender: bob.publicKey, recipient: carol.publicKey, amount: 959n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob));
+    await chain.mine();
+    expect(chain.account(bob.publicKey)).toEqual({ balance: 0n, nonce: 1n });
+    const withdraw = { type: 'channel_withdraw_tx', channel_id: id, to: bob.publicKey, amount: 20n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    expect(await reasonOf(withdraw)).toBe('insufficient_funds');
+  });
+
+  it('ttl: the last height that may include the tx', async () => {
+    await passes(createTx({ ttl: 1n }), 1);
+    expect(await reasonOf(createTx({ ttl: 1n }), 2)).toBe('ttl_expired');
+  });
+
+  it('create: the channel id is blake2b-256(initiator ‖ nonce as 32 bytes ‖ responder); a reserve equal to an amount is enough', async () => {
+    await passes(createTx({ channel_reserve: 40n }));
+    expect(await reasonOf(createTx({ channel_reserve: 41n }))).toBe('insufficient_responder_amount');
+    await openChannel();
+    const idInput = new Uint8Array(96);
+    idInput.set(alice.publicKey, 0);
+    idInput[63] = 1; // create nonce 1, big-endian in 32 bytes
+    idInput.set(bob.publicKey, 64);
+    expect(chain.channel(blake2b256(idInput))).toMatchObject({ initiator_amount: 70n, total_amount: 110n, round: 0n, closes_at: 0n });
+    // the same peers again: the next nonce makes another channel
+    await chain.submit(await signed(createTx({ nonce: 2n }), alice, bob));
+    await chain.mine();
+    idInput[63] = 2;
+    expect(chain.channel(blake2b256(idInput))).toMatchObject({ total_amount: 110n });
+  });
+
+  it('deposit and withdraw: into an active channel only; a withdrawal takes up to the whole total', async () => {
+    const id = await openChannel();
+    const withdraw = (amount: bigint) => ({ type: 'channel_withdraw_tx', channel_id: id, to: alice.publicKey, amount, ttl: 1000n, fee: 1n, nonce: 2n }) as const;
+    await passes(withdraw(110n));
+    expect(await reasonOf(withdraw(111n))).toBe('not_enough_channel_funds');
+    const deposit = { type: 'channel_deposit_tx', channel_id: id, from: alice.publicKey, amount: 930n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    expect(await reasonOf(deposit)).toBe('insufficient_funds');
+    await passes({ ...deposit, amount: 928n });
+    await chain.submit(await signed({ type: 'channel_close_solo_tx', channel_id: id, from: bob.publicKey, payload: await statePayload(id, 1n), ttl: 1000n, fee: 1n, nonce: 1n }, bob));
+    await chain.mine();
+    expect(await reasonOf({ ...deposit, amount: 1n })).toBe('channel_not_active');
+    expect(await reasonOf(withdraw(1n))).toBe('channel_not_active');
+  });
+
+  it('close_mutual: amounts + fee = the total exactly, paid out of the channel; the initiator’s nonce, not its balance', async () => {
+    const id = await openChannel();
+    await chain.submit(await signed(spend(2n, 928n), alice)); // alice keeps nothing on chain
+    await chain.mine();
+    expect(chain.account(alice.publicKey)).toEqual({ balance: 0n, nonce: 2n });
+    const close = (overrides = {}) => ({ type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 69n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 3n, ...overrides }) as const;
+    expect(await reasonOf(close({ initiator_amount: 68n }))).toBe('wrong_amounts');
+    expect(await reasonOf(close({ fee: 2n }))).toBe('wrong_amounts');
+    expect(await reasonOf(close({ nonce: chain.nextNonce(bob.publicKey) }))).toBe('account_nonce_too_high');
+    await chain.submit(await signed(close(), alice, bob));
+    await chain.mine();
+    expect(chain.channel(id)).toBeUndefined();
+    expect(chain.account(alice.publicKey)).toEqual({ balance: 69n, nonce: 3n });
+    expect(chain.account(bob.publicKey)).toEqual({ balance: 1000n, nonce: 0n });
+  });
+
+  it('close_solo, slash and settle around closes_at = height + lock_period', async () => {
+    const id = await openChannel();
+    const solo = { type: 'channel_close_solo_tx', channel_id: id, from: bob.publicKey, payload: await statePayload(id, 5n), ttl: 1000n, fee: 1n, nonce: 1n } as const;
+    await chain.submit(await signed(solo, bob));
+    await chain.mine(); // height 2
+    expect(chain.channel(id)?.closes_at).toBe(5n);
+    const slash = async (round: bigint) => ({ type: 'channel_slash_tx', channel_id: id, from: bob.publicKey, payload: await statePayload(id, round, 80n, 30n), ttl: 1000n, fee: 1n, nonce: 2n }) as const;
+    // the closer itself may slash with a newer state; an older or equal round is refused
+    await passes(await slash(6n), 4);
+    expect(await reasonOf(await slash(4n), 4)).toBe('state_round_too_small');
+    expect(await reasonOf(await slash(6n), 5)).toBe('channel_not_closing');
+    const settle = { type: 'channel_settle_tx', channel_id: id, from: alice.publicKey, initiator_amount: 60n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    expect(await reasonOf(settle, 4)).toBe('channel_not_closed');
+    await passes(settle, 5);
+    expect(await reasonOf({ ...settle, initiator_amount: 50n, responder_amount: 60n }, 5)).toBe('wrong_amt');
+    expect(await reasonOf({ ...settle, initiator_amount: 60n, responder_amount: 51n }, 5)).toBe('insufficient_channel_funds');
+  });
+
+  it('a tx or state signed for a legacy 65-byte key is refused as unsigned (signature_check_failed), as v0.14 verifies ed25519 only', async () => {
+    const legacySpend = { ...spend(1n), sender: legacyKey() };
+    await expect(chain.submit(await signed(legacySpend, alice))).rejects.toMatchObject({ reason: 'signature_check_failed' });
+    const id = await openChannel();
+    const legacyState = { ...state(id, 5n, 60n, 50n), initiator: legacyKey() };
+    const payload = serializeTx(await signed(legacyState, alice, bob));
+    const solo = { type: 'channel_close_solo_tx', channel_id: id, from: bob.publicKey, payload, ttl: 1000n, fee: 1n, nonce: 1n } as const;
+    expect(await reasonOf(solo)).toBe('signature_check_failed');
+    const record = await chain.submit(await signed(solo, bob));
+    await chain.mine();
+    expect(chain.rejection(record.hash)?.reason).toBe('signature_check_failed');
   });
 });

@@ -143,6 +143,12 @@ describe('HTTP API', () => {
 
     expect(await call('POST', '/v2/tx', { tx: encodeTx(await signed({ ...create(), nonce: 2n }, alice)) })).toMatchObject({ status: 400, body: { reason: 'signature_check_failed' } });
     expect(await call('POST', '/v2/tx', { tx: encodeTx(create()) })).toMatchObject({ status: 400, body: { reason: 'Invalid tx' } });
+    // a nonce already used: the reference's name says the account's nonce is too high for it
+    const spend = { type: 'spend_tx', sender: alice.publicKey, recipient: bob.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() } as const;
+    expect(await call('POST', '/v2/tx', { tx: encodeTx(await signed(spend, alice)) })).toMatchObject({ status: 400, body: { reason: 'account_nonce_too_high' } });
+    // a legacy 65-byte secp256k1 sender: v0.14 verifies ed25519 only, so nothing signed it (not a 500)
+    const legacySender = Uint8Array.of(4, ...new Uint8Array(64).fill(7));
+    expect(await call('POST', '/v2/tx', { tx: encodeTx(await signed({ ...spend, sender: legacySender }, alice)) })).toMatchObject({ status: 400, body: { reason: 'signature_check_failed' } });
     expect(await call('POST', '/v2/tx', { tx: 'tx$garbage' })).toMatchObject({ status: 400, body: { reason: 'Invalid base58Check encoding' } });
     expect(await call('GET', '/v2/tx/th$nope')).toMatchObject({ status: 400, body: { reason: 'Invalid hash: tx_hash' } });
     expect(await call('GET', `/v2/tx/${encode('th', new Uint8Array(32))}`)).toMatchObject({ status: 404, body: { reason: 'Transaction not found' } });
