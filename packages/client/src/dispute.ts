@@ -1,8 +1,8 @@
 import { type ChannelId, decode, describe, type EncodedTx, encode, isBytes, isEncoded, type TxHash } from '@aesc/encoding';
 import { type Signer, signTx, verifySignedTx } from '@aesc/signer';
-import { type ChannelOffchainTx, decodeTx, deserializeTx, type SignedTx, serializeTx, type UnsignedTx } from '@aesc/tx';
+import { type ChannelOffchainTx, decodeTx, deserializeTx, type SignedTx, serializeTx, txHash, type UnsignedTx } from '@aesc/tx';
 import { ClientError } from './errors.js';
-import { assertMilliseconds, type ChannelInfo, type NodeClient, type RequestOptions, type WaitProgress } from './node-client.js';
+import { assertMilliseconds, type ChannelInfo, type NodeClient, type RequestOptions, type TxInfo, type WaitProgress } from './node-client.js';
 import type { StateStore } from './store.js';
 
 /**
@@ -65,7 +65,9 @@ export interface DisputeResult {
 /**
  * Closes a channel alone from the last co-signed state in `store` (BEHAVIOUR.md §7.2, WIRE.md
  * §4.7): checks the state (co-signed by both peers, of this channel, amounts summing to the
- * channel's total) and the channel (on chain and active) first, then builds the
+ * channel's total) and the channel (on chain and active, and, when the store holds a co-signed
+ * mutual close, that close neither waiting in the mempool, `MUTUAL_CLOSE_PENDING`, nor
+ * mined, `CHANNEL_NOT_FOUND`) first, then builds the
  * `channel_close_solo_tx` locally (the v0.14 builder cannot carry the payload), signs it,
  * posts it and waits for its inclusion. The lock period starts then; watch for a slash by the
  * peer, then `settle`.
@@ -78,7 +80,23 @@ export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResul
   if (snapshot.state === undefined) {
     throw new ClientError('NO_STATE', `the store holds no co-signed state of ${channelId} to close from`, { channelId });
   }
-  const channel = await onChainChannel(node, channelId, options);
+  const mutualClose = snapshot.closeTx === undefined ? undefined : await mutualCloseOf(node, channelId, snapshot.closeTx, options);
+  if (mutualClose?.blockHeight === -1n) {
+    throw new ClientError(
+      'MUTUAL_CLOSE_PENDING',
+      `the co-signed mutual close ${mutualClose.hash} of ${channelId} waits in the node's mempool: wait for it (waitForTx) instead of closing alone`,
+      { channelId, txHash: mutualClose.hash },
+    );
+  }
+  const channel = await node.getChannel(channelId, requestOptions(options));
+  if (channel === undefined && mutualClose !== undefined) {
+    throw new ClientError('CHANNEL_NOT_FOUND', `${channelId} was closed mutually by ${mutualClose.hash} at height ${mutualClose.blockHeight}`, {
+      channelId,
+      txHash: mutualClose.hash,
+      height: mutualClose.blockHeight,
+    });
+  }
+  if (channel === undefined) throw channelNotFound(channelId);
   requirePeer(channel, signer);
   if (channel.closes_at !== 0n) {
     throw new ClientError(
@@ -227,8 +245,34 @@ function requestOptions(options: DisputeOptions): RequestOptions {
 
 async function onChainChannel(node: NodeClient, channelId: ChannelId, options: DisputeOptions): Promise<ChannelInfo> {
   const channel = await node.getChannel(channelId, requestOptions(options));
-  if (channel === undefined) throw new ClientError('CHANNEL_NOT_FOUND', `no channel ${channelId} on chain (never created, or closed)`, { channelId });
+  if (channel === undefined) throw channelNotFound(channelId);
   return channel;
+}
+
+function channelNotFound(channelId: ChannelId): ClientError {
+  return new ClientError('CHANNEL_NOT_FOUND', `no channel ${channelId} on chain (never created, or closed)`, { channelId });
+}
+
+/**
+ * What the node knows of the co-signed mutual close the store holds: pending, mined, or nothing
+ * (never posted, or dropped: it may still come, from the peer, but a solo close is then safe).
+ * A solo close next to a pending one is a rival the chain refuses (the initiator's, with the
+ * close's own nonce) or, worse, one that lands first and holds both parties' funds for the
+ * lock period instead of paying them out.
+ */
+async function mutualCloseOf(node: NodeClient, channelId: ChannelId, closeTx: EncodedTx, options: DisputeOptions): Promise<TxInfo | undefined> {
+  let hash: TxHash;
+  try {
+    hash = txHash(decodeTx(closeTx, 'signed_tx'));
+  } catch (error) {
+    throw new ClientError('STORE_CORRUPT', `the store's close tx of ${channelId} is not a signed tx: ${(error as Error).message}`, { channelId }, { cause: error });
+  }
+  try {
+    return await node.getTx(hash, requestOptions(options));
+  } catch (error) {
+    if (error instanceof ClientError && error.code === 'TX_REJECTED') return undefined;
+    throw error;
+  }
 }
 
 function requirePeer(channel: ChannelInfo, signer: Signer): void {

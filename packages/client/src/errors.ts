@@ -45,6 +45,8 @@ export type ClientErrorCode =
   | 'CHANNEL_NOT_FOUND'
   /** a solo close of a channel that is already closing: answer with `slash` if you hold a newer state */
   | 'CHANNEL_ALREADY_CLOSING'
+  /** a solo close of a channel whose co-signed mutual close (held in the store) waits in the node's mempool: wait for it, `context.txHash` */
+  | 'MUTUAL_CLOSE_PENDING'
   /** slash or settle of a channel that is not solo-closing, or a slash after its lock period ended */
   | 'CHANNEL_NOT_CLOSING'
   /** settle before `closes_at`; `context.closesAt` and `context.height` say how long to wait */

@@ -300,6 +300,65 @@ describe('solo close, slash, settle against devnode', () => {
     expect(stale.message).toMatch(/sum to 600, the channel holds 610/);
   });
 
+  it('with a co-signed mutual close in the store: refuses while it is pending (it used to post a rival solo close) and once it is mined', async () => {
+    const channel = await openChannel(alice, bob, 300n, 300n);
+    const round2 = await channel.state(2n, 290n, 310n);
+    const closeMutual = async (initiatorAmount: bigint, responderAmount: bigint) =>
+      signedBy(
+        { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: initiatorAmount, responder_amount: responderAmount, ttl: 10_000n, fee: 1n, nonce: await node.nextNonce(alice.address) },
+        alice,
+        bob,
+      );
+    const withClose = async (close: SignedTx) => {
+      const store = new MemoryStore();
+      await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(round2), round: 2n, closeTx: encodeTx(close) });
+      return store;
+    };
+
+    // Posted and waiting in the mempool: a solo close would be a rival tx (it used to be posted).
+    const close = await closeMutual(289n, 310n);
+    const store = await withClose(close);
+    const closeHash = await node.postTx(close);
+    const pending = await clientError(closeSolo({ store, node, signer: bob, channelId: channel.id }), 'MUTUAL_CLOSE_PENDING');
+    expect(pending.context).toMatchObject({ channelId: channel.id, txHash: closeHash });
+    expect(await posts(() => clientError(closeSolo({ store, node, signer: bob, channelId: channel.id }), 'MUTUAL_CLOSE_PENDING'))).toBe(false);
+    expect(devnode.chain.mempool.map((record) => record.hash)).toEqual([closeHash]);
+
+    // Mined: the channel is gone, and the error says how.
+    const [block] = await devnode.mine(1);
+    const closed = await clientError(closeSolo({ store, node, signer: bob, channelId: channel.id }), 'CHANNEL_NOT_FOUND');
+    expect(closed.message).toBe(`${channel.id} was closed mutually by ${closeHash} at height ${block?.height}`);
+    expect(closed.context).toMatchObject({ txHash: closeHash, height: BigInt(block?.height ?? -1) });
+  });
+
+  it('closes alone from the state when the store’s mutual close never reached the node, or the node dropped it', async () => {
+    for (const posted of [false, true]) {
+      const channel = await openChannel(bob, carol, 300n, 300n);
+      const round2 = await channel.state(2n, 290n, 310n);
+      // Dropped: amounts that do not add up, refused when a block tries it.
+      const responderAmount = posted ? 300n : 310n;
+      const close = await signedBy(
+        { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 289n, responder_amount: responderAmount, ttl: 10_000n, fee: 1n, nonce: await node.nextNonce(bob.address) },
+        bob,
+        carol,
+      );
+      if (posted) {
+        const hash = await node.postTx(close);
+        await devnode.mine(1);
+        await clientError(node.getTx(hash), 'TX_REJECTED');
+      }
+      const store = new MemoryStore();
+      await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(round2), round: 2n, closeTx: encodeTx(close) });
+      const mining = setInterval(() => void devnode.mine(1), 10);
+      try {
+        await closeSolo({ store, node, signer: carol, channelId: channel.id, pollMs: 5 });
+      } finally {
+        clearInterval(mining);
+      }
+      expect(await node.getChannel(channel.id)).toMatchObject({ round: 2n, initiator_amount: 290n, responder_amount: 310n });
+    }
+  });
+
   it('checks its arguments', async () => {
     const id: ChannelId = channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey });
     await expect(closeSolo({ store: new MemoryStore(), node, signer: alice, channelId: 'ch$nope' as ChannelId })).rejects.toThrow(TypeError);
