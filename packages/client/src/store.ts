@@ -31,5 +31,6 @@ export interface StateStore {
   load(channelId: ChannelId): Promise<ChannelSnapshot | undefined>;
   /** Read-only for the store: the client's own snapshots are frozen. */
   save(snapshot: Readonly<ChannelSnapshot>): Promise<void>;
+  /** The channels it holds a snapshot of, sorted: after a crash, what there is to recover. */
   list(): Promise<ChannelId[]>;
 }
