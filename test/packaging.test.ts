@@ -3,11 +3,15 @@
  * whether everything their built code imports is a declared dependency, and whether the
  * packages meant for browsers bundle for one. Runs against the builds (dist/), as an app would.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = readdirSync(`${ROOT}packages`).sort();
@@ -108,5 +112,95 @@ describe('published packages', () => {
     });
     expect(result.errors).toEqual([]);
     expect(result.outputFiles?.[0]?.text).not.toMatch(/\bfrom\s*["'](node:)?(crypto|fs|fs\/promises|path|http)["']/);
+  });
+
+  // An app outside the workspace, its node_modules holding what `npm pack` ships, compiles
+  // test/support/consumer.ts as each module setting resolves the packages: ESM and CJS under
+  // `nodenext` (`exports` conditions), `bundler`, and `node10` (`main`/`types`, `typesVersions`).
+  // `skipLibCheck: false` checks our declarations too; TypeScript's own lib files are skipped
+  // (`skipDefaultLibCheck`), as they take most of the time and are not ours.
+  describe('compiled by a TypeScript app', () => {
+    let app: string;
+    beforeAll(() => {
+      app = mkdtempSync(join(tmpdir(), 'aesc-app-'));
+      for (const directory of PACKAGES) {
+        const { name } = manifest(directory);
+        for (const path of filesOf(name)) {
+          const target = join(app, 'node_modules', name, path);
+          mkdirSync(dirname(target), { recursive: true });
+          cpSync(`${ROOT}packages/${directory}/${path}`, target);
+        }
+      }
+      const consumer = readFileSync(`${ROOT}test/support/consumer.ts`, 'utf8');
+      for (const extension of ['ts', 'mts', 'cts']) writeFileSync(join(app, `consumer.${extension}`), consumer);
+    });
+    afterAll(() => rmSync(app, { recursive: true, force: true }));
+
+    it.concurrent.each([
+      ['nodenext', 'nodenext', ['consumer.mts', 'consumer.cts'], true],
+      ['bundler', 'preserve', ['consumer.ts'], true],
+      ['node10', 'commonjs', ['consumer.ts'], true],
+      ['node10', 'commonjs', ['consumer.ts'], false],
+    ] as const)('moduleResolution %s (module %s, %j), exactOptionalPropertyTypes %s', async (resolution, module, files, exactOptionalPropertyTypes) => {
+      const config = join(app, `tsconfig.${resolution}-${exactOptionalPropertyTypes}.json`);
+      const compilerOptions = {
+        target: 'ES2022',
+        lib: ['ES2022', 'DOM'],
+        module,
+        moduleResolution: resolution,
+        strict: true,
+        exactOptionalPropertyTypes,
+        skipLibCheck: false,
+        skipDefaultLibCheck: true,
+        noEmit: true,
+        types: [],
+      };
+      writeFileSync(config, JSON.stringify({ compilerOptions, files }));
+      const report = await promisify(execFile)(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', config], { cwd: app, encoding: 'utf8' }).then(
+        () => '',
+        (error: { stdout?: string }) => error.stdout || String(error),
+      );
+      expect(report).toBe('');
+    });
+
+    it('names no type in a public declaration that the packages do not export', () => {
+      const entries = PACKAGES.flatMap((directory) => {
+        const { name, exports } = manifest(directory);
+        return exportTargets(exports)
+          .filter((target) => target.endsWith('.d.ts'))
+          .map((target) => join(app, 'node_modules', name, target));
+      });
+      // Resolved as a bundler does, so that one package's imports of another reach the entries above.
+      const options = { module: ts.ModuleKind.Preserve, moduleResolution: ts.ModuleResolutionKind.Bundler, noEmit: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
+      const program = ts.createProgram(entries, options);
+      const checker = program.getTypeChecker();
+      const resolve = (symbol: ts.Symbol) => (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
+      const ours = (node: ts.Node) => node.getSourceFile().fileName.startsWith(join(app, 'node_modules', '@aesc'));
+      const exported = new Set<ts.Symbol>();
+      for (const entry of entries) {
+        const file = program.getSourceFile(entry);
+        const module = file === undefined ? undefined : checker.getSymbolAtLocation(file);
+        expect(module, entry).toBeDefined();
+        for (const symbol of checker.getExportsOfModule(module as ts.Symbol)) exported.add(resolve(symbol));
+      }
+      // A type a signature names must be one an app can name too (to annotate a variable, a
+      // parameter of its own); what a declaration extends or implements need not be.
+      const unexported = new Set<string>();
+      const visit = (node: ts.Node, owner: string): void => {
+        if (ts.isHeritageClause(node) || ts.isTypeQueryNode(node)) return;
+        if (ts.isTypeReferenceNode(node)) {
+          const found = checker.getSymbolAtLocation(node.typeName);
+          const symbol = found === undefined ? undefined : resolve(found);
+          const declaration = symbol?.declarations?.[0];
+          if (symbol !== undefined && declaration !== undefined && !(symbol.flags & ts.SymbolFlags.TypeParameter) && ours(declaration) && !exported.has(symbol)) {
+            unexported.add(`${owner} names ${symbol.name}`);
+          }
+        }
+        ts.forEachChild(node, (child) => visit(child, owner));
+      };
+      for (const symbol of exported) for (const declaration of symbol.declarations ?? []) if (ours(declaration)) visit(declaration, symbol.name);
+      expect(exported.size).toBeGreaterThan(100);
+      expect([...unexported]).toEqual([]);
+    });
   });
 });

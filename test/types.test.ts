@@ -5,6 +5,7 @@
  * and a `@ts-expect-error` line fails when the line compiles. vitest runs it against the sources,
  * where the values behind the types are checked as well.
  */
+import { type CliIo, type FormatOptions, formatValueReport, type InspectOptions, inspectValue, type OverlongLine, readLines } from '@aesc/cli';
 import type {
   ApproveHook,
   ChannelEvents,
@@ -12,20 +13,45 @@ import type {
   ChannelTxBuilder,
   ChannelTxBuilderBodies,
   ChannelTxBuilderResults,
+  CloseSoloOptions,
   CoSignedState,
   ConnectOptions,
   FileStoreFileSystem,
   FileStoreHandle,
   FileStoreOptions,
+  NodeClientOptions,
   PolicyLimits,
+  RequestOptions,
+  SettleOptions,
+  SignContext,
+  SignPolicy,
   StateStore,
   WaitForHeightOptions,
+  WaitForTxOptions,
   WaitOptions,
+  WebSocketConstructor,
 } from '@aesc/client';
-import { ChannelClient, checkSignRequest, NodeClient } from '@aesc/client';
+import { ChannelClient, checkSignRequest, closeSolo, FileStore, MemoryStore, NodeClient, settle } from '@aesc/client';
+import { type Block, type DevnodeOptions, startDevnode } from '@aesc/devnode';
 import { type AccountPubkey, type ChannelId, encode, type Encoded, type EncodedTx, isEncoded, parse, type Parsed, type TxHash } from '@aesc/encoding';
-import { type InfoEvent, parseClientMessage, parseNodeMessage, type SeedNodeMessage, type SignTag, signReply, type SignReply, type UpdateNewRequest } from '@aesc/schema';
-import { createSigner, signTx } from '@aesc/signer';
+import {
+  type ChannelParams,
+  type Dialect,
+  type FromQueryOptions,
+  fromQuery,
+  type InfoEvent,
+  type ParseJsonOptions,
+  parseClientMessage,
+  parseJsonExact,
+  parseNodeMessage,
+  type SeedNodeMessage,
+  type SignTag,
+  signReply,
+  type SignReply,
+  toQuery,
+  type UpdateNewRequest,
+} from '@aesc/schema';
+import { createSigner, type SignatureVerifier, signTx, verifySignedTx, type VerifyOptions } from '@aesc/signer';
 import {
   type ChannelCloseMutualTxLegacy,
   type ChannelCloseMutualTxV014,
@@ -229,5 +255,161 @@ describe('@aesc/client', () => {
     // a hook written against plain strings still fits
     const hook: ApproveHook = (_tx, { tag }: { tag: string }) => tag.length > 0;
     expect(hook).toBeTypeOf('function');
+  });
+});
+
+/** A value an app holds as "maybe", e.g. from its config: typed `T | undefined`, here undefined. */
+const unset = <T>(): T | undefined => undefined;
+
+// Under the app's `exactOptionalPropertyTypes` (this repository's own setting), an option typed
+// `x?: T` refused `{ x: maybeX }`. Each option an input may leave out takes an explicit undefined,
+// which the code reads as left out.
+describe('an option given as undefined is an option left out', () => {
+  it('@aesc/schema and @aesc/signer', async () => {
+    const jsonOptions: ParseJsonOptions = { duplicateKeys: unset<'last' | 'refuse'>() };
+    expect(parseJsonExact('{"a":1,"a":2}', jsonOptions)).toEqual({ a: 2n });
+    const responder = encode('ak', new Uint8Array(32).fill(2));
+    const params: ChannelParams = {
+      role: 'responder',
+      initiator: encode('ak', new Uint8Array(32).fill(1)),
+      responder,
+      lock_period: 10n,
+      push_amount: 0n,
+      initiator_amount: 5n,
+      responder_amount: 3n,
+      channel_reserve: 1n,
+      ttl: 100n,
+      port: 3015,
+      host: unset<string>(),
+      minimum_depth: unset<bigint>(),
+      timeout_idle: unset<number>(),
+      report_info: unset<boolean>(),
+    };
+    const { host: _host, minimum_depth: _depth, timeout_idle: _idle, report_info: _info, ...given } = params;
+    expect(toQuery(params)).toBe(toQuery(given));
+    const queryOptions: FromQueryOptions = { ignoreUnknown: unset<boolean>() };
+    expect(() => fromQuery(`${toQuery(params)}&timeout_acept=1`, queryOptions)).toThrow(expect.objectContaining({ code: 'UNKNOWN_PARAM' }));
+    expect(parseNodeMessage('{"action":"info","payload":{"event":"open"}}', { dialect: unset<Dialect>() }).action).toBe('info');
+
+    const signer = await createSigner(new Uint8Array(32).fill(1));
+    const signed = await signTx(decodeTx(CREATE_TX, 'channel_create_tx'), signer);
+    const verifyOptions: VerifyOptions = { legacy: unset<SignatureVerifier>() };
+    expect(await verifySignedTx(signed, [signer.address], verifyOptions)).toMatchObject({ valid: true });
+  });
+
+  it('@aesc/cli as a library', async () => {
+    const inspectOptions: InspectOptions = { signers: unset<readonly AccountPubkey[]>() };
+    const formatOptions: FormatOptions = { signers: unset<readonly string[]>() };
+    const report = await inspectValue(CREATE_TX, inspectOptions);
+    expect(formatValueReport(report, formatOptions)).toBe(formatValueReport(await inspectValue(CREATE_TX)));
+    // readLines names its overlong line by an exported type
+    const io: CliIo = { stdout: () => undefined, stderr: () => undefined, stdin: async function* () { yield 'abcdef\nab\n'; } };
+    const lines: (string | OverlongLine)[] = [];
+    for await (const line of readLines(io.stdin(), 3)) lines.push(line);
+    expect(lines).toEqual([{ overlong: true, length: 6 }, 'ab']);
+  });
+
+  it('@aesc/devnode and @aesc/client', async () => {
+    const devnodeOptions: DevnodeOptions = {
+      httpPort: 0,
+      wsPort: 0,
+      host: unset<string>(),
+      genesis: unset<DevnodeOptions['genesis'] & object>(),
+      blockInterval: unset<number>(),
+      dialect: unset<Dialect>(),
+      minimumDepth: unset<bigint>(),
+      idleTimeoutMs: unset<number>(),
+    };
+    const devnode = await startDevnode(devnodeOptions);
+    try {
+      expect(devnode.dialect).toBe('seed');
+      expect(devnode.httpUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v2$/);
+      expectTypeOf<Parameters<typeof devnode.chain.onBlock>[0]>().toEqualTypeOf<(block: Block) => void>();
+
+      const nodeOptions: NodeClientOptions = { fetch: unset<typeof fetch>(), timeoutMs: unset<number>() };
+      const node = new NodeClient(devnode.httpUrl, nodeOptions);
+      const requestOptions: RequestOptions = { signal: unset<AbortSignal>(), timeoutMs: unset<number>() };
+      expect(await node.getHeight(requestOptions)).toBe(0n);
+      const heightOptions: WaitForHeightOptions = { onProgress: unset<() => void>(), timeoutMs: unset<number>(), pollMs: unset<number>(), signal: unset<AbortSignal>() };
+      expect(await node.waitForHeight(0n, heightOptions)).toBe(0n);
+      const txOptions: WaitForTxOptions = { confirmations: unset<bigint>(), onProgress: unset<() => void>() };
+      expectTypeOf(node.waitForTx).toBeCallableWith(encode('th', new Uint8Array(32)), txOptions);
+      const [signer, peer] = await Promise.all([createSigner(new Uint8Array(32).fill(1)), createSigner(new Uint8Array(32).fill(2))]);
+      const body: ChannelTxBuilderBodies['create'] = {
+        initiator: signer.address,
+        initiator_amount: 5n,
+        responder: peer.address,
+        responder_amount: 3n,
+        push_amount: unset<bigint>(),
+        channel_reserve: 1n,
+        lock_period: 10n,
+        ttl: 100n,
+        fee: 1n,
+        nonce: unset<bigint>(),
+      };
+      await node.debugFund(signer.address, 10n);
+      expect((await node.buildChannelTx('create', body)).tx).toMatchObject({ type: 'channel_create_tx', nonce: 1n });
+
+      const id = channelId({ initiator: signer.publicKey, nonce: 1n, responder: peer.publicKey });
+      const dispute = {
+        node,
+        signer,
+        channelId: id,
+        fee: unset<bigint>(),
+        ttl: unset<bigint>(),
+        nonce: unset<bigint>(),
+        confirmations: unset<bigint>(),
+        timeoutMs: unset<number>(),
+        pollMs: unset<number>(),
+        signal: unset<AbortSignal>(),
+        onProgress: unset<() => void>(),
+      };
+      // Past the option checks, to what the store and the chain hold.
+      const closeOptions: CloseSoloOptions = { ...dispute, store: new MemoryStore() };
+      await expect(closeSolo(closeOptions)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      const settleOptions: SettleOptions = { ...dispute, waitUntilClosable: unset<boolean>() };
+      await expect(settle(settleOptions)).rejects.toMatchObject({ code: 'CHANNEL_NOT_FOUND' });
+
+      const fileStoreOptions: FileStoreOptions = { fs: unset<FileStoreFileSystem>() };
+      expect(new FileStore('channels', fileStoreOptions).pathOf(id)).toMatch(/channels/);
+      const snapshot: ChannelSnapshot = { channelId: id, role: 'initiator', createTx: CREATE_TX, state: unset<EncodedTx>(), round: unset<bigint>(), closeTx: unset<EncodedTx>() };
+      expectTypeOf(new MemoryStore().save).toBeCallableWith(snapshot);
+
+      const policy: SignPolicy = { maxFee: unset<bigint>(), approve: unset<ApproveHook>(), nextNonce: unset<(account: AccountPubkey) => Promise<bigint>>() };
+      const options: ConnectOptions<'responder'> = {
+        url: 'ws://127.0.0.1:9/channel',
+        role: 'responder',
+        params: { ...body, lock_period: 10n, push_amount: 0n, port: 3015, host: unset<string>(), minimum_depth: unset<bigint>() },
+        signer: peer,
+        store: unset<StateStore>(),
+        policy,
+        signal: unset<AbortSignal>(),
+        WebSocket: unset<WebSocketConstructor>(),
+        pingIntervalMs: unset<number>(),
+        callTimeoutMs: unset<number>(),
+      };
+      // Taken as left out: the client gets as far as dialing (nothing listens on port 9).
+      await expect(ChannelClient.connect(options)).rejects.toMatchObject({ code: 'CONNECTION_FAILED' });
+
+      const create = decodeTx(CREATE_TX, 'channel_create_tx');
+      const terms = { ...create, initiator_amount: create.initiator_amount, lock_period: create.lock_period, ttl: create.ttl };
+      const context: SignContext = {
+        role: 'responder',
+        self: create.responder,
+        terms,
+        channelId: unset<Uint8Array>(),
+        lastState: unset<ChannelOffchainTx>(),
+        intent: undefined,
+        closing: false,
+        announced: unset<boolean>(),
+        closed: false,
+        died: unset<boolean>(),
+        outstanding: undefined,
+      };
+      const { channelId: _id, lastState: _last, intent: _intent, announced: _announced, died: _died, outstanding: _outstanding, ...given } = context;
+      expect(checkSignRequest('create', create, context, { maxFee: 100n })).toBe(checkSignRequest('create', create, given, { maxFee: 100n }));
+    } finally {
+      await devnode.close();
+    }
   });
 });

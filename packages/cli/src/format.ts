@@ -23,7 +23,7 @@ export interface FormatOptions {
    * report does not say where a key came from; with these, a key the tx does not name is said
    * to be "a --signers key" only when it is one.
    */
-  readonly signers?: readonly string[];
+  readonly signers?: readonly string[] | undefined;
 }
 
 export function formatValueReport(report: ValueReport, options: FormatOptions = {}): string {

@@ -18,5 +18,5 @@ export {
   type UnsignedTxReport,
   type ValueReport,
 } from './inspect.js';
-export { type CliIo, MAX_LINE_LENGTH, processIo, readLines } from './io.js';
+export { type CliIo, MAX_LINE_LENGTH, type OverlongLine, processIo, readLines } from './io.js';
 export { COMMANDS, mainHelp, run, VERSION } from './run.js';

@@ -102,7 +102,7 @@ export interface InspectOptions {
    * channel's peers, not named in the tx) they are the signers; for any tx they are also tried
    * on signatures none of its signers made, to say who made them.
    */
-  readonly signers?: readonly (Uint8Array | AccountPubkey)[];
+  readonly signers?: readonly (Uint8Array | AccountPubkey)[] | undefined;
 }
 
 /** `aec_base58c` type names of the prefixes (WIRE.md §1.2). */
@@ -241,7 +241,7 @@ export interface SignatureCheck {
  */
 export async function checkSignatures(
   signedTx: SignedTx,
-  { signers, candidates = [] }: { signers?: readonly Uint8Array[]; candidates?: readonly Uint8Array[] } = {},
+  { signers, candidates = [] }: { signers?: readonly Uint8Array[] | undefined; candidates?: readonly Uint8Array[] | undefined } = {},
 ): Promise<SignatureCheck> {
   if (typeof signedTx !== 'object' || signedTx === null || signedTx.type !== 'signed_tx' || !Array.isArray(signedTx.signatures)) {
     throw new TypeError(`signedTx must be a signed_tx object, got ${describe(signedTx)}`);

@@ -93,9 +93,9 @@ export type ApproveHook = (tx: UnsignedTx, context: { purpose: SignPurpose; tag:
 
 export interface SignPolicy {
   /** Highest fee signed for a create or a mutual close (default 100). */
-  maxFee?: bigint;
+  maxFee?: bigint | undefined;
   /** The app's own check, after the built-in ones: false or a reason refuses. */
-  approve?: ApproveHook;
+  approve?: ApproveHook | undefined;
   /**
    * The initiator's next nonce by the txs the chain has included, e.g.
    * `(account) => node.nextNonce(account)` with a `NodeClient`. When given, a create or a mutual
@@ -105,7 +105,7 @@ export interface SignPolicy {
    * not show. Without it the client has no view of the chain and checks only that the nonce is
    * at least 1.
    */
-  nextNonce?: (initiator: AccountPubkey) => Promise<bigint>;
+  nextNonce?: ((initiator: AccountPubkey) => Promise<bigint>) | undefined;
 }
 
 /**
@@ -120,20 +120,20 @@ export interface ConnectOptions<R extends ChannelParams['role'] = ChannelParams[
   params: ConnectParamsByRole[R];
   signer: Signer;
   /** Where co-signed states are kept (default: in memory). */
-  store?: StateStore;
+  store?: StateStore | undefined;
   /** Check before sign (the default) with optional limits and hook, or — for tests only — none at all. */
-  policy?: SignPolicy | 'unsafe-sign-anything';
-  signal?: AbortSignal;
+  policy?: SignPolicy | 'unsafe-sign-anything' | undefined;
+  signal?: AbortSignal | undefined;
   /**
    * The WebSocket implementation (default: the platform's, or `ws` on Node 20). One with a
    * `ping` method is taken for `ws`'s and constructed with `{ maxPayload: MAX_FRAME_BYTES }`.
    */
-  WebSocket?: WebSocketConstructor;
+  WebSocket?: WebSocketConstructor | undefined;
   /**
    * Interval of keep-alives: protocol pings with `ws` (Node 20), empty binary frames with a
    * platform WebSocket, which cannot ping; the node drops a socket silent for 60 s (default 20 000; 0: none).
    */
-  pingIntervalMs?: number;
+  pingIntervalMs?: number | undefined;
   /**
    * How long a call (`update`, `shutdown`, `sendMessage`) may wait for the node once the
    * channel is open and the call is next in line (default 60 000 ms). Its clock starts then:
@@ -145,7 +145,7 @@ export interface ConnectOptions<R extends ChannelParams['role'] = ChannelParams[
    * lets it run out rejects the call with `TIMEOUT` and stalls the channel (later calls:
    * `CHANNEL_STALLED`): what the store holds is what a solo close can use.
    */
-  callTimeoutMs?: number;
+  callTimeoutMs?: number | undefined;
 }
 
 /** The connection parameters of each role, without `role` (it is `ConnectOptions.role`). */
@@ -337,7 +337,7 @@ export class ChannelClient {
     return this.#lastState;
   }
 
-  on<E extends keyof ChannelEvents>(event: E, listener: Listener<ChannelEvents[E]>): () => void {
+  on<E extends keyof ChannelEvents>(event: E, listener: (event: ChannelEvents[E]) => void): () => void {
     let listeners = this.#listeners.get(event);
     if (listeners === undefined) {
       listeners = new Set();

@@ -21,19 +21,19 @@ export interface DisputeOptions {
   signer: Signer;
   channelId: ChannelId;
   /** Default {@link DEFAULT_DISPUTE_FEE}. */
-  fee?: bigint;
+  fee?: bigint | undefined;
   /** Last height that may include the tx; default: current height + {@link DEFAULT_TTL_MARGIN}. */
-  ttl?: bigint;
+  ttl?: bigint | undefined;
   /** Default: the signer's next nonce on chain (txs of the signer still in the mempool are not counted). */
-  nonce?: bigint;
+  nonce?: bigint | undefined;
   /** Blocks on top of the tx's block before the call resolves (default 0n: included). */
-  confirmations?: bigint;
+  confirmations?: bigint | undefined;
   /** Limit of each wait (for inclusion; for `settle`, also for the lock period), in ms. */
-  timeoutMs?: number;
-  pollMs?: number;
-  signal?: AbortSignal;
+  timeoutMs?: number | undefined;
+  pollMs?: number | undefined;
+  signal?: AbortSignal | undefined;
   /** Progress of the wait for inclusion. */
-  onProgress?: (progress: WaitProgress) => void;
+  onProgress?: ((progress: WaitProgress) => void) | undefined;
 }
 
 export interface CloseSoloOptions extends DisputeOptions {
@@ -51,7 +51,7 @@ export interface SettleOptions extends DisputeOptions {
    * Before the lock period is over: wait for it (true) or throw
    * `ClientError('CHANNEL_NOT_CLOSABLE_YET')` (false, the default).
    */
-  waitUntilClosable?: boolean;
+  waitUntilClosable?: boolean | undefined;
 }
 
 export interface DisputeResult {

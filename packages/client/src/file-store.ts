@@ -59,7 +59,7 @@ export interface FileStoreFileSystem {
 
 export interface FileStoreOptions {
   /** The file system to use; `node:fs/promises` by default. */
-  fs?: FileStoreFileSystem;
+  fs?: FileStoreFileSystem | undefined;
 }
 
 /**

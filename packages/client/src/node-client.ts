@@ -55,18 +55,18 @@ export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface NodeClientOptions {
   /** The `fetch` to use; the global one by default. */
-  fetch?: typeof globalThis.fetch;
+  fetch?: typeof globalThis.fetch | undefined;
   /**
    * Limit for each request, in milliseconds (default {@link DEFAULT_REQUEST_TIMEOUT_MS}, 10 s; at most
    * {@link MAX_REQUEST_TIMEOUT_MS}); a fraction is rounded up to the next millisecond.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface RequestOptions {
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Limit for this request, in milliseconds, as {@link NodeClientOptions.timeoutMs}; overrides the client's. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 /** A transaction as the node knows it. */
@@ -93,21 +93,21 @@ export interface WaitOptions {
    * `ClientError('TIMEOUT')`. Any positive finite number: a wait for a lock period may take weeks. A
    * fraction is rounded up to the next millisecond.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Pause between polls, in milliseconds (default {@link DEFAULT_POLL_MS}, 500 ms); a fraction is rounded up. */
-  pollMs?: number;
-  signal?: AbortSignal;
+  pollMs?: number | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 export interface WaitForTxOptions extends WaitOptions {
   /** Blocks on top of the tx's block before it counts (default 0n: included is enough). */
-  confirmations?: bigint;
+  confirmations?: bigint | undefined;
   /** Called after every poll, so that a caller can show progress. */
-  onProgress?: (progress: WaitProgress) => void;
+  onProgress?: ((progress: WaitProgress) => void) | undefined;
 }
 
 export interface WaitForHeightOptions extends WaitOptions {
-  onProgress?: (progress: { height: bigint; target: bigint }) => void;
+  onProgress?: ((progress: { height: bigint; target: bigint }) => void) | undefined;
 }
 
 /** The channel object the node keeps (WIRE.md §4.11), with the responder's amount derived. */
@@ -133,19 +133,19 @@ export interface ChannelTxBuilderBodies {
     responder: AccountPubkey;
     responder_amount: bigint;
     /** Required by the node, then ignored (v0.14); 0n when left out. */
-    push_amount?: bigint;
+    push_amount?: bigint | undefined;
     channel_reserve: bigint;
     lock_period: bigint;
     ttl: bigint;
     fee: bigint;
     /** Default: the initiator's next nonce, picked by the node. */
-    nonce?: bigint;
+    nonce?: bigint | undefined;
   };
   deposit: { channel_id: ChannelId; from: AccountPubkey; amount: bigint; ttl: bigint; fee: bigint; nonce: bigint };
   withdrawal: { channel_id: ChannelId; to: AccountPubkey; amount: bigint; ttl: bigint; fee: bigint; nonce: bigint };
   'close/mutual': { channel_id: ChannelId; initiator_amount: bigint; responder_amount: bigint; ttl: bigint; fee: bigint; nonce: bigint };
-  'close/solo': { channel_id: ChannelId; from: AccountPubkey; payload: EncodedTx | SignedTx; ttl: bigint; fee: bigint; nonce?: bigint };
-  slash: { channel_id: ChannelId; from: AccountPubkey; payload: EncodedTx | SignedTx; ttl: bigint; fee: bigint; nonce?: bigint };
+  'close/solo': { channel_id: ChannelId; from: AccountPubkey; payload: EncodedTx | SignedTx; ttl: bigint; fee: bigint; nonce?: bigint | undefined };
+  slash: { channel_id: ChannelId; from: AccountPubkey; payload: EncodedTx | SignedTx; ttl: bigint; fee: bigint; nonce?: bigint | undefined };
   settle: { channel_id: ChannelId; from: AccountPubkey; initiator_amount: bigint; responder_amount: bigint; ttl: bigint; fee: bigint; nonce: bigint };
 }
 

@@ -48,11 +48,11 @@ export interface SignContext {
     ttl: bigint;
   };
   /** The channel id, once the create tx is co-signed. */
-  channelId?: Uint8Array;
+  channelId?: Uint8Array | undefined;
   /** The newest state both parties signed. */
-  lastState?: ChannelOffchainTx;
+  lastState?: ChannelOffchainTx | undefined;
   /** The transfer we asked for, while our own `update` is in flight. */
-  intent?: OffchainUpdate;
+  intent?: OffchainUpdate | undefined;
   /** Whether we asked to close. */
   closing: boolean;
   /**
@@ -61,16 +61,16 @@ export interface SignContext {
    * (BEHAVIOUR.md §2.4 row 12, §2.5 row 4, §9.1, and the seed), so `false` refuses an
    * `update_ack`; left out, it is not checked.
    */
-  announced?: boolean;
+  announced?: boolean | undefined;
   /** Whether a close is co-signed: nothing is signed after it. */
   closed: boolean;
   /** Whether the node's channel died or the connection closed: nothing is signed after it either. */
-  died?: boolean;
+  died?: boolean | undefined;
   /**
    * What we signed last, while its outcome (the co-signed tx, or a `conflict` that voids our
    * own update) has not come: the peer can add its signature to it at any time.
    */
-  outstanding?: SignPurpose;
+  outstanding?: SignPurpose | undefined;
 }
 
 export interface PolicyLimits {

@@ -10,11 +10,11 @@ export interface ChannelSnapshot {
   /** The co-signed `channel_create_tx` (a `signed_tx`). */
   createTx: EncodedTx;
   /** The newest co-signed `channel_offchain_tx` (a `signed_tx`), once round 1 is signed. */
-  state?: EncodedTx;
+  state?: EncodedTx | undefined;
   /** That state's round. */
-  round?: bigint;
+  round?: bigint | undefined;
   /** The co-signed `channel_close_mutual_tx`, once there is one. */
-  closeTx?: EncodedTx;
+  closeTx?: EncodedTx | undefined;
 }
 
 /**

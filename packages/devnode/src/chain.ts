@@ -189,7 +189,7 @@ export class Chain implements LedgerView {
     return mining;
   }
 
-  onBlock(listener: BlockListener): () => void {
+  onBlock(listener: (block: Block) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

@@ -7,20 +7,20 @@ import { ChannelService } from './service.js';
 
 export interface DevnodeOptions {
   /** HTTP API port (`/v2`); 0 picks a free one. Default 3013. */
-  httpPort?: number;
+  httpPort?: number | undefined;
   /** Channel WebSocket port (`/channel`); 0 picks a free one. Default 3014. */
-  wsPort?: number;
+  wsPort?: number | undefined;
   /** Address to listen on. Default 127.0.0.1 (devnode is for this machine). */
-  host?: string;
-  genesis?: readonly GenesisAccount[];
+  host?: string | undefined;
+  genesis?: readonly GenesisAccount[] | undefined;
   /** Mine a block every this many milliseconds; 0 or absent: only on demand (`POST /v2/debug/mine`). */
-  blockInterval?: number;
+  blockInterval?: number | undefined;
   /** Names on the wire: `seed` (default) or `v0.14`. */
-  dialect?: Dialect;
+  dialect?: Dialect | undefined;
   /** Confirmations before a channel opens (default 4, as v0.14), unless a connection sets its own. */
-  minimumDepth?: bigint;
+  minimumDepth?: bigint | undefined;
   /** Close a channel socket whose client sent no frame for this long (default 60 000 ms, as v0.14). */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
 }
 
 export interface Devnode {

@@ -24,7 +24,7 @@ export interface ParseJsonOptions {
    * `JSON.parse` does; `'refuse'` makes it `INVALID_JSON`, for text a person wrote or edited,
    * where two values of one key are a mistake, or an attempt to show one and mean the other.
    */
-  duplicateKeys?: 'last' | 'refuse';
+  duplicateKeys?: 'last' | 'refuse' | undefined;
 }
 
 /**

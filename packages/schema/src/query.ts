@@ -75,7 +75,7 @@ export interface FromQueryOptions {
    * Skip parameters this protocol does not have, as the v0.14 node does. By default they are
    * an `UNKNOWN_PARAM` error, which catches typos (`timeout_acept`) and the seed's `timeouts`.
    */
-  readonly ignoreUnknown?: boolean;
+  readonly ignoreUnknown?: boolean | undefined;
 }
 
 function paramError(code: 'MISSING_PARAM' | 'INVALID_PARAM' | 'UNKNOWN_PARAM' | 'DUPLICATE_PARAM', param: string, message: string): SchemaError {

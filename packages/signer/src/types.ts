@@ -18,7 +18,7 @@ export interface VerifyOptions {
    * Verifier for legacy 65-byte secp256k1 keys (`legacyVerifier` of `@aesc/signer/legacy`).
    * Without it a legacy key in the signer list is a `SignerError('LEGACY_VERIFIER_REQUIRED')`.
    */
-  legacy?: SignatureVerifier;
+  legacy?: SignatureVerifier | undefined;
 }
 
 /** How a `signed_tx` fared against its signers (the reference's rule, WIRE.md §6.4). */

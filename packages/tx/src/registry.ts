@@ -30,9 +30,7 @@ export type UnsignedTxType = UnsignedTx['type'];
 /** The transaction type named `T`: `TxOfType<'channel_create_tx'>` is `ChannelCreateTx`. */
 export type TxOfType<T extends TxType> = Extract<Tx, { type: T }>;
 
-type AnyDefinition = TxDefinition<UnsignedTxType, never>;
-
-export const TX_DEFINITIONS: readonly AnyDefinition[] = [
+export const TX_DEFINITIONS: readonly TxDefinition<UnsignedTxType, never>[] = [
   spendTx,
   channelCreateTx,
   channelDepositTx,
@@ -44,8 +42,8 @@ export const TX_DEFINITIONS: readonly AnyDefinition[] = [
   channelOffchainTx,
 ] as readonly TxDefinition<UnsignedTxType, never>[];
 
-export const DEFINITION_BY_TAG: ReadonlyMap<number, AnyDefinition> = new Map(TX_DEFINITIONS.map((definition) => [definition.tag, definition]));
-export const DEFINITION_BY_TYPE: ReadonlyMap<string, AnyDefinition> = new Map(
+export const DEFINITION_BY_TAG: ReadonlyMap<number, TxDefinition<UnsignedTxType, never>> = new Map(TX_DEFINITIONS.map((definition) => [definition.tag, definition]));
+export const DEFINITION_BY_TYPE: ReadonlyMap<string, TxDefinition<UnsignedTxType, never>> = new Map(
   TX_DEFINITIONS.map((definition) => [definition.type, definition]),
 );
 
@@ -82,7 +80,7 @@ export const OTHER_TX_TAGS: ReadonlyMap<number, string> = new Map([
  * A non-object is a TypeError; a `type` that is no string, or names no unsigned transaction, is
  * TxError INVALID_FIELD (never echoed in full).
  */
-export function unsignedDefinition(tx: unknown, path: string): AnyDefinition {
+export function unsignedDefinition(tx: unknown, path: string): TxDefinition<UnsignedTxType, never> {
   if (typeof tx !== 'object' || tx === null) {
     throw new TypeError(`${path || 'tx'} must be a transaction object, got ${describe(tx)}`);
   }

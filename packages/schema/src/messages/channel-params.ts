@@ -158,22 +158,22 @@ export interface ChannelParamsCommon {
   channel_reserve: bigint;
   ttl: bigint;
   port: number;
-  minimum_depth?: bigint;
-  timeout_accept?: number;
-  timeout_funding_create?: number;
-  timeout_funding_lock?: number;
-  timeout_funding_sign?: number;
-  timeout_idle?: number;
-  timeout_open?: number;
-  timeout_sign?: number;
-  timeout_awaiting_open?: number;
-  timeout_initialized?: number;
-  report_info?: boolean;
-  report_update?: boolean;
-  report_conflict?: boolean;
-  report_message?: boolean;
-  report_error?: boolean;
-  report_on_chain_tx?: boolean;
+  minimum_depth?: bigint | undefined;
+  timeout_accept?: number | undefined;
+  timeout_funding_create?: number | undefined;
+  timeout_funding_lock?: number | undefined;
+  timeout_funding_sign?: number | undefined;
+  timeout_idle?: number | undefined;
+  timeout_open?: number | undefined;
+  timeout_sign?: number | undefined;
+  timeout_awaiting_open?: number | undefined;
+  timeout_initialized?: number | undefined;
+  report_info?: boolean | undefined;
+  report_update?: boolean | undefined;
+  report_conflict?: boolean | undefined;
+  report_message?: boolean | undefined;
+  report_error?: boolean | undefined;
+  report_on_chain_tx?: boolean | undefined;
 }
 
 export interface InitiatorParams extends ChannelParamsCommon {
@@ -183,7 +183,7 @@ export interface InitiatorParams extends ChannelParamsCommon {
 
 export interface ResponderParams extends ChannelParamsCommon {
   role: 'responder';
-  host?: string;
+  host?: string | undefined;
 }
 
 /** The connection parameters of either role. */
