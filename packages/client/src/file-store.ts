@@ -12,6 +12,8 @@ import {
   checkSnapshotArgument,
   copySnapshot,
   isClientSnapshot,
+  RecentlyUsed,
+  STORE_CACHE_CHANNELS,
   verifySnapshot,
   verifySnapshotArgument,
 } from './memory-store.js';
@@ -96,19 +98,21 @@ export class FileStore implements StateStore {
   /**
    * The last `snapshot.json` text per channel this store wrote or verified, with its snapshot:
    * the file is read before every save, and one that has not changed since need not be parsed
-   * and verified again (another writer's file differs, and gets every check).
+   * and verified again (another writer's file differs, and gets every check). Of the most
+   * recently used channels only, as the three below ({@link STORE_CACHE_CHANNELS}): the disk,
+   * not the heap, holds every channel the process ever saved.
    */
-  readonly #known = new Map<ChannelId, { text: string; snapshot: ChannelSnapshot }>();
+  readonly #known = new RecentlyUsed<ChannelId, { text: string; snapshot: ChannelSnapshot }>(STORE_CACHE_CHANNELS);
   /**
    * Directories whose entry in their parent this store has fsynced: a channel directory made
    * by a save that died before the fsync (or whose fsync failed) exists, and mkdir then
    * reports nothing new, yet its entry may not survive a power cut. Per store, so a restarted
-   * process fsyncs once more.
+   * process fsyncs once more (and so does a channel forgotten here).
    */
-  readonly #durableEntries = new Set<string>();
+  readonly #durableEntries = new RecentlyUsed<string, true>(STORE_CACHE_CHANNELS);
   /** Channel directories this store has cleared of left-over temp files. */
-  readonly #tidiedDirectories = new Set<string>();
-  readonly #checkedCreates: CheckedCreates = new Map();
+  readonly #tidiedDirectories = new RecentlyUsed<string, true>(STORE_CACHE_CHANNELS);
+  readonly #checkedCreates: CheckedCreates = new RecentlyUsed(STORE_CACHE_CHANNELS);
 
   constructor(directory: string, options: FileStoreOptions = {}) {
     if (typeof directory !== 'string' || directory === '') throw new TypeError(`directory must be a non-empty string, got ${describe(directory)}`);
@@ -247,7 +251,7 @@ export class FileStore implements StateStore {
     } catch {
       return;
     }
-    this.#tidiedDirectories.add(channelDirectory);
+    this.#tidiedDirectories.set(channelDirectory, true);
     for (const name of names) {
       const pid = TEMP_FILE.exec(name)?.[1];
       if (pid === undefined) continue;
@@ -269,7 +273,7 @@ export class FileStore implements StateStore {
     for (let entry = channelDirectory; dirname(entry) !== entry; entry = dirname(entry)) {
       if (isNew || !this.#durableEntries.has(entry)) {
         await this.#syncDirectory(dirname(entry));
-        this.#durableEntries.add(entry);
+        this.#durableEntries.set(entry, true);
       }
       if (entry === created) isNew = false;
       if (!isNew && entry !== channelDirectory) break; // the store directory's entry, or above it

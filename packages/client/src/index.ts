@@ -25,7 +25,7 @@ export {
 } from './dispute.js';
 export { ClientError, type ClientErrorCode, type ClientErrorContext } from './errors.js';
 export { FileStore, type FileStoreFileSystem, type FileStoreHandle, type FileStoreOptions } from './file-store.js';
-export { MemoryStore } from './memory-store.js';
+export { MemoryStore, STORE_CACHE_CHANNELS } from './memory-store.js';
 export {
   type ChannelInfo,
   type ChannelTxBuilder,

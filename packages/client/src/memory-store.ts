@@ -12,7 +12,7 @@ import type { ChannelSnapshot, StateStore } from './store.js';
  */
 export class MemoryStore implements StateStore {
   readonly #snapshots = new Map<ChannelId, ChannelSnapshot>();
-  readonly #checkedCreates: CheckedCreates = new Map();
+  readonly #checkedCreates: CheckedCreates = new RecentlyUsed(STORE_CACHE_CHANNELS);
   /** Saves of each channel still verifying signatures, or queued behind one. */
   readonly #queue = new ChannelQueue();
 
@@ -77,10 +77,55 @@ export class ChannelQueue<Key extends string = ChannelId> {
 }
 
 /**
+ * Channels whose facts a store keeps in memory at most (FileStore: the last file text and its
+ * snapshot, the create tx checked, the directories fsynced and tidied): the most recently used
+ * ones. A process that runs for days saves channel after channel; what it keeps of each must
+ * not grow with all it ever saw. A channel forgotten costs its next save a parse and a
+ * signature check (or an fsync) again, nothing else.
+ */
+export const STORE_CACHE_CHANNELS = 1024;
+
+/**
+ * A map of at most `capacity` entries: setting one more forgets the least recently used
+ * (read with `get` or `has`, or set). For what a store can find again at a cost.
+ */
+export class RecentlyUsed<Key, Value> {
+  readonly #entries = new Map<Key, Value>();
+
+  constructor(readonly capacity: number) {}
+
+  get(key: Key): Value | undefined {
+    if (!this.#entries.has(key)) return undefined;
+    const value = this.#entries.get(key) as Value;
+    // Map keeps insertion order: moved to the end, the most recently used.
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    return value;
+  }
+
+  has(key: Key): boolean {
+    if (!this.#entries.has(key)) return false;
+    this.get(key); // a use: kept longer
+    return true;
+  }
+
+  set(key: Key, value: Value): this {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value as Key);
+    return this;
+  }
+
+  delete(key: Key): boolean {
+    return this.#entries.delete(key);
+  }
+}
+
+/**
  * Create txs already decoded by a store, by their `tx$`: the create tx of a channel comes back
  * with every save, and decoding it again would double the cost of a save.
  */
-export type CheckedCreates = Map<string, { channelId: ChannelId; initiator: string; responder: string; coSigned?: true }>;
+export type CheckedCreates = RecentlyUsed<string, { channelId: ChannelId; initiator: string; responder: string; coSigned?: true }>;
 
 /**
  * Snapshots the client built itself, frozen: every tx in them was decoded strictly and checked

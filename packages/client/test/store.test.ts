@@ -5,12 +5,14 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FileStore, type FileStoreFileSystem, type FileStoreHandle } from '../src/file-store.js';
-import { clientSnapshot, MemoryStore } from '../src/memory-store.js';
+import { clientSnapshot, MemoryStore, STORE_CACHE_CHANNELS } from '../src/memory-store.js';
 import type { ChannelSnapshot, StateStore } from '../src/store.js';
 import { clientError } from './support/client-error.js';
 
@@ -283,6 +285,15 @@ function instrumentedFs(
     },
   };
   return { system, log };
+}
+
+/** The heap in use once the garbage is collected (`gc`, exposed on demand). */
+function heapAfterCollection(): number {
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  collect();
+  collect();
+  return process.memoryUsage().heapUsed;
 }
 
 const systemError = (code: string) => Object.assign(new Error(`${code}: simulated`), { code });
@@ -720,6 +731,58 @@ describe('FileStore on disk', () => {
       await fs.copyFile(join(directory, other.id, 'snapshot.json'), join(directory, channel.id, 'snapshot.json'));
       await clientError(store.load(channel.id), 'STORE_CORRUPT');
     });
+  });
+
+  it(`holds in memory what it knows of the ${STORE_CACHE_CHANNELS} most recently used channels only, and reads a forgotten one back from the disk`, async () => {
+    // A process that runs for days saves channel after channel. A disk that keeps no file in
+    // the heap (but the first channel's), so that the heap shows what the store itself holds.
+    const kept = new Map<string, string>();
+    let firstDirectory: string | undefined;
+    const system: FileStoreFileSystem = {
+      mkdir: async (path) => {
+        firstDirectory ??= path;
+        return undefined;
+      },
+      open: async (path) => ({
+        writeFile: async (data) => {
+          if (path.startsWith(firstDirectory as string)) kept.set(path, data);
+        },
+        sync: async () => undefined,
+        close: async () => undefined,
+      }),
+      rename: async (from, to) => {
+        const text = kept.get(from);
+        kept.delete(from);
+        if (text !== undefined) kept.set(to, text);
+      },
+      unlink: async (path) => void kept.delete(path),
+      readFile: async (path) => {
+        const text = kept.get(path);
+        if (text === undefined) throw systemError('ENOENT');
+        return text;
+      },
+      readdir: async () => [],
+      stat: async () => ({ isFile: () => true }),
+    };
+    const store = new FileStore(join(root, 'days'), { fs: system });
+    let nonce = 1000n;
+    const saveChannels = async (count: number) => {
+      for (let index = 0; index < count; index++) await store.save(await (await makeChannel(alice, bob, nonce++)).snapshot());
+    };
+    const first = await makeChannel(alice, bob, nonce++);
+    await store.save(await first.snapshot(3n));
+    await saveChannels(STORE_CACHE_CHANNELS);
+    const full = heapAfterCollection();
+    await saveChannels(2 * STORE_CACHE_CHANNELS);
+    const grown = heapAfterCollection() - full;
+    // Unbounded, it held ~1.7 KB a channel: 3.5 MB more for these 2048.
+    expect(grown, `heap grew by ${grown} bytes over ${2 * STORE_CACHE_CHANNELS} more channels`).toBeLessThan(512 * 1024);
+
+    // Forgotten, the first channel is read, parsed and verified again: it is all still there.
+    expect(await store.load(first.id)).toEqual(await first.snapshot(3n));
+    await clientError(store.save(await first.snapshot(2n)), 'STALE_SNAPSHOT');
+    await store.save(await first.snapshot(4n));
+    expect((await store.load(first.id))?.round).toBe(4n);
   });
 
   it('checks its arguments', () => {
