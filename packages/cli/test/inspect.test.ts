@@ -222,6 +222,14 @@ describe('inspect: payloads the reference accepts but a node rejects', () => {
     expect((report.payload_tx as { note: string }).note).toContain('bad_offchain_state_type');
   });
 
+  it('decodes a bare (unsigned) off-chain state and notes that it is not signed', async () => {
+    const state = deserializeTx(soloTx.payload, 'signed_tx');
+    const report = (await inspectTx({ ...soloTx, payload: serializeTx(state.tx) })) as UnsignedTxReport;
+    expect(report.payload_tx).toMatchObject({ type: 'channel_offchain_tx' });
+    expect((report.payload_tx as { note: string }).note).toContain('a bare channel_offchain_tx');
+    expect((report.payload_tx as { note: string }).note).toContain('bad_offchain_state_type');
+  });
+
   it("notes a state of another channel", async () => {
     const state = deserializeTx(soloTx.payload, 'signed_tx');
     if (state.tx.type !== 'channel_offchain_tx') throw new Error('the vector holds an off-chain state');

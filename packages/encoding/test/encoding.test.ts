@@ -21,8 +21,10 @@ import {
   parse,
   type Prefix,
 } from '@aesc/encoding';
+import { createHash } from 'node:crypto';
 import bs58check from 'bs58check';
 import { describe, expect, it } from 'vitest';
+import { base58Encode } from '../src/base58.js';
 
 const bytes = (hex: string) => Uint8Array.from(Buffer.from(hex, 'hex'));
 const hexOf = (value: Uint8Array) => Buffer.from(value).toString('hex');
@@ -136,7 +138,33 @@ describe('prefixes and payload sizes (WIRE.md §1.2)', () => {
     }
   });
 
+  it('isDerSignature: 30 len 02 rlen r 02 slen s, each integer 1 to 33 bytes, the lengths adding up exactly', () => {
+    const ff = (count: number) => 'ff'.repeat(count);
+    // the shortest (8 bytes) and the longest (72) a DER signature can be
+    for (const good of ['3006020101020101', `3046022100${ff(32)}022100${ff(32)}`, `3045022100${ff(32)}0220${ff(32)}`]) {
+      expect(isDerSignature(bytes(good)), good.slice(0, 12)).toBe(true);
+      expect(decode(encode('sg', bytes(good)), 'sg')).toEqual(bytes(good));
+    }
+    for (const bad of [
+      '3007020101020101', // the total length byte says 7, there are 6
+      '3005020101020101', // ... or 5
+      '3006030101020101', // r is not an INTEGER (03)
+      '3006020101030101', // s is not an INTEGER
+      '3006020002020101', // r of 0 bytes
+      '3006020201010200', // s of 0 bytes
+      `3046022200${ff(33)}0220${ff(32)}`, // r of 34 bytes (72 in all)
+      `30460220${ff(32)}022200${ff(33)}`, // s of 34 bytes (72 in all)
+      '30060201010201', // s runs past the end
+      '300602010102010101', // a byte after s
+    ]) {
+      expect(isDerSignature(bytes(bad)), bad.slice(0, 12)).toBe(false);
+      expectCode(() => encode('sg', bytes(bad)), 'WRONG_PAYLOAD_SIZE', { prefix: 'sg' });
+    }
+  });
+
   it('tx$ and st$: any size up to MAX_VARIABLE_PAYLOAD', () => {
+    // 2 044 bytes and the checksum: the 2 048 that @scure/base-based tools convert, no more
+    expect(MAX_VARIABLE_PAYLOAD).toBe(2_044);
     for (const prefix of ['tx', 'st'] as const) {
       for (const size of [0, 1, 31, 33, 300]) expect(decode(encode(prefix, new Uint8Array(size).fill(9)), prefix)).toHaveLength(size);
       expectCode(() => encode(prefix, new Uint8Array(MAX_VARIABLE_PAYLOAD + 1)), 'WRONG_PAYLOAD_SIZE', {
@@ -200,6 +228,10 @@ describe('one test per error code', () => {
     expectCode(() => parse(huge), 'INPUT_TOO_LONG', { length: huge.length });
     expectCode(() => parse(`tx$${huge}`), 'INPUT_TOO_LONG');
     expectCode(() => parse('x'.repeat(MAX_ENCODED_LENGTH + 1)), 'INPUT_TOO_LONG');
+    // The global cap is the longest tx$ of all: 3 + the base58 length of 2 048 bytes of ff.
+    expect(MAX_ENCODED_LENGTH).toBe(3 + 2797);
+    expect(encode('tx', new Uint8Array(MAX_VARIABLE_PAYLOAD).fill(0xff)).length).toBeLessThanOrEqual(MAX_ENCODED_LENGTH);
+    expectCode(() => parse('x'.repeat(MAX_ENCODED_LENGTH)), 'MISSING_PREFIX');
     // An ak$ holds at most 65 bytes: 100 characters are too many whatever they are.
     expectCode(() => parse(`ak$${'2'.repeat(100)}`), 'INPUT_TOO_LONG', { prefix: 'ak', length: 100 });
     // even with characters outside the alphabet: the length is checked first
@@ -261,6 +293,15 @@ describe('one test per error code', () => {
     expectCode(() => parse('st$3QJmni'), 'BAD_CHECKSUM');
     // The reference's base58 quirk (a run of 1s gives one extra 00) cannot pass a checksum.
     expectCode(() => parse('tx$11111'), 'BAD_CHECKSUM');
+    // Every one of the four checksum bytes is checked: a value wrong in exactly one of them.
+    const payload = new Uint8Array(32).fill(7);
+    const good = createHash('sha256').update(createHash('sha256').update(payload).digest()).digest().subarray(0, 4);
+    expect(parse(`ak$${base58Encode(Uint8Array.of(...payload, ...good))}`).bytes).toEqual(payload);
+    for (let index = 0; index < 4; index++) {
+      const wrong = Uint8Array.of(...good);
+      wrong[index] = (wrong[index] as number) ^ 1;
+      expectCode(() => parse(`ak$${base58Encode(Uint8Array.of(...payload, ...wrong))}`), 'BAD_CHECKSUM', { prefix: 'ak' });
+    }
   });
 
   it('WRONG_PAYLOAD_SIZE: valid base58check of a size the prefix never has (after the checksum check)', () => {
@@ -285,6 +326,10 @@ describe('one test per error code', () => {
     expect(() => assertBytes(new Uint8Array(3), 'key', 32, 65)).toThrow(RangeError);
     expect(isEncoded(42)).toBe(false);
     expect(isEncoded(null)).toBe(false);
+    // an empty list of expected prefixes is the caller's mistake, not a WRONG_PREFIX
+    expect(() => parse(sample('ak'), [])).toThrow(RangeError);
+    expect(() => decode(sample('ak'), [])).toThrow(RangeError);
+    expect(() => isEncoded(sample('ak'), [])).toThrow(RangeError);
   });
 
   it('assertEncoded throws the EncodingError that explains the problem, and passes valid values', () => {

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { Point } from '@noble/ed25519';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nodeBackend } from '../src/backend-node.js';
 import * as browser from '../src/browser.js';
 import * as node from '../src/node.js';
 
@@ -48,6 +49,41 @@ describe('node:crypto and @noble/ed25519 agree, as libsodium decides', () => {
     const R = G.multiply(42n).toBytes();
     const k = challenge(R, publicKey, message);
     expect(await verdicts(signatureOf(R, (42n + k * a) % L), publicKey)).toEqual([true, true]);
+  });
+
+  it('a key of small order or not canonical, with a signature its equation accepts: refused by both', async () => {
+    // every encoding libsodium refuses as a key, with the sign bit clear and set
+    const keys = [
+      `01${'00'.repeat(31)}`, // the identity (order 1)
+      `ec${'ff'.repeat(30)}7f`, // y = p − 1 (order 2)
+      '00'.repeat(32), // y = 0 (order 4)
+      '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05', // order 8
+      'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a', // order 8
+      `ed${'ff'.repeat(30)}7f`, // y = p: 0, not canonical
+      `ee${'ff'.repeat(30)}7f`, // y = p + 1: the identity, not canonical
+    ].flatMap((key) => [key, `${key.slice(0, 62)}${(Number.parseInt(key.slice(62), 16) | 0x80).toString(16)}`]);
+    for (const key of keys) {
+      const publicKey = Uint8Array.from(Buffer.from(key, 'hex'));
+      // R = [r]B, S = r: when 8 divides the challenge k, [k]A vanishes and [S]B = R + [k]A holds
+      let r = 1n;
+      while (challenge(G.multiply(r).toBytes(), publicKey, message) % 8n !== 0n) r++;
+      const signature = signatureOf(G.multiply(r).toBytes(), r);
+      // OpenSSL alone takes it: the refusal is ours, before the equation
+      expect(await nodeBackend.verify(signature, message, publicKey), key).toBe(true);
+      expect(await verdicts(signature, publicKey), key).toEqual([false, false]);
+    }
+  });
+
+  it('a signature whose equation gives −R, the encoding of R with the sign bit flipped: refused by both', async () => {
+    const a = 987_654_321n;
+    const publicKey = G.multiply(a).toBytes();
+    const R = G.multiply(42n).toBytes();
+    const k = challenge(R, publicKey, message);
+    // [S]B − [k]A = [−42]B = −R: the same y, so every byte but the sign bit of byte 31 matches R
+    const signature = signatureOf(R, (((k * a - 42n) % L) + L) % L);
+    const negated = G.multiply(42n).negate().toBytes();
+    expect(negated.subarray(0, 31)).toEqual(R.subarray(0, 31));
+    expect(await verdicts(signature, publicKey)).toEqual([false, false]);
   });
 
   it('S + L: refused by both', async () => {

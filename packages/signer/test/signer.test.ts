@@ -69,11 +69,18 @@ describe.each([
         const before = signed;
         signed = await signTx(signed, signer);
         expect(signed.signatures.map(toHex)).toContain(vector.signed.signatures_signer_order[index]);
+        // the object itself holds the list sorted, not only its serialization
+        expect(signed.signatures.map(toHex)).toEqual(signed.signatures.map(toHex).sort());
         // Signing again adds nothing: the list is deduplicated.
         expect(serializeTx(await signTx(signed, signer))).toEqual(serializeTx(signed));
         if (before.type === 'signed_tx') expect(before.signatures).toHaveLength(index);
       }
       expect(toHex(serializeTx(signed as SignedTx))).toBe(vector.signed.hex);
+      // Any signer signing again, wherever its signature sorts, adds nothing either.
+      for (const name of vector.signer_keys) {
+        const again = await signTx(signed as SignedTx, await createSigner(hex(keyByName.get(name)?.secret_key_hex ?? '')));
+        expect(again.signatures.map(toHex)).toEqual((signed as SignedTx).signatures.map(toHex));
+      }
     });
 
     it('verifies signed.tx with its signers and says which key made which signature', async () => {
@@ -140,6 +147,22 @@ describe.each([
     const tx = vectorTx(vector ?? vectors[1]!) as unknown as UnsignedTx;
     const liar = { address: keys[0]!.ak as `ak$${string}`, publicKey: new Uint8Array(32), sign: async () => new Uint8Array(10) };
     await expect(signTx(tx, liar)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+  });
+
+  it('refuses to add to a signed_tx whose signatures serializeTx would refuse', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
+    const tx = vectorTx(vector ?? vectors[0]!) as unknown as UnsignedTx;
+    const signer = await createSigner(hex(keys[0]?.seed_hex ?? ''));
+    for (const signatures of [[new Uint8Array(10)], [new Uint8Array(64), 'sg$…'], [new Uint8Array(64), , new Uint8Array(64)]]) {
+      await expect(signTx({ type: 'signed_tx', signatures, tx } as unknown as SignedTx, signer)).rejects.toMatchObject({ name: 'TxError', code: 'INVALID_FIELD' });
+    }
+  });
+
+  it('verifySignature checks ed25519 keys only: a legacy key is INVALID_PUBLIC_KEY, not a false', async () => {
+    const signer = await createSigner(hex(keys[0]?.seed_hex ?? ''));
+    const signature = await signer.sign(Uint8Array.of(9));
+    const legacyKey = Uint8Array.of(4, ...new Uint8Array(64).fill(1));
+    await expect(verifySignature(signature, Uint8Array.of(9), legacyKey)).rejects.toMatchObject({ name: 'SignerError', code: 'INVALID_PUBLIC_KEY' });
   });
 
   it('verifySignature rejects malformed signatures and keys without throwing', async () => {

@@ -21,6 +21,11 @@ describe('applyTransfers', () => {
     expect(applyTransfers(balances, [{ from: initiator, to: responder, amount: 6n }], 2n)).toEqual({ problem: 'insufficient_balance', index: 0 });
     expect(applyTransfers(balances, [{ from: responder, to: initiator, amount: 1n }, { from: responder, to: initiator, amount: 1n }], 2n)).toEqual({ problem: 'insufficient_balance', index: 1 });
     expect(applyTransfers(balances, [{ from: initiator, to: initiator, amount: 1n }], 2n)).toEqual({ problem: 'invalid_pubkeys', index: 0 });
+    expect(applyTransfers(balances, [{ from: responder, to: responder, amount: 1n }], 2n)).toEqual({ problem: 'invalid_pubkeys', index: 0 });
+    expect(applyTransfers(balances, [{ from: responder, to: new Uint8Array(32), amount: 1n }], 2n)).toEqual({ problem: 'invalid_pubkeys', index: 0 });
+    // a key is matched whole: a prefix of a party's key, or no bytes at all, is no party
+    expect(applyTransfers(balances, [{ from: initiator, to: responder.subarray(0, 31), amount: 1n }], 2n)).toEqual({ problem: 'invalid_pubkeys', index: 0 });
+    expect(applyTransfers(balances, [{ from: new Uint8Array(0), to: initiator, amount: 1n }], 2n)).toEqual({ problem: 'invalid_pubkeys', index: 0 });
     expect(applyTransfers(balances, [{ from: initiator, to: new Uint8Array(32), amount: 1n }], 2n)).toEqual({ problem: 'invalid_pubkeys', index: 0 });
     expect(applyTransfers(balances, [{ from: initiator, to: responder, amount: -1n }], 2n)).toEqual({ problem: 'negative_amount', index: 0 });
   });
@@ -35,6 +40,8 @@ describe('closeMutualAmounts (pay_close_mutual_fee)', () => {
     [0n, 3n, 1n, 0n, 2n], // the initiator cannot pay its half: the responder pays
     [1n, 1n, 2n, 0n, 0n], // the fee takes everything
     [4n, 1n, 3n, 2n, 0n], // ceil(3/2) = 2 from the initiator, floor(3/2) = 1 from the responder
+    [2n, 5n, 3n, 0n, 4n], // the initiator has exactly its ceil(3/2): it pays that
+    [1n, 5n, 3n, 0n, 3n], // the initiator has only floor(3/2): the responder pays the ceil
     [5n, 0n, 3n, 2n, 0n], // neither split fits: the richer side pays it all
     [0n, 5n, 3n, 0n, 2n],
   ])('%i/%i with fee %i → %i/%i', (initiatorAmount, responderAmount, fee, expectedInitiator, expectedResponder) => {

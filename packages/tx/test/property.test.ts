@@ -8,6 +8,7 @@
 import { EncodingError, encode, MAX_VARIABLE_PAYLOAD, parse } from '@aesc/encoding';
 import {
   channelId,
+  compareBytes,
   decodeRlp,
   decodeTx,
   deserializeTx,
@@ -292,6 +293,51 @@ describe.each(LAYOUT_NAMES.map((name) => [name] as const))('%s', (layoutName) =>
     );
   });
 
+  it('fromJSON refuses, with INVALID_JSON, every way a JSON form differs from what toJSON writes', () => {
+    fc.assert(
+      fc.property(arbitrary, (tx) => {
+        fc.pre(fitsBase58(tx));
+        const json = JSON.parse(JSON.stringify(toJSON(tx))) as { tag: number; vsn: number; fields: Record<string, unknown> };
+        const refused = (change: (copy: typeof json) => void) => {
+          const copy = structuredClone(json);
+          change(copy);
+          return codeOf(() => fromJSON(copy));
+        };
+        for (const [name, kind] of WIRE[layoutName].fields) {
+          if (kind === 'int') {
+            for (const written of [`0${json.fields[name]}`, `+${json.fields[name]}`, `-${json.fields[name]}`, ` ${json.fields[name]}`]) {
+              expect(refused((copy) => (copy.fields[name] = written)), `${name}: ${written}`).toBe('INVALID_JSON');
+            }
+            expect(refused((copy) => (copy.fields[name] = Number(json.fields[name])))).toBe('INVALID_JSON');
+          }
+          if (name === 'payload' && type === 'spend_tx') {
+            for (const written of [`0x${hex(Uint8Array.of(0xab, ...(tx as { payload: Uint8Array }).payload)).toUpperCase()}`, `0X${hex((tx as { payload: Uint8Array }).payload)}`, `0x${hex((tx as { payload: Uint8Array }).payload)}0`]) {
+              expect(refused((copy) => (copy.fields[name] = written)), written.slice(0, 10)).toBe('INVALID_JSON');
+            }
+          }
+          // (the legacy close_mutual without `from` is the v0.14 one)
+          if (!(layoutName === 'channel_close_mutual_tx_legacy' && name === 'from')) expect(refused((copy) => delete copy.fields[name])).toBe('INVALID_JSON');
+        }
+        expect(refused((copy) => (copy.tag = json.tag + 1))).toBe('INVALID_JSON');
+        expect(refused((copy) => (copy.vsn = 2))).toBe('INVALID_JSON');
+        expect(refused((copy) => ((copy as unknown as { tag: string }).tag = String(json.tag)))).toBe('INVALID_JSON');
+        expect(refused((copy) => ((copy as unknown as { bogus: string }).bogus = ''))).toBe('INVALID_JSON');
+        expect(refused((copy) => (copy.fields.bogus = '1'))).toBe('INVALID_JSON');
+        // the computed keys of `aesc inspect --json` are ignored, and tag and vsn may be left out
+        expect(refused((copy) => ((copy as unknown as { hash: string }).hash = 'th$…'))).toBe('accepted');
+        expect(refused((copy) => delete (copy as { tag?: number }).tag)).toBe('accepted');
+        expect(refused((copy) => delete (copy as { vsn?: number }).vsn)).toBe('accepted');
+        // and the same for the signed_tx around it
+        const signed = JSON.parse(JSON.stringify(toJSON({ type: 'signed_tx', signatures: [new Uint8Array(64)], tx }))) as Record<string, unknown>;
+        expect(codeOf(() => fromJSON({ ...signed, tag: 12 }))).toBe('INVALID_JSON');
+        expect(codeOf(() => fromJSON({ ...signed, vsn: 2 }))).toBe('INVALID_JSON');
+        expect(codeOf(() => fromJSON({ ...signed, signatures: undefined }))).toBe('INVALID_JSON');
+        expect(codeOf(() => fromJSON({ ...signed, signers: [] }))).toBe('accepted');
+      }),
+      { numRuns: 20 },
+    );
+  });
+
   it('hashes to th$ of blake2b-256 over its serialization', () => {
     fc.assert(
       fc.property(arbitrary, (tx) => {
@@ -493,7 +539,11 @@ describe('strictness: one non-canonical change, one error code', () => {
 
   it('a key or channel id of another size is WRONG_FIELD_SIZE', () => {
     const keyLike = new Set(['sender', 'recipient', 'initiator', 'responder', 'from', 'to', 'channel_id']);
-    const cases = rewritten('bin', () => fc.oneof(fc.uint8Array({ maxLength: 31 }), fc.uint8Array({ minLength: 33, maxLength: 64 }), fc.uint8Array({ minLength: 66, maxLength: 100 }))).filter(
+    // 65 bytes are a key only as a legacy one, starting 04
+    const legacySizeNot04 = fc.uint8Array({ minLength: 65, maxLength: 65 }).filter((bytes) => bytes[0] !== 4);
+    const cases = rewritten('bin', () =>
+      fc.oneof(fc.uint8Array({ maxLength: 31 }), fc.uint8Array({ minLength: 33, maxLength: 64 }), legacySizeNot04, fc.uint8Array({ minLength: 66, maxLength: 100 })),
+    ).filter(
       ({ field }) => keyLike.has(field),
     );
     fc.assert(
@@ -523,6 +573,19 @@ describe('strictness: one non-canonical change, one error code', () => {
         }
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it('a tag of the right low bytes but larger, or a signed_tx tag so written, is UNKNOWN_TAG', () => {
+    fc.assert(
+      fc.property(anyLayout, fc.integer({ min: 1, max: 0xffffff }), ({ tx }, high) => {
+        const [tag, ...rest] = modelItems(tx) as [Uint8Array, ...ModelItem[]];
+        // the tag plus high · 2^16, 2^24…: never the tag itself
+        const larger = uintBytes(BigInt(tag[0] as number) + (BigInt(high) << 16n));
+        expect(codeOf(() => deserializeTx(modelRlp([larger, ...rest])))).toBe('UNKNOWN_TAG');
+        expect(codeOf(() => deserializeTx(modelRlp([uintBytes(11n + (BigInt(high) << 16n)), uintBytes(1n), [], modelRlp(modelItems(tx))])))).toBe('UNKNOWN_TAG');
+      }),
+      { numRuns: 60 },
     );
   });
 
@@ -559,6 +622,43 @@ describe('strictness: one non-canonical change, one error code', () => {
         expect(thrown(TxError, () => deserializeTx(empty)).context).toMatchObject({ path: 'tx', offset: empty.length });
       }),
       { numRuns: 40 },
+    );
+  });
+
+  it('a field error in the transaction of a signed_tx names its field under tx.', () => {
+    fc.assert(
+      fc.property(anyLayout, ({ name, tx }) => {
+        const items = modelItems(tx);
+        const index = WIRE[name].fields.findIndex(([, kind]) => kind === 'int');
+        const [field] = WIRE[name].fields[index] as [string, ModelKind];
+        items[index + 2] = Uint8Array.of(0, ...(items[index + 2] as Uint8Array));
+        const signed = modelRlp([uintBytes(11n), uintBytes(1n), [new Uint8Array(64)], modelRlp(items)]);
+        const error = thrown(TxError, () => deserializeTx(signed));
+        expect(error.code).toBe('NON_CANONICAL_INT');
+        expect(error.context).toEqual({ path: `tx.${field}` });
+        expect(error.message).toMatch(/^inner transaction: /);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a signature that is a proper prefix of another sorts first (Erlang binary order)', () => {
+    // a DER signature whose first 64 bytes are an ed25519 one: the shorter is the smaller
+    const der = Uint8Array.of(0x30, 0x44, 0x02, 0x20, ...new Uint8Array(32).fill(0x11), 0x02, 0x20, ...new Uint8Array(32).fill(0x22));
+    const prefix = der.slice(0, 64);
+    expect(compareBytes(prefix, der)).toBeLessThan(0);
+    expect(compareBytes(der, prefix)).toBeGreaterThan(0);
+    expect(compareBytes(der, der.slice())).toBe(0);
+    fc.assert(
+      fc.property(anyLayout, ({ tx }) => {
+        const inner = modelRlp(modelItems(tx));
+        const sorted = modelRlp([uintBytes(11n), uintBytes(1n), [prefix, der], inner]);
+        expect(hex(serializeTx({ type: 'signed_tx', signatures: [der, prefix], tx }))).toBe(hex(sorted));
+        expect(hex(serializeTx(deserializeTx(sorted)))).toBe(hex(sorted));
+        const reversed = modelRlp([uintBytes(11n), uintBytes(1n), [der, prefix], inner]);
+        expect(codeOf(() => deserializeTx(reversed))).toBe('NON_CANONICAL_ORDER');
+      }),
+      { numRuns: 20 },
     );
   });
 });
@@ -599,6 +699,48 @@ describe('RLP layer', () => {
     }
     expect(decodeRlp(Uint8Array.of(0xb8, 56, ...new Uint8Array(56).fill(0x80)))).toStrictEqual(new Uint8Array(56).fill(0x80));
     expect(decodeRlp(Uint8Array.of(0xf8, 56, ...new Uint8Array(56)))).toStrictEqual(Array.from({ length: 56 }, () => Uint8Array.of(0)));
+  });
+
+  it('a header that claims even one byte more than its input or its list holds is TRUNCATED, at the header', () => {
+    for (const [bytes, offset] of [
+      [[0x82, 0x01], 0], // a short string one byte short
+      [[0xc2, 0x01], 0], // a short list one byte short
+      [[0xc2, 0x82, 0x01, 0x02], 1], // a string running one byte past the end of its list
+      [[0xc2, 0xc2, 0x01, 0x02], 1], // a list running one byte past the end of its list
+      [[0xb9, 0x01], 0], // a two-byte length with one byte present
+      [[0xf9, 0x01], 0],
+      [[0xb8], 0], // a length of one byte with none present
+      [[0xc2, 0xb9, 0x01, 0x00], 1], // the length itself runs past the end of its list
+      [[0xb8, 0x38, ...new Uint8Array(55)], 0], // 56 claimed, 55 present
+    ] as const) {
+      const error = thrown(TxError, () => decodeRlp(Uint8Array.from(bytes)));
+      expect(error.code, hex(Uint8Array.from(bytes))).toBe('TRUNCATED');
+      expect(error.context.offset, hex(Uint8Array.from(bytes))).toBe(offset);
+    }
+  });
+
+  it('lists nest 8 deep and no deeper, in decodeRlp as in encodeRlp', () => {
+    const nested = (depth: number): RlpItem => (depth === 0 ? [] : [nested(depth - 1)]);
+    const bytes = (lists: number) => Uint8Array.from({ length: lists }, (_, index) => 0xc0 + lists - 1 - index);
+    expect(hex(encodeRlp(nested(7)))).toBe(hex(bytes(8)));
+    expect(decodeRlp(bytes(8))).toStrictEqual(nested(7));
+    const error = thrown(TxError, () => decodeRlp(bytes(9)));
+    expect(error.code).toBe('NESTING_TOO_DEEP');
+    expect(error.context.offset).toBe(8);
+    expect(() => encodeRlp(nested(8))).toThrow(RangeError);
+  });
+
+  it('one byte wrapped as 81 xx is NON_CANONICAL_RLP below 80 (it encodes as itself) and the byte from 80 up', () => {
+    for (let byte = 0; byte < 256; byte++) {
+      if (byte < 0x80) {
+        expect(decodeRlp(Uint8Array.of(byte))).toStrictEqual(Uint8Array.of(byte));
+        expect(thrown(TxError, () => decodeRlp(Uint8Array.of(0x81, byte))).context).toMatchObject({ offset: 0 });
+        expect(codeOf(() => decodeRlp(Uint8Array.of(0x81, byte))), `81 ${byte}`).toBe('NON_CANONICAL_RLP');
+      } else {
+        expect(decodeRlp(Uint8Array.of(0x81, byte)), `81 ${byte}`).toStrictEqual(Uint8Array.of(byte));
+        expect(hex(encodeRlp(Uint8Array.of(byte)))).toBe(`81${byte.toString(16)}`);
+      }
+    }
   });
 
   it('what decodeRlp accepts, the reference-style decoder (rlp) reads the same way', () => {
@@ -666,6 +808,24 @@ describe('encoder and decoder agree on what a transaction is', () => {
         expect(codeOf(() => deserializeTx(bytes))).toBe('accepted');
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('a key of 65 bytes not starting 04 is no key to serializeTx and toJSON either (INVALID_FIELD)', () => {
+    const keyNames = ['sender', 'recipient', 'initiator', 'responder', 'from', 'to'];
+    const notAKey = fc.uint8Array({ minLength: 65, maxLength: 65 }).filter((bytes) => bytes[0] !== 4);
+    fc.assert(
+      fc.property(anyUnsigned.filter((tx) => keyNames.some((name) => name in tx)), notAKey, (tx, key) => {
+        const name = keyNames.find((candidate) => candidate in tx) as string;
+        const changed = { ...tx, [name]: key } as UnsignedTx;
+        expect(thrown(TxError, () => serializeTx(changed)).context).toEqual({ path: name });
+        expect(codeOf(() => serializeTx(changed))).toBe('INVALID_FIELD');
+        expect(codeOf(() => toJSON(changed))).toBe('INVALID_FIELD');
+        // the same bytes as a legacy key, 04 first, are one
+        const legacy = { ...tx, [name]: Uint8Array.of(4, ...key.subarray(1)) } as UnsignedTx;
+        expect(deserializeTx(serializeTx(legacy))).toStrictEqual(canonical(legacy));
+      }),
+      { numRuns: 60 },
     );
   });
 

@@ -19,9 +19,11 @@ import {
   toJSON,
   txHash,
   txSigners,
+  TxError,
   type UnsignedTx,
 } from '@aesc/tx';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/support/errors.js';
 import { hex, readFixture, toHex } from '../../../test/support/vectors.js';
 
 interface SyntheticVector {
@@ -119,6 +121,11 @@ describe('synthetic vectors', () => {
       // deposit, withdraw and close_mutual are signed by the channel's peers, whom the tx does not name
       if (named !== undefined) expect(named.map(toHex).sort()).toEqual(vector.signers.map((role) => pubkeys[role]).sort());
       else expect([typeOf(vector), vector.signers]).toEqual([expect.stringMatching(/^channel_(deposit|withdraw|close_mutual)_tx$/), ['initiator', 'responder']]);
+      // a tx serializeTx refuses names no signers either: the same INVALID_FIELD
+      const intField = Object.keys(tx).find((key) => typeof (tx as unknown as Record<string, unknown>)[key] === 'bigint') as string;
+      const broken = { ...tx, [intField]: -1n } as UnsignedTx;
+      expect(thrown(TxError, () => serializeTx(broken)).code).toBe('INVALID_FIELD');
+      expect(thrown(TxError, () => txSigners(broken)).context).toEqual({ path: intField });
     });
   });
 
