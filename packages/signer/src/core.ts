@@ -90,6 +90,8 @@ export async function verifySignedTxWith(
   if (keyList === undefined) {
     throw new SignerError('SIGNERS_REQUIRED', `a ${tx.type} does not name its signers: pass the channel's initiator and responder keys`);
   }
+  // Every transaction has a signer: an empty list would call a tx with no signature valid.
+  if (keyList.length === 0) throw new SignerError('SIGNERS_REQUIRED', 'signerKeys is empty: pass the keys that must have signed');
   // by index, here and below: a hole is a missing key or signature, never one to skip
   const keys: Uint8Array[] = [];
   for (let index = 0; index < keyList.length; index++) keys.push(publicKeyBytes(keyList[index] as Uint8Array | AccountPubkey, `signerKeys[${index}]`));

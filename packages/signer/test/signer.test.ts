@@ -122,6 +122,14 @@ describe.each([
     }
   });
 
+  it('refuses an empty list of signer keys, which would call a tx without signatures valid', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
+    const signed = decodeTx(vector?.signed.tx ?? '', 'signed_tx');
+    for (const tx of [signed, { ...signed, signatures: [] }]) {
+      await expect(verifySignedTx(tx, [])).rejects.toMatchObject({ name: 'SignerError', code: 'SIGNERS_REQUIRED', message: expect.stringMatching(/signerKeys is empty/) });
+    }
+  });
+
   it('verifies a create with the keys it names when none are given', async () => {
     const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
     expect((await verifySignedTx(decodeTx(vector?.signed.tx ?? '', 'signed_tx'))).valid).toBe(true);
