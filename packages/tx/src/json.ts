@@ -137,7 +137,7 @@ function unsignedFromJSON(json: unknown, at: string): UnsignedTx {
   const fields = asRecord(record.fields, join(at, 'fields'));
   const names = Object.keys(fields);
   const layout = definition.layouts.find(
-    (candidate) => candidate.length === names.length && candidate.every(([name]) => name in fields),
+    (candidate) => candidate.length === names.length && candidate.every(([name]) => names.includes(name)),
   );
   if (layout === undefined) {
     const expected = definition.layouts.map((candidate) => candidate.map(([name]) => name).join(', ')).join(' | or | ');

@@ -317,6 +317,12 @@ describe.each(LAYOUT_NAMES.map((name) => [name] as const))('%s', (layoutName) =>
           }
           // (the legacy close_mutual without `from` is the v0.14 one)
           if (!(layoutName === 'channel_close_mutual_tx_legacy' && name === 'from')) expect(refused((copy) => delete copy.fields[name])).toBe('INVALID_JSON');
+          // a field the object inherits is not one it has, and an unknown key in its place is no field
+          const inherited = (copy: typeof json) => {
+            const { [name]: value, ...own } = copy.fields;
+            copy.fields = Object.assign(Object.create({ [name]: value }) as Record<string, unknown>, own, { bogus: '1' });
+          };
+          expect(refused(inherited), `${name} inherited`).toBe('INVALID_JSON');
         }
         expect(refused((copy) => (copy.tag = json.tag + 1))).toBe('INVALID_JSON');
         expect(refused((copy) => (copy.vsn = 2))).toBe('INVALID_JSON');
