@@ -2,7 +2,7 @@ import { type ChannelId, decode, describe, type EncodedTx, encode, isBytes, isEn
 import { type Signer, signTx, verifySignedTx } from '@aesc/signer';
 import { type ChannelOffchainTx, decodeTx, deserializeTx, type SignedTx, serializeTx, txHash, type UnsignedTx } from '@aesc/tx';
 import { ClientError } from './errors.js';
-import { assertMilliseconds, type ChannelInfo, type NodeClient, type RequestOptions, type TxInfo, type WaitProgress } from './node-client.js';
+import { assertMilliseconds, type ChannelInfo, isTransient, type NodeClient, type RequestOptions, type TxInfo, type WaitProgress } from './node-client.js';
 import type { StateStore } from './store.js';
 
 /**
@@ -24,7 +24,11 @@ export interface DisputeOptions {
   fee?: bigint | undefined;
   /** Last height that may include the tx; default: current height + {@link DEFAULT_TTL_MARGIN}. */
   ttl?: bigint | undefined;
-  /** Default: the signer's next nonce on chain (txs of the signer still in the mempool are not counted). */
+  /**
+   * Default: the signer's next nonce on chain (txs of the signer still in the mempool are not
+   * counted): a second run of a dispute while the first one's tx waits takes the same nonce, so
+   * that the chain includes only one of the two.
+   */
   nonce?: bigint | undefined;
   /** Blocks on top of the tx's block before the call resolves (default 0n: included). */
   confirmations?: bigint | undefined;
@@ -54,12 +58,40 @@ export interface SettleOptions extends DisputeOptions {
   waitUntilClosable?: boolean | undefined;
 }
 
-export interface DisputeResult {
+/**
+ * How a dispute call ended: the chain is where the call was asked to bring it. A call resolves
+ * as soon as the chain is there, whichever tx brought it: its own (`'posted'`), or another with
+ * the same effect (`'equivalent'`): the tx of another run of the same dispute (a re-run after a
+ * crash, a watchtower next to the user) with the same nonce, or the peer's with the same state.
+ * A chain that went elsewhere is a typed error (`CHANNEL_ALREADY_CLOSING`, `STATE_NOT_NEWER`…).
+ */
+export type DisputeResult = DisputePosted | DisputeEquivalent;
+
+/** The call's own tx brought the chain there. */
+export interface DisputePosted {
+  reachedBy: 'posted';
   /** `th$` of the posted tx. */
   hash: TxHash;
   signedTx: SignedTx;
   /** Height of the block that included it. */
   blockHeight: bigint;
+}
+
+/**
+ * Another tx brought the chain there; the node's API cannot name it. For `closeSolo` and `slash`
+ * the chain holds the call's state as the closing one; for `settle` the channel that was
+ * closing, with the amounts the settle was to pay, is paid out.
+ */
+export interface DisputeEquivalent {
+  reachedBy: 'equivalent';
+  /**
+   * Height of the block that did it: for `closeSolo` and `slash`, of the close or slash that put
+   * the state on chain (`closes_at - lock_period`); for `settle`, the height at which the call
+   * saw the channel paid out (the settle is in that block or an earlier one).
+   */
+  blockHeight: bigint;
+  /** The call's own tx, which the node refused or dropped once the other was in; undefined when the chain was there already and nothing was posted. */
+  ownTx: { hash: TxHash; signedTx: SignedTx } | undefined;
 }
 
 /**
@@ -70,7 +102,9 @@ export interface DisputeResult {
  * mined, `CHANNEL_NOT_FOUND`) first, then builds the
  * `channel_close_solo_tx` locally (the v0.14 builder cannot carry the payload), signs it,
  * posts it and waits for its inclusion. The lock period starts then; watch for a slash by the
- * peer, then `settle`.
+ * peer, then `settle`. A channel already solo-closing with the stored state (closed by an earlier
+ * run, or by the peer from the same state) resolves `'equivalent'` and posts nothing; one
+ * closing with another state is `CHANNEL_ALREADY_CLOSING` (see {@link DisputeResult}).
  */
 export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResult> {
   const { store, node, signer, channelId } = checkCommon(options);
@@ -80,41 +114,47 @@ export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResul
   if (snapshot.state === undefined) {
     throw new ClientError('NO_STATE', `the store holds no co-signed state of ${channelId} to close from`, { channelId });
   }
-  const mutualClose = snapshot.closeTx === undefined ? undefined : await mutualCloseOf(node, channelId, snapshot.closeTx, options);
-  if (mutualClose?.blockHeight === -1n) {
-    throw new ClientError(
-      'MUTUAL_CLOSE_PENDING',
-      `the co-signed mutual close ${mutualClose.hash} of ${channelId} waits in the node's mempool: wait for it (waitForTx) instead of closing alone`,
-      { channelId, txHash: mutualClose.hash },
-    );
-  }
-  const channel = await node.getChannel(channelId, requestOptions(options));
-  if (channel === undefined && mutualClose !== undefined) {
-    throw new ClientError('CHANNEL_NOT_FOUND', `${channelId} was closed mutually by ${mutualClose.hash} at height ${mutualClose.blockHeight}`, {
-      channelId,
-      txHash: mutualClose.hash,
-      height: mutualClose.blockHeight,
-    });
-  }
-  if (channel === undefined) throw channelNotFound(channelId);
-  requirePeer(channel, signer);
-  if (channel.closes_at !== 0n) {
-    throw new ClientError(
-      'CHANNEL_ALREADY_CLOSING',
-      `${channelId} is already solo-closing with round ${channel.round} (until height ${channel.closes_at}); slash with a newer state instead`,
-      { channelId, onChainRound: channel.round, closesAt: channel.closes_at, ...(snapshot.round === undefined ? {} : { round: snapshot.round }) },
-    );
-  }
-  const state = await checkState(snapshot.state, channel);
-  const height = await node.getHeight(requestOptions(options));
-  return submit(options, {
-    type: 'channel_close_solo_tx',
-    channel_id: decode(channelId, 'ch'),
-    from: signer.publicKey,
-    payload: serializeTx(state),
-    ttl: ttlOf(options, height),
-    fee: feeOf(options),
-    nonce: await nonceOf(options),
+  const stored = snapshot.state;
+  const closeTx = snapshot.closeTx;
+  return dispute(options, async () => {
+    const mutualClose = closeTx === undefined ? undefined : await mutualCloseOf(node, channelId, closeTx, options);
+    if (mutualClose?.blockHeight === -1n) {
+      throw new ClientError(
+        'MUTUAL_CLOSE_PENDING',
+        `the co-signed mutual close ${mutualClose.hash} of ${channelId} waits in the node's mempool: wait for it (waitForTx) instead of closing alone`,
+        { channelId, txHash: mutualClose.hash },
+      );
+    }
+    const channel = await node.getChannel(channelId, requestOptions(options));
+    if (channel === undefined && mutualClose !== undefined) {
+      throw new ClientError('CHANNEL_NOT_FOUND', `${channelId} was closed mutually by ${mutualClose.hash} at height ${mutualClose.blockHeight}`, {
+        channelId,
+        txHash: mutualClose.hash,
+        height: mutualClose.blockHeight,
+      });
+    }
+    if (channel === undefined) throw channelNotFound(channelId);
+    requirePeer(channel, signer);
+    if (channel.closes_at !== 0n) {
+      if (await holdsState(channel, stored)) return { reachedAt: closedAt(channel) };
+      throw new ClientError(
+        'CHANNEL_ALREADY_CLOSING',
+        `${channelId} is already solo-closing with round ${channel.round} (until height ${channel.closes_at}); slash with a newer state instead`,
+        { channelId, onChainRound: channel.round, closesAt: channel.closes_at, ...(snapshot.round === undefined ? {} : { round: snapshot.round }) },
+      );
+    }
+    const state = await checkState(stored, channel);
+    return {
+      build: async () => ({
+        type: 'channel_close_solo_tx',
+        channel_id: decode(channelId, 'ch'),
+        from: signer.publicKey,
+        payload: serializeTx(state),
+        ttl: ttlOf(options, await node.getHeight(requestOptions(options))),
+        fee: feeOf(options),
+        nonce: await nonceOf(options),
+      }),
+    };
   });
 }
 
@@ -124,42 +164,50 @@ export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResul
  * both peers (`NOT_CO_SIGNED`), of another channel or with amounts off the channel's total
  * (`INVALID_STATE`), not newer than the chain's round (`STATE_NOT_NEWER`), a channel that is
  * not solo-closing or whose lock period ends before the next block (`CHANNEL_NOT_CLOSING`).
+ * A chain that holds the state already (slashed by an earlier run, or closed with it) resolves
+ * `'equivalent'` and posts nothing.
  */
 export async function slash(options: SlashOptions): Promise<DisputeResult> {
   const { node, signer, channelId, state: given } = checkCommon(options);
   if (typeof given !== 'string' && (typeof given !== 'object' || given === null || given.type !== 'signed_tx')) {
     throw new TypeError(`state must be a tx$ string or a SignedTx, got ${describe(given)}`);
   }
-  const channel = await onChainChannel(node, channelId, options);
-  requirePeer(channel, signer);
-  const height = await node.getHeight(requestOptions(options));
-  if (channel.closes_at === 0n) {
-    throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: nothing to slash`, { channelId, height });
-  }
-  // The next block is the first that can include the slash, and it must come before closes_at.
-  if (channel.closes_at <= height + 1n) {
-    throw new ClientError(
-      'CHANNEL_NOT_CLOSING',
-      `the lock period of ${channelId} ends at height ${channel.closes_at}, before a slash could be included (next block ${height + 1n}); settle instead`,
-      { channelId, closesAt: channel.closes_at, height },
-    );
-  }
-  const state = await checkState(options.state, channel);
-  if (state.tx.round <= channel.round) {
-    throw new ClientError('STATE_NOT_NEWER', `the state's round ${state.tx.round} is not above the on-chain round ${channel.round}`, {
-      channelId,
-      round: state.tx.round,
-      onChainRound: channel.round,
-    });
-  }
-  return submit(options, {
-    type: 'channel_slash_tx',
-    channel_id: decode(channelId, 'ch'),
-    from: signer.publicKey,
-    payload: serializeTx(state),
-    ttl: ttlOf(options, height),
-    fee: feeOf(options),
-    nonce: await nonceOf(options),
+  return dispute(options, async () => {
+    const channel = await onChainChannel(node, channelId, options);
+    requirePeer(channel, signer);
+    const height = await node.getHeight(requestOptions(options));
+    if (channel.closes_at === 0n) {
+      throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: nothing to slash`, { channelId, height });
+    }
+    // Already slashed with this state (by another run, or closed with it): nothing left to do.
+    if (await holdsState(channel, given)) return { reachedAt: closedAt(channel) };
+    // The next block is the first that can include the slash, and it must come before closes_at.
+    if (channel.closes_at <= height + 1n) {
+      throw new ClientError(
+        'CHANNEL_NOT_CLOSING',
+        `the lock period of ${channelId} ends at height ${channel.closes_at}, before a slash could be included (next block ${height + 1n}); settle instead`,
+        { channelId, closesAt: channel.closes_at, height },
+      );
+    }
+    const state = await checkState(options.state, channel);
+    if (state.tx.round <= channel.round) {
+      throw new ClientError('STATE_NOT_NEWER', `the state's round ${state.tx.round} is not above the on-chain round ${channel.round}`, {
+        channelId,
+        round: state.tx.round,
+        onChainRound: channel.round,
+      });
+    }
+    return {
+      build: async () => ({
+        type: 'channel_slash_tx',
+        channel_id: decode(channelId, 'ch'),
+        from: signer.publicKey,
+        payload: serializeTx(state),
+        ttl: ttlOf(options, height),
+        fee: feeOf(options),
+        nonce: await nonceOf(options),
+      }),
+    };
   });
 }
 
@@ -168,49 +216,58 @@ export async function slash(options: SlashOptions): Promise<DisputeResult> {
  * the chain holds (those of the winning state). Settling is possible from the block at height
  * `closes_at`, so the tx is posted as soon as the next block reaches it. With
  * `waitUntilClosable`, waits for that height and reads the channel again (a slash meanwhile
- * moves `closes_at` and the amounts).
+ * moves `closes_at` and the amounts). A channel this call saw closing that is paid out by
+ * another settle meanwhile resolves `'equivalent'`; one gone before the call first reads it is
+ * `CHANNEL_NOT_FOUND` (the chain does not tell a settle from a mutual close).
  */
 export async function settle(options: SettleOptions): Promise<DisputeResult> {
   const { node, signer, channelId } = checkCommon(options);
   if (options.waitUntilClosable !== undefined && typeof options.waitUntilClosable !== 'boolean') {
     throw new TypeError(`waitUntilClosable must be a boolean, got ${describe(options.waitUntilClosable)}`);
   }
-  for (;;) {
-    // The height first: the channel read after it holds every slash up to that height, and from
-    // the next block on no slash can come (settling is only tried once that block reaches
-    // closes_at). Read the other way round, a slash landing in between would go unseen and the
-    // settle would carry the amounts it replaced.
-    const height = await node.getHeight(requestOptions(options));
-    const channel = await onChainChannel(node, channelId, options);
-    requirePeer(channel, signer);
-    if (channel.closes_at === 0n) {
-      throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: close it first (solo or mutually)`, { channelId });
+  // A channel seen solo-closing that is gone can only have been settled (a mutual close needs
+  // an active channel), with the amounts the chain held: what this call was to do.
+  let seenClosing = false;
+  return dispute(options, async (recheck) => {
+    for (;;) {
+      // The height first: the channel read after it holds every slash up to that height, and from
+      // the next block on no slash can come (settling is only tried once that block reaches
+      // closes_at). Read the other way round, a slash landing in between would go unseen and the
+      // settle would carry the amounts it replaced.
+      const height = await node.getHeight(requestOptions(options));
+      const channel = await node.getChannel(channelId, requestOptions(options));
+      if (channel === undefined && seenClosing) return { reachedAt: height };
+      if (channel === undefined) throw channelNotFound(channelId);
+      requirePeer(channel, signer);
+      if (channel.closes_at === 0n) {
+        throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: close it first (solo or mutually)`, { channelId });
+      }
+      seenClosing = true;
+      // A recheck only looks: it neither waits nor refuses a channel that is not closable yet.
+      if (channel.closes_at <= height + 1n || recheck) {
+        return {
+          build: async () => ({
+            type: 'channel_settle_tx',
+            channel_id: decode(channelId, 'ch'),
+            from: signer.publicKey,
+            initiator_amount: channel.initiator_amount,
+            responder_amount: channel.responder_amount,
+            ttl: ttlOf(options, height),
+            fee: feeOf(options),
+            nonce: await nonceOf(options),
+          }),
+        };
+      }
+      if (options.waitUntilClosable !== true) {
+        throw new ClientError(
+          'CHANNEL_NOT_CLOSABLE_YET',
+          `${channelId} can be settled from height ${channel.closes_at}; the chain is at ${height}`,
+          { channelId, closesAt: channel.closes_at, height },
+        );
+      }
+      await node.waitForHeight(channel.closes_at - 1n, waitOptions(options));
     }
-    if (channel.closes_at <= height + 1n) {
-      return submit(options, {
-        type: 'channel_settle_tx',
-        channel_id: decode(channelId, 'ch'),
-        from: signer.publicKey,
-        initiator_amount: channel.initiator_amount,
-        responder_amount: channel.responder_amount,
-        ttl: ttlOf(options, height),
-        fee: feeOf(options),
-        nonce: await nonceOf(options),
-      });
-    }
-    if (options.waitUntilClosable !== true) {
-      throw new ClientError(
-        'CHANNEL_NOT_CLOSABLE_YET',
-        `${channelId} can be settled from height ${channel.closes_at}; the chain is at ${height}`,
-        { channelId, closesAt: channel.closes_at, height },
-      );
-    }
-    await node.waitForHeight(channel.closes_at - 1n, {
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,15 +395,134 @@ async function nonceOf(options: DisputeOptions): Promise<bigint> {
   return options.nonce ?? options.node.nextNonce(encode('ak', options.signer.publicKey), requestOptions(options));
 }
 
-async function submit(options: DisputeOptions, tx: UnsignedTx): Promise<DisputeResult> {
-  const signedTx = await signTx(tx, options.signer);
-  const hash = await options.node.postTx(signedTx, requestOptions(options));
-  const mined = await options.node.waitForTx(hash, {
+/**
+ * Where the chain stands for a dispute, judged from a fresh read: the outcome asked for is
+ * reached (`reachedAt`, the height of the block that did it), or it is still to come (`build`
+ * makes the tx that brings it). A chain that went elsewhere is the helper's typed error, thrown.
+ */
+type Verdict = { reachedAt: bigint; build?: undefined } | { build: () => Promise<UnsignedTx>; reachedAt?: undefined };
+
+/**
+ * Reads the chain and judges it (every check of the helper). `recheck`: called after the call's
+ * own tx was posted, to look, never to wait.
+ */
+type Judge = (recheck: boolean) => Promise<Verdict>;
+
+/**
+ * The one way every dispute helper runs, so that running it again, or twice at once, is safe. It
+ * judges the chain, and when the outcome is still to come, builds, signs and posts the tx and
+ * waits for it. Two runs of one dispute build two txs with one nonce (the signer's next on
+ * chain) but other ttls, and the chain takes only one; the peer's tx may bring the channel
+ * where ours was to bring it, or elsewhere. So when the node refuses our tx or drops it, and
+ * at every block while it waits (a node may forget a dropped tx rather than say so, as v0.14
+ * did), the chain is judged again: the outcome reached resolves the call (`'equivalent'`), a
+ * chain gone elsewhere is the helper's typed error, and the refusal stands only when neither.
+ */
+async function dispute(options: DisputeOptions, judge: Judge): Promise<DisputeResult> {
+  const { node } = options;
+  const verdict = await judge(false);
+  if (verdict.build === undefined) return equivalent(options, verdict.reachedAt, undefined);
+  const signedTx = await signTx(await verdict.build(), options.signer);
+  const ownTx = { hash: txHash(signedTx), signedTx };
+  // Read before posting: any later block may hold our tx or another one.
+  const postedAt = await node.getHeight(requestOptions(options));
+  const judgedAgain = async (refusal: unknown): Promise<DisputeResult> => {
+    let again: Verdict;
+    try {
+      again = await judge(true);
+    } catch (error) {
+      // A node that does not answer the second look says nothing new: the refusal stands.
+      throw isTransient(error) ? refusal : error;
+    }
+    if (again.build === undefined) return equivalent(options, again.reachedAt, ownTx);
+    throw refusal;
+  };
+  try {
+    await node.postTx(signedTx, requestOptions(options));
+  } catch (error) {
+    // Refused at admission (4xx): its nonce used by the other tx meanwhile, the channel gone.
+    if (error instanceof ClientError && error.code === 'NODE_ERROR' && (error.context.status ?? 0) < 500) return judgedAgain(error);
+    throw error;
+  }
+  let outcome: TxInfo | { reachedAt: bigint };
+  try {
+    outcome = await minedOrReached(options, ownTx.hash, postedAt, judge);
+  } catch (error) {
+    if (error instanceof ClientError && error.code === 'TX_REJECTED') return judgedAgain(error);
+    throw error;
+  }
+  if ('signedTx' in outcome) return { reachedBy: 'posted', hash: ownTx.hash, signedTx, blockHeight: outcome.blockHeight };
+  return equivalent(options, outcome.reachedAt, ownTx);
+}
+
+/** The call's own tx once mined (with its confirmations), or the outcome once another tx reached it. */
+async function minedOrReached(options: DisputeOptions, hash: TxHash, postedAt: bigint, judge: Judge): Promise<TxInfo | { reachedAt: bigint }> {
+  const { node } = options;
+  const stop = new AbortController();
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
+  const wait = { ...waitOptions(options), signal };
+  const mined = node.waitForTx(hash, {
+    ...wait,
     ...(options.confirmations === undefined ? {} : { confirmations: options.confirmations }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  });
+  const reached = (async () => {
+    for (let height = postedAt; ; ) {
+      height = await node.waitForHeight(height + 1n, wait);
+      try {
+        // Ours in a block: `mined` reports it once confirmed.
+        if (((await node.getTx(hash, { signal }))?.blockHeight ?? -1n) >= 0n) continue;
+        const verdict = await judge(true);
+        if (verdict.build === undefined) return { reachedAt: verdict.reachedAt };
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+      }
+    }
+  })();
+  try {
+    const first = await Promise.race([mined, reached]);
+    if ('signedTx' in first) return first;
+    // Ours may have landed between the look at it and the look at the channel.
+    const ours = await node.getTx(hash, requestOptions(options)).catch(() => undefined);
+    return ours !== undefined && ours.blockHeight >= 0n ? await mined : first;
+  } finally {
+    stop.abort();
+    mined.catch(() => undefined);
+    reached.catch(() => undefined);
+  }
+}
+
+/** The outcome another tx reached, once `confirmations` blocks are on top of its block. */
+async function equivalent(options: DisputeOptions, blockHeight: bigint, ownTx: DisputeEquivalent['ownTx']): Promise<DisputeEquivalent> {
+  if (options.confirmations !== undefined && options.confirmations > 0n) {
+    await options.node.waitForHeight(blockHeight + options.confirmations, waitOptions(options));
+  }
+  return { reachedBy: 'equivalent', blockHeight, ownTx };
+}
+
+function waitOptions(options: DisputeOptions): { timeoutMs?: number; pollMs?: number; signal?: AbortSignal } {
+  return {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-  });
-  return { hash, signedTx, blockHeight: mined.blockHeight };
+  };
+}
+
+/**
+ * Whether the channel, solo-closing, holds `input` as its state: same round, same amounts (one
+ * round is co-signed once). A state that fails the checks is not held.
+ */
+async function holdsState(channel: ChannelInfo, input: EncodedTx | SignedTx): Promise<boolean> {
+  let state: SignedTx & { tx: ChannelOffchainTx };
+  try {
+    state = await checkState(input, channel);
+  } catch {
+    return false;
+  }
+  return state.tx.round === channel.round && state.tx.initiator_amount === channel.initiator_amount && state.tx.responder_amount === channel.responder_amount;
+}
+
+/** Height of the block of the close or slash that put the channel's state on chain. */
+function closedAt(channel: ChannelInfo): bigint {
+  return channel.closes_at - channel.lock_period;
 }

@@ -660,7 +660,7 @@ function sameFieldValue(kind: BodyFieldKind, requested: unknown, built: unknown)
 }
 
 /** Failures a later poll may not meet: no connection, a request timing out, a 5xx. */
-function isTransient(error: unknown): boolean {
+export function isTransient(error: unknown): boolean {
   if (!(error instanceof ClientError)) return false;
   if (error.code === 'NODE_UNREACHABLE' || error.code === 'TIMEOUT') return true;
   return error.code === 'NODE_ERROR' && (error.context.status ?? 0) >= 500;

@@ -2,11 +2,11 @@ import * as fs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Devnode, startDevnode } from '@aesc/devnode';
-import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
+import { type ChannelId, decode, type EncodedTx, type TxHash } from '@aesc/encoding';
 import { createSigner, type Signer, signTx, verifySignedTx } from '@aesc/signer';
 import { type ChannelCreateTx, type ChannelOffchainTx, channelId, encodeTx, type SignedTx, serializeTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeSolo, DEFAULT_TTL_MARGIN, settle, slash } from '../src/dispute.js';
+import { closeSolo, DEFAULT_TTL_MARGIN, type DisputeResult, settle, slash } from '../src/dispute.js';
 import { FileStore } from '../src/file-store.js';
 import { MemoryStore } from '../src/memory-store.js';
 import type { StateStore } from '../src/store.js';
@@ -122,7 +122,7 @@ describe('solo close, slash, settle against devnode', () => {
     const mining = setInterval(() => void devnode.mine(1), 20);
     let closed;
     try {
-      closed = await closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 10 });
+      closed = posted(await closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 10 }));
     } finally {
       clearInterval(mining);
     }
@@ -136,8 +136,11 @@ describe('solo close, slash, settle against devnode', () => {
     let onChain = await node.getChannel(channel.id);
     expect(onChain).toMatchObject({ round: 5n, initiator_amount: 600n, responder_amount: 500n, closes_at: closed.blockHeight + LOCK_PERIOD });
 
+    // The chain holds round 5 already: a slash with it has nothing to do (it was STATE_NOT_NEWER).
+    let sameState: DisputeResult | undefined;
+    expect(await posts(async () => (sameState = await slash({ node, signer: bob, channelId: channel.id, state: round5 })))).toBe(false);
+    expect(sameState).toEqual({ reachedBy: 'equivalent', blockHeight: closed.blockHeight, ownTx: undefined });
     // Refused before anything is posted:
-    expect(await posts(async () => clientError(slash({ node, signer: bob, channelId: channel.id, state: round5 }), 'STATE_NOT_NEWER'))).toBe(false);
     const older = await clientError(slash({ node, signer: bob, channelId: channel.id, state: encodeTx(await channel.state(3n, 680n, 420n)) }), 'STATE_NOT_NEWER');
     expect(older.context).toMatchObject({ round: 3n, onChainRound: 5n });
     const bobOnly = await clientError(slash({ node, signer: bob, channelId: channel.id, state: await channel.state(9n, 100n, 1000n, [bob]) }), 'NOT_CO_SIGNED');
@@ -158,7 +161,8 @@ describe('solo close, slash, settle against devnode', () => {
     expect(noTx.message).toMatch(/^the state is not a signed tx: .*tx/);
     await clientError(slash({ node, signer: bob, channelId: channel.id, state: { ...round7, signatures: 'none' } as never }), 'INVALID_STATE');
     await clientError(slash({ node, signer: carol, channelId: channel.id, state: round7 }), 'NOT_A_PEER');
-    await clientError(closeSolo({ store, node, signer: alice, channelId: channel.id }), 'CHANNEL_ALREADY_CLOSING');
+    // Alice's close again (a restarted script): the chain is closing with her state, nothing to post (it was CHANNEL_ALREADY_CLOSING).
+    expect(await closeSolo({ store, node, signer: alice, channelId: channel.id })).toEqual({ reachedBy: 'equivalent', blockHeight: closed.blockHeight, ownTx: undefined });
     const early = await clientError(settle({ node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_CLOSABLE_YET');
     expect(early.context.closesAt).toBe(closed.blockHeight + LOCK_PERIOD);
     expect(await posts(() => clientError(settle({ node, signer: alice, channelId: channel.id }), 'CHANNEL_NOT_CLOSABLE_YET'))).toBe(false);
@@ -168,7 +172,7 @@ describe('solo close, slash, settle against devnode', () => {
     const slashing = slash({ node, signer: bob, channelId: channel.id, state: round7, pollMs: 10 });
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
     const [slashBlock] = await devnode.mine(1);
-    const slashed = await slashing;
+    const slashed = posted(await slashing);
     expect(slashed.blockHeight).toBe(BigInt(slashBlock?.height ?? -1));
     expect(slashed.signedTx.tx).toMatchObject({ type: 'channel_slash_tx', from: bob.publicKey, payload: decode(encodeTx(round7), 'tx') });
     onChain = await node.getChannel(channel.id);
@@ -188,7 +192,7 @@ describe('solo close, slash, settle against devnode', () => {
     const settling = settle({ node, signer: alice, channelId: channel.id, pollMs: 10 });
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
     await devnode.mine(1);
-    const settled = await settling;
+    const settled = posted(await settling);
     expect(settled.signedTx.tx).toMatchObject({ type: 'channel_settle_tx', from: alice.publicKey, initiator_amount: 450n, responder_amount: 650n, fee: 1n });
     expect(await node.getChannel(channel.id)).toBeUndefined();
 
@@ -217,7 +221,7 @@ describe('solo close, slash, settle against devnode', () => {
       const closed = await closeSolo({ store, node, signer: carol, channelId: channel.id, pollMs: 5, confirmations: 1n });
       expect(await node.getHeight()).toBeGreaterThanOrEqual(closed.blockHeight + 1n);
       const heights: bigint[] = [];
-      const settled = await settle({ node, signer: bob, channelId: channel.id, waitUntilClosable: true, pollMs: 5, onProgress: ({ height }) => heights.push(height) });
+      const settled = posted(await settle({ node, signer: bob, channelId: channel.id, waitUntilClosable: true, pollMs: 5, onProgress: ({ height }) => heights.push(height) }));
       // Included in the first block where settling is allowed, or soon after.
       expect(settled.blockHeight).toBeGreaterThanOrEqual(closed.blockHeight + LOCK_PERIOD);
       expect(settled.signedTx.tx).toMatchObject({ initiator_amount: 480n, responder_amount: 520n });
@@ -260,7 +264,7 @@ describe('solo close, slash, settle against devnode', () => {
       },
     });
     try {
-      const settled = await settle({ node: racing, signer: alice, channelId: channel.id, waitUntilClosable: true, pollMs: 5, timeoutMs: 10_000 });
+      const settled = posted(await settle({ node: racing, signer: alice, channelId: channel.id, waitUntilClosable: true, pollMs: 5, timeoutMs: 10_000 }));
       expect(settled.signedTx.tx).toMatchObject({ type: 'channel_settle_tx', initiator_amount: 100n, responder_amount: 700n });
     } finally {
       clearInterval(mining);
@@ -383,5 +387,213 @@ describe('solo close, slash, settle against devnode', () => {
     }
     expect(devnode.chain.mempool).toEqual([]);
     expect((await node.getChannel(channel.id))?.closes_at).toBe(0n);
+  });
+});
+
+/**
+ * A node client whose first `POST /tx` waits until `release()`: the call has read the chain and
+ * built its tx, and another run posts its own meanwhile, as two processes do (a re-run while the
+ * first still runs, a watchtower and the user). `forgetful`: a tx the node dropped is a plain
+ * 404, as v0.14 forgot it, instead of devnode's `rejected` reason.
+ */
+function holdingPost({ forgetful = false } = {}) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let reached!: () => void;
+  const holding = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  let held = false;
+  const client = new NodeClient(devnode.httpUrl, {
+    fetch: async (input, init) => {
+      if (!held && init?.method === 'POST' && new URL(String(input)).pathname === '/v2/tx') {
+        held = true;
+        reached();
+        await released;
+      }
+      const response = await fetch(input, init);
+      if (!forgetful || response.status !== 404) return response;
+      const { reason } = (await response.json()) as { reason?: unknown };
+      return new Response(JSON.stringify({ reason }), { status: 404, headers: { 'content-type': 'application/json' } });
+    },
+  });
+  return { node: client, holding, release };
+}
+
+/**
+ * Runs `first` until it posts (held), mines a block (a later height: another default ttl), runs
+ * `second` until its tx waits in the mempool, lets `first` post its own, and mines the block that
+ * takes one of the two txs. With one signer, both carry one nonce: the block takes `second`'s
+ * (posted first) and drops `first`'s.
+ */
+async function twiceAtOnce<T>(first: (node: NodeClient) => Promise<T>, second: () => Promise<T>, options: { forgetful?: boolean } = {}) {
+  const held = holdingPost(options);
+  const firstRun = first(held.node);
+  firstRun.catch(() => undefined);
+  await held.holding;
+  await devnode.mine(1);
+  const secondRun = second();
+  secondRun.catch(() => undefined);
+  await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+  held.release();
+  await expect.poll(() => devnode.chain.mempool.length).toBe(2);
+  const [block] = await devnode.mine(1);
+  expect(devnode.chain.mempool).toEqual([]);
+  const [firstResult, secondResult] = await Promise.all([firstRun, secondRun]);
+  return { first: firstResult, second: secondResult, height: BigInt(block?.height ?? -1) };
+}
+
+/** The result of a call whose own tx reached the outcome. */
+function posted(result: DisputeResult) {
+  expect(result.reachedBy).toBe('posted');
+  return result as Extract<DisputeResult, { reachedBy: 'posted' }>;
+}
+
+/** The result of a call whose outcome another tx reached. */
+function equivalent(result: DisputeResult) {
+  expect(result.reachedBy).toBe('equivalent');
+  return result as Extract<DisputeResult, { reachedBy: 'equivalent' }>;
+}
+
+const nonceOf = (signedTx: SignedTx) => (signedTx.tx as { nonce: bigint }).nonce;
+
+describe('run again, or twice at once: a dispute resolves once the chain is where it was asked to go', () => {
+  it('closeSolo twice at once: the run whose tx is dropped for its nonce resolves with the other’s outcome (it threw TX_REJECTED); a re-run once mined resolves and posts nothing (it threw CHANNEL_ALREADY_CLOSING)', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(3n, 350n, 450n)), round: 3n });
+    const aliceBefore = await balanceOf(alice);
+    const run = (client: NodeClient) => closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5 });
+    const twice = await twiceAtOnce(run, () => run(node));
+    const winner = posted(twice.second);
+    const loser = equivalent(twice.first);
+    expect(winner.blockHeight).toBe(twice.height);
+    expect(loser.blockHeight).toBe(twice.height);
+    // The loser's own tx, refused: the same nonce, another ttl, another hash.
+    expect(loser.ownTx?.signedTx.tx).toMatchObject({ type: 'channel_close_solo_tx', from: alice.publicKey });
+    expect(nonceOf(loser.ownTx?.signedTx as SignedTx)).toBe(nonceOf(winner.signedTx));
+    expect(loser.ownTx?.hash).not.toBe(winner.hash);
+    await clientError(node.getTx(loser.ownTx?.hash as TxHash), 'TX_REJECTED');
+    expect(await node.getChannel(channel.id)).toMatchObject({ round: 3n, initiator_amount: 350n, closes_at: twice.height + LOCK_PERIOD });
+    expect(await balanceOf(alice)).toBe(aliceBefore - 1n); // one fee: one tx was included
+
+    // Run again once mined (a restarted script): the chain's outcome, nothing posted.
+    let again: DisputeResult | undefined;
+    expect(await posts(async () => (again = await run(node)))).toBe(false);
+    expect(again).toEqual({ reachedBy: 'equivalent', blockHeight: twice.height, ownTx: undefined });
+    // With confirmations, it waits for them on top of that block.
+    const mining = setInterval(() => void devnode.mine(1), 10);
+    try {
+      expect(equivalent(await closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5, confirmations: 2n })).blockHeight).toBe(twice.height);
+    } finally {
+      clearInterval(mining);
+    }
+    expect(await node.getHeight()).toBeGreaterThanOrEqual(twice.height + 2n);
+  });
+
+  it('closeSolo next to a rival, on a node that forgets the dropped tx (v0.14): resolves when the channel shows the outcome (it waited until its timeout)', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    const run = (client: NodeClient) => closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5, timeoutMs: 5_000 });
+    const twice = await twiceAtOnce(run, () => run(node), { forgetful: true });
+    posted(twice.second);
+    const loser = equivalent(twice.first);
+    expect(loser.blockHeight).toBe(twice.height);
+    expect(await holdingPost({ forgetful: true }).node.getTx(loser.ownTx?.hash as TxHash)).toBeUndefined(); // forgotten, not reported
+  });
+
+  it('slash twice at once, and again once mined: one tx, both runs and the re-run resolve; an older state is still STATE_NOT_NEWER', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const bobStore = new MemoryStore();
+    await bobStore.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 300n, 500n)), round: 2n });
+    const closing = closeSolo({ store: bobStore, node, signer: bob, channelId: channel.id, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    await closing;
+    const round4 = await channel.state(4n, 450n, 350n);
+    const run = (client: NodeClient) => slash({ node: client, signer: alice, channelId: channel.id, state: round4, pollMs: 5 });
+    const twice = await twiceAtOnce(run, () => run(node));
+    expect(posted(twice.second).blockHeight).toBe(twice.height);
+    expect(equivalent(twice.first).blockHeight).toBe(twice.height);
+    expect(await node.getChannel(channel.id)).toMatchObject({ round: 4n, initiator_amount: 450n, closes_at: twice.height + LOCK_PERIOD });
+
+    let again: DisputeResult | undefined;
+    expect(await posts(async () => (again = await run(node)))).toBe(false);
+    expect(again).toEqual({ reachedBy: 'equivalent', blockHeight: twice.height, ownTx: undefined });
+    const round3 = await channel.state(3n, 420n, 380n);
+    expect(await posts(() => clientError(slash({ node, signer: alice, channelId: channel.id, state: round3 }), 'STATE_NOT_NEWER'))).toBe(false);
+  });
+
+  it('settle twice at once: the dropped run resolves once the channel is paid out (it threw TX_REJECTED); a re-run after that cannot tell a settle from a close: CHANNEL_NOT_FOUND', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 380n, 420n)), round: 2n });
+    const closing = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(Number(LOCK_PERIOD));
+    await closing;
+    const aliceBefore = await balanceOf(alice);
+    const run = (client: NodeClient) => settle({ node: client, signer: alice, channelId: channel.id, pollMs: 5 });
+    const twice = await twiceAtOnce(run, () => run(node));
+    expect(posted(twice.second).signedTx.tx).toMatchObject({ type: 'channel_settle_tx', initiator_amount: 380n, responder_amount: 420n });
+    expect(equivalent(twice.first).blockHeight).toBe(twice.height);
+    expect(await node.getChannel(channel.id)).toBeUndefined();
+    expect(await balanceOf(alice)).toBe(aliceBefore + 380n - 1n);
+    await clientError(run(node), 'CHANNEL_NOT_FOUND');
+  });
+
+  it('closeSolo while the peer’s solo close with an older state is pending: CHANNEL_ALREADY_CLOSING, to slash (it threw TX_REJECTED); the slash then wins', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const aliceStore = new MemoryStore();
+    const bobStore = new MemoryStore();
+    const round4 = await channel.state(4n, 420n, 380n);
+    await aliceStore.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(round4), round: 4n });
+    await bobStore.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 300n, 500n)), round: 2n });
+    // Alice has read an active channel and built her close when Bob's older one is included.
+    const held = holdingPost();
+    const alicesClose = closeSolo({ store: aliceStore, node: held.node, signer: alice, channelId: channel.id, pollMs: 5 });
+    alicesClose.catch(() => undefined);
+    await held.holding;
+    const bobsClose = closeSolo({ store: bobStore, node, signer: bob, channelId: channel.id, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    await bobsClose;
+    held.release();
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    const closing = await clientError(alicesClose, 'CHANNEL_ALREADY_CLOSING');
+    expect(closing.context).toMatchObject({ channelId: channel.id, round: 4n, onChainRound: 2n });
+    expect(closing.message).toMatch(/slash with a newer state instead/);
+
+    const slashing = slash({ node, signer: alice, channelId: channel.id, state: round4, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    posted(await slashing);
+    expect(await node.getChannel(channel.id)).toMatchObject({ round: 4n, initiator_amount: 420n });
+  });
+
+  it('a run whose tx is dropped while the channel stays as it was still throws TX_REJECTED; run again, it posts anew with the same nonce', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    const nonce = await node.nextNonce(alice.address);
+    const held = holdingPost();
+    const first = closeSolo({ store, node: held.node, signer: alice, channelId: channel.id, pollMs: 5, ttl: (await node.getHeight()) + 1n });
+    first.catch(() => undefined);
+    await held.holding;
+    await devnode.mine(2); // its ttl passes before it reaches the node
+    held.release();
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    expect((await clientError(first, 'TX_REJECTED')).context.reason).toBe('ttl_expired');
+    expect((await node.getChannel(channel.id))?.closes_at).toBe(0n);
+
+    const again = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    expect(nonceOf(posted(await again).signedTx)).toBe(nonce);
   });
 });
