@@ -25,6 +25,9 @@ export declare const MAX_PAYLOAD_BYTES: Readonly<Record<'ak' | 'ch' | 'tx', numb
 /** The most base58 characters after `prefix$`: the schemas' `maxLength` of such a value, less 3. */
 export declare function maxBase58Length(prefix: 'ak' | 'ch' | 'tx'): number;
 
+/** The pattern of the decimal integers `min` (0 or 1) to `max`, without sign or leading zeros. */
+export declare function decimalRangePattern(min: bigint, max: bigint): string;
+
 export declare function schemaId(family: string): string;
 export declare function generateSchemaObjects(): Record<string, JsonSchema>;
 export declare function schemaText(schema: JsonSchema): string;

@@ -59,7 +59,7 @@ export const FAMILIES = [
     source: 'channel-params.ts',
     title: 'Channel WebSocket query parameters',
     description:
-      'The query string of ws://host:port/channel?… as text, per role (BEHAVIOUR.md §1.2). Numeric limits (amounts < 2^64, lock_period < 2^16, minimum_depth < 2^32, timeouts < 2^32, port 1–65535) are checked by fromQuery.',
+      'The query string of ws://host:port/channel?… as text, per role (BEHAVIOUR.md §1.2). The pattern of each numeric value holds its range (amounts < 2^64, lock_period < 2^16, minimum_depth < 2^32, timeouts < 2^32, port 1–65535); the checksum and key length of initiator and responder are checked by fromQuery.',
     roots: ['InitiatorQuery', 'ResponderQuery'],
     definitions: ['ChannelQuery', 'InitiatorQuery', 'ResponderQuery'],
   },
@@ -175,13 +175,82 @@ export function schemaId(family) {
   return `urn:aesc:schema:${family}`;
 }
 
+/** The pattern of a decimal integer without sign or leading zeros (`DecimalText` and its kin). */
+const DECIMAL = '^(0|[1-9][0-9]*)$';
+
+/**
+ * A pattern for the decimal integers from `min` (0 or 1) to `max`, without sign or leading
+ * zeros: what a bounded `DecimalText` of the query means. A query value is text, so
+ * `minimum`/`maximum` cannot say it; this regex can, in every validator's dialect. For
+ * `max` = d1…dk: any shorter number, then for each i the numbers that agree with `max` on
+ * d1…di and have a smaller next digit, then `max` itself.
+ */
+export function decimalRangePattern(min, max) {
+  if (min !== 0n && min !== 1n) throw new Error(`decimal range from ${min}: only 0 or 1 is supported`);
+  if (max < min) throw new Error(`empty decimal range ${min}–${max}`);
+  const digits = max.toString();
+  const any = (count) => (count === 0 ? '' : count === 1 ? '[0-9]' : `[0-9]{${count}}`);
+  const between = (low, high) => (low === high ? String(low) : `[${low}-${high}]`);
+  const alternatives = min === 0n ? ['0'] : [];
+  if (digits.length === 2) alternatives.push('[1-9]');
+  else if (digits.length > 2) alternatives.push(`[1-9][0-9]{0,${digits.length - 2}}`);
+  for (let index = 0; index < digits.length; index++) {
+    const low = index === 0 ? 1 : 0;
+    const high = Number(digits[index]) - 1;
+    if (high >= low) alternatives.push(`${digits.slice(0, index)}${between(low, high)}${any(digits.length - index - 1)}`);
+  }
+  if (max > 0n) alternatives.push(digits);
+  return `^(?:${[...new Set(alternatives)].join('|')})$`;
+}
+
+/**
+ * A bound of a decimal text, as typescript-json-schema read it from the JSDoc (a JSON number).
+ * Past 2^53 only a power of two is exact, which an `exclusiveMaximum` of 2^64 is.
+ */
+function exactBound(value, where) {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new Error(`${where}: a bound must be a non-negative integer`);
+  if (!Number.isSafeInteger(value) && value !== 2 ** Math.round(Math.log2(value))) {
+    throw new Error(`${where}: ${value} past 2^53 is not exact; bound it by an exclusiveMaximum that is a power of two`);
+  }
+  return BigInt(value);
+}
+
+/**
+ * Class escapes and constructs whose meaning differs between the regex dialects other SDKs
+ * validate with (ECMA-262, Python `re`, Go RE2, Rust `regex`): `\s` is ASCII in Go and takes
+ * \x1c–\x1f and \x85 in Python, `\d`/`\w` are Unicode in Python, `\u` is no escape in Go, and
+ * Go and Rust have no lookaround or back-references. A pattern must spell its classes out.
+ */
+const UNPORTABLE = /\\[sSdDwWbBpP1-9]|\(\?[=!<]/;
+
+/**
+ * Makes a source pattern mean the same under every validator, or stops the build: `\uXXXX`
+ * becomes the character itself (Go has no `\u`; the file spells it as a JSON escape, see
+ * `schemaText`). Python's `re.search` also lets a final `$` match before a final `\n`, which no
+ * draft-07 pattern can forbid without doubling every check: the README's "Other languages" says
+ * what a Python consumer does about it.
+ */
+function portableString(node, where) {
+  const source = node.pattern;
+  if (UNPORTABLE.test(source)) throw new Error(`${where}: pattern ${source} has a class or construct other regex dialects read differently; spell it out`);
+  if (!source.startsWith('^') || !source.endsWith('$')) throw new Error(`${where}: pattern ${source} must be anchored at both ends`);
+  node.pattern = source.replace(/\\u([0-9a-fA-F]{4})/g, (escape, hex) => {
+    const code = Number.parseInt(hex, 16);
+    // ASCII may be regex syntax (`\u005d` is `]`); the escapes are for spaces past it.
+    if (code < 0x80) throw new Error(`${where}: write ${escape} as an ASCII escape`);
+    return String.fromCharCode(code);
+  });
+}
+
 /**
  * typescript-json-schema turns `` `tx$${string}` `` into `^tx\$.*$`; every such value is
  * base58 after the `$` (a `tx$` with a space or an `l` is no tx), and no longer than its largest
  * payload encodes to (nor is a 10 kB `ak$`): the pattern says the first, `maxLength` the second.
  * (A counted `{1,2797}` in the pattern would say both, at twice the cost of the regex on the hot
- * path.) Any other `.*` means a template type this script does not know, and stops the build;
- * so does a `maxLength` of the sources, since the validators count UTF-16 units (see createAjv).
+ * path.) A `DecimalText` with `minimum`/`maximum`/`exclusiveMaximum` (the JSDoc of a bounded
+ * query value) gets the pattern of exactly its range. Any other `.*` means a template type this
+ * script does not know, and stops the build; so does a `maxLength` of the sources, since the
+ * validators count UTF-16 units (see createAjv). Every pattern is then made portable.
  */
 function tightenPatterns(node, where) {
   if (Array.isArray(node)) {
@@ -189,20 +258,27 @@ function tightenPatterns(node, where) {
     return;
   }
   if (node === null || typeof node !== 'object') return;
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'maxLength' || key === 'minLength') {
-      throw new Error(`${where}: ${key} in a source type; the validators count UTF-16 units, so check text limits in the parser`);
-    }
-    if (key === 'pattern' && typeof value === 'string') {
-      const prefixed = /^\^([a-z]{2})\\\$\.\*\$$/.exec(value);
-      if (prefixed) {
-        node.pattern = `^${prefixed[1]}\\$${BASE58}+$`;
-        node.maxLength = 3 + maxBase58Length(prefixed[1]);
-      } else if (value.includes('.*')) throw new Error(`${where}: unexpected template pattern ${value}`);
-    } else {
-      tightenPatterns(value, `${where}/${key}`);
-    }
+  for (const key of ['maxLength', 'minLength']) {
+    if (key in node) throw new Error(`${where}: ${key} in a source type; the validators count UTF-16 units, so check text limits in the parser`);
   }
+  const bounds = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum'].filter((key) => key in node);
+  if (bounds.length > 0 && node.type === 'string') {
+    if (node.pattern !== DECIMAL || bounds.includes('exclusiveMinimum')) throw new Error(`${where}: bounds on a string other than a DecimalText`);
+    if ('maximum' in node === 'exclusiveMaximum' in node) throw new Error(`${where}: a bounded DecimalText needs one of maximum and exclusiveMaximum`);
+    const min = 'minimum' in node ? exactBound(node.minimum, where) : 0n;
+    const max = 'maximum' in node ? exactBound(node.maximum, where) : exactBound(node.exclusiveMaximum, where) - 1n;
+    for (const key of bounds) delete node[key];
+    node.pattern = decimalRangePattern(min, max);
+  }
+  if (typeof node.pattern === 'string') {
+    const prefixed = /^\^([a-z]{2})\\\$\.\*\$$/.exec(node.pattern);
+    if (prefixed) {
+      node.pattern = `^${prefixed[1]}\\$${BASE58}+$`;
+      node.maxLength = 3 + maxBase58Length(prefixed[1]);
+    } else if (node.pattern.includes('.*')) throw new Error(`${where}: unexpected template pattern ${node.pattern}`);
+    portableString(node, where);
+  }
+  for (const [key, value] of Object.entries(node)) tightenPatterns(value, `${where}/${key}`);
 }
 
 /**
@@ -242,7 +318,14 @@ export function generateSchemaObjects() {
 }
 
 export function schemaText(schema) {
-  return `${JSON.stringify(schema, null, 2)}\n`;
+  // A pattern's characters past ASCII (the host's spaces) as JSON escapes: visible in the file,
+  // and read as the characters themselves by every JSON parser.
+  // (By lines of the text: a regex's `.` and `^`/`$` would stop at U+2028 and U+2029.)
+  const lines = JSON.stringify(schema, null, 2).split('\n');
+  const ascii = lines.map((line) =>
+    /^ *"pattern": /.test(line) ? line.replace(/[\u0080-\uffff]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`) : line,
+  );
+  return `${ascii.join('\n')}\n`;
 }
 
 /** A fresh ajv holding every schema, set up as the standalone validators are compiled. */

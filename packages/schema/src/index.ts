@@ -25,8 +25,10 @@ export {
   type HostText,
   type InitiatorParams,
   type InitiatorQuery,
+  type MillisecondsText,
   PARAM_NAMES,
   type ParamName,
+  type PortText,
   REPORT_TAGS,
   type ReportTag,
   type ResponderParams,
@@ -35,6 +37,9 @@ export {
   ROLES,
   TIMEOUT_NAMES,
   type TimeoutName,
+  type U16Text,
+  type U32Text,
+  type U64Text,
 } from './messages/channel-params.js';
 export type { CoSignedState } from './messages/co-signed-state.js';
 export type { Conflict } from './messages/conflict.js';

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encode } from '@aesc/encoding';
+import Ajv from 'ajv';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SchemaError } from './errors.js';
@@ -11,6 +14,7 @@ import {
 } from './messages/channel-params.js';
 import type { AccountPubkey } from './messages/primitives.js';
 import { fromQuery, toQuery } from './query.js';
+import { SCHEMAS_DIR } from '../scripts/generate-schemas.mjs';
 import { thrown } from '../../../test/support/errors.js';
 
 // The seed document's two wscat URLs, verbatim ("Initiator/Responder WebSocket open").
@@ -104,13 +108,15 @@ describe('fromQuery', () => {
     ['role', 'open', 'must be initiator or responder'],
     ['initiator', 'ch$WmpDbaiCs5roqRCL5KEKbpsDNJSbcbiUvt2cs1qyj4sM9HA3b', 'must be a ak$… base58 string'],
     ['responder', 'ak$0', 'must be a ak$… base58 string'],
-    ['lock_period', '-1', 'must match'],
-    ['lock_period', '010', 'must match'],
-    ['lock_period', '1.5', 'must match'],
+    ['lock_period', '-1', 'must be a decimal integer without sign or leading zeros, got "-1"'],
+    ['lock_period', '010', 'must be a decimal integer without sign or leading zeros'],
+    ['lock_period', '1.5', 'must be a decimal integer without sign or leading zeros'],
     ['lock_period', '65536', 'must be less than 65536'],
     ['push_amount', '18446744073709551616', 'must be less than 18446744073709551616'],
-    ['ttl', '', 'must match'],
-    ['host', '', 'must match'],
+    ['ttl', '', 'must be a decimal integer without sign or leading zeros'],
+    ['host', '', 'must be a host name or address without spaces, got ""'],
+    ['host', 'local host', 'must be a host name or address without spaces'],
+    ['host', 'localhost\u3000', 'must be a host name or address without spaces'],
     ['port', '0', 'must be 1–65535'],
     ['port', '65536', 'must be 1–65535'],
     ['port', '99999999999999999999', 'must be 1–65535'],
@@ -134,6 +140,36 @@ describe('fromQuery', () => {
     expect(params.lock_period).toBe(65535n);
     expect(params.push_amount).toBe(2n ** 64n - 1n);
     expect(params.ttl).toBe(2n ** 128n);
+  });
+
+  it.each<[string, bigint, bigint | undefined]>([
+    ['lock_period', 0n, 2n ** 16n - 1n],
+    ['push_amount', 0n, 2n ** 64n - 1n],
+    ['initiator_amount', 0n, 2n ** 64n - 1n],
+    ['responder_amount', 0n, 2n ** 64n - 1n],
+    ['channel_reserve', 0n, 2n ** 64n - 1n],
+    ['ttl', 0n, undefined],
+    ['port', 1n, 65_535n],
+    ['minimum_depth', 0n, 2n ** 32n - 1n],
+    ...TIMEOUT_NAMES.map((name) => [`timeout_${name}`, 0n, 2n ** 32n - 1n] as [string, bigint, bigint]),
+  ])('states the range of %s in the schema file itself, as fromQuery checks it', (name, min, max) => {
+    // Another language's SDK has the schema file and its own validator, not fromQuery.
+    const schema = JSON.parse(readFileSync(join(SCHEMAS_DIR, 'channel-params.json'), 'utf8')) as object;
+    const validate = new Ajv({ strict: false }).addSchema(schema).getSchema('urn:aesc:schema:channel-params') as (data: unknown) => boolean;
+    const query = (value: string) => new URLSearchParams(variant(name, value));
+    const agree = (value: string, valid: boolean) => {
+      expect(validate(Object.fromEntries(query(value))), `schema, ${name}=${value}`).toBe(valid);
+      if (valid) expect(() => fromQuery(query(value)), `fromQuery, ${name}=${value}`).not.toThrow();
+      else expect(thrown(SchemaError, () => fromQuery(query(value))).code, `fromQuery, ${name}=${value}`).toBe('INVALID_PARAM');
+    };
+    agree(String(min), true);
+    if (min > 0n) agree(String(min - 1n), false);
+    if (max === undefined) agree(String(2n ** 256n), true);
+    else {
+      agree(String(max), true);
+      agree(String(max + 1n), false);
+      agree(String(max * 10n), false);
+    }
   });
 
   it('names an unknown parameter unless told to ignore it, as the node does', () => {

@@ -1,9 +1,9 @@
 /**
  * `toQuery` / `fromQuery`: the channel parameters of BEHAVIOUR.md §1.2 to and from the query
  * string of `ws://host:3014/channel?…`. Both go through the same check (the generated
- * `InitiatorQuery`/`ResponderQuery` validators, then the numeric limits JSON Schema cannot
- * state exactly for 64-bit values), so `fromQuery(toQuery(params))` gives `params` back and
- * `toQuery` never writes a query `fromQuery` refuses.
+ * `InitiatorQuery`/`ResponderQuery` validators, whose patterns hold each number's range, then
+ * the checksum of the account keys, which no schema can state), so `fromQuery(toQuery(params))`
+ * gives `params` back and `toQuery` never writes a query `fromQuery` refuses.
  */
 import { describe, isEncoded } from '@aesc/encoding';
 import { SchemaError } from './errors.js';
@@ -33,7 +33,12 @@ const U64 = { type: 'bigint', below: 2n ** 64n } as const;
 const MILLISECONDS = { type: 'number', min: 0, max: 4_294_967_295 } as const;
 const BOOLEAN = { type: 'boolean' } as const;
 
-/** Limits from the node-to-node fields each value travels in (WIRE.md §10) and gen_statem's timer range. */
+/**
+ * Limits from the node-to-node fields each value travels in (WIRE.md §10) and gen_statem's timer
+ * range. The schema's pattern of each value enforces its range (the JSDoc bounds of
+ * messages/channel-params.ts); these name it in the error message, and src/query.test.ts checks
+ * that both agree.
+ */
 const KINDS: Readonly<Record<ParamName, ParamKind>> = {
   initiator: ACCOUNT,
   responder: ACCOUNT,
@@ -82,6 +87,14 @@ function paramError(code: 'MISSING_PARAM' | 'INVALID_PARAM' | 'UNKNOWN_PARAM' | 
   return new SchemaError(code, `${param}: ${message}`, { param, path: `/${param}` });
 }
 
+/** What is wrong with the text of a number its pattern refused: its form, or its range. */
+function numberProblem(kind: Extract<ParamKind, { type: 'bigint' | 'number' }>, text: string): string {
+  const shown = JSON.stringify(text.length <= 32 ? text : `${text.slice(0, 32)}…`);
+  if (kind.type === 'number' && /^(0|[1-9][0-9]*)$/.test(text)) return `must be ${kind.min}–${kind.max}, got ${shown}`;
+  if (kind.type === 'bigint' && kind.below !== undefined && /^(0|[1-9][0-9]*)$/.test(text)) return `must be less than ${kind.below}, got ${shown}`;
+  return `must be a decimal integer without sign or leading zeros, got ${shown}`;
+}
+
 /** Validates the text form of every parameter; returns it typed. */
 function checkQuery(query: Record<string, string>): ChannelQuery {
   const { role } = query;
@@ -97,20 +110,21 @@ function checkQuery(query: Record<string, string>): ChannelQuery {
     const param = path.slice(1);
     if (issue.keyword === 'required') throw paramError('MISSING_PARAM', param, `required for the ${role}`);
     if (issue.keyword === 'additionalProperties') throw paramError('UNKNOWN_PARAM', param, 'no such parameter');
+    const kind = KINDS[param as ParamName] as ParamKind | undefined;
+    if (issue.keyword === 'pattern' && (kind?.type === 'bigint' || kind?.type === 'number')) {
+      throw paramError('INVALID_PARAM', param, numberProblem(kind, query[param] as string));
+    }
+    if (issue.keyword === 'pattern' && kind?.type === 'text') {
+      // The host's pattern spells out every space character: too long to quote.
+      throw paramError('INVALID_PARAM', param, `must be a host name or address without spaces, got ${JSON.stringify(query[param])}`);
+    }
     throw paramError('INVALID_PARAM', param, message);
   }
   for (const [name, text] of Object.entries(query)) {
-    const kind = KINDS[name as ParamName];
     // The schema's pattern checks only the prefix and the alphabet; the node also checks the
     // checksum and the key's length, and closes the socket (1000) on a bad one.
-    if (kind.type === 'account' && !isEncoded(text, 'ak')) {
+    if (KINDS[name as ParamName].type === 'account' && !isEncoded(text, 'ak')) {
       throw paramError('INVALID_PARAM', name, `must be an ak$ base58check account key (checksum and key length checked), got ${JSON.stringify(text.length <= 32 ? text : `${text.slice(0, 32)}…`)}`);
-    }
-    if (kind.type === 'bigint' && kind.below !== undefined && BigInt(text) >= kind.below) {
-      throw paramError('INVALID_PARAM', name, `must be less than ${kind.below}, got ${text}`);
-    }
-    if (kind.type === 'number' && (text.length > 10 || Number(text) < kind.min || Number(text) > kind.max)) {
-      throw paramError('INVALID_PARAM', name, `must be ${kind.min}–${kind.max}, got ${text}`);
     }
   }
   return query as unknown as ChannelQuery;

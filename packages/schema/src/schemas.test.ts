@@ -2,8 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode, MAX_ENCODED_LENGTH, maxPayloadSize } from '@aesc/encoding';
 import Ajv from 'ajv';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  decimalRangePattern,
   FAMILIES,
   generateAll,
   type JsonSchema,
@@ -19,6 +21,10 @@ import * as generated from './generated/validators.js';
 import { SEED_INFO_EVENTS, V014_INFO_EVENTS } from './messages/info.js';
 import { SEED_SIGN_TAGS, V014_SIGN_TAGS } from './messages/sign.js';
 import { INTEGER_FIELDS } from './parse.js';
+
+const DECIMAL_PATTERN = '^(0|[1-9][0-9]*)$';
+/** ECMAScript's `^\S+$`, its whitespace spelled out as characters (Python's and Go's `\s` differ). */
+const HOST_PATTERN = '^[^\\t\\n\\v\\f\\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$';
 
 const committed = (path: string) => readFileSync(path, 'utf8');
 const schemaFile = (name: string) => JSON.parse(committed(join(SCHEMAS_DIR, `${name}.json`))) as JsonSchema & {
@@ -128,8 +134,12 @@ describe.each(FAMILIES.map((family) => [family.name]))('schemas/%s.json', (name)
     visit(schema.definitions);
     const prefixed = [...patterns].filter((pattern) => /^\^[a-z]{2}\\\$/.test(pattern));
     for (const pattern of prefixed) expect(pattern).toMatch(/^\^(tx|ak|ch)\\\$\[1-9A-HJ-NP-Za-km-z\]\+\$$/);
-    // the other patterns: decimal integers of the channel parameters, and the host
-    for (const pattern of patterns) if (!prefixed.includes(pattern)) expect(['^(0|[1-9][0-9]*)$', '^\\S+$']).toContain(pattern);
+    // the other patterns: decimal integers of the channel parameters (of any size or of a
+    // range) and the host
+    for (const pattern of patterns) {
+      if (prefixed.includes(pattern)) continue;
+      expect(pattern === DECIMAL_PATTERN || pattern === HOST_PATTERN || /^\^\(\?:[0-9|[\]{},-]+\)\$$/.test(pattern), pattern).toBe(true);
+    }
     expect(prefixed.map((pattern) => pattern.slice(1, 3)).sort()).toEqual(PREFIXED_VALUES[name]);
   });
 
@@ -215,5 +225,75 @@ describe('the code and the schemas agree', () => {
       ['InfoMessage', 'SignRequest', 'OnChainTx', 'CoSignedState', 'Conflict', 'MessageReport', 'RequestError', 'FsmError'].sort(),
     );
     expect(refs('client-message', 'ClientMessage').sort()).toEqual(['SignReply', 'UpdateNewRequest', 'MessageRequest', 'ShutdownRequest'].sort());
+  });
+});
+
+describe('the schemas under validators other than ajv', () => {
+  type Node = Record<string, unknown>;
+  const everyNode = (root: unknown, visit: (node: Node, where: string) => void, where = '#') => {
+    if (root === null || typeof root !== 'object') return;
+    visit(root as Node, where);
+    for (const [key, value] of Object.entries(root)) everyNode(value, visit, `${where}/${key}`);
+  };
+
+  it('uses no class or construct that other regex dialects read differently', () => {
+    for (const { name } of FAMILIES) {
+      everyNode(schemaFile(name), (node, where) => {
+        if (typeof node.pattern !== 'string') return;
+        // \s \d \w \b differ between ECMAScript, Python and Go; Go has no \u, lookaround or back-references.
+        expect(node.pattern, `${name}${where}`).not.toMatch(/\\[sSdDwWbBpPu1-9]|\(\?[=!<]/);
+      });
+    }
+  });
+
+  it('writes a pattern in ASCII: its characters past ASCII as JSON escapes', () => {
+    for (const { name } of FAMILIES) {
+      for (const line of committed(join(SCHEMAS_DIR, `${name}.json`)).split('\n')) {
+        if (/^ *"pattern": /.test(line)) expect(line, name).toMatch(/^[\x20-\x7e]*$/);
+      }
+    }
+    expect(committed(join(SCHEMAS_DIR, 'channel-params.json'))).toContain('\\u00a0\\u1680\\u2000-\\u200a');
+  });
+
+  it('spells the host pattern out as ECMAScript’s ^\\S+$', () => {
+    const host = new RegExp(HOST_PATTERN, 'u');
+    for (let code = 0; code <= 0xffff; code++) {
+      if (code >= 0xd800 && code <= 0xdfff) continue;
+      const text = `a${String.fromCharCode(code)}b`;
+      expect(host.test(text), `U+${code.toString(16)}`).toBe(/^\S+$/u.test(text));
+    }
+    expect(host.test('a\u{1f600}b')).toBe(true);
+  });
+});
+
+describe('decimalRangePattern', () => {
+  const matches = (min: bigint, max: bigint, text: string) => new RegExp(decimalRangePattern(min, max), 'u').test(text);
+
+  it.each([
+    [0n, 0n],
+    [0n, 9n],
+    [1n, 10n],
+    [1n, 65_535n],
+    [0n, 65_535n],
+    [0n, 2n ** 32n - 1n],
+    [0n, 2n ** 64n - 1n],
+    [0n, 10n ** 20n],
+  ])('matches exactly the decimal integers %s…%s, in canonical form', (min, max) => {
+    for (const value of [0n, 1n, 9n, 10n, 11n, 99n, 100n, max - 1n, max, max + 1n, max * 10n, max + 10n ** BigInt(max.toString().length - 1)]) {
+      if (value < 0n) continue;
+      expect(matches(min, max, value.toString()), `${value}`).toBe(value >= min && value <= max);
+    }
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: max * 11n + 11n }), (value) => {
+        expect(matches(min, max, value.toString())).toBe(value >= min && value <= max);
+      }),
+      { numRuns: 300 },
+    );
+    for (const text of ['', '-1', '+1', '01', '00', ' 1', '1 ', '1.0', '1e3', '0x1', '١']) expect(matches(min, max, text), text).toBe(false);
+  });
+
+  it('refuses ranges it cannot state', () => {
+    expect(() => decimalRangePattern(2n, 10n)).toThrow(/only 0 or 1/);
+    expect(() => decimalRangePattern(1n, 0n)).toThrow(/empty/);
   });
 });

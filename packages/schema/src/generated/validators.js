@@ -2,12 +2,16 @@
 // Regenerate with `pnpm --filter @aesc/schema build`; src/schemas.test.ts checks it is current.
 "use strict";
 export const validateInitiatorQuery = validate15;
-const schema12 = {"description":"The initiator's query: it names the responder's host to dial.","type":"object","properties":{"role":{"type":"string","const":"initiator"},"host":{"description":"A host name or address, without spaces.","pattern":"^\\S+$","type":"string"},"initiator":{"description":"The initiator's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"responder":{"description":"The responder's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"lock_period":{"description":"Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"push_amount":{"description":"Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"initiator_amount":{"description":"The initiator's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"responder_amount":{"description":"The responder's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"channel_reserve":{"description":"What each party must keep after any update; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"ttl":{"description":"Last block height of the create tx, reused as the ttl of the mutual-close tx.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"port":{"description":"The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"minimum_depth":{"description":"Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_accept":{"description":"Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_create":{"description":"Milliseconds the responder waits for `funding_created`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_lock":{"description":"Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_sign":{"description":"Milliseconds the initiator waits for `funding_signed`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_idle":{"description":"Milliseconds the responder waits for `channel_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_open":{"description":"Milliseconds an open channel may stay idle; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_sign":{"description":"Milliseconds the client has to answer a sign request; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_awaiting_open":{"description":"Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_initialized":{"description":"Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"report_info":{"$ref":"#/definitions/BooleanText","description":"`false` silences `info` reports (default `true`)."},"report_update":{"$ref":"#/definitions/BooleanText","description":"`false` silences `update` state frames (default `true`)."},"report_conflict":{"$ref":"#/definitions/BooleanText","description":"`false` silences `conflict` reports (default `true`)."},"report_message":{"$ref":"#/definitions/BooleanText","description":"`false` silences received generic messages (default `true`)."},"report_error":{"$ref":"#/definitions/BooleanText","description":"`false` silences `error` frames (default `true`)."},"report_on_chain_tx":{"$ref":"#/definitions/BooleanText","description":"`false` silences `on_chain_tx` frames (default `true`)."}},"additionalProperties":false,"required":["channel_reserve","host","initiator","initiator_amount","lock_period","port","push_amount","responder","responder_amount","role","ttl"]};
+const schema12 = {"description":"The initiator's query: it names the responder's host to dial.","type":"object","properties":{"role":{"type":"string","const":"initiator"},"host":{"description":"A host name or address, without spaces (of ECMAScript's `\\s`, spelled out for other regex dialects).","pattern":"^[^\\t\\n\\v\\f\\r    - \u2028\u2029  　﻿]+$","type":"string"},"initiator":{"description":"The initiator's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"responder":{"description":"The responder's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"lock_period":{"description":"Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes).","pattern":"^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$","type":"string"},"push_amount":{"description":"Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64.","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$","type":"string"},"initiator_amount":{"description":"The initiator's deposit; less than 2^64.","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$","type":"string"},"responder_amount":{"description":"The responder's deposit; less than 2^64.","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$","type":"string"},"channel_reserve":{"description":"What each party must keep after any update; less than 2^64.","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$","type":"string"},"ttl":{"description":"Last block height of the create tx, reused as the ttl of the mutual-close tx.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"port":{"description":"The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535).","pattern":"^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$","type":"string"},"minimum_depth":{"description":"Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_accept":{"description":"Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_funding_create":{"description":"Milliseconds the responder waits for `funding_created`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_funding_lock":{"description":"Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_funding_sign":{"description":"Milliseconds the initiator waits for `funding_signed`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_idle":{"description":"Milliseconds the responder waits for `channel_open`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_open":{"description":"Milliseconds an open channel may stay idle; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_sign":{"description":"Milliseconds the client has to answer a sign request; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_awaiting_open":{"description":"Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_initialized":{"description":"Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"report_info":{"$ref":"#/definitions/BooleanText","description":"`false` silences `info` reports (default `true`)."},"report_update":{"$ref":"#/definitions/BooleanText","description":"`false` silences `update` state frames (default `true`)."},"report_conflict":{"$ref":"#/definitions/BooleanText","description":"`false` silences `conflict` reports (default `true`)."},"report_message":{"$ref":"#/definitions/BooleanText","description":"`false` silences received generic messages (default `true`)."},"report_error":{"$ref":"#/definitions/BooleanText","description":"`false` silences `error` frames (default `true`)."},"report_on_chain_tx":{"$ref":"#/definitions/BooleanText","description":"`false` silences `on_chain_tx` frames (default `true`)."}},"additionalProperties":false,"required":["channel_reserve","host","initiator","initiator_amount","lock_period","port","push_amount","responder","responder_amount","role","ttl"]};
 const schema13 = {"description":"`true` or `false`, exactly.","enum":["false","true"],"type":"string"};
 const func2 = Object.prototype.hasOwnProperty;
-const pattern0 = new RegExp("^\\S+$", "u");
+const pattern0 = new RegExp("^[^\\t\\n\\v\\f\\r    - \u2028\u2029  　﻿]+$", "u");
 const pattern1 = new RegExp("^ak\\$[1-9A-HJ-NP-Za-km-z]+$", "u");
-const pattern3 = new RegExp("^(0|[1-9][0-9]*)$", "u");
+const pattern3 = new RegExp("^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$", "u");
+const pattern4 = new RegExp("^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$", "u");
+const pattern8 = new RegExp("^(0|[1-9][0-9]*)$", "u");
+const pattern9 = new RegExp("^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$", "u");
+const pattern10 = new RegExp("^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -52,7 +56,7 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(!pattern0.test(data1)){
-validate15.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/pattern",keyword:"pattern",params:{pattern: "^\\S+$"},message:"must match pattern \""+"^\\S+$"+"\""}];
+validate15.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/pattern",keyword:"pattern",params:{pattern: "^[^\\t\\n\\v\\f\\r    - \u2028\u2029  　﻿]+$"},message:"must match pattern \""+"^[^\\t\\n\\v\\f\\r    - \u2028\u2029  　﻿]+$"+"\""}];
 return false;
 }
 }
@@ -127,7 +131,7 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(!pattern3.test(data4)){
-validate15.errors = [{instancePath:instancePath+"/lock_period",schemaPath:"#/properties/lock_period/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+validate15.errors = [{instancePath:instancePath+"/lock_period",schemaPath:"#/properties/lock_period/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$"+"\""}];
 return false;
 }
 }
@@ -147,8 +151,8 @@ let data5 = data.push_amount;
 const _errs12 = errors;
 if(errors === _errs12){
 if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-validate15.errors = [{instancePath:instancePath+"/push_amount",schemaPath:"#/properties/push_amount/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern4.test(data5)){
+validate15.errors = [{instancePath:instancePath+"/push_amount",schemaPath:"#/properties/push_amount/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"+"\""}];
 return false;
 }
 }
@@ -168,8 +172,8 @@ let data6 = data.initiator_amount;
 const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data6 === "string"){
-if(!pattern3.test(data6)){
-validate15.errors = [{instancePath:instancePath+"/initiator_amount",schemaPath:"#/properties/initiator_amount/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern4.test(data6)){
+validate15.errors = [{instancePath:instancePath+"/initiator_amount",schemaPath:"#/properties/initiator_amount/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"+"\""}];
 return false;
 }
 }
@@ -189,8 +193,8 @@ let data7 = data.responder_amount;
 const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
-if(!pattern3.test(data7)){
-validate15.errors = [{instancePath:instancePath+"/responder_amount",schemaPath:"#/properties/responder_amount/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern4.test(data7)){
+validate15.errors = [{instancePath:instancePath+"/responder_amount",schemaPath:"#/properties/responder_amount/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"+"\""}];
 return false;
 }
 }
@@ -210,8 +214,8 @@ let data8 = data.channel_reserve;
 const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data8 === "string"){
-if(!pattern3.test(data8)){
-validate15.errors = [{instancePath:instancePath+"/channel_reserve",schemaPath:"#/properties/channel_reserve/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern4.test(data8)){
+validate15.errors = [{instancePath:instancePath+"/channel_reserve",schemaPath:"#/properties/channel_reserve/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"+"\""}];
 return false;
 }
 }
@@ -231,7 +235,7 @@ let data9 = data.ttl;
 const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data9 === "string"){
-if(!pattern3.test(data9)){
+if(!pattern8.test(data9)){
 validate15.errors = [{instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
 return false;
 }
@@ -252,8 +256,8 @@ let data10 = data.port;
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data10 === "string"){
-if(!pattern3.test(data10)){
-validate15.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern9.test(data10)){
+validate15.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/pattern",keyword:"pattern",params:{pattern: "^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$"},message:"must match pattern \""+"^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$"+"\""}];
 return false;
 }
 }
@@ -273,8 +277,8 @@ let data11 = data.minimum_depth;
 const _errs24 = errors;
 if(errors === _errs24){
 if(typeof data11 === "string"){
-if(!pattern3.test(data11)){
-validate15.errors = [{instancePath:instancePath+"/minimum_depth",schemaPath:"#/properties/minimum_depth/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data11)){
+validate15.errors = [{instancePath:instancePath+"/minimum_depth",schemaPath:"#/properties/minimum_depth/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -294,8 +298,8 @@ let data12 = data.timeout_accept;
 const _errs26 = errors;
 if(errors === _errs26){
 if(typeof data12 === "string"){
-if(!pattern3.test(data12)){
-validate15.errors = [{instancePath:instancePath+"/timeout_accept",schemaPath:"#/properties/timeout_accept/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data12)){
+validate15.errors = [{instancePath:instancePath+"/timeout_accept",schemaPath:"#/properties/timeout_accept/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -315,8 +319,8 @@ let data13 = data.timeout_funding_create;
 const _errs28 = errors;
 if(errors === _errs28){
 if(typeof data13 === "string"){
-if(!pattern3.test(data13)){
-validate15.errors = [{instancePath:instancePath+"/timeout_funding_create",schemaPath:"#/properties/timeout_funding_create/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data13)){
+validate15.errors = [{instancePath:instancePath+"/timeout_funding_create",schemaPath:"#/properties/timeout_funding_create/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -336,8 +340,8 @@ let data14 = data.timeout_funding_lock;
 const _errs30 = errors;
 if(errors === _errs30){
 if(typeof data14 === "string"){
-if(!pattern3.test(data14)){
-validate15.errors = [{instancePath:instancePath+"/timeout_funding_lock",schemaPath:"#/properties/timeout_funding_lock/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data14)){
+validate15.errors = [{instancePath:instancePath+"/timeout_funding_lock",schemaPath:"#/properties/timeout_funding_lock/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -357,8 +361,8 @@ let data15 = data.timeout_funding_sign;
 const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data15 === "string"){
-if(!pattern3.test(data15)){
-validate15.errors = [{instancePath:instancePath+"/timeout_funding_sign",schemaPath:"#/properties/timeout_funding_sign/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data15)){
+validate15.errors = [{instancePath:instancePath+"/timeout_funding_sign",schemaPath:"#/properties/timeout_funding_sign/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -378,8 +382,8 @@ let data16 = data.timeout_idle;
 const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data16 === "string"){
-if(!pattern3.test(data16)){
-validate15.errors = [{instancePath:instancePath+"/timeout_idle",schemaPath:"#/properties/timeout_idle/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data16)){
+validate15.errors = [{instancePath:instancePath+"/timeout_idle",schemaPath:"#/properties/timeout_idle/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -399,8 +403,8 @@ let data17 = data.timeout_open;
 const _errs36 = errors;
 if(errors === _errs36){
 if(typeof data17 === "string"){
-if(!pattern3.test(data17)){
-validate15.errors = [{instancePath:instancePath+"/timeout_open",schemaPath:"#/properties/timeout_open/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data17)){
+validate15.errors = [{instancePath:instancePath+"/timeout_open",schemaPath:"#/properties/timeout_open/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -420,8 +424,8 @@ let data18 = data.timeout_sign;
 const _errs38 = errors;
 if(errors === _errs38){
 if(typeof data18 === "string"){
-if(!pattern3.test(data18)){
-validate15.errors = [{instancePath:instancePath+"/timeout_sign",schemaPath:"#/properties/timeout_sign/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data18)){
+validate15.errors = [{instancePath:instancePath+"/timeout_sign",schemaPath:"#/properties/timeout_sign/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -441,8 +445,8 @@ let data19 = data.timeout_awaiting_open;
 const _errs40 = errors;
 if(errors === _errs40){
 if(typeof data19 === "string"){
-if(!pattern3.test(data19)){
-validate15.errors = [{instancePath:instancePath+"/timeout_awaiting_open",schemaPath:"#/properties/timeout_awaiting_open/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data19)){
+validate15.errors = [{instancePath:instancePath+"/timeout_awaiting_open",schemaPath:"#/properties/timeout_awaiting_open/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -462,8 +466,8 @@ let data20 = data.timeout_initialized;
 const _errs42 = errors;
 if(errors === _errs42){
 if(typeof data20 === "string"){
-if(!pattern3.test(data20)){
-validate15.errors = [{instancePath:instancePath+"/timeout_initialized",schemaPath:"#/properties/timeout_initialized/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data20)){
+validate15.errors = [{instancePath:instancePath+"/timeout_initialized",schemaPath:"#/properties/timeout_initialized/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -618,7 +622,7 @@ return errors === 0;
 }
 
 export const validateResponderQuery = validate16;
-const schema19 = {"description":"The responder's query: its node listens, so `host` is optional and ignored.","type":"object","properties":{"role":{"type":"string","const":"responder"},"host":{"description":"A host name or address, without spaces.","pattern":"^\\S+$","type":"string"},"initiator":{"description":"The initiator's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"responder":{"description":"The responder's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"lock_period":{"description":"Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"push_amount":{"description":"Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"initiator_amount":{"description":"The initiator's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"responder_amount":{"description":"The responder's deposit; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"channel_reserve":{"description":"What each party must keep after any update; less than 2^64.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"ttl":{"description":"Last block height of the create tx, reused as the ttl of the mutual-close tx.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"port":{"description":"The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535).","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"minimum_depth":{"description":"Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_accept":{"description":"Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_create":{"description":"Milliseconds the responder waits for `funding_created`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_lock":{"description":"Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_funding_sign":{"description":"Milliseconds the initiator waits for `funding_signed`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_idle":{"description":"Milliseconds the responder waits for `channel_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_open":{"description":"Milliseconds an open channel may stay idle; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_sign":{"description":"Milliseconds the client has to answer a sign request; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_awaiting_open":{"description":"Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"timeout_initialized":{"description":"Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"report_info":{"$ref":"#/definitions/BooleanText","description":"`false` silences `info` reports (default `true`)."},"report_update":{"$ref":"#/definitions/BooleanText","description":"`false` silences `update` state frames (default `true`)."},"report_conflict":{"$ref":"#/definitions/BooleanText","description":"`false` silences `conflict` reports (default `true`)."},"report_message":{"$ref":"#/definitions/BooleanText","description":"`false` silences received generic messages (default `true`)."},"report_error":{"$ref":"#/definitions/BooleanText","description":"`false` silences `error` frames (default `true`)."},"report_on_chain_tx":{"$ref":"#/definitions/BooleanText","description":"`false` silences `on_chain_tx` frames (default `true`)."}},"additionalProperties":false,"required":["channel_reserve","initiator","initiator_amount","lock_period","port","push_amount","responder","responder_amount","role","ttl"]};
+const schema19 = {"description":"The responder's query: its node listens, so `host` is optional and ignored.","type":"object","properties":{"role":{"type":"string","const":"responder"},"host":{"description":"A host name or address, without spaces (of ECMAScript's `\\s`, spelled out for other regex dialects).","pattern":"^[^\\t\\n\\v\\f\\r    - \u2028\u2029  　﻿]+$","type":"string"},"initiator":{"description":"The initiator's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"responder":{"description":"The responder's account.","type":"string","pattern":"^ak\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":98},"lock_period":{"description":"Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes).","pattern":"^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$","type":"string"},"push_amount":{"description":"Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64.","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$","type":"string"},"initiator_amount":{"description":"The initiator's deposit; less than 2^64.","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$","type":"string"},"responder_amount":{"description":"The responder's deposit; less than 2^64.","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$","type":"string"},"channel_reserve":{"description":"What each party must keep after any update; less than 2^64.","pattern":"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$","type":"string"},"ttl":{"description":"Last block height of the create tx, reused as the ttl of the mutual-close tx.","pattern":"^(0|[1-9][0-9]*)$","type":"string"},"port":{"description":"The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535).","pattern":"^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$","type":"string"},"minimum_depth":{"description":"Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_accept":{"description":"Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_funding_create":{"description":"Milliseconds the responder waits for `funding_created`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_funding_lock":{"description":"Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_funding_sign":{"description":"Milliseconds the initiator waits for `funding_signed`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_idle":{"description":"Milliseconds the responder waits for `channel_open`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_open":{"description":"Milliseconds an open channel may stay idle; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_sign":{"description":"Milliseconds the client has to answer a sign request; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_awaiting_open":{"description":"Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"timeout_initialized":{"description":"Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295.","pattern":"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$","type":"string"},"report_info":{"$ref":"#/definitions/BooleanText","description":"`false` silences `info` reports (default `true`)."},"report_update":{"$ref":"#/definitions/BooleanText","description":"`false` silences `update` state frames (default `true`)."},"report_conflict":{"$ref":"#/definitions/BooleanText","description":"`false` silences `conflict` reports (default `true`)."},"report_message":{"$ref":"#/definitions/BooleanText","description":"`false` silences received generic messages (default `true`)."},"report_error":{"$ref":"#/definitions/BooleanText","description":"`false` silences `error` frames (default `true`)."},"report_on_chain_tx":{"$ref":"#/definitions/BooleanText","description":"`false` silences `on_chain_tx` frames (default `true`)."}},"additionalProperties":false,"required":["channel_reserve","initiator","initiator_amount","lock_period","port","push_amount","responder","responder_amount","role","ttl"]};
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -663,7 +667,7 @@ const _errs4 = errors;
 if(errors === _errs4){
 if(typeof data1 === "string"){
 if(!pattern0.test(data1)){
-validate16.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/pattern",keyword:"pattern",params:{pattern: "^\\S+$"},message:"must match pattern \""+"^\\S+$"+"\""}];
+validate16.errors = [{instancePath:instancePath+"/host",schemaPath:"#/properties/host/pattern",keyword:"pattern",params:{pattern: "^[^\\t\\n\\v\\f\\r    - \u2028\u2029  　﻿]+$"},message:"must match pattern \""+"^[^\\t\\n\\v\\f\\r    - \u2028\u2029  　﻿]+$"+"\""}];
 return false;
 }
 }
@@ -738,7 +742,7 @@ const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data4 === "string"){
 if(!pattern3.test(data4)){
-validate16.errors = [{instancePath:instancePath+"/lock_period",schemaPath:"#/properties/lock_period/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+validate16.errors = [{instancePath:instancePath+"/lock_period",schemaPath:"#/properties/lock_period/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$"+"\""}];
 return false;
 }
 }
@@ -758,8 +762,8 @@ let data5 = data.push_amount;
 const _errs12 = errors;
 if(errors === _errs12){
 if(typeof data5 === "string"){
-if(!pattern3.test(data5)){
-validate16.errors = [{instancePath:instancePath+"/push_amount",schemaPath:"#/properties/push_amount/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern4.test(data5)){
+validate16.errors = [{instancePath:instancePath+"/push_amount",schemaPath:"#/properties/push_amount/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"+"\""}];
 return false;
 }
 }
@@ -779,8 +783,8 @@ let data6 = data.initiator_amount;
 const _errs14 = errors;
 if(errors === _errs14){
 if(typeof data6 === "string"){
-if(!pattern3.test(data6)){
-validate16.errors = [{instancePath:instancePath+"/initiator_amount",schemaPath:"#/properties/initiator_amount/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern4.test(data6)){
+validate16.errors = [{instancePath:instancePath+"/initiator_amount",schemaPath:"#/properties/initiator_amount/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"+"\""}];
 return false;
 }
 }
@@ -800,8 +804,8 @@ let data7 = data.responder_amount;
 const _errs16 = errors;
 if(errors === _errs16){
 if(typeof data7 === "string"){
-if(!pattern3.test(data7)){
-validate16.errors = [{instancePath:instancePath+"/responder_amount",schemaPath:"#/properties/responder_amount/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern4.test(data7)){
+validate16.errors = [{instancePath:instancePath+"/responder_amount",schemaPath:"#/properties/responder_amount/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"+"\""}];
 return false;
 }
 }
@@ -821,8 +825,8 @@ let data8 = data.channel_reserve;
 const _errs18 = errors;
 if(errors === _errs18){
 if(typeof data8 === "string"){
-if(!pattern3.test(data8)){
-validate16.errors = [{instancePath:instancePath+"/channel_reserve",schemaPath:"#/properties/channel_reserve/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern4.test(data8)){
+validate16.errors = [{instancePath:instancePath+"/channel_reserve",schemaPath:"#/properties/channel_reserve/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,18}|1[0-7][0-9]{18}|18[0-3][0-9]{17}|184[0-3][0-9]{16}|1844[0-5][0-9]{15}|18446[0-6][0-9]{14}|184467[0-3][0-9]{13}|1844674[0-3][0-9]{12}|184467440[0-6][0-9]{10}|1844674407[0-2][0-9]{9}|18446744073[0-6][0-9]{8}|1844674407370[0-8][0-9]{6}|18446744073709[0-4][0-9]{5}|184467440737095[0-4][0-9]{4}|18446744073709550[0-9]{3}|18446744073709551[0-5][0-9]{2}|1844674407370955160[0-9]|1844674407370955161[0-4]|18446744073709551615)$"+"\""}];
 return false;
 }
 }
@@ -842,7 +846,7 @@ let data9 = data.ttl;
 const _errs20 = errors;
 if(errors === _errs20){
 if(typeof data9 === "string"){
-if(!pattern3.test(data9)){
+if(!pattern8.test(data9)){
 validate16.errors = [{instancePath:instancePath+"/ttl",schemaPath:"#/properties/ttl/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
 return false;
 }
@@ -863,8 +867,8 @@ let data10 = data.port;
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data10 === "string"){
-if(!pattern3.test(data10)){
-validate16.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern9.test(data10)){
+validate16.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/pattern",keyword:"pattern",params:{pattern: "^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$"},message:"must match pattern \""+"^(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-4]|65535)$"+"\""}];
 return false;
 }
 }
@@ -884,8 +888,8 @@ let data11 = data.minimum_depth;
 const _errs24 = errors;
 if(errors === _errs24){
 if(typeof data11 === "string"){
-if(!pattern3.test(data11)){
-validate16.errors = [{instancePath:instancePath+"/minimum_depth",schemaPath:"#/properties/minimum_depth/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data11)){
+validate16.errors = [{instancePath:instancePath+"/minimum_depth",schemaPath:"#/properties/minimum_depth/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -905,8 +909,8 @@ let data12 = data.timeout_accept;
 const _errs26 = errors;
 if(errors === _errs26){
 if(typeof data12 === "string"){
-if(!pattern3.test(data12)){
-validate16.errors = [{instancePath:instancePath+"/timeout_accept",schemaPath:"#/properties/timeout_accept/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data12)){
+validate16.errors = [{instancePath:instancePath+"/timeout_accept",schemaPath:"#/properties/timeout_accept/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -926,8 +930,8 @@ let data13 = data.timeout_funding_create;
 const _errs28 = errors;
 if(errors === _errs28){
 if(typeof data13 === "string"){
-if(!pattern3.test(data13)){
-validate16.errors = [{instancePath:instancePath+"/timeout_funding_create",schemaPath:"#/properties/timeout_funding_create/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data13)){
+validate16.errors = [{instancePath:instancePath+"/timeout_funding_create",schemaPath:"#/properties/timeout_funding_create/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -947,8 +951,8 @@ let data14 = data.timeout_funding_lock;
 const _errs30 = errors;
 if(errors === _errs30){
 if(typeof data14 === "string"){
-if(!pattern3.test(data14)){
-validate16.errors = [{instancePath:instancePath+"/timeout_funding_lock",schemaPath:"#/properties/timeout_funding_lock/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data14)){
+validate16.errors = [{instancePath:instancePath+"/timeout_funding_lock",schemaPath:"#/properties/timeout_funding_lock/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -968,8 +972,8 @@ let data15 = data.timeout_funding_sign;
 const _errs32 = errors;
 if(errors === _errs32){
 if(typeof data15 === "string"){
-if(!pattern3.test(data15)){
-validate16.errors = [{instancePath:instancePath+"/timeout_funding_sign",schemaPath:"#/properties/timeout_funding_sign/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data15)){
+validate16.errors = [{instancePath:instancePath+"/timeout_funding_sign",schemaPath:"#/properties/timeout_funding_sign/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -989,8 +993,8 @@ let data16 = data.timeout_idle;
 const _errs34 = errors;
 if(errors === _errs34){
 if(typeof data16 === "string"){
-if(!pattern3.test(data16)){
-validate16.errors = [{instancePath:instancePath+"/timeout_idle",schemaPath:"#/properties/timeout_idle/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data16)){
+validate16.errors = [{instancePath:instancePath+"/timeout_idle",schemaPath:"#/properties/timeout_idle/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -1010,8 +1014,8 @@ let data17 = data.timeout_open;
 const _errs36 = errors;
 if(errors === _errs36){
 if(typeof data17 === "string"){
-if(!pattern3.test(data17)){
-validate16.errors = [{instancePath:instancePath+"/timeout_open",schemaPath:"#/properties/timeout_open/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data17)){
+validate16.errors = [{instancePath:instancePath+"/timeout_open",schemaPath:"#/properties/timeout_open/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -1031,8 +1035,8 @@ let data18 = data.timeout_sign;
 const _errs38 = errors;
 if(errors === _errs38){
 if(typeof data18 === "string"){
-if(!pattern3.test(data18)){
-validate16.errors = [{instancePath:instancePath+"/timeout_sign",schemaPath:"#/properties/timeout_sign/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data18)){
+validate16.errors = [{instancePath:instancePath+"/timeout_sign",schemaPath:"#/properties/timeout_sign/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -1052,8 +1056,8 @@ let data19 = data.timeout_awaiting_open;
 const _errs40 = errors;
 if(errors === _errs40){
 if(typeof data19 === "string"){
-if(!pattern3.test(data19)){
-validate16.errors = [{instancePath:instancePath+"/timeout_awaiting_open",schemaPath:"#/properties/timeout_awaiting_open/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data19)){
+validate16.errors = [{instancePath:instancePath+"/timeout_awaiting_open",schemaPath:"#/properties/timeout_awaiting_open/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }
@@ -1073,8 +1077,8 @@ let data20 = data.timeout_initialized;
 const _errs42 = errors;
 if(errors === _errs42){
 if(typeof data20 === "string"){
-if(!pattern3.test(data20)){
-validate16.errors = [{instancePath:instancePath+"/timeout_initialized",schemaPath:"#/properties/timeout_initialized/pattern",keyword:"pattern",params:{pattern: "^(0|[1-9][0-9]*)$"},message:"must match pattern \""+"^(0|[1-9][0-9]*)$"+"\""}];
+if(!pattern10.test(data20)){
+validate16.errors = [{instancePath:instancePath+"/timeout_initialized",schemaPath:"#/properties/timeout_initialized/pattern",keyword:"pattern",params:{pattern: "^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"},message:"must match pattern \""+"^(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9}|4[0-1][0-9]{8}|42[0-8][0-9]{7}|429[0-3][0-9]{6}|4294[0-8][0-9]{5}|42949[0-5][0-9]{4}|429496[0-6][0-9]{3}|4294967[0-1][0-9]{2}|42949672[0-8][0-9]|429496729[0-4]|4294967295)$"+"\""}];
 return false;
 }
 }

@@ -69,12 +69,51 @@ export type ParamName = (typeof PARAM_NAMES)[number];
  */
 export type DecimalText = string;
 
+// The bounded kinds below: the generator turns each bound into the pattern of exactly that
+// range (the value is text, so `maximum` cannot say it), and fromQuery checks the same.
+
+/**
+ * A decimal integer below 2^64, an 8-byte field between the nodes (WIRE.md §10).
+ * @pattern ^(0|[1-9][0-9]*)$
+ * @exclusiveMaximum 18446744073709551616
+ */
+export type U64Text = string;
+
+/**
+ * A decimal integer below 2^32, a 4-byte field between the nodes.
+ * @pattern ^(0|[1-9][0-9]*)$
+ * @exclusiveMaximum 4294967296
+ */
+export type U32Text = string;
+
+/**
+ * A decimal integer below 2^16, a 2-byte field between the nodes.
+ * @pattern ^(0|[1-9][0-9]*)$
+ * @exclusiveMaximum 65536
+ */
+export type U16Text = string;
+
+/**
+ * A TCP port, 1–65535.
+ * @pattern ^(0|[1-9][0-9]*)$
+ * @minimum 1
+ * @maximum 65535
+ */
+export type PortText = string;
+
+/**
+ * Milliseconds, 0–4294967295: the range of a gen_statem timer.
+ * @pattern ^(0|[1-9][0-9]*)$
+ * @maximum 4294967295
+ */
+export type MillisecondsText = string;
+
 /** `true` or `false`, exactly. */
 export type BooleanText = 'true' | 'false';
 
 /**
- * A host name or address, without spaces.
- * @pattern ^\S+$
+ * A host name or address, without spaces (of ECMAScript's `\s`, spelled out for other regex dialects).
+ * @pattern ^[^\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+$
  */
 export type HostText = string;
 
@@ -85,39 +124,39 @@ export interface ChannelQueryCommon {
   /** The responder's account. */
   responder: AccountPubkey;
   /** Blocks a solo close can be disputed; less than 65536 (a 2-byte field between nodes). */
-  lock_period: DecimalText;
+  lock_period: U16Text;
   /** Sent to the responder's node in `channel_open`, otherwise unused by v0.14; less than 2^64. */
-  push_amount: DecimalText;
+  push_amount: U64Text;
   /** The initiator's deposit; less than 2^64. */
-  initiator_amount: DecimalText;
+  initiator_amount: U64Text;
   /** The responder's deposit; less than 2^64. */
-  responder_amount: DecimalText;
+  responder_amount: U64Text;
   /** What each party must keep after any update; less than 2^64. */
-  channel_reserve: DecimalText;
+  channel_reserve: U64Text;
   /** Last block height of the create tx, reused as the ttl of the mutual-close tx. */
   ttl: DecimalText;
   /** The initiator: the TCP port to dial; the responder: the port its node listens on (1–65535). */
-  port: DecimalText;
+  port: PortText;
   /** Blocks on top of the create tx before the channel opens (seed only; v0.14 ignores it); less than 2^32. */
-  minimum_depth?: DecimalText;
+  minimum_depth?: U32Text;
   /** Milliseconds to wait in `initialized`, `awaiting_initial_state`, `awaiting_update_ack`, `closing`; at most 4294967295. */
-  timeout_accept?: DecimalText;
+  timeout_accept?: MillisecondsText;
   /** Milliseconds the responder waits for `funding_created`; at most 4294967295. */
-  timeout_funding_create?: DecimalText;
+  timeout_funding_create?: MillisecondsText;
   /** Milliseconds for the create tx to reach its depth and the peer to confirm; at most 4294967295. */
-  timeout_funding_lock?: DecimalText;
+  timeout_funding_lock?: MillisecondsText;
   /** Milliseconds the initiator waits for `funding_signed`; at most 4294967295. */
-  timeout_funding_sign?: DecimalText;
+  timeout_funding_sign?: MillisecondsText;
   /** Milliseconds the responder waits for `channel_open`; at most 4294967295. */
-  timeout_idle?: DecimalText;
+  timeout_idle?: MillisecondsText;
   /** Milliseconds an open channel may stay idle; at most 4294967295. */
-  timeout_open?: DecimalText;
+  timeout_open?: MillisecondsText;
   /** Milliseconds the client has to answer a sign request; at most 4294967295. */
-  timeout_sign?: DecimalText;
+  timeout_sign?: MillisecondsText;
   /** Milliseconds, overrides `timeout_idle` in `awaiting_open`; at most 4294967295. */
-  timeout_awaiting_open?: DecimalText;
+  timeout_awaiting_open?: MillisecondsText;
   /** Milliseconds, overrides `timeout_accept` in `initialized`; at most 4294967295. */
-  timeout_initialized?: DecimalText;
+  timeout_initialized?: MillisecondsText;
   /** `false` silences `info` reports (default `true`). */
   report_info?: BooleanText;
   /** `false` silences `update` state frames (default `true`). */
