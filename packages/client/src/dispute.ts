@@ -32,7 +32,7 @@ export interface DisputeOptions {
   nonce?: bigint | undefined;
   /** Blocks on top of the tx's block before the call resolves (default 0n: included). */
   confirmations?: bigint | undefined;
-  /** Limit of each wait (for inclusion; for `settle`, also for the lock period), in ms. */
+  /** Limit of each wait, not of the whole call (for inclusion; for `settle`, also for the lock period; for an `'equivalent'` outcome, for its confirmations), in ms. */
   timeoutMs?: number | undefined;
   pollMs?: number | undefined;
   signal?: AbortSignal | undefined;
@@ -99,7 +99,8 @@ export interface DisputeEquivalent {
  * §4.7): checks the state (co-signed by both peers, of this channel, amounts summing to the
  * channel's total) and the channel (on chain and active, and, when the store holds a co-signed
  * mutual close, that close neither waiting in the mempool, `MUTUAL_CLOSE_PENDING`, nor
- * mined, `CHANNEL_NOT_FOUND`) first, then builds the
+ * mined, `CHANNEL_NOT_FOUND`; once the call's own close waits in the mempool too, only a mined
+ * one ends the wait) first, then builds the
  * `channel_close_solo_tx` locally (the v0.14 builder cannot carry the payload), signs it,
  * posts it and waits for its inclusion. The lock period starts then; watch for a slash by the
  * peer, then `settle`. A channel already solo-closing with the stored state (closed by an earlier
@@ -116,16 +117,18 @@ export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResul
   }
   const stored = snapshot.state;
   const closeTx = snapshot.closeTx;
-  return dispute(options, async () => {
-    const mutualClose = closeTx === undefined ? undefined : await mutualCloseOf(node, channelId, closeTx, options);
-    if (mutualClose?.blockHeight === -1n) {
+  return dispute(options, async (look, request) => {
+    const mutualClose = closeTx === undefined ? undefined : await mutualCloseOf(node, channelId, closeTx, request);
+    // While the call's own close waits as well, the chain decides between the two: a pending
+    // mutual close is no verdict then (mined, it is CHANNEL_NOT_FOUND below).
+    if (mutualClose?.blockHeight === -1n && look !== 'waiting') {
       throw new ClientError(
         'MUTUAL_CLOSE_PENDING',
         `the co-signed mutual close ${mutualClose.hash} of ${channelId} waits in the node's mempool: wait for it (waitForTx) instead of closing alone`,
         { channelId, txHash: mutualClose.hash },
       );
     }
-    const channel = await node.getChannel(channelId, requestOptions(options));
+    const channel = await node.getChannel(channelId, request);
     if (channel === undefined && mutualClose !== undefined) {
       throw new ClientError('CHANNEL_NOT_FOUND', `${channelId} was closed mutually by ${mutualClose.hash} at height ${mutualClose.blockHeight}`, {
         channelId,
@@ -150,9 +153,9 @@ export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResul
         channel_id: decode(channelId, 'ch'),
         from: signer.publicKey,
         payload: serializeTx(state),
-        ttl: ttlOf(options, await node.getHeight(requestOptions(options))),
+        ttl: ttlOf(options, await node.getHeight(request)),
         fee: feeOf(options),
-        nonce: await nonceOf(options),
+        nonce: await nonceOf(options, request),
       }),
     };
   });
@@ -172,10 +175,10 @@ export async function slash(options: SlashOptions): Promise<DisputeResult> {
   if (typeof given !== 'string' && (typeof given !== 'object' || given === null || given.type !== 'signed_tx')) {
     throw new TypeError(`state must be a tx$ string or a SignedTx, got ${describe(given)}`);
   }
-  return dispute(options, async () => {
-    const channel = await onChainChannel(node, channelId, options);
+  return dispute(options, async (_look, request) => {
+    const channel = await onChainChannel(node, channelId, request);
     requirePeer(channel, signer);
-    const height = await node.getHeight(requestOptions(options));
+    const height = await node.getHeight(request);
     if (channel.closes_at === 0n) {
       throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: nothing to slash`, { channelId, height });
     }
@@ -205,7 +208,7 @@ export async function slash(options: SlashOptions): Promise<DisputeResult> {
         payload: serializeTx(state),
         ttl: ttlOf(options, height),
         fee: feeOf(options),
-        nonce: await nonceOf(options),
+        nonce: await nonceOf(options, request),
       }),
     };
   });
@@ -228,14 +231,14 @@ export async function settle(options: SettleOptions): Promise<DisputeResult> {
   // A channel seen solo-closing that is gone can only have been settled (a mutual close needs
   // an active channel), with the amounts the chain held: what this call was to do.
   let seenClosing = false;
-  return dispute(options, async (recheck) => {
+  return dispute(options, async (look, request) => {
     for (;;) {
       // The height first: the channel read after it holds every slash up to that height, and from
       // the next block on no slash can come (settling is only tried once that block reaches
       // closes_at). Read the other way round, a slash landing in between would go unseen and the
       // settle would carry the amounts it replaced.
-      const height = await node.getHeight(requestOptions(options));
-      const channel = await node.getChannel(channelId, requestOptions(options));
+      const height = await node.getHeight(request);
+      const channel = await node.getChannel(channelId, request);
       if (channel === undefined && seenClosing) return { reachedAt: height };
       if (channel === undefined) throw channelNotFound(channelId);
       requirePeer(channel, signer);
@@ -243,8 +246,8 @@ export async function settle(options: SettleOptions): Promise<DisputeResult> {
         throw new ClientError('CHANNEL_NOT_CLOSING', `${channelId} is not solo-closing: close it first (solo or mutually)`, { channelId });
       }
       seenClosing = true;
-      // A recheck only looks: it neither waits nor refuses a channel that is not closable yet.
-      if (channel.closes_at <= height + 1n || recheck) {
+      // A look after posting neither waits nor refuses a channel that is not closable yet.
+      if (channel.closes_at <= height + 1n || look !== 'before') {
         return {
           build: async () => ({
             type: 'channel_settle_tx',
@@ -254,7 +257,7 @@ export async function settle(options: SettleOptions): Promise<DisputeResult> {
             responder_amount: channel.responder_amount,
             ttl: ttlOf(options, height),
             fee: feeOf(options),
-            nonce: await nonceOf(options),
+            nonce: await nonceOf(options, request),
           }),
         };
       }
@@ -300,8 +303,8 @@ function requestOptions(options: DisputeOptions): RequestOptions {
   return options.signal === undefined ? {} : { signal: options.signal };
 }
 
-async function onChainChannel(node: NodeClient, channelId: ChannelId, options: DisputeOptions): Promise<ChannelInfo> {
-  const channel = await node.getChannel(channelId, requestOptions(options));
+async function onChainChannel(node: NodeClient, channelId: ChannelId, request: RequestOptions): Promise<ChannelInfo> {
+  const channel = await node.getChannel(channelId, request);
   if (channel === undefined) throw channelNotFound(channelId);
   return channel;
 }
@@ -317,7 +320,7 @@ function channelNotFound(channelId: ChannelId): ClientError {
  * close's own nonce) or, worse, one that lands first and holds both parties' funds for the
  * lock period instead of paying them out.
  */
-async function mutualCloseOf(node: NodeClient, channelId: ChannelId, closeTx: EncodedTx, options: DisputeOptions): Promise<TxInfo | undefined> {
+async function mutualCloseOf(node: NodeClient, channelId: ChannelId, closeTx: EncodedTx, request: RequestOptions): Promise<TxInfo | undefined> {
   let hash: TxHash;
   try {
     hash = txHash(decodeTx(closeTx, 'signed_tx'));
@@ -325,7 +328,7 @@ async function mutualCloseOf(node: NodeClient, channelId: ChannelId, closeTx: En
     throw new ClientError('STORE_CORRUPT', `the store's close tx of ${channelId} is not a signed tx: ${(error as Error).message}`, { channelId }, { cause: error });
   }
   try {
-    return await node.getTx(hash, requestOptions(options));
+    return await node.getTx(hash, request);
   } catch (error) {
     if (error instanceof ClientError && error.code === 'TX_REJECTED') return undefined;
     throw error;
@@ -391,8 +394,8 @@ function ttlOf(options: DisputeOptions, height: bigint): bigint {
   return options.ttl;
 }
 
-async function nonceOf(options: DisputeOptions): Promise<bigint> {
-  return options.nonce ?? options.node.nextNonce(encode('ak', options.signer.publicKey), requestOptions(options));
+async function nonceOf(options: DisputeOptions, request: RequestOptions): Promise<bigint> {
+  return options.nonce ?? options.node.nextNonce(encode('ak', options.signer.publicKey), request);
 }
 
 /**
@@ -403,10 +406,17 @@ async function nonceOf(options: DisputeOptions): Promise<bigint> {
 type Verdict = { reachedAt: bigint; build?: undefined } | { build: () => Promise<UnsignedTx>; reachedAt?: undefined };
 
 /**
- * Reads the chain and judges it (every check of the helper). `recheck`: called after the call's
- * own tx was posted, to look, never to wait.
+ * Which look at the chain a judge makes: `'before'` anything is posted (it may wait for the
+ * chain); `'refused'` once the node refused or dropped the call's tx; `'waiting'` at a new block
+ * while that tx may still be included. The last two only look, never wait.
  */
-type Judge = (recheck: boolean) => Promise<Verdict>;
+type Look = 'before' | 'refused' | 'waiting';
+
+/**
+ * Reads the chain and judges it (every check of the helper), with `request` for every request.
+ * While the call waits, `request` carries a signal that ends the look once the wait is over.
+ */
+type Judge = (look: Look, request: RequestOptions) => Promise<Verdict>;
 
 /**
  * The one way every dispute helper runs, so that running it again, or twice at once, is safe. It
@@ -420,7 +430,7 @@ type Judge = (recheck: boolean) => Promise<Verdict>;
  */
 async function dispute(options: DisputeOptions, judge: Judge): Promise<DisputeResult> {
   const { node } = options;
-  const verdict = await judge(false);
+  const verdict = await judge('before', requestOptions(options));
   if (verdict.build === undefined) return equivalent(options, verdict.reachedAt, undefined);
   const signedTx = await signTx(await verdict.build(), options.signer);
   const ownTx = { hash: txHash(signedTx), signedTx };
@@ -429,7 +439,7 @@ async function dispute(options: DisputeOptions, judge: Judge): Promise<DisputeRe
   const judgedAgain = async (refusal: unknown): Promise<DisputeResult> => {
     let again: Verdict;
     try {
-      again = await judge(true);
+      again = await judge('refused', requestOptions(options));
     } catch (error) {
       // A node that does not answer the second look says nothing new: the refusal stands.
       throw isTransient(error) ? refusal : error;
@@ -472,7 +482,8 @@ async function minedOrReached(options: DisputeOptions, hash: TxHash, postedAt: b
       try {
         // Ours in a block: `mined` reports it once confirmed.
         if (((await node.getTx(hash, { signal }))?.blockHeight ?? -1n) >= 0n) continue;
-        const verdict = await judge(true);
+        // With the wait's signal: a look still running when the wait ends is cut short.
+        const verdict = await judge('waiting', { signal });
         if (verdict.build === undefined) return { reachedAt: verdict.reachedAt };
       } catch (error) {
         if (!isTransient(error)) throw error;

@@ -363,6 +363,62 @@ describe('solo close, slash, settle against devnode', () => {
     }
   });
 
+  it('closeSolo whose tx waits while the peer posts the stored mutual close: the wait goes on and the chain decides (it threw MUTUAL_CLOSE_PENDING while its own close could still be included)', async () => {
+    const channel = await openChannel(bob, carol, 300n, 300n);
+    const bobsNonce = await node.nextNonce(bob.address);
+    const carolsNonce = await node.nextNonce(carol.address);
+    // Both wait in the mempool for an earlier nonce of their sender's.
+    const close = await signedBy(
+      { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 289n, responder_amount: 310n, ttl: 10_000n, fee: 1n, nonce: bobsNonce + 1n },
+      bob,
+      carol,
+    );
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 290n, 310n)), round: 2n, closeTx: encodeTx(close) });
+    const closing = closeSolo({ store, node, signer: carol, channelId: channel.id, pollMs: 5, nonce: carolsNonce + 1n });
+    closing.catch(() => undefined);
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await node.postTx(close);
+    await devnode.mine(2);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the call looks at both blocks
+    const spend = (signer: Signer, nonce: bigint) => signedBy({ type: 'spend_tx', sender: signer.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce, payload: new Uint8Array() }, signer);
+    await node.postTx(await spend(carol, carolsNonce));
+    const [block] = await devnode.mine(1);
+    expect(posted(await closing).blockHeight).toBe(BigInt(block?.height ?? -1));
+    expect(await node.getChannel(channel.id)).toMatchObject({ round: 2n, closes_at: BigInt(block?.height ?? -1) + LOCK_PERIOD });
+    // Bob's earlier nonce comes: his mutual close is dropped, the channel solo-closing.
+    await node.postTx(await spend(bob, bobsNonce));
+    await devnode.mine(1);
+    expect(devnode.chain.mempool).toEqual([]);
+  });
+
+  it('closeSolo whose tx is dropped while the peer’s post of the stored mutual close waits: MUTUAL_CLOSE_PENDING, not the bare TX_REJECTED', async () => {
+    const channel = await openChannel(bob, carol, 300n, 300n);
+    const bobsNonce = await node.nextNonce(bob.address);
+    // It waits in the mempool for an earlier nonce of Bob's.
+    const close = await signedBy(
+      { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 289n, responder_amount: 310n, ttl: 10_000n, fee: 1n, nonce: bobsNonce + 1n },
+      bob,
+      carol,
+    );
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 290n, 310n)), round: 2n, closeTx: encodeTx(close) });
+    const held = holdingPost();
+    const closing = closeSolo({ store, node: held.node, signer: carol, channelId: channel.id, pollMs: 5, ttl: (await node.getHeight()) + 1n });
+    closing.catch(() => undefined);
+    await held.holding;
+    const closeHash = await node.postTx(close);
+    await devnode.mine(2); // the solo close's ttl passes before it reaches the node
+    held.release();
+    await expect.poll(() => devnode.chain.mempool.length).toBe(2);
+    await devnode.mine(1);
+    expect((await clientError(closing, 'MUTUAL_CLOSE_PENDING')).context).toMatchObject({ txHash: closeHash });
+    await node.postTx(await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: bobsNonce, payload: new Uint8Array() }, bob));
+    await devnode.mine(1);
+    expect(devnode.chain.mempool).toEqual([]);
+    expect(await node.getChannel(channel.id)).toBeUndefined();
+  });
+
   it('checks its arguments', async () => {
     const id: ChannelId = channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey });
     await expect(closeSolo({ store: new MemoryStore(), node, signer: alice, channelId: 'ch$nope' as ChannelId })).rejects.toThrow(TypeError);
@@ -394,9 +450,10 @@ describe('solo close, slash, settle against devnode', () => {
  * A node client whose first `POST /tx` waits until `release()`: the call has read the chain and
  * built its tx, and another run posts its own meanwhile, as two processes do (a re-run while the
  * first still runs, a watchtower and the user). `forgetful`: a tx the node dropped is a plain
- * 404, as v0.14 forgot it, instead of devnode's `rejected` reason.
+ * 404, as v0.14 forgot it, instead of devnode's `rejected` reason. `failsAfterPost`: once that
+ * `POST` is answered, every request is a 503.
  */
-function holdingPost({ forgetful = false } = {}) {
+function holdingPost({ forgetful = false, failsAfterPost = false } = {}) {
   let release!: () => void;
   const released = new Promise<void>((resolve) => {
     release = resolve;
@@ -406,12 +463,15 @@ function holdingPost({ forgetful = false } = {}) {
     reached = resolve;
   });
   let held = false;
+  let answered = false;
   const client = new NodeClient(devnode.httpUrl, {
     fetch: async (input, init) => {
+      if (answered && failsAfterPost) return new Response(JSON.stringify({ reason: 'down for maintenance' }), { status: 503, headers: { 'content-type': 'application/json' } });
       if (!held && init?.method === 'POST' && new URL(String(input)).pathname === '/v2/tx') {
         held = true;
         reached();
         await released;
+        answered = true;
       }
       const response = await fetch(input, init);
       if (!forgetful || response.status !== 404) return response;
@@ -545,34 +605,283 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
     await clientError(run(node), 'CHANNEL_NOT_FOUND');
   });
 
-  it('closeSolo while the peer’s solo close with an older state is pending: CHANNEL_ALREADY_CLOSING, to slash (it threw TX_REJECTED); the slash then wins', async () => {
-    const channel = await openChannel(alice, bob, 400n, 400n);
-    const aliceStore = new MemoryStore();
-    const bobStore = new MemoryStore();
-    const round4 = await channel.state(4n, 420n, 380n);
-    await aliceStore.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(round4), round: 4n });
-    await bobStore.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 300n, 500n)), round: 2n });
-    // Alice has read an active channel and built her close when Bob's older one is included.
-    const held = holdingPost();
-    const alicesClose = closeSolo({ store: aliceStore, node: held.node, signer: alice, channelId: channel.id, pollMs: 5 });
-    alicesClose.catch(() => undefined);
-    await held.holding;
-    const bobsClose = closeSolo({ store: bobStore, node, signer: bob, channelId: channel.id, pollMs: 5 });
-    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
-    await devnode.mine(1);
-    await bobsClose;
-    held.release();
-    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
-    await devnode.mine(1);
-    const closing = await clientError(alicesClose, 'CHANNEL_ALREADY_CLOSING');
-    expect(closing.context).toMatchObject({ channelId: channel.id, round: 4n, onChainRound: 2n });
-    expect(closing.message).toMatch(/slash with a newer state instead/);
+  it('closeSolo while the peer’s solo close with an older state is pending: CHANNEL_ALREADY_CLOSING, to slash (it threw TX_REJECTED); the slash then wins; on a node that forgets the dropped close too (it waited until its timeout)', async () => {
+    // forgetful: the wait's look at the channel at the next block tells, not the node.
+    for (const forgetful of [false, true]) {
+      const channel = await openChannel(alice, bob, 400n, 400n);
+      const aliceStore = new MemoryStore();
+      const bobStore = new MemoryStore();
+      const round4 = await channel.state(4n, 420n, 380n);
+      await aliceStore.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(round4), round: 4n });
+      await bobStore.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 300n, 500n)), round: 2n });
+      // Alice has read an active channel and built her close when Bob's older one is included.
+      const held = holdingPost({ forgetful });
+      const alicesClose = closeSolo({ store: aliceStore, node: held.node, signer: alice, channelId: channel.id, pollMs: 5, timeoutMs: 10_000 });
+      alicesClose.catch(() => undefined);
+      await held.holding;
+      const bobsClose = closeSolo({ store: bobStore, node, signer: bob, channelId: channel.id, pollMs: 5 });
+      await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+      await devnode.mine(1);
+      await bobsClose;
+      held.release();
+      await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+      await devnode.mine(1);
+      const closing = await clientError(alicesClose, 'CHANNEL_ALREADY_CLOSING');
+      expect(closing.context).toMatchObject({ channelId: channel.id, round: 4n, onChainRound: 2n });
+      expect(closing.message).toMatch(/slash with a newer state instead/);
 
-    const slashing = slash({ node, signer: alice, channelId: channel.id, state: round4, pollMs: 5 });
+      const slashing = slash({ node, signer: alice, channelId: channel.id, state: round4, pollMs: 5 });
+      await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+      await devnode.mine(1);
+      posted(await slashing);
+      expect(await node.getChannel(channel.id)).toMatchObject({ round: 4n, initiator_amount: 420n });
+    }
+  });
+
+  it('a tx the node refuses at admission (a 4xx: its nonce used by the other run’s tx, mined meanwhile) resolves with the outcome; when the node fails that second look (a 5xx), the refusal stands', async () => {
+    for (const failsAfterPost of [false, true]) {
+      const channel = await openChannel(alice, bob, 400n, 400n);
+      const store = new MemoryStore();
+      await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+      const run = (client: NodeClient) => closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5 });
+      const held = holdingPost({ failsAfterPost });
+      const first = run(held.node);
+      first.catch(() => undefined);
+      await held.holding;
+      await devnode.mine(1); // another ttl for the second run
+      const second = run(node);
+      await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+      const [block] = await devnode.mine(1);
+      const height = BigInt(block?.height ?? -1);
+      expect(posted(await second).blockHeight).toBe(height);
+      held.release();
+      if (failsAfterPost) {
+        const refused = await clientError(first, 'NODE_ERROR');
+        expect(refused.context).toMatchObject({ status: 400, reason: 'account_nonce_too_high' });
+      } else {
+        const loser = equivalent(await first);
+        expect(loser.blockHeight).toBe(height);
+        expect(nonceOf(loser.ownTx?.signedTx as SignedTx)).toBe(nonceOf(posted(await second).signedTx));
+      }
+      expect(devnode.chain.mempool).toEqual([]);
+    }
+  });
+
+  it('its tx mined between the wait’s look at it and its look at the channel: resolves as posted, not as equivalent', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    // A block comes before the tx reaches the node, so that the wait looks at once; the tx is
+    // mined right before that look reads the channel. The wait for the tx itself polls slowly.
+    let sent = false;
+    let minedAt: bigint | undefined;
+    const client = new NodeClient(devnode.httpUrl, {
+      fetch: async (input, init) => {
+        const path = new URL(String(input)).pathname;
+        if (init?.method === 'POST' && path === '/v2/tx') {
+          await devnode.mine(1);
+          sent = true;
+        } else if (sent && minedAt === undefined && path.startsWith('/v2/channels/')) {
+          const [block] = await devnode.mine(1);
+          minedAt = BigInt(block?.height ?? -1);
+        }
+        return fetch(input, init);
+      },
+    });
+    const closed = posted(await closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 500 }));
+    expect(closed.blockHeight).toBe(minedAt);
+    expect(await node.getChannel(channel.id)).toMatchObject({ round: 2n, closes_at: closed.blockHeight + LOCK_PERIOD });
+  });
+
+  it('while it waits, looks at the channel once per block (a 5xx look is let pass), not at each poll, and no more once its tx is in a block', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    let sent = false;
+    const looks: string[] = [];
+    const client = new NodeClient(devnode.httpUrl, {
+      fetch: async (input, init) => {
+        const path = new URL(String(input)).pathname;
+        if (init?.method === 'POST' && path === '/v2/tx') {
+          await devnode.mine(1); // a block the tx is not in: the wait looks at once
+          sent = true;
+        } else if (sent && path.startsWith('/v2/channels/')) {
+          looks.push(path);
+          if (looks.length === 1) return new Response(JSON.stringify({ reason: 'down for maintenance' }), { status: 503, headers: { 'content-type': 'application/json' } });
+        }
+        return fetch(input, init);
+      },
+    });
+    const closing = closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5, confirmations: 2n });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await expect.poll(() => looks.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // some 20 polls, no block
+    expect(looks).toHaveLength(1);
+    const [block] = await devnode.mine(1);
+    for (let confirmation = 0; confirmation < 2; confirmation++) {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await devnode.mine(1);
+    }
+    expect(posted(await closing).blockHeight).toBe(BigInt(block?.height ?? -1));
+    expect(looks).toHaveLength(1);
+  });
+
+  it('a look still running when the call resolves is cut short, and nothing of the call goes on after it (it ran to its end, a request after the other)', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    // A block comes before the tx reaches the node, so that the wait looks at the chain; its tx
+    // is mined during that look, whose answer the node holds back: the wait for the tx ends first.
+    let sent = false;
+    let look: { aborted: boolean } | undefined;
+    let resolved = false;
+    const late: string[] = [];
+    const client = new NodeClient(devnode.httpUrl, {
+      fetch: async (input, init) => {
+        const path = new URL(String(input)).pathname;
+        if (resolved) late.push(path);
+        if (init?.method === 'POST' && path === '/v2/tx') {
+          await devnode.mine(1);
+          sent = true;
+        } else if (sent && look === undefined && path.startsWith('/v2/channels/')) {
+          const held = { aborted: false };
+          look = held;
+          await devnode.mine(1);
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 2_000);
+            init?.signal?.addEventListener('abort', () => {
+              held.aborted = true;
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        return fetch(input, init);
+      },
+    });
+    const closed = posted(await closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5 }));
+    resolved = true;
+    await expect.poll(() => look?.aborted, { timeout: 500 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(late).toEqual([]);
+    expect(await node.getChannel(channel.id)).toMatchObject({ round: 2n, closes_at: closed.blockHeight + LOCK_PERIOD });
+  });
+
+  it('slash with a newer state whose amounts are those the chain holds (an older round): posts it, a later round is not the same state', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const bobStore = new MemoryStore();
+    await bobStore.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(3n, 390n, 410n)), round: 3n });
+    const closing = closeSolo({ store: bobStore, node, signer: bob, channelId: channel.id, pollMs: 5 });
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
     await devnode.mine(1);
-    posted(await slashing);
-    expect(await node.getChannel(channel.id)).toMatchObject({ round: 4n, initiator_amount: 420n });
+    await closing;
+    // Round 5 pays what round 3 paid; left at round 3, the chain takes Bob's slash with round 4.
+    const slashing = slash({ node, signer: alice, channelId: channel.id, state: await channel.state(5n, 390n, 410n), pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    const [block] = await devnode.mine(1);
+    expect(posted(await slashing).blockHeight).toBe(BigInt(block?.height ?? -1));
+    expect(await node.getChannel(channel.id)).toMatchObject({ round: 5n, initiator_amount: 390n });
+  });
+
+  it('a node that says the channel closes with the call’s round but other amounts (one round is co-signed once): not the call’s state, nothing posted', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const round3 = await channel.state(3n, 390n, 410n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(round3), round: 3n });
+    const closing = closeSolo({ store, node, signer: bob, channelId: channel.id, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    await closing;
+    const hostile = new NodeClient(devnode.httpUrl, {
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (!new URL(String(input)).pathname.startsWith('/v2/channels/')) return response;
+        const text = (await response.text()).replace(/("initiator_amount":\s*)390\b/, '$1380').replace(/("responder_amount":\s*)410\b/, '$1420');
+        return new Response(text, { status: response.status, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    expect(await hostile.getChannel(channel.id)).toMatchObject({ round: 3n, initiator_amount: 380n, responder_amount: 420n });
+    expect(await posts(() => clientError(closeSolo({ store, node: hostile, signer: bob, channelId: channel.id }), 'CHANNEL_ALREADY_CLOSING'))).toBe(false);
+    expect(await posts(() => clientError(slash({ node: hostile, signer: alice, channelId: channel.id, state: round3 }), 'STATE_NOT_NEWER'))).toBe(false);
+    expect(devnode.chain.mempool).toEqual([]);
+  });
+
+  it('its signal ends it with ABORTED before it posts, while it waits for its tx, for the lock period or for confirmations; no request of the call follows', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    let aborted = false;
+    let sent = 0;
+    const late: string[] = [];
+    const client = new NodeClient(devnode.httpUrl, {
+      fetch: (input, init) => {
+        sent++;
+        if (aborted) late.push(new URL(String(input)).pathname);
+        return fetch(input, init);
+      },
+    });
+    /** Aborts `call` once `ready` holds, expects ABORTED, then that no request followed. */
+    const abortWhen = async (ready: () => boolean, call: (signal: AbortSignal) => Promise<DisputeResult>) => {
+      const controller = new AbortController();
+      const running = call(controller.signal);
+      running.catch(() => undefined);
+      await expect.poll(ready).toBe(true);
+      controller.abort();
+      aborted = true;
+      await clientError(running, 'ABORTED');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(late).toEqual([]);
+      aborted = false;
+    };
+    const done = new AbortController();
+    done.abort();
+    expect(await posts(() => clientError(closeSolo({ store, node, signer: alice, channelId: channel.id, signal: done.signal }), 'ABORTED'))).toBe(false);
+    await abortWhen(() => devnode.chain.mempool.length === 1, (signal) => closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5, signal }));
+    const [block] = await devnode.mine(1);
+    expect(await node.getChannel(channel.id)).toMatchObject({ closes_at: BigInt(block?.height ?? -1) + LOCK_PERIOD });
+    const polling = () => {
+      const mark = sent;
+      return () => sent > mark + 5;
+    };
+    await abortWhen(polling(), (signal) => settle({ node: client, signer: alice, channelId: channel.id, waitUntilClosable: true, pollMs: 5, signal }));
+    // The chain holds the state: 'equivalent', waiting for confirmations that do not come.
+    await abortWhen(polling(), (signal) => closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5, confirmations: 2n, signal }));
+    expect(devnode.chain.mempool).toEqual([]);
+  });
+
+  it('settle whose tx waits, told by a lagging node that the lock period runs on: the wait goes on and the chain decides', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = new MemoryStore();
+    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 380n, 420n)), round: 2n });
+    const closing = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(Number(LOCK_PERIOD));
+    await closing;
+    // A block comes before the tx reaches the node, so that the wait looks at once; that look
+    // reads the channel as a node that has not seen the last blocks would, closing later.
+    let sent = false;
+    let lagged = false;
+    const client = new NodeClient(devnode.httpUrl, {
+      fetch: async (input, init) => {
+        const path = new URL(String(input)).pathname;
+        if (init?.method === 'POST' && path === '/v2/tx') {
+          await devnode.mine(1);
+          sent = true;
+        } else if (sent && !lagged && path.startsWith('/v2/channels/')) {
+          lagged = true;
+          const response = await fetch(input, init);
+          const text = (await response.text()).replace(/("closes_at":\s*)(\d+)/, (_match, key: string, value: string) => `${key}${BigInt(value) + 100n}`);
+          return new Response(text, { status: response.status, headers: { 'content-type': 'application/json' } });
+        }
+        return fetch(input, init);
+      },
+    });
+    const settling = settle({ node: client, signer: alice, channelId: channel.id, pollMs: 5 });
+    await expect.poll(() => lagged).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const [block] = await devnode.mine(1);
+    expect(posted(await settling).blockHeight).toBe(BigInt(block?.height ?? -1));
+    expect(await node.getChannel(channel.id)).toBeUndefined();
   });
 
   it('a run whose tx is dropped while the channel stays as it was still throws TX_REJECTED; run again, it posts anew with the same nonce', async () => {
