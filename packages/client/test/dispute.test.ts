@@ -100,7 +100,22 @@ async function openChannel(initiator: Signer, responder: Signer, initiatorAmount
       },
       ...signers,
     );
-  return { id, createTx: encodeTx(signedCreate), state };
+  const createTx = encodeTx(signedCreate);
+  /** A store holding the co-signed state of `round` (and `closeTx`, when given) as the last one. */
+  const storeOf = async (round: bigint, initiatorAmount: bigint, responderAmount: bigint, role: 'initiator' | 'responder' = 'initiator', closeTx?: SignedTx) => {
+    const store = new MemoryStore();
+    const saved = encodeTx(await state(round, initiatorAmount, responderAmount));
+    await store.save({ channelId: id, role, createTx, state: saved, round, ...(closeTx === undefined ? {} : { closeTx: encodeTx(closeTx) }) });
+    return store;
+  };
+  /** The mutual close of `initiatorAmount`/`responderAmount` (fee 1), co-signed, with the initiator's `nonce`. */
+  const mutualClose = (initiatorAmount: bigint, responderAmount: bigint, nonce: bigint) =>
+    signedBy(
+      { type: 'channel_close_mutual_tx', channel_id: decode(id, 'ch'), initiator_amount: initiatorAmount, responder_amount: responderAmount, ttl: 10_000n, fee: 1n, nonce },
+      initiator,
+      responder,
+    );
+  return { id, createTx, state, storeOf, mutualClose };
 }
 
 describe('solo close, slash, settle against devnode', () => {
@@ -234,8 +249,7 @@ describe('solo close, slash, settle against devnode', () => {
 
   it('a slash landing between settle’s reads of the chain is seen: the settle waits and carries the slashed amounts', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 500n, 300n)), round: 2n });
+    const store = await channel.storeOf(2n, 500n, 300n);
     const closing = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
     await devnode.mine(1);
@@ -308,11 +322,7 @@ describe('solo close, slash, settle against devnode', () => {
     const channel = await openChannel(alice, bob, 300n, 300n);
     const round2 = await channel.state(2n, 290n, 310n);
     const closeMutual = async (initiatorAmount: bigint, responderAmount: bigint) =>
-      signedBy(
-        { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: initiatorAmount, responder_amount: responderAmount, ttl: 10_000n, fee: 1n, nonce: await node.nextNonce(alice.address) },
-        alice,
-        bob,
-      );
+      channel.mutualClose(initiatorAmount, responderAmount, await node.nextNonce(alice.address));
     const withClose = async (close: SignedTx) => {
       const store = new MemoryStore();
       await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(round2), round: 2n, closeTx: encodeTx(close) });
@@ -341,11 +351,7 @@ describe('solo close, slash, settle against devnode', () => {
       const round2 = await channel.state(2n, 290n, 310n);
       // Dropped: amounts that do not add up, refused when a block tries it.
       const responderAmount = posted ? 300n : 310n;
-      const close = await signedBy(
-        { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 289n, responder_amount: responderAmount, ttl: 10_000n, fee: 1n, nonce: await node.nextNonce(bob.address) },
-        bob,
-        carol,
-      );
+      const close = await channel.mutualClose(289n, responderAmount, await node.nextNonce(bob.address));
       if (posted) {
         const hash = await node.postTx(close);
         await devnode.mine(1);
@@ -368,13 +374,8 @@ describe('solo close, slash, settle against devnode', () => {
     const bobsNonce = await node.nextNonce(bob.address);
     const carolsNonce = await node.nextNonce(carol.address);
     // Both wait in the mempool for an earlier nonce of their sender's.
-    const close = await signedBy(
-      { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 289n, responder_amount: 310n, ttl: 10_000n, fee: 1n, nonce: bobsNonce + 1n },
-      bob,
-      carol,
-    );
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 290n, 310n)), round: 2n, closeTx: encodeTx(close) });
+    const close = await channel.mutualClose(289n, 310n, bobsNonce + 1n);
+    const store = await channel.storeOf(2n, 290n, 310n, 'responder', close);
     const closing = closeSolo({ store, node, signer: carol, channelId: channel.id, pollMs: 5, nonce: carolsNonce + 1n });
     closing.catch(() => undefined);
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
@@ -396,13 +397,8 @@ describe('solo close, slash, settle against devnode', () => {
     const channel = await openChannel(bob, carol, 300n, 300n);
     const bobsNonce = await node.nextNonce(bob.address);
     // It waits in the mempool for an earlier nonce of Bob's.
-    const close = await signedBy(
-      { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 289n, responder_amount: 310n, ttl: 10_000n, fee: 1n, nonce: bobsNonce + 1n },
-      bob,
-      carol,
-    );
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 290n, 310n)), round: 2n, closeTx: encodeTx(close) });
+    const close = await channel.mutualClose(289n, 310n, bobsNonce + 1n);
+    const store = await channel.storeOf(2n, 290n, 310n, 'responder', close);
     const held = holdingPost();
     const closing = closeSolo({ store, node: held.node, signer: carol, channelId: channel.id, pollMs: 5, ttl: (await node.getHeight()) + 1n });
     closing.catch(() => undefined);
@@ -429,15 +425,13 @@ describe('solo close, slash, settle against devnode', () => {
     await expect(slash({ node, signer: alice, channelId: id, state: encodeTx(await signedBy({ type: 'spend_tx', sender: alice.publicKey, recipient: bob.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, alice)), nonce: 0n })).rejects.toThrow(RangeError);
     await expect(slash({ node, signer: alice, channelId: id, state: 42 as never })).rejects.toThrow(TypeError);
     const channel = await openChannel(alice, carol, 100n, 100n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(1n, 100n, 100n)), round: 1n });
+    const store = await channel.storeOf(1n, 100n, 100n);
     await expect(closeSolo({ store, node, signer: alice, channelId: channel.id, ttl: await node.getHeight() })).rejects.toThrow(RangeError);
   });
 
   it('checks the wait’s options before it posts anything (they used to throw only once the tx was out)', async () => {
     const channel = await openChannel(alice, carol, 100n, 100n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(1n, 100n, 100n)), round: 1n });
+    const store = await channel.storeOf(1n, 100n, 100n);
     for (const wrong of [{ timeoutMs: -1 }, { timeoutMs: Number.NaN }, { pollMs: 0 }, { onProgress: 'progress' as never }]) {
       expect(await posts(() => expect(closeSolo({ store, node, signer: alice, channelId: channel.id, ...wrong })).rejects.toThrow(TypeError))).toBe(false);
     }
@@ -522,8 +516,7 @@ const nonceOf = (signedTx: SignedTx) => (signedTx.tx as { nonce: bigint }).nonce
 describe('run again, or twice at once: a dispute resolves once the chain is where it was asked to go', () => {
   it('closeSolo twice at once: the run whose tx is dropped for its nonce resolves with the other’s outcome (it threw TX_REJECTED); a re-run once mined resolves and posts nothing (it threw CHANNEL_ALREADY_CLOSING)', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(3n, 350n, 450n)), round: 3n });
+    const store = await channel.storeOf(3n, 350n, 450n);
     const aliceBefore = await balanceOf(alice);
     const run = (client: NodeClient) => closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5 });
     const twice = await twiceAtOnce(run, () => run(node));
@@ -555,8 +548,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('closeSolo next to a rival, on a node that forgets the dropped tx (v0.14): resolves when the channel shows the outcome (it waited until its timeout)', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    const store = await channel.storeOf(2n, 390n, 410n);
     const run = (client: NodeClient) => closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5, timeoutMs: 5_000 });
     const twice = await twiceAtOnce(run, () => run(node), { forgetful: true });
     posted(twice.second);
@@ -589,8 +581,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('settle twice at once: the dropped run resolves once the channel is paid out (it threw TX_REJECTED); a re-run after that cannot tell a settle from a close: CHANNEL_NOT_FOUND', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 380n, 420n)), round: 2n });
+    const store = await channel.storeOf(2n, 380n, 420n);
     const closing = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
     await devnode.mine(Number(LOCK_PERIOD));
@@ -641,8 +632,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
   it('a tx the node refuses at admission (a 4xx: its nonce used by the other run’s tx, mined meanwhile) resolves with the outcome; when the node fails that second look (a 5xx), the refusal stands', async () => {
     for (const failsAfterPost of [false, true]) {
       const channel = await openChannel(alice, bob, 400n, 400n);
-      const store = new MemoryStore();
-      await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+      const store = await channel.storeOf(2n, 390n, 410n);
       const run = (client: NodeClient) => closeSolo({ store, node: client, signer: alice, channelId: channel.id, pollMs: 5 });
       const held = holdingPost({ failsAfterPost });
       const first = run(held.node);
@@ -669,8 +659,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('its tx mined between the wait’s look at it and its look at the channel: resolves as posted, not as equivalent', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    const store = await channel.storeOf(2n, 390n, 410n);
     // A block comes before the tx reaches the node, so that the wait looks at once; the tx is
     // mined right before that look reads the channel. The wait for the tx itself polls slowly.
     let sent = false;
@@ -695,8 +684,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('while it waits, looks at the channel once per block (a 5xx look is let pass), not at each poll, and no more once its tx is in a block', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    const store = await channel.storeOf(2n, 390n, 410n);
     let sent = false;
     const looks: string[] = [];
     const client = new NodeClient(devnode.httpUrl, {
@@ -728,8 +716,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('a look still running when the call resolves is cut short, and nothing of the call goes on after it (it ran to its end, a request after the other)', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    const store = await channel.storeOf(2n, 390n, 410n);
     // A block comes before the tx reaches the node, so that the wait looks at the chain; its tx
     // is mined during that look, whose answer the node holds back: the wait for the tx ends first.
     let sent = false;
@@ -808,8 +795,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('its signal ends it with ABORTED before it posts, while it waits for its tx, for the lock period or for confirmations; no request of the call follows', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    const store = await channel.storeOf(2n, 390n, 410n);
     let aborted = false;
     let sent = 0;
     const late: string[] = [];
@@ -851,8 +837,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('settle whose tx waits, told by a lagging node that the lock period runs on: the wait goes on and the chain decides', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 380n, 420n)), round: 2n });
+    const store = await channel.storeOf(2n, 380n, 420n);
     const closing = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
     await devnode.mine(Number(LOCK_PERIOD));
@@ -886,8 +871,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('a run whose tx is dropped while the channel stays as it was still throws TX_REJECTED; run again, it posts anew with the same nonce', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const store = new MemoryStore();
-    await store.save({ channelId: channel.id, role: 'initiator', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 390n, 410n)), round: 2n });
+    const store = await channel.storeOf(2n, 390n, 410n);
     const nonce = await node.nextNonce(alice.address);
     const held = holdingPost();
     const first = closeSolo({ store, node: held.node, signer: alice, channelId: channel.id, pollMs: 5, ttl: (await node.getHeight()) + 1n });
