@@ -62,6 +62,14 @@ async function signedBy(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx>
 
 const balanceOf = async (signer: Signer) => (await node.getBalance(signer.address)) as bigint;
 
+/** `signer`'s solo close from `store`, posted and mined, then `blocks - 1` more blocks. */
+async function closedSoloBy(signer: Signer, store: StateStore, channelId: ChannelId, blocks = 1): Promise<DisputeResult> {
+  const closing = closeSolo({ store, node, signer, channelId, pollMs: 5 });
+  await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+  await devnode.mine(blocks);
+  return closing;
+}
+
 /**
  * Opens a channel on chain without the WebSocket service: a create tx built and co-signed
  * locally, posted, mined. Returns its id and a maker of co-signed states.
@@ -559,12 +567,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('slash twice at once, and again once mined: one tx, both runs and the re-run resolve; an older state is still STATE_NOT_NEWER', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const bobStore = new MemoryStore();
-    await bobStore.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(2n, 300n, 500n)), round: 2n });
-    const closing = closeSolo({ store: bobStore, node, signer: bob, channelId: channel.id, pollMs: 5 });
-    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
-    await devnode.mine(1);
-    await closing;
+    await closedSoloBy(bob, await channel.storeOf(2n, 300n, 500n, 'responder'), channel.id);
     const round4 = await channel.state(4n, 450n, 350n);
     const run = (client: NodeClient) => slash({ node: client, signer: alice, channelId: channel.id, state: round4, pollMs: 5 });
     const twice = await twiceAtOnce(run, () => run(node));
@@ -582,10 +585,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
   it('settle twice at once: the dropped run resolves once the channel is paid out (it threw TX_REJECTED); a re-run after that cannot tell a settle from a close: CHANNEL_NOT_FOUND', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
     const store = await channel.storeOf(2n, 380n, 420n);
-    const closing = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
-    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
-    await devnode.mine(Number(LOCK_PERIOD));
-    await closing;
+    await closedSoloBy(alice, store, channel.id, Number(LOCK_PERIOD));
     const aliceBefore = await balanceOf(alice);
     const run = (client: NodeClient) => settle({ node: client, signer: alice, channelId: channel.id, pollMs: 5 });
     const twice = await twiceAtOnce(run, () => run(node));
@@ -610,10 +610,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
       const alicesClose = closeSolo({ store: aliceStore, node: held.node, signer: alice, channelId: channel.id, pollMs: 5, timeoutMs: 10_000 });
       alicesClose.catch(() => undefined);
       await held.holding;
-      const bobsClose = closeSolo({ store: bobStore, node, signer: bob, channelId: channel.id, pollMs: 5 });
-      await expect.poll(() => devnode.chain.mempool.length).toBe(1);
-      await devnode.mine(1);
-      await bobsClose;
+      await closedSoloBy(bob, bobStore, channel.id);
       held.release();
       await expect.poll(() => devnode.chain.mempool.length).toBe(1);
       await devnode.mine(1);
@@ -756,12 +753,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
   it('slash with a newer state whose amounts are those the chain holds (an older round): posts it, a later round is not the same state', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
-    const bobStore = new MemoryStore();
-    await bobStore.save({ channelId: channel.id, role: 'responder', createTx: channel.createTx, state: encodeTx(await channel.state(3n, 390n, 410n)), round: 3n });
-    const closing = closeSolo({ store: bobStore, node, signer: bob, channelId: channel.id, pollMs: 5 });
-    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
-    await devnode.mine(1);
-    await closing;
+    await closedSoloBy(bob, await channel.storeOf(3n, 390n, 410n, 'responder'), channel.id);
     // Round 5 pays what round 3 paid; left at round 3, the chain takes Bob's slash with round 4.
     const slashing = slash({ node, signer: alice, channelId: channel.id, state: await channel.state(5n, 390n, 410n), pollMs: 5 });
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
@@ -838,10 +830,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
   it('settle whose tx waits, told by a lagging node that the lock period runs on: the wait goes on and the chain decides', async () => {
     const channel = await openChannel(alice, bob, 400n, 400n);
     const store = await channel.storeOf(2n, 380n, 420n);
-    const closing = closeSolo({ store, node, signer: alice, channelId: channel.id, pollMs: 5 });
-    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
-    await devnode.mine(Number(LOCK_PERIOD));
-    await closing;
+    await closedSoloBy(alice, store, channel.id, Number(LOCK_PERIOD));
     // A block comes before the tx reaches the node, so that the wait looks at once; that look
     // reads the channel as a node that has not seen the last blocks would, closing later.
     let sent = false;
