@@ -224,11 +224,11 @@ function exactBound(value, where) {
 const UNPORTABLE = /\\[sSdDwWbBpP1-9]|\(\?[=!<]/;
 
 /**
- * Makes a source pattern mean the same under every validator, or stops the build: `\uXXXX`
- * becomes the character itself (Go has no `\u`; the file spells it as a JSON escape, see
+ * Makes a source pattern mean the same under every validator, or stops the build: a regex `\u`
+ * escape becomes the character itself (Go has no `\u`; the file spells it as a JSON escape, see
  * `schemaText`). Python's `re.search` also lets a final `$` match before a final `\n`, which no
- * draft-07 pattern can forbid without doubling every check: the README's "Other languages" says
- * what a Python consumer does about it.
+ * draft-07 pattern can forbid without an `allOf` and a `not` around every one: the README's
+ * "Other languages" says what a Python consumer does about it.
  */
 function portableString(node, where) {
   const source = node.pattern;
