@@ -57,25 +57,50 @@ export function createHttpServer(chain: Chain): Server {
 }
 
 async function handle(routes: [string, RegExp, Handler][], request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const cors = corsHeaders(request);
   try {
     const url = new URL(request.url ?? '/', 'http://devnode');
     const matching = routes.filter(([, path]) => path.test(url.pathname));
     if (matching.length === 0) throw reason(404, 'Not found');
+    if (request.method === 'OPTIONS') {
+      response.writeHead(200, { ...cors, 'content-length': 0 });
+      response.end();
+      return;
+    }
     const route = matching.find(([method]) => method === request.method);
     if (route === undefined) throw reason(405, `Method ${request.method ?? ''} not allowed`);
     const [, path, handler] = route;
     const result = await handler({ match: path.exec(url.pathname) as RegExpExecArray, url, body: () => readBody(request) });
-    send(response, 200, result);
+    send(response, 200, result, cors);
   } catch (error) {
-    if (error instanceof HttpError) send(response, error.status, error.body);
-    else send(response, 500, { reason: `internal error: ${(error as Error).message}` });
+    if (error instanceof HttpError) send(response, error.status, error.body, cors);
+    else send(response, 500, { reason: `internal error: ${(error as Error).message}` }, cors);
   }
 }
 
-function send(response: ServerResponse, status: number, body: ExactJson): void {
+/**
+ * What the reference's `aehttp_cors_middleware` answers a request with an `Origin` (every origin
+ * is allowed, as its default `allow_domains: ["*"]`), so that a page can call the API with
+ * `fetch`: the origin back, the methods, the headers its preflight asked for. The OPTIONS
+ * preflight of a route is answered with these alone.
+ */
+function corsHeaders(request: IncomingMessage): Record<string, string> {
+  const { origin } = request.headers;
+  if (origin === undefined) return {};
+  const asked = request.headers['access-control-request-headers'];
+  return {
+    vary: 'origin',
+    'access-control-allow-origin': origin,
+    'access-control-allow-methods': 'GET, POST, OPTIONS',
+    'access-control-max-age': String(30 * 60),
+    ...(asked === undefined ? {} : { 'access-control-allow-headers': asked }),
+  };
+}
+
+function send(response: ServerResponse, status: number, body: ExactJson, headers: Record<string, string>): void {
   if (response.headersSent) return;
   const text = serializeJson(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   response.end(text);
 }
 

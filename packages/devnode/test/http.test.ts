@@ -174,4 +174,26 @@ describe('HTTP API', () => {
     expect((await call('POST', '/v2/debug/fund', { account: fresh.address, amount: 123 })).body).toEqual({ balance: 123n });
     expect((await call('GET', `/v2/account/${fresh.address}/balance`)).body).toEqual({ balance: 123n });
   });
+
+  it('lets a page of another origin call it, as v0.14’s CORS middleware does: the preflight of a JSON POST, then the origin on every answer', async () => {
+    const origin = 'http://localhost:5173';
+    const preflight = await fetch(`${base}/v2/tx`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    expect(preflight.status).toBe(200);
+    expect(await preflight.text()).toBe('');
+    expect(Object.fromEntries(['access-control-allow-origin', 'access-control-allow-methods', 'access-control-allow-headers', 'vary'].map((name) => [name, preflight.headers.get(name)]))).toEqual({
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'GET, POST, OPTIONS',
+      'access-control-allow-headers': 'content-type',
+      vary: 'origin',
+    });
+    const posted = await fetch(`${base}/v2/tx`, { method: 'POST', headers: { origin, 'content-type': 'application/json' }, body: '{"tx":"tx$1"}' });
+    expect(posted.status).toBe(400);
+    expect(posted.headers.get('access-control-allow-origin')).toBe(origin);
+    const top = await fetch(`${base}/v2/top`, { headers: { origin } });
+    expect(top.status).toBe(200);
+    expect(top.headers.get('access-control-allow-origin')).toBe(origin);
+    // No Origin (not a page): no CORS headers; an unknown path stays 404, preflight or not.
+    expect((await fetch(`${base}/v2/top`)).headers.get('access-control-allow-origin')).toBeNull();
+    expect((await fetch(`${base}/v2/nothing`, { method: 'OPTIONS', headers: { origin } })).status).toBe(404);
+  });
 });
