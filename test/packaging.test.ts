@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writ
 import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PACKAGES = readdirSync(`${ROOT}packages`).sort();
 /** The part of esbuild's `build` used here (esbuild is tsup's, not a dependency of the root). */
-type Build = (options: Record<string, unknown>) => Promise<{ errors: unknown[]; outputFiles?: { text: string }[] }>;
+type Build = (options: Record<string, unknown>) => Promise<{ errors: unknown[]; warnings: { text: string }[]; outputFiles?: { text: string }[] }>;
 // An app's bundler resolves the packages' `exports` and `browser` fields as esbuild does.
 const { build } = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild') as { build: Build };
 
@@ -98,10 +98,10 @@ describe('published packages', () => {
     expect([...imported].filter((dependency) => !(dependency in dependencies))).toEqual([]);
   });
 
-  // The packages whose READMEs have them run in browsers (the client on the platform WebSocket).
-  it.each(['encoding', 'tx', 'signer', 'schema', 'client'])('@aesc/%s bundles for the browser', async (directory) => {
-    const result = await build({
-      stdin: { contents: `export * from '@aesc/${directory}';`, resolveDir: ROOT, loader: 'js', sourcefile: 'browser-entry.mjs' },
+  /** `entry` bundled for a browser as an app would: the packages' `exports` and `browser` fields. */
+  const bundleForBrowser = (entry: string) =>
+    build({
+      stdin: { contents: entry, resolveDir: ROOT, loader: 'js', sourcefile: 'browser-entry.mjs' },
       bundle: true,
       platform: 'browser',
       format: 'esm',
@@ -110,8 +110,36 @@ describe('published packages', () => {
       // As an installed app: the packages' `exports` (dist/), not this workspace's tsconfig paths.
       tsconfigRaw: {},
     });
+
+  // The packages whose READMEs have them run in browsers (the client on the platform WebSocket).
+  it.each(['encoding', 'tx', 'signer', 'schema', 'client'])('@aesc/%s bundles for the browser, without a warning', async (directory) => {
+    const result = await bundleForBrowser(`export * from '@aesc/${directory}';`);
     expect(result.errors).toEqual([]);
+    // Every app that bundles the package would see a warning (a name imported from a module the
+    // `browser` field leaves out "will always be undefined"), FileStore used or not.
+    expect(result.warnings.map((warning) => warning.text)).toEqual([]);
     expect(result.outputFiles?.[0]?.text).not.toMatch(/\bfrom\s*["'](node:)?(crypto|fs|fs\/promises|path|http)["']/);
+  });
+
+  it('@aesc/client bundled for the browser refuses a FileStore with STORE_IO (it has no file system there) and keeps a MemoryStore', async () => {
+    const result = await bundleForBrowser(`export { FileStore, MemoryStore } from '@aesc/client';`);
+    const directory = mkdtempSync(join(tmpdir(), 'aesc-browser-bundle-'));
+    try {
+      const bundle = join(directory, 'bundle.mjs');
+      writeFileSync(bundle, result.outputFiles?.[0]?.text ?? '');
+      // In a process of its own: the bundle as a page would run it, not through the test runner's loader.
+      const script = `const { FileStore, MemoryStore } = await import(${JSON.stringify(pathToFileURL(bundle).href)});
+        let refusal;
+        try { new FileStore('./channels'); } catch (error) { refusal = { name: error.name, code: error.code, message: error.message }; }
+        console.log(JSON.stringify({ refusal, memory: await new MemoryStore().list() }));`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '--eval', script], { encoding: 'utf8' });
+      expect(JSON.parse(stdout)).toEqual({
+        refusal: { name: 'ClientError', code: 'STORE_IO', message: expect.stringMatching(/^FileStore needs node:fs\/promises, node:path and node:crypto, .*MemoryStore/) },
+        memory: [],
+      });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   // An app outside the workspace, its node_modules holding what `npm pack` ships, compiles

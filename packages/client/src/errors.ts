@@ -27,7 +27,7 @@ export type ClientErrorCode =
   | 'STALE_SNAPSHOT'
   /** what the store read back is not a snapshot it could have written; `context.path` names the file */
   | 'STORE_CORRUPT'
-  /** the file system refused a read or a write (ENOSPC, EACCES, EIO…); `cause` is the original error */
+  /** the file system refused a read or a write (ENOSPC, EACCES, EIO…); `cause` is the original error. Also a `FileStore` made where there is none (a browser bundle) */
   | 'STORE_IO'
 
   // --- solo close, slash, settle ---

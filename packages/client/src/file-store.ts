@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import * as nodeFs from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import * as nodePath from 'node:path';
 import { type ChannelId, describe, isEncoded } from '@aesc/encoding';
 import { ClientError } from './errors.js';
 import {
@@ -18,6 +18,14 @@ import {
   verifySnapshotArgument,
 } from './memory-store.js';
 import type { ChannelSnapshot, StateStore } from './store.js';
+
+/**
+ * The Node modules the store is made of. Bundled for a browser, the package's `browser` field
+ * leaves them out (empty modules): read through this object, not as imported names, which a
+ * bundler reports as always undefined in every app that bundles the package, FileStore used or
+ * not; the constructor says what is missing instead.
+ */
+const nodeModules: { readonly crypto: typeof nodeCrypto; readonly path: typeof nodePath; readonly fs: typeof nodeFs } = { crypto: nodeCrypto, path: nodePath, fs: nodeFs };
 
 /** The version of `snapshot.json` this store writes, and the only one it reads. */
 export const SNAPSHOT_FILE_VERSION = 1;
@@ -116,9 +124,13 @@ export class FileStore implements StateStore {
 
   constructor(directory: string, options: FileStoreOptions = {}) {
     if (typeof directory !== 'string' || directory === '') throw new TypeError(`directory must be a non-empty string, got ${describe(directory)}`);
+    const { crypto, fs, path } = nodeModules;
+    if (typeof path.resolve !== 'function' || typeof crypto.randomUUID !== 'function' || (options.fs === undefined && typeof fs.open !== 'function')) {
+      throw new ClientError('STORE_IO', 'FileStore needs node:fs/promises, node:path and node:crypto, which this build leaves out (a browser bundle): keep states in MemoryStore or a StateStore of your own');
+    }
     // Absolute now, so that a later chdir of the process does not move the store.
-    this.directory = resolve(directory);
-    this.#fs = options.fs ?? nodeFs;
+    this.directory = path.resolve(directory);
+    this.#fs = options.fs ?? fs;
   }
 
   load(channelId: ChannelId): Promise<ChannelSnapshot | undefined> {
@@ -162,7 +174,7 @@ export class FileStore implements StateStore {
     const channels: ChannelId[] = [];
     for (const name of names) {
       if (!isEncoded(name, 'ch')) continue;
-      const path = join(this.directory, name, SNAPSHOT_FILE);
+      const path = nodeModules.path.join(this.directory, name, SNAPSHOT_FILE);
       try {
         if ((await this.#fs.stat(path)).isFile()) channels.push(name);
       } catch (error) {
@@ -176,7 +188,7 @@ export class FileStore implements StateStore {
   /** Where the snapshot of `channelId` lives. */
   pathOf(channelId: ChannelId): string {
     assertChannelIdArgument(channelId);
-    return join(this.directory, channelId, SNAPSHOT_FILE);
+    return nodeModules.path.join(this.directory, channelId, SNAPSHOT_FILE);
   }
 
   async #read(channelId: ChannelId): Promise<ChannelSnapshot | undefined> {
@@ -199,8 +211,8 @@ export class FileStore implements StateStore {
   }
 
   async #write(snapshot: ChannelSnapshot): Promise<void> {
-    const channelDirectory = join(this.directory, snapshot.channelId);
-    const path = join(channelDirectory, SNAPSHOT_FILE);
+    const channelDirectory = nodeModules.path.join(this.directory, snapshot.channelId);
+    const path = nodeModules.path.join(channelDirectory, SNAPSHOT_FILE);
     let created: string | undefined;
     try {
       created = await this.#fs.mkdir(channelDirectory, { recursive: true });
@@ -214,8 +226,8 @@ export class FileStore implements StateStore {
     const text = formatSnapshotFile(snapshot);
     // A fact about the text, true whether or not it reaches the disk: no need to forget it on failure.
     this.#known.set(snapshot.channelId, { text, snapshot });
-    const tempName = `.${SNAPSHOT_FILE}.${process.pid}.${randomUUID()}.tmp`;
-    const temp = join(channelDirectory, tempName);
+    const tempName = `.${SNAPSHOT_FILE}.${process.pid}.${nodeModules.crypto.randomUUID()}.tmp`;
+    const temp = nodeModules.path.join(channelDirectory, tempName);
     let handle: FileStoreHandle | undefined;
     tempFilesInUse.add(tempName);
     try {
@@ -256,7 +268,7 @@ export class FileStore implements StateStore {
       const pid = TEMP_FILE.exec(name)?.[1];
       if (pid === undefined) continue;
       const leftOver = Number(pid) === process.pid ? !tempFilesInUse.has(name) : !isRunning(Number(pid));
-      if (leftOver) await this.#fs.unlink(join(channelDirectory, name)).catch(() => undefined);
+      if (leftOver) await this.#fs.unlink(nodeModules.path.join(channelDirectory, name)).catch(() => undefined);
     }
   }
 
@@ -270,9 +282,9 @@ export class FileStore implements StateStore {
    */
   async #makeEntriesDurable(channelDirectory: string, created: string | undefined): Promise<void> {
     let isNew = created !== undefined;
-    for (let entry = channelDirectory; dirname(entry) !== entry; entry = dirname(entry)) {
+    for (let entry = channelDirectory; nodeModules.path.dirname(entry) !== entry; entry = nodeModules.path.dirname(entry)) {
       if (isNew || !this.#durableEntries.has(entry)) {
-        await this.#syncDirectory(dirname(entry));
+        await this.#syncDirectory(nodeModules.path.dirname(entry));
         this.#durableEntries.set(entry, true);
       }
       if (entry === created) isNew = false;
