@@ -4,6 +4,9 @@ import type { Ed25519Backend } from './backend.js';
 import { SignerError } from './errors.js';
 import type { Signer, VerifyOptions, VerifyResult } from './types.js';
 
+/** The signers `createSignerWith` made: their signatures verify by construction, `signTx` does not check them again. */
+const localSigners = new WeakSet<Signer>();
+
 /** A signer of a local ed25519 key: a 32-byte seed, or the 64-byte libsodium form seed ‖ public key. */
 export async function createSignerWith(backend: Ed25519Backend, secretKey: Uint8Array): Promise<Signer> {
   if (!isBytes(secretKey)) throw new TypeError(`secretKey must be a Uint8Array, got ${describe(secretKey)}`);
@@ -22,7 +25,7 @@ export async function createSignerWith(backend: Ed25519Backend, secretKey: Uint8
   }
   const signWithKey = backend.signerFor(seed);
   seed.fill(0);
-  return Object.freeze({
+  const signer: Signer = Object.freeze({
     address: encode('ak', publicKey),
     publicKey,
     sign(message: Uint8Array): Promise<Uint8Array> {
@@ -30,6 +33,8 @@ export async function createSignerWith(backend: Ed25519Backend, secretKey: Uint8
       return signWithKey(plainBytes(message));
     },
   });
+  localSigners.add(signer);
+  return signer;
 }
 
 /** A new random key: its signer, and the 64-byte secret key (seed ‖ public key) to keep. */
@@ -46,18 +51,27 @@ export async function generateWith(backend: Ed25519Backend): Promise<{ signer: S
 /**
  * Adds `signer`'s signature to a tx (unsigned, or a `signed_tx` with the other party's
  * signatures). The message is the canonical serialization of the unsigned tx; the list stays
- * sorted bytewise and free of duplicates (the reference's `add_signatures`, WIRE.md §6.4).
+ * sorted bytewise and free of duplicates (the reference's `add_signatures`, WIRE.md §6.4). A
+ * signer made elsewhere (a device, a remote service) must return a signature that verifies with
+ * its `publicKey` over that message: one of another key (a device set to another account) or
+ * of other bytes is `INVALID_SIGNATURE`, not a signed tx that no node would take.
  */
-export async function signTx(tx: UnsignedTx | SignedTx, signer: Signer): Promise<SignedTx> {
+export async function signTxWith(backend: Ed25519Backend, tx: UnsignedTx | SignedTx, signer: Signer): Promise<SignedTx> {
   if (typeof tx !== 'object' || tx === null) throw new TypeError(`tx must be a transaction object, got ${describe(tx)}`);
   if (typeof signer !== 'object' || signer === null || typeof signer.sign !== 'function') {
     throw new TypeError(`signer must be a Signer, got ${describe(signer)}`);
   }
   const inner = tx.type === 'signed_tx' ? tx.tx : tx;
   const existing = tx.type === 'signed_tx' ? checkSignatures(tx.signatures) : [];
-  const signature = await signer.sign(serializeUnsigned(inner));
+  const message = serializeUnsigned(inner);
+  const local = localSigners.has(signer);
+  // a signer of elsewhere gets a copy: what it does to its bytes does not change what is checked
+  const signature = await signer.sign(local ? message : message.slice());
   if (!isBytes(signature) || signature.length !== 64) {
     throw new SignerError('INVALID_SIGNATURE', `the signer returned ${describe(signature)}, not a 64-byte signature`);
+  }
+  if (!local && !(await verifySignatureWith(backend, signature, message, signer.publicKey))) {
+    throw new SignerError('INVALID_SIGNATURE', `the signer's signature does not verify with its publicKey over the tx (a signer of another key, or of other bytes)`);
   }
   // a copy of this realm's class, whatever the signer gave (a view, a Buffer, another realm's)
   const signatures = [...existing, new Uint8Array(signature)].sort(compareBytes);

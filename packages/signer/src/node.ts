@@ -2,12 +2,11 @@
  * @aesc/signer on Node: ed25519 through node:crypto, key objects made once per key. The package's `exports` conditions select this entry.
  */
 import type { AccountPubkey } from '@aesc/encoding';
-import type { SignedTx } from '@aesc/tx';
+import type { SignedTx, UnsignedTx } from '@aesc/tx';
 import { nodeBackend } from './backend-node.js';
-import { createSignerWith, generateWith, verifySignatureWith, verifySignedTxWith } from './core.js';
+import { createSignerWith, generateWith, signTxWith, verifySignatureWith, verifySignedTxWith } from './core.js';
 import type { Signer, VerifyOptions, VerifyResult } from './types.js';
 
-export { signTx } from './core.js';
 export { SignerError, type SignerErrorCode } from './errors.js';
 export type { SignatureVerifier, Signer, VerifyOptions, VerifyResult } from './types.js';
 
@@ -19,6 +18,14 @@ export function createSigner(secretKey: Uint8Array): Promise<Signer> {
 /** A new random key: its signer, and the 64-byte secret key (seed ‖ public key) to keep. */
 export function generate(): Promise<{ signer: Signer; secretKey: Uint8Array }> {
   return generateWith(nodeBackend);
+}
+
+/**
+ * Adds `signer`'s signature to a tx, the list sorted and free of duplicates (WIRE.md §6.4). The
+ * signature of a signer made elsewhere (a device) must verify with its key: `INVALID_SIGNATURE`.
+ */
+export function signTx(tx: UnsignedTx | SignedTx, signer: Signer): Promise<SignedTx> {
+  return signTxWith(nodeBackend, tx, signer);
 }
 
 /**

@@ -157,6 +157,25 @@ describe.each([
     await expect(signTx(tx, liar)).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
   });
 
+  it('refuses a Signer of elsewhere whose signature does not verify with its publicKey: another key, other bytes', async () => {
+    const tx = vectorTx(vectors[0]!) as unknown as UnsignedTx;
+    const [own, other] = await Promise.all([createSigner(hex(keys[0]?.seed_hex ?? '')), createSigner(hex(keys[1]?.seed_hex ?? ''))]);
+    const device = (sign: (message: Uint8Array) => Promise<Uint8Array>) => ({ address: own.address, publicKey: own.publicKey, sign });
+    // an honest device: checked, and its signature is the key's own
+    expect((await signTx(tx, device((message) => own.sign(message)))).signatures).toEqual([await own.sign(serializeUnsigned(tx))]);
+    const wrong = [
+      (message: Uint8Array) => other.sign(message), // a device set to another account
+      (message: Uint8Array) => own.sign(Uint8Array.of(...message, 0)), // other bytes
+      async (message: Uint8Array) => {
+        message[0] = (message[0] as number) ^ 1; // it signs what it made of the bytes it was given
+        return own.sign(message);
+      },
+    ];
+    for (const sign of wrong) {
+      await expect(signTx(tx, device(sign))).rejects.toMatchObject({ name: 'SignerError', code: 'INVALID_SIGNATURE', message: expect.stringMatching(/does not verify with its publicKey/) });
+    }
+  });
+
   it('refuses to add to a signed_tx whose signatures serializeTx would refuse', async () => {
     const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
     const tx = vectorTx(vector ?? vectors[0]!) as unknown as UnsignedTx;
