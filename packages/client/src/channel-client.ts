@@ -31,7 +31,7 @@ import {
   txHash,
   type UnsignedTx,
 } from '@aesc/tx';
-import { ClientError } from './errors.js';
+import { ClientError, messageOf } from './errors.js';
 import { MAX_REQUEST_TIMEOUT_MS } from './node-client.js'; // the longest delay Node's timers take
 import { clientSnapshot, MemoryStore } from './memory-store.js';
 import { checkSignRequest, DEFAULT_LIMITS, purposeOfTag, type SignContext, type SignPurpose } from './policy.js';
@@ -94,7 +94,7 @@ export type ApproveHook = (tx: UnsignedTx, context: { purpose: SignPurpose; tag:
 export interface SignPolicy {
   /** Highest fee signed for a create or a mutual close (default 100). */
   maxFee?: bigint | undefined;
-  /** The app's own check, after the built-in ones: false or a reason refuses. */
+  /** The app's own check, after the built-in ones: only `true` approves; anything else (a string is the reason), a throw or a rejection refuses. */
   approve?: ApproveHook | undefined;
   /**
    * The initiator's next nonce by the txs the chain has included, e.g.
@@ -211,11 +211,16 @@ export class ChannelClient {
   #answering = false;
   #closing = false;
   /**
-   * Why the client ends the connection itself (`close()`, or a node past its limits): no sign
-   * request is answered from then on, whatever the policy. The signer is not asked (it may
-   * prompt a user who has left), and a reply could not reach the node anyway.
+   * Why no sign request is answered any more, known ahead of the frames in line: the client
+   * ends the connection itself (`close()`, or a node past its limits), the connection closed,
+   * or the node said the channel died while an earlier frame was handled (its sign timeout ran
+   * out while the approve hook or the signer waited for a user). No sign request is answered
+   * from then on, whatever the policy: the signer is not asked (it may prompt a user who has
+   * left), and a reply could not reach the node, or would sign for a channel that is gone.
    */
   #leaving: string | undefined;
+  /** Saves under way: a call that runs out of time while one is says the store, not the node, kept it. */
+  #saving = 0;
   /** Why the channel cannot go on: a refused sign request, a node that stopped answering, a store that failed. */
   #stalled: string | undefined;
   /**
@@ -282,8 +287,12 @@ export class ChannelClient {
           // The socket is closing already (1009): `onClose` follows.
           onFrameTooLarge: () =>
             client.#giveUp(new ClientError('MALFORMED_FRAME', `the node sent a frame above ${MAX_FRAME_BYTES} bytes (MAX_FRAME_BYTES), larger than any of the protocol: the connection is closed`)),
-          // Through the frame queue: frames that arrived before the close are handled first.
-          onClose: (code, reason) => client.#afterPendingFrames(() => client.#onSocketClosed(code, reason)),
+          // Through the frame queue: frames that arrived before the close are handled first. A
+          // request among them, or being answered, is refused now: its reply could not be sent.
+          onClose: (code, reason) => {
+            client.#leaving ??= `the connection closed (${code}${reason === '' ? '' : ` ${reason}`}): nothing more is signed`;
+            client.#afterPendingFrames(() => client.#onSocketClosed(code, reason));
+          },
         },
         options.WebSocket,
         options.signal,
@@ -347,14 +356,25 @@ export class ChannelClient {
     return () => listeners.delete(listener as Listener<never>);
   }
 
+  /**
+   * Calls the listeners of `event`. One that throws, or returns a promise that rejects, breaks
+   * neither the channel (the state is stored, the reply sent, the call settled as without it)
+   * nor the host: its failure is an `error` event `LISTENER_FAILED`, except an `error`
+   * listener's, which is dropped (reporting it to itself would loop).
+   */
   #emit<E extends keyof ChannelEvents>(event: E, value: ChannelEvents[E]): void {
-    for (const listener of this.#listeners.get(event) ?? []) {
+    const failed = (error: unknown) => {
+      if (event === 'error') return;
+      this.#emit('error', new ClientError('LISTENER_FAILED', `an app's ${event} listener failed: ${messageOf(error)}`, {}, { cause: error }));
+    };
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
       try {
         const returned: unknown = (listener as Listener<ChannelEvents[E]>)(value);
-        // An async listener's rejection must not reach the host as an unhandled rejection either.
-        if (returned instanceof Promise) returned.catch(() => undefined);
-      } catch {
-        // A throwing listener must not break the channel (nor reach the host as an exception).
+        // An async listener's rejection must not reach the host as an unhandled rejection either
+        // (any thenable: a promise of another realm or library is not `instanceof Promise`).
+        if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(returned).catch(failed);
+      } catch (error) {
+        failed(error);
       }
     }
   }
@@ -462,7 +482,10 @@ export class ChannelClient {
 
   #onCallTimeout(call: PendingCall): void {
     if (this.#current === call) {
-      this.#stalled = `the node did not answer the ${call.kind} within ${this.#callTimeoutMs} ms`;
+      this.#stalled =
+        this.#saving > 0
+          ? `the store did not finish saving a co-signed tx within ${this.#callTimeoutMs} ms of the ${call.kind}`
+          : `the node did not answer the ${call.kind} within ${this.#callTimeoutMs} ms`;
       this.#finishCall({ error: new ClientError('TIMEOUT', this.#stalled) });
       return;
     }
@@ -518,6 +541,10 @@ export class ChannelClient {
       this.#afterPendingFrames(() => this.#onSocketClosed(1008, 'frame flood'));
       return;
     }
+    // A frame that must wait for others (a sign request being answered, a save) may say the
+    // channel died: a request in line, or being answered, is refused then (the signer may have
+    // held it past the node's sign timeout). Only such a frame is read ahead of its turn.
+    if (this.#pendingFrames > 0 && text.includes('died')) this.#readDiedAhead(text);
     this.#pendingFrames += 1;
     this.#pendingText += text.length;
     this.#afterPendingFrames(async () => {
@@ -530,10 +557,22 @@ export class ChannelClient {
     });
   }
 
+  #readDiedAhead(text: string): void {
+    let frame: NodeMessage;
+    try {
+      frame = parseNodeMessage(text);
+    } catch {
+      return; // reported in its turn
+    }
+    if (frame.action === 'info' && frame.payload.event === 'died') {
+      this.#leaving ??= 'the node reported the channel died while a frame was being handled: nothing more is signed';
+    }
+  }
+
   /** Runs `step` once every frame received before it is handled; a failure is an `error` event. */
   #afterPendingFrames(step: () => void | Promise<void>): void {
     this.#frames = this.#frames.then(step).catch((error: unknown) => {
-      this.#emit('error', error instanceof ClientError ? error : new ClientError('INTERNAL', (error as Error).message, {}, { cause: error }));
+      this.#emit('error', error instanceof ClientError ? error : new ClientError('INTERNAL', messageOf(error), {}, { cause: error }));
     });
   }
 
@@ -638,18 +677,20 @@ export class ChannelClient {
     try {
       signed = await signTx(tx, this.#signer);
     } catch (error) {
-      // A signer that fails (a device the user declined on, a key it cannot reach) signed
-      // nothing: a refusal like the others, not a bug that leaves the call waiting for good.
-      this.#refuse(tag, `the signer failed: ${(error as Error)?.message ?? String(error)}`, tx, encoded, purpose);
+      // A signer that fails (a device the user declined on, a key it cannot reach, a signature
+      // that does not verify with its key: signTx checks a signer of elsewhere) signed nothing:
+      // a refusal like the others, not a bug that leaves the call waiting for good.
+      this.#refuse(tag, `the signer failed: ${messageOf(error)}`, tx, encoded, purpose);
       return;
     }
+    const signature = signed.signatures[0] as Uint8Array;
     // Closed while the signer signed: the signature is not sent (the socket is closing).
     if (this.#leaving !== undefined) {
       this.#refuse(tag, `${this.#leaving} (the signature made meanwhile was not sent)`, tx, encoded, purpose);
       return;
     }
     this.#signedBody = body;
-    this.#ownSignature = signed.signatures[0];
+    this.#ownSignature = signature;
     this.#outstanding = purpose;
     if (purpose === 'update_ack') this.#peerUpdate = true;
     this.#send(signReply(tag, encodeTx(signed)));
@@ -680,7 +721,7 @@ export class ChannelClient {
       try {
         expected = await nextNonce(initiator);
       } catch (error) {
-        return `cannot check the nonce: nextNonce failed: ${(error as Error).message}`;
+        return `cannot check the nonce: nextNonce failed: ${messageOf(error)}`;
       }
       if (typeof expected !== 'bigint') return `cannot check the nonce: nextNonce gave ${describe(expected)}, not a bigint`;
       if (tx.nonce < expected) return `nonce ${tx.nonce} is below the initiator's next nonce ${expected}: the chain could never include the tx`;
@@ -692,7 +733,7 @@ export class ChannelClient {
       if (verdict === true) return undefined;
       return typeof verdict === 'string' ? `approve hook: ${verdict}` : 'approve hook refused';
     } catch (error) {
-      return `approve hook threw: ${(error as Error).message}`;
+      return `approve hook threw: ${messageOf(error)}`;
     }
   }
 
@@ -854,10 +895,11 @@ export class ChannelClient {
       ...(this.#lastState === undefined ? {} : { state: this.#lastState.encoded, round: this.#lastState.round }),
       ...changes,
     });
+    this.#saving += 1;
     try {
       await this.#store.save(snapshot);
     } catch (error) {
-      const failure = error instanceof ClientError ? error : new ClientError('STORE_IO', (error as Error).message, {}, { cause: error });
+      const failure = error instanceof ClientError ? error : new ClientError('STORE_IO', messageOf(error), {}, { cause: error });
       // What was not kept cannot be built on: the channel stops here (a solo close can use what
       // the store holds), and every call from now on says so instead of waiting.
       this.#unkept = `the store did not keep a co-signed tx: ${failure.message}`;
@@ -866,6 +908,8 @@ export class ChannelClient {
       this.#rejectOpened(failure); // the create or the initial state: the channel will not open (no-op once open)
       this.#drain();
       throw failure; // reported once, as an error event, by the frame queue
+    } finally {
+      this.#saving -= 1;
     }
     if (state !== undefined) this.#lastState = state;
   }

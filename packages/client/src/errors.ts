@@ -11,7 +11,7 @@ export type ClientErrorCode =
   | 'NODE_UNREACHABLE'
   /** the node answered 2xx with something that is not the expected shape (not JSON, a missing field, a tx that does not hash to its `hash`), or sent a body above `MAX_RESPONSE_BYTES` whatever its status */
   | 'BAD_RESPONSE'
-  /** a request or a wait ran past its `timeoutMs`, or a channel call got no answer within `callTimeoutMs` */
+  /** a request or a wait ran past its `timeoutMs`, or a channel call got no answer (from the node, or from a store `save`) within `callTimeoutMs` */
   | 'TIMEOUT'
   /** the caller's `AbortSignal` fired; `cause` is the signal's reason */
   | 'ABORTED'
@@ -61,7 +61,7 @@ export type ClientErrorCode =
   | 'CONNECTION_CLOSED'
   /** a call on a channel that is closed or died */
   | 'CHANNEL_CLOSED'
-  /** a sign request failed the sign policy, the signer failed, or the store failed on an earlier co-signed tx: nothing was signed; `context.reason` says which check */
+  /** a sign request failed the sign policy or the approve hook, the signer failed, the store failed on an earlier co-signed tx, or the connection or the channel ended first: nothing was signed; `context.reason` says which check */
   | 'SIGN_REFUSED'
   /** a call after a refused sign request (the node waits for a signature that will not come), a call timeout, a store failure or a conflict that voids nothing */
   | 'CHANNEL_STALLED'
@@ -77,6 +77,8 @@ export type ClientErrorCode =
   | 'FRAME_FLOOD'
   /** a tx the client did not expect: not the body it signed, not of this channel, or not canonical */
   | 'UNEXPECTED_TX'
+  /** an event listener of the app threw or rejected (the `error` event; the channel went on as without it); `cause` is what it threw */
+  | 'LISTENER_FAILED'
   /** a bug: an error no part of the client declares */
   | 'INTERNAL';
 
@@ -113,5 +115,15 @@ export class ClientError extends Error {
     super(message, options);
     this.code = code;
     this.context = context;
+  }
+}
+
+/** The message of whatever was thrown: an app's hook, signer or store may throw `undefined`, a string, anything. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
   }
 }

@@ -142,6 +142,25 @@ describe.each(['seed', 'v0.14'] as const)('ChannelClient against devnode, %s dia
     await initiator.shutdown();
   });
 
+  it('a signer slower than the node’s sign timeout (a user on a device): the node stops the channel, the late signature is not sent', async () => {
+    const params = { ...channelParams(alice, bob, 1n), timeout_sign: 300 };
+    let slow = false;
+    const device: Signer = { address: bob.address, publicKey: bob.publicKey, sign: async (message) => (slow && (await new Promise((resolve) => setTimeout(resolve, 600))), bob.sign(message)) };
+    const [initiator, responder] = await Promise.all([
+      ChannelClient.connect({ url: node.wsUrl, role: 'initiator', params, signer: alice, callTimeoutMs: 1500 }),
+      ChannelClient.connect({ url: node.wsUrl, role: 'responder', params, signer: device }),
+    ]);
+    await Promise.all([initiator.opened, responder.opened]);
+    const refused = new Promise<{ reason: string }>((resolve) => responder.on('signRefused', resolve));
+    slow = true;
+    // the node of the initiator is not told (BEHAVIOUR.md §5): its update ends by the client's clock
+    await expect(initiator.update({ from: alice.address, to: bob.address, amount: 5n })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect((await refused).reason).toBe('the node reported the channel died while a frame was being handled: nothing more is signed (the signature made meanwhile was not sent)');
+    expect(responder.status).toBe('died');
+    expect(responder.round).toBe(1n);
+    initiator.close();
+  });
+
   it('queues calls until the channel is idle instead of sending them mid-signature', async () => {
     const { initiator, responder } = await openPair();
     const updates = await Promise.all(Array.from({ length: 10 }, (_, index) => initiator.update({ from: alice.address, to: bob.address, amount: BigInt(index + 1) })));

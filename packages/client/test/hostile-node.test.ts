@@ -279,6 +279,45 @@ describe('a hostile node', () => {
     client.close();
   });
 
+  // Only `true` approves; an app's hook that answers anything else, or fails in any way (a
+  // rejection with no Error at all included), refuses: nothing is signed, nothing hangs.
+  it.each([
+    ['returns undefined (forgot to return)', () => undefined, /^approve hook refused$/],
+    ['returns 1', () => 1, /^approve hook refused$/],
+    ['returns "yes" (a string is a reason to refuse)', () => 'yes', /^approve hook: yes$/],
+    ['resolves to false', async () => false, /^approve hook refused$/],
+    ['throws an Error', () => { throw new Error('prompt crashed'); }, /^approve hook threw: prompt crashed$/],
+    ['rejects with nothing (Promise.reject())', () => Promise.reject(), /^approve hook threw: undefined$/],
+    ['throws null', () => { throw null; }, /^approve hook threw: null$/],
+    ['throws an object without a message', () => { throw Object.create(null); }, /^approve hook threw: \[object Object\]$/],
+  ] as [string, () => unknown, RegExp][])('an approve hook that %s: refused, the pending call rejects at once', async (_case, verdict, reason) => {
+    const { client, node: nodePromise } = await start({ policy: { approve: (tx) => (tx.type === 'channel_offchain_tx' && tx.round === 2n ? (verdict() as boolean) : true) } });
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const pending = client.update({ from: alice.address, to: bob.address, amount: 2n }).then(
+      () => 'resolved',
+      (error: { code: string }) => error.code,
+    );
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 98n, responder_amount: 52n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 2n }] };
+    await expectRefusal(client, node, 'update', request, reason);
+    expect(await Promise.race([pending, new Promise((resolve) => setTimeout(() => resolve('update() still pending'), 300))])).toBe('SIGN_REFUSED');
+    expect(errors).toEqual([]);
+    client.close();
+  });
+
+  it('a nextNonce that rejects with nothing: the create is refused, opened rejects at once', async () => {
+    const { client, node: nodePromise } = await start({ policy: { nextNonce: () => Promise.reject() } });
+    const node = await nodePromise;
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    await expectRefusal(client, node, 'initiator_sign', honestCreate(), /^cannot check the nonce: nextNonce failed: undefined$/);
+    expect(await Promise.race([client.opened.then(() => 'opened', (error: { code: string }) => error.code), new Promise((resolve) => setTimeout(() => resolve('opened still pending'), 300))])).toBe('SIGN_REFUSED');
+    client.close();
+  });
+
   it('an approve hook that changes the tx it is shown gets nothing signed: only the request the checks passed is', async () => {
     const { client, node: nodePromise } = await start({
       policy: {
@@ -870,6 +909,93 @@ describe('a thief node: every way to a signature that costs us', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(node.received.slice(count).filter((frame) => frame.action === 'update_ack')).toEqual([]);
   });
+
+  // The node's `sign` timeout (500 s) can run out while a user decides on a prompt or a device:
+  // the node then stops the channel, and its `info died` (or the socket's close) waits in line
+  // behind the request being answered. A late yes must not sign for a channel that is gone.
+  const goneMidway: [string, 'approve' | 'signer', (node: ScriptedNode) => void, RegExp][] = [
+    ['the node reports the channel died while the approve hook decides', 'approve', (node) => node.send({ action: 'info', payload: { event: 'died' } }), /^the node reported the channel died while a frame was being handled: nothing more is signed$/],
+    ['the node reports the channel died while the signer signs', 'signer', (node) => node.send({ action: 'info', payload: { event: 'died' } }), /^the node reported the channel died while a frame was being handled: nothing more is signed \(the signature made meanwhile was not sent\)$/],
+    ['the connection closes while the approve hook decides', 'approve', (node) => node.socket.close(1000, 'bye'), /^the connection closed \(1000 bye\): nothing more is signed$/],
+    ['the connection closes while the signer signs', 'signer', (node) => node.socket.close(1000, 'bye'), /^the connection closed \(1000 bye\): nothing more is signed \(the signature made meanwhile was not sent\)$/],
+  ];
+  it.each(goneMidway)('%s: the late yes signs nothing, the request is refused', async (_case, waiting, gone, reason) => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked!: () => void;
+    const asking = new Promise<void>((resolve) => (asked = resolve));
+    let hold = false;
+    const wait = async () => {
+      if (!hold) return;
+      asked();
+      await held; // the user decides on a prompt, or confirms on a device
+    };
+    const device: Signer = { address: alice.address, publicKey: alice.publicKey, sign: async (message) => (waiting === 'signer' && (await wait()), alice.sign(message)) };
+    const { client, node, initial } = await startOpen({ signer: device, policy: { approve: async () => (waiting === 'approve' && (await wait()), true) } });
+    hold = true;
+    const refused = new Promise<{ reason: string }>((resolve) => client.on('signRefused', resolve));
+    const count = node.received.length;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(after(initial, [{ from: bob, to: alice, amount: 1n }])) } });
+    await asking;
+    gone(node);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the frame or the close has arrived, and waits in line
+    release();
+    const refusal = await Promise.race([refused, new Promise<undefined>((resolve) => setTimeout(resolve, 500))]);
+    expect(refusal?.reason).toMatch(reason);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(node.received.slice(count).filter((frame) => frame.action === 'update_ack')).toEqual([]);
+    expect(['died', 'disconnected']).toContain(client.status);
+    client.close();
+  });
+
+  it('a sign request in line behind a slow save, with the node’s died after it: refused, the signer is not asked', async () => {
+    class SlowStore extends MemoryStore {
+      hold: Promise<void> | undefined;
+      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
+        await this.hold;
+        return super.save(snapshot);
+      }
+    }
+    const store = new SlowStore();
+    const signer = counting();
+    const { client, node, initial } = await startOpen({ store, signer });
+    let release!: () => void;
+    store.hold = new Promise<void>((resolve) => (release = resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const round2 = await node.sign('update_ack', after(initial, [{ from: bob, to: alice, amount: 1n }]));
+    const asked = signer.asked;
+    const refused = new Promise<{ reason: string }>((resolve) => client.on('signRefused', resolve));
+    const count = node.received.length;
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } }); // its save hangs
+    node.send({ action: 'info', payload: { event: 'update' } });
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(after(round2.tx as ChannelOffchainTx, [{ from: bob, to: alice, amount: 1n }])) } });
+    node.send({ action: 'info', payload: { event: 'died' } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const refusal = await Promise.race([refused, new Promise<undefined>((resolve) => setTimeout(resolve, 500))]);
+    expect(refusal?.reason).toBe('the node reported the channel died while a frame was being handled: nothing more is signed');
+    expect(signer.asked).toBe(asked);
+    expect(node.received.slice(count).filter((frame) => frame.action === 'update_ack')).toEqual([]);
+    // the state that came before the died is kept all the same
+    expect(client.round).toBe(2n);
+    expect((await store.load(client.channelId as `ch$${string}`))?.round).toBe(2n);
+  });
+
+  it.each([
+    ['a signature of another key (another account on the device)', async (message: Uint8Array) => mallory.sign(message), /the signer failed: the signer's signature does not verify with its publicKey/],
+    ['a signature of other bytes', async (message: Uint8Array) => alice.sign(new Uint8Array([...message, 0])), /the signer failed: the signer's signature does not verify with its publicKey/],
+    ['63 bytes', async (message: Uint8Array) => (await alice.sign(message)).subarray(0, 63), /the signer failed: the signer returned a Uint8Array, not a 64-byte signature/],
+  ] as const)('a signer that returns %s: refused, no reply is sent', async (_case, sign, reason) => {
+    let faulty = false;
+    const device: Signer = { address: alice.address, publicKey: alice.publicKey, sign: (message) => (faulty ? sign(message) : alice.sign(message)) };
+    const { client, node, initial } = await startOpen({ signer: device });
+    faulty = true;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await expectRefusal(client, node, 'update_ack', after(initial, [{ from: bob, to: alice, amount: 1n }]), reason);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
 });
 
 describe('a hostile node: nonces, with the chain’s view (policy.nextNonce)', () => {
@@ -1070,6 +1196,35 @@ describe('the client’s lifecycle', () => {
     client.close();
   });
 
+  // A `StateStore` of the app's own may reject with anything: it is a failure like any other.
+  it.each([
+    ['nothing (Promise.reject())', undefined, 'undefined'],
+    ['a string', 'quota exceeded', 'quota exceeded'],
+  ])('a store that rejects with %s on a co-signed state: STORE_IO, the call rejects, nothing more is signed', async (_case, thrown, message) => {
+    class FailingStore extends MemoryStore {
+      fail = false;
+      override save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
+        return this.fail ? Promise.reject(thrown) : super.save(snapshot);
+      }
+    }
+    const store = new FailingStore();
+    const { client, node, initial } = await startOpen({ store });
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(`${error.code} ${error.message}`));
+    store.fail = true;
+    const first = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const round2 = await node.sign('update', next2(initial));
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } });
+    expect(await Promise.race([first, sleep(500).then(() => 'update() still pending')])).toMatchObject({ code: 'STORE_IO', message });
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const round3: ChannelOffchainTx = { ...(round2.tx as ChannelOffchainTx), previous_round: 2n, round: 3n, initiator_amount: 91n, responder_amount: 59n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
+    expect(await signOrRefuse(client, node, 'update_ack', round3)).toBe(`refused: the store did not keep a co-signed tx: ${message}`);
+    expect(errors).toEqual([`STORE_IO ${message}`]);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
   it('a signer that fails signs nothing: a refusal, the call rejects at once and the queued ones too (they used to wait for good)', async () => {
     let declined = false;
     const device: Signer = {
@@ -1145,6 +1300,139 @@ describe('the client’s lifecycle', () => {
       process.off('unhandledRejection', onUnhandled);
     }
     expect(seen).toEqual([]);
+    client.close();
+  });
+
+  it('listeners that throw or reject break nothing: states stored, replies sent, calls settled; each failure is an error event LISTENER_FAILED', async () => {
+    const store = new MemoryStore();
+    const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store });
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => seen.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const failures: string[] = [];
+    let closeTx: SignedTx | undefined;
+    try {
+      // An `error` listener that throws is dropped (reporting it to itself would loop); the next one still hears.
+      client.on('error', () => {
+        throw new Error('the error listener itself');
+      });
+      client.on('error', (error) => failures.push(`${error.code} ${error.message}`));
+      for (const event of ['signRequest', 'stateChanged', 'message', 'onChainTx', 'statusChanged', 'info'] as const) {
+        client.on(event, () => {
+          throw new Error(`sync ${event}`);
+        });
+        client.on(event, async () => {
+          throw new Error(`async ${event}`);
+        });
+      }
+      // the peer pays 1: acknowledged and stored
+      node.send({ action: 'info', payload: { event: 'update' } });
+      const round2 = await node.sign('update_ack', next2(initial));
+      node.send({ action: 'update', payload: { state: encodeTx(round2) } });
+      // our own transfer: proposed, signed, resolved
+      const pending = client.update({ from: alice.address, to: bob.address, amount: 5n });
+      await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+      const round3: ChannelOffchainTx = { ...(round2.tx as ChannelOffchainTx), previous_round: 2n, round: 3n, initiator_amount: 85n, responder_amount: 65n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 5n }] };
+      node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', round3)) } });
+      expect((await pending).round).toBe(3n);
+      node.send({ action: 'message', payload: { message: { channel_id: channel, from: bob.address, to: alice.address, info: 'hi' } } });
+      // and a close
+      const closing = client.shutdown();
+      await node.next((frame) => frame.action === 'shutdown');
+      closeTx = await node.sign('shutdown_sign', { type: 'channel_close_mutual_tx', channel_id: decode(channel, 'ch'), initiator_amount: 84n, responder_amount: 65n, ttl: 1000n, fee: 1n, nonce: 2n });
+      node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closeTx) } });
+      expect((await closing).encoded).toBe(encodeTx(closeTx));
+      await sleep(50);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(seen).toEqual([]);
+    expect(client.status).toBe('closed');
+    const stored = await store.load(channel);
+    expect(stored?.round).toBe(3n);
+    expect(stored?.closeTx).toBe(encodeTx(closeTx as SignedTx));
+    for (const event of ['signRequest', 'stateChanged', 'message', 'onChainTx', 'statusChanged', 'info']) {
+      expect(failures).toContain(`LISTENER_FAILED an app's ${event} listener failed: sync ${event}`);
+      expect(failures).toContain(`LISTENER_FAILED an app's ${event} listener failed: async ${event}`);
+    }
+    expect(failures.every((failure) => failure.startsWith('LISTENER_FAILED '))).toBe(true);
+    client.close();
+  });
+
+  it('calls made from inside a listener or the approve hook wait their turn: none is sent while a sign request is unanswered', async () => {
+    let fromHook: Promise<unknown> | undefined;
+    let client!: ChannelClient;
+    const started = await startOpen({
+      policy: {
+        approve: (tx) => {
+          // the app transfers back at once, from inside the hook of the peer's payment
+          if (tx.type === 'channel_offchain_tx' && tx.round === 2n) fromHook = client.update({ from: alice.address, to: bob.address, amount: 3n });
+          return true;
+        },
+      },
+    });
+    client = started.client;
+    const { node, initial } = started;
+    let fromListener: Promise<unknown> | undefined;
+    client.on('signRequest', ({ tx }) => {
+      if (tx?.type === 'channel_offchain_tx' && tx.round === 2n) fromListener = client.sendMessage(bob.address, 'thanks');
+    });
+    let fromState: Promise<unknown> | undefined;
+    client.on('stateChanged', ({ round }) => {
+      if (round === 2n) fromState = client.shutdown();
+    });
+    const count = node.received.length;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const round2 = await node.sign('update_ack', next2(initial));
+    await sleep(30);
+    // nothing was sent between the request and our reply, nor after it while the round waits for its outcome
+    expect(node.received.slice(count).map((frame) => frame.action)).toEqual(['update_ack']);
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } });
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    // then in the order they were made: the listener's message, the hook's update
+    expect(node.received.slice(count).map((frame) => `${frame.action}${frame.tag === undefined ? '' : ` ${frame.tag}`}`)).toEqual(['update_ack', 'message', 'update new']);
+    const round3: ChannelOffchainTx = { ...(round2.tx as ChannelOffchainTx), previous_round: 2n, round: 3n, initiator_amount: 87n, responder_amount: 63n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 3n }] };
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', round3)) } });
+    expect(await fromHook).toMatchObject({ round: 3n });
+    await fromListener;
+    await node.next((frame) => frame.action === 'shutdown');
+    expect(node.received.slice(count).map((frame) => `${frame.action}${frame.tag === undefined ? '' : ` ${frame.tag}`}`)).toEqual(['update_ack', 'message', 'update new', 'update', 'shutdown']);
+    expect(client.status).toBe('closing');
+    client.close();
+    expect(await settle(fromState as Promise<unknown>)).toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+
+  it('a store whose save hangs: the call times out naming the store, and nothing is acknowledged before the save ends', async () => {
+    class HangingStore extends MemoryStore {
+      hold: Promise<void> | undefined;
+      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
+        await this.hold;
+        return super.save(snapshot);
+      }
+    }
+    const store = new HangingStore();
+    const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 200 });
+    let release!: () => void;
+    store.hold = new Promise<void>((resolve) => (release = resolve));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const round2 = await node.sign('update', next2(initial));
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } }); // its save hangs
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const round3: ChannelOffchainTx = { ...(round2.tx as ChannelOffchainTx), previous_round: 2n, round: 3n, initiator_amount: 91n, responder_amount: 59n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
+    const count = node.received.length;
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(round3) } });
+    expect(await Promise.race([pending, sleep(1000).then(() => 'update() still pending')])).toMatchObject({
+      code: 'TIMEOUT',
+      message: 'the store did not finish saving a co-signed tx within 200 ms of the update',
+    });
+    await sleep(50);
+    expect(node.received.slice(count)).toEqual([]);
+    expect(client.round).toBe(1n);
+    release();
+    await node.next((frame) => frame.action === 'update_ack' && node.received.indexOf(frame) >= count);
+    expect((await store.load(channel))?.round).toBe(2n);
+    expect(client.round).toBe(2n);
     client.close();
   });
 });
