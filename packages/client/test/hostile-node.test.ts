@@ -48,6 +48,22 @@ afterEach(async () => {
   server = undefined;
 });
 
+/**
+ * A MemoryStore whose saves a test holds back (`hold`, until it resolves) or fails (`fail`, for
+ * every save or for the snapshots it picks), rejecting with `failure`: a disk that is slow,
+ * full, or an app's own store that rejects with anything.
+ */
+class GatedStore extends MemoryStore {
+  hold: Promise<void> | undefined;
+  fail: boolean | ((snapshot: Parameters<MemoryStore['save']>[0]) => boolean) = false;
+  failure: unknown = new Error('disk full');
+  override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
+    await this.hold;
+    if (typeof this.fail === 'function' ? this.fail(snapshot) : this.fail) throw this.failure;
+    return super.save(snapshot);
+  }
+}
+
 /** The node's side for one client (alice, the initiator); bob's signatures are the node's to make. */
 class ScriptedNode {
   readonly received: Frame[] = [];
@@ -950,14 +966,7 @@ describe('a thief node: every way to a signature that costs us', () => {
   });
 
   it('a sign request in line behind a slow save, with the node’s died after it: refused, the signer is not asked', async () => {
-    class SlowStore extends MemoryStore {
-      hold: Promise<void> | undefined;
-      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
-        await this.hold;
-        return super.save(snapshot);
-      }
-    }
-    const store = new SlowStore();
+    const store = new GatedStore();
     const signer = counting();
     const { client, node, initial } = await startOpen({ store, signer });
     let release!: () => void;
@@ -1104,14 +1113,7 @@ describe('the client’s lifecycle', () => {
   });
 
   it('a store that fails on a co-signed state: one error event, the call rejects, later calls reject at once (CHANNEL_STALLED)', async () => {
-    class FailingStore extends MemoryStore {
-      fail = false;
-      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
-        if (this.fail) throw new Error('disk full');
-        return super.save(snapshot);
-      }
-    }
-    const store = new FailingStore();
+    const store = new GatedStore();
     const { client, node, initial } = await startOpen({ store, callTimeoutMs: 300 });
     const errors: string[] = [];
     client.on('error', (error) => errors.push(error.code));
@@ -1130,13 +1132,9 @@ describe('the client’s lifecycle', () => {
   });
 
   it.each(['the create', 'the initial state'] as const)('a store that fails on %s rejects opened at once (it stayed pending)', async (failing) => {
-    class FailingStore extends MemoryStore {
-      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
-        if (failing === 'the create' || snapshot.state !== undefined) throw new Error('disk full');
-        return super.save(snapshot);
-      }
-    }
-    const { client, node: nodePromise } = await start({ store: new FailingStore() });
+    const store = new GatedStore();
+    store.fail = (snapshot) => failing === 'the create' || snapshot.state !== undefined;
+    const { client, node: nodePromise } = await start({ store });
     const node = await nodePromise;
     node.send({ action: 'info', payload: { event: 'channel_accept' } });
     const create = await node.sign('initiator_sign', honestCreate());
@@ -1151,14 +1149,8 @@ describe('the client’s lifecycle', () => {
   });
 
   it.each(['the create', 'a state'] as const)('a store that failed on %s signs nothing more: no state is built on what it did not keep', async (failing) => {
-    class FailingStore extends MemoryStore {
-      fail = failing === 'the create';
-      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
-        if (this.fail) throw new Error('disk full');
-        return super.save(snapshot);
-      }
-    }
-    const store = new FailingStore();
+    const store = new GatedStore();
+    store.fail = failing === 'the create';
     const { client, node: nodePromise } = await start({ store });
     const node = await nodePromise;
     const errors: string[] = [];
@@ -1201,13 +1193,8 @@ describe('the client’s lifecycle', () => {
     ['nothing (Promise.reject())', undefined, 'undefined'],
     ['a string', 'quota exceeded', 'quota exceeded'],
   ])('a store that rejects with %s on a co-signed state: STORE_IO, the call rejects, nothing more is signed', async (_case, thrown, message) => {
-    class FailingStore extends MemoryStore {
-      fail = false;
-      override save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
-        return this.fail ? Promise.reject(thrown) : super.save(snapshot);
-      }
-    }
-    const store = new FailingStore();
+    const store = new GatedStore();
+    store.failure = thrown;
     const { client, node, initial } = await startOpen({ store });
     const errors: string[] = [];
     client.on('error', (error) => errors.push(`${error.code} ${error.message}`));
@@ -1403,14 +1390,7 @@ describe('the client’s lifecycle', () => {
   });
 
   it('a store whose save hangs: the call times out naming the store, and nothing is acknowledged before the save ends', async () => {
-    class HangingStore extends MemoryStore {
-      hold: Promise<void> | undefined;
-      override async save(snapshot: Parameters<MemoryStore['save']>[0]): Promise<void> {
-        await this.hold;
-        return super.save(snapshot);
-      }
-    }
-    const store = new HangingStore();
+    const store = new GatedStore();
     const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 200 });
     let release!: () => void;
     store.hold = new Promise<void>((resolve) => (release = resolve));
