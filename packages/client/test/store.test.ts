@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
+import { type ChannelId, decode, type EncodedTx, encode } from '@aesc/encoding';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FileStore, type FileStoreFileSystem, type FileStoreHandle } from '../src/file-store.js';
-import { clientSnapshot, MemoryStore, STORE_CACHE_CHANNELS } from '../src/memory-store.js';
+import { clientSnapshot, MemoryStore, RecentlyUsed, STORE_CACHE_CHANNELS } from '../src/memory-store.js';
 import type { ChannelSnapshot, StateStore } from '../src/store.js';
 import { clientError } from './support/client-error.js';
 
@@ -334,6 +334,10 @@ describe('FileStore on disk', () => {
     const restarted = new FileStore(directory);
     expect(await restarted.list()).toEqual([channel.id]);
     expect(await restarted.load(channel.id)).toEqual(await channel.snapshot(8n));
+    // every field, the close tx too: what the process that wrote it holds in memory proves nothing
+    const closing = { ...(await channel.snapshot(8n)), closeTx: await coSigned(channel.closeBody, alice, bob) };
+    await restarted.save(closing);
+    expect(await new FileStore(directory).load(channel.id)).toEqual(closing);
     // The stale check holds across restarts too.
     await clientError(restarted.save(await channel.snapshot(7n)), 'STALE_SNAPSHOT');
   });
@@ -395,15 +399,21 @@ describe('FileStore on disk', () => {
     ['open', 'EMFILE'],
   ])('a failing %s (%s) is STORE_IO and leaves the previous snapshot.json whole', async (operation, code) => {
     let failing = false;
-    const { system } = instrumentedFs({ fail: (op, path) => (failing && op === operation && isTemp(path) ? systemError(code) : undefined) });
+    const { system, log } = instrumentedFs({ fail: (op, path) => (failing && op === operation && isTemp(path) ? systemError(code) : undefined) });
     const directory = freshDirectory();
     const store = new FileStore(directory, { fs: system });
     await store.save(await channel.snapshot(4n));
     failing = true;
+    log.length = 0;
     const error = await clientError(store.save(await channel.snapshot(5n)), 'STORE_IO');
     expect((error.cause as { code?: string }).code).toBe(code);
     expect(error.message).toContain(code);
     expect(error.context.path).toBe(join(directory, channel.id, 'snapshot.json'));
+    // The temp file's handle is closed (no descriptor leaks per failed save), before its unlink.
+    const temp = (log.find((entry) => entry.startsWith('open ') && isTemp(entry)) as string).slice('open '.length);
+    const closes = log.filter((entry) => entry === `close ${temp}`);
+    expect(closes).toHaveLength(operation === 'open' ? 0 : 1);
+    if (operation !== 'open') expect(log.indexOf(`close ${temp}`)).toBeLessThan(log.indexOf(`unlink ${temp}`));
     // Nothing half-written: the old snapshot is intact, and no temp file is left behind.
     expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(4n));
     expect(await fs.readdir(join(directory, channel.id))).toEqual(['snapshot.json']);
@@ -493,6 +503,26 @@ describe('FileStore on disk', () => {
     expect(directorySyncs()).toEqual([`sync ${directory}`, `sync ${join(directory, other.id)}`]);
   });
 
+  it('fsyncs the parents of the directories a save makes anew, though it fsynced them once already', async () => {
+    const directory = freshDirectory();
+    const channelDirectory = join(directory, channel.id);
+    const { system, log } = instrumentedFs();
+    const store = new FileStore(directory, { fs: system });
+    await store.save(await channel.snapshot(1n));
+    const directorySyncs = () => log.filter((entry) => entry.startsWith('sync ') && !isTemp(entry));
+    // the store directory removed under the running store (a wiped disk, a restored backup)
+    await fs.rm(directory, { recursive: true });
+    log.length = 0;
+    await store.save(await channel.snapshot(1n));
+    expect(directorySyncs()).toEqual([`sync ${directory}`, `sync ${root}`, `sync ${channelDirectory}`]);
+    // the channel directory alone
+    await fs.rm(channelDirectory, { recursive: true });
+    log.length = 0;
+    await store.save(await channel.snapshot(1n));
+    expect(directorySyncs()).toEqual([`sync ${directory}`, `sync ${channelDirectory}`]);
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(1n));
+  });
+
   it('fsyncs the parents again in the next process when a first save died after its mkdir', async () => {
     const directory = freshDirectory();
     await killMidSave(directory, await channel.snapshot(1n), 'sync', directory);
@@ -540,6 +570,11 @@ describe('FileStore on disk', () => {
     await new FileStore(directory).save(await channel.snapshot(1n));
     const unreadable = await clientError(new FileStore(directory, { fs: system }).load(channel.id), 'STORE_IO');
     expect((unreadable.cause as { code?: string }).code).toBe('EACCES');
+    // a snapshot it cannot stat is no channel to leave out of the list silently
+    const { system: unstatable } = instrumentedFs({ fail: (op) => (op === 'stat' ? systemError('EACCES') : undefined) });
+    const unlisted = await clientError(new FileStore(directory, { fs: unstatable }).list(), 'STORE_IO');
+    expect((unlisted.cause as { code?: string }).code).toBe('EACCES');
+    expect(unlisted.context.path).toBe(join(directory, channel.id, 'snapshot.json'));
   });
 
   it.each(['open', 'write', 'sync', 'close', 'rename'])('a process killed during %s leaves a store the next process reads, and its temp file goes', async (operation) => {
@@ -588,7 +623,7 @@ describe('FileStore on disk', () => {
     const foreign = spawnSync(process.execPath, ['-e', '']).pid as number; // taken below for a process of another user
     const leftOver = [temp(gone), temp(process.pid)]; // a crashed process's; one of this process whose unlink failed
     // a running process's; one we may not signal (it runs too); no temp file of a store (nor a pid written as none is)
-    const kept = [temp(process.ppid), temp(foreign), '.snapshot.json.tmp', 'notes.txt', `.snapshot.json.0${gone}.${randomUUID()}.tmp`];
+    const kept = [temp(process.ppid), temp(foreign), '.snapshot.json.tmp', 'notes.txt', `.snapshot.json.0${gone}.${randomUUID()}.tmp`, `.snapshot.json.${gone}.backup.tmp`];
     for (const name of [...leftOver, ...kept]) await fs.writeFile(join(channelDirectory, name), '{"ver');
     const kill = process.kill.bind(process);
     const signal = vi.spyOn(process, 'kill').mockImplementation((pid, code) => {
@@ -642,6 +677,31 @@ describe('FileStore on disk', () => {
     expect((await new FileStore(directory).load(channel.id))?.round).toBe(9n);
   });
 
+  it('refuses a snapshot that fails verification while an earlier save runs, with no unhandled rejection', async () => {
+    let release: () => void = () => undefined;
+    let paused = false;
+    const { system } = instrumentedFs({
+      pause: (op, path) => {
+        if (op !== 'rename' || !isTemp(path) || paused) return undefined;
+        paused = true;
+        return new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+    });
+    const directory = freshDirectory();
+    const store = new FileStore(directory, { fs: system });
+    const running = store.save(await channel.snapshot(6n));
+    await expect.poll(() => paused).toBe(true);
+    // verified at once, refused long before its turn in the queue comes
+    const refused = store.save({ ...(await channel.snapshot(7n)), state: notCoSigned.state, round: 12n });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await running;
+    await clientError(refused, 'INVALID_SNAPSHOT');
+    expect((await new FileStore(directory).load(channel.id))?.round).toBe(6n);
+  });
+
   it('runs the saves of a channel one at a time, in call order, and channels in parallel', async () => {
     const active = new Map<string, number>();
     let mostPerChannel = 0;
@@ -686,7 +746,10 @@ describe('FileStore on disk', () => {
     await fs.mkdir(join(directory, other.id)); // a first save that never finished
     await fs.writeFile(join(directory, other.id, '.snapshot.json.dead.tmp'), '{"ver');
     await fs.mkdir(join(directory, 'not-a-channel'));
+    await fs.writeFile(join(directory, 'not-a-channel', 'snapshot.json'), '{}'); // no channel's directory
     await fs.writeFile(join(directory, 'notes.txt'), 'hello');
+    const noFile = encode('ch', new Uint8Array(32).fill(3));
+    await fs.mkdir(join(directory, noFile, 'snapshot.json'), { recursive: true }); // a directory, no snapshot
     expect(await store.list()).toEqual([channel.id]);
     expect(await store.load(other.id)).toBeUndefined();
   });
@@ -783,6 +846,21 @@ describe('FileStore on disk', () => {
     await clientError(store.save(await first.snapshot(2n)), 'STALE_SNAPSHOT');
     await store.save(await first.snapshot(4n));
     expect((await store.load(first.id))?.round).toBe(4n);
+  });
+
+  it('forgets the least recently used channel first: a read or a check of one is a use', () => {
+    // the caches above: the channel whose facts a store needs next is the one it used last
+    const cache = new RecentlyUsed<string, number>(3);
+    cache.set('a', 1).set('b', 2).set('c', 3);
+    expect(cache.get('a')).toBe(1); // a read: b is the least recently used now
+    cache.set('d', 4);
+    expect(cache.has('b')).toBe(false);
+    expect(cache.has('c')).toBe(true); // a check: a is the least recently used now
+    cache.set('e', 5);
+    expect(cache.has('a')).toBe(false);
+    cache.set('d', 40); // setting one again is a use too: c goes next
+    cache.set('f', 6);
+    expect(['c', 'd', 'e', 'f'].map((key) => cache.get(key))).toEqual([undefined, 40, 5, 6]);
   });
 
   it('checks its arguments', () => {

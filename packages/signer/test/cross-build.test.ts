@@ -4,12 +4,18 @@
  * non-canonical keys and R, and checks the equation without the cofactor. These are the inputs
  * on which the two libraries, used as they come, disagreed.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { Point } from '@noble/ed25519';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { nodeBackend } from '../src/backend-node.js';
 import * as browser from '../src/browser.js';
 import * as node from '../src/node.js';
+
+// node:crypto as it is, with a count of the key objects the Node build makes
+vi.mock('node:crypto', async (importOriginal) => {
+  const crypto = await importOriginal<typeof import('node:crypto')>();
+  return { ...crypto, createPublicKey: vi.fn(crypto.createPublicKey) };
+});
 
 const L = Point.CURVE().n;
 const G = Point.BASE;
@@ -92,6 +98,27 @@ describe('node:crypto and @noble/ed25519 agree, as libsodium decides', () => {
     expect(await verdicts(signatureOf(signature.subarray(0, 32), fromLe(signature.subarray(32)) + L), signer.publicKey)).toEqual([false, false]);
     // S = L itself, the first S out of range: false, not a throw
     expect(await verdicts(signatureOf(signature.subarray(0, 32), L), signer.publicKey)).toEqual([false, false]);
+  });
+});
+
+describe('the key objects of the Node build', () => {
+  it('keeps those of the 256 most recently used keys: a key in use stays, the least recently used goes', async () => {
+    const keys = Array.from({ length: 257 }, (_, index) => G.multiply(BigInt(1_000 + index)).toBytes());
+    const signature = signatureOf(G.multiply(5n).toBytes(), 1n); // fails the equation: only the key object matters
+    const made = () => vi.mocked(createPublicKey).mock.calls.length;
+    const verify = (key: Uint8Array) => nodeBackend.verify(signature, message, key);
+    for (const key of keys.slice(0, 256)) await verify(key);
+    const full = made();
+    await verify(keys[0] as Uint8Array); // a use: the most recently used now
+    expect(made()).toBe(full);
+    await verify(keys[256] as Uint8Array); // one more than fit: keys[1], the least recently used, goes
+    expect(made()).toBe(full + 1);
+    await verify(keys[0] as Uint8Array);
+    await verify(keys[255] as Uint8Array);
+    await verify(keys[256] as Uint8Array);
+    expect(made()).toBe(full + 1);
+    await verify(keys[1] as Uint8Array); // made again
+    expect(made()).toBe(full + 2);
   });
 });
 

@@ -41,6 +41,17 @@ describe('signatures of the seed document', () => {
     expect(verifyLegacySignature(signature ?? new Uint8Array(), serializeUnsigned(signed.tx), key)).toBe(true);
   });
 
+  it('takes the legacy key in its 65-byte form only (WIRE.md §6.3): the same signature under the compressed key is false', async () => {
+    const vector = signedSeedTxs.find((candidate) => candidate.encoded.startsWith('tx$2veehmVabgjjKYWnuHy'));
+    const signed = decodeTx(vector?.encoded ?? '', 'signed_tx');
+    const [signature] = signed.signatures;
+    const key = hex(vector?.fields?.signatures?.[0]?.verifies_with[0]?.pubkey ?? '');
+    const { serializeUnsigned } = await import('@aesc/tx');
+    const compressed = Uint8Array.of(2 + ((key[64] as number) & 1), ...key.subarray(1, 33));
+    expect(verifyLegacySignature(signature ?? new Uint8Array(), serializeUnsigned(signed.tx), key)).toBe(true);
+    expect(verifyLegacySignature(signature ?? new Uint8Array(), serializeUnsigned(signed.tx), compressed)).toBe(false);
+  });
+
   it('rejects malformed legacy input without throwing', () => {
     expect(verifyLegacySignature(new Uint8Array(70), new Uint8Array(1), new Uint8Array(65))).toBe(false);
     const notOnCurve = new Uint8Array(65).fill(0xff);

@@ -46,6 +46,15 @@ describe.each([
       const message = Uint8Array.of(1, 2, 3);
       expect(await verifySignature(await signer.sign(message), message, signer.publicKey)).toBe(true);
     });
+
+    it('leaves the caller’s secret key as it was, also a Buffer (whose slice is a view, not a copy)', async () => {
+      for (const secret of [Buffer.from(hex(keys[0]?.secret_key_hex ?? '')), Buffer.from(hex(keys[0]?.seed_hex ?? ''))]) {
+        const before = toHex(secret);
+        const signer = await createSigner(secret);
+        expect(toHex(secret)).toBe(before);
+        expect(signer.address).toBe(keys[0]?.ak);
+      }
+    });
   });
 
   it('generate() gives a working key whose secret key round-trips', async () => {
@@ -150,6 +159,17 @@ describe.each([
     });
   });
 
+  it('refuses signer keys and a legacy verifier of the wrong shape with a TypeError that names them', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
+    const signed = decodeTx(vector?.signed.tx ?? '', 'signed_tx');
+    // one key where a list of keys belongs
+    for (const signerKeys of [hex(keys[0]?.public_key_hex ?? ''), keys[0]?.ak]) {
+      await expect(verifySignedTx(signed, signerKeys as unknown as Uint8Array[])).rejects.toThrow(/^signerKeys must be an array of keys/);
+    }
+    const legacyKey = Uint8Array.of(4, ...new Uint8Array(64).fill(1));
+    await expect(verifySignedTx(signed, [legacyKey], { legacy: 'yes' as unknown as undefined })).rejects.toThrow(/^options\.legacy must be a function/);
+  });
+
   it('refuses a Signer that returns something else than a signature', async () => {
     const vector = vectors[0];
     const tx = vectorTx(vector ?? vectors[1]!) as unknown as UnsignedTx;
@@ -176,12 +196,55 @@ describe.each([
     }
   });
 
+  it('keeps a copy of the signature a Signer returns: a plain Uint8Array the Signer cannot change afterwards', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
+    const tx = vectorTx(vector ?? vectors[0]!) as unknown as UnsignedTx;
+    const signer = await createSigner(hex(keys[0]?.seed_hex ?? ''));
+    // a hardware wallet's or a remote service's answer: a Buffer over a larger pooled buffer
+    let returned = Buffer.alloc(0);
+    const wallet = {
+      ...signer,
+      sign: async (message: Uint8Array) => {
+        returned = Buffer.concat([Buffer.alloc(7), await signer.sign(message)]).subarray(7);
+        return returned;
+      },
+    };
+    const signed = await signTx(tx, wallet);
+    const [signature] = signed.signatures;
+    expect(Object.getPrototypeOf(signature)).toBe(Uint8Array.prototype);
+    expect(signature?.byteLength).toBe(signature?.buffer.byteLength);
+    const good = toHex(returned);
+    returned.fill(0); // the Signer reuses its buffer
+    expect(toHex(signature ?? new Uint8Array())).toBe(good);
+    expect((await verifySignedTx(signed, [signer.publicKey])).valid).toBe(true);
+  });
+
+  it('reports the signatures the tx holds, the same objects, whatever their class', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
+    const signed = decodeTx(vector?.signed.tx ?? '', 'signed_tx');
+    const held: Uint8Array[] = signed.signatures.map((signature) => Buffer.from(signature));
+    const result = await verifySignedTx({ ...signed, signatures: held });
+    expect(result.valid).toBe(true);
+    for (const entry of result.signers) expect(held.includes(entry.signature as Uint8Array), entry.publicKey).toBe(true);
+    expect(result.signatures.map((entry) => entry.signature)).toEqual(held);
+    for (const [index, entry] of result.signatures.entries()) expect(entry.signature).toBe(held[index]);
+  });
+
   it('refuses to add to a signed_tx whose signatures serializeTx would refuse', async () => {
     const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
     const tx = vectorTx(vector ?? vectors[0]!) as unknown as UnsignedTx;
     const signer = await createSigner(hex(keys[0]?.seed_hex ?? ''));
     for (const signatures of [[new Uint8Array(10)], [new Uint8Array(64), 'sg$…'], [new Uint8Array(64), , new Uint8Array(64)]]) {
       await expect(signTx({ type: 'signed_tx', signatures, tx } as unknown as SignedTx, signer)).rejects.toMatchObject({ name: 'TxError', code: 'INVALID_FIELD' });
+    }
+  });
+
+  it('refuses to verify a signed_tx whose signatures are not all bytes: a TypeError naming the entry, not a verdict', async () => {
+    const vector = vectors.find((candidate) => candidate.type === 'channel_create_tx');
+    const signed = decodeTx(vector?.signed.tx ?? '', 'signed_tx');
+    const [first, second] = signed.signatures;
+    for (const signatures of [[first, 'sg$…'], [first, , second], [first, null], [first, Array.from(second ?? [])]]) {
+      await expect(verifySignedTx({ ...signed, signatures } as unknown as SignedTx)).rejects.toThrow(/^signatures\[1\] must be a Uint8Array/);
     }
   });
 
