@@ -212,6 +212,12 @@ describe('a hostile node', () => {
     ['a fee one above the limit', (tx: ChannelCreateTx) => ({ ...tx, fee: 101n }), /fee 101 above the limit 100/],
     ['nonce 0', (tx: ChannelCreateTx) => ({ ...tx, nonce: 0n }), /nonce 0/],
     ['initiator and responder swapped', (tx: ChannelCreateTx) => ({ ...tx, initiator: bob.publicKey, initiator_amount: 50n, responder: alice.publicKey, responder_amount: 100n }), /initiator is not the negotiated one/],
+    // Each term compared both ways: a greater value is no closer to the negotiated one than a smaller.
+    ['a larger initiator amount (more of our tokens locked)', (tx: ChannelCreateTx) => ({ ...tx, initiator_amount: 101n }), /initiator_amount 101, negotiated 100/],
+    ['a larger responder amount', (tx: ChannelCreateTx) => ({ ...tx, responder_amount: 51n }), /responder_amount 51, negotiated 50/],
+    ['a larger reserve', (tx: ChannelCreateTx) => ({ ...tx, channel_reserve: 6n }), /channel_reserve 6, negotiated 5/],
+    ['a longer lock period', (tx: ChannelCreateTx) => ({ ...tx, lock_period: 11n }), /lock_period 11, negotiated 10/],
+    ['a ttl beyond the negotiated one (the peer could post it much later)', (tx: ChannelCreateTx) => ({ ...tx, ttl: 1_000_000n }), /ttl 1000000, negotiated 1000/],
   ] as const)('create with %s: refused, opened rejects', async (_case, tamper, reason) => {
     const { client, node: nodePromise } = await start();
     const node = await nodePromise;
@@ -225,13 +231,21 @@ describe('a hostile node', () => {
   it.each([
     ['lock period 0', () => ({ lock_period: 0n }), /lock_period 0 leaves no time to dispute a solo close/],
     ['a reserve above an amount', () => ({ channel_reserve: 60n }), /channel_reserve above an amount/],
+    ['a reserve above the initiator’s amount only', () => ({ initiator_amount: 40n, channel_reserve: 45n }), /channel_reserve above an amount/],
     ['the same key on both sides', () => ({ responder: alice.address }), /initiator and responder are the same key/],
   ] as const)('a create with %s: refused even when negotiated', async (_case, change, reason) => {
     const params = { ...terms(), ...change() };
     const { client, node: nodePromise } = await start({ params });
     const node = await nodePromise;
     node.send({ action: 'info', payload: { event: 'channel_accept' } });
-    const create: ChannelCreateTx = { ...honestCreate(), lock_period: params.lock_period, channel_reserve: params.channel_reserve, responder: decode(params.responder, 'ak') };
+    const create: ChannelCreateTx = {
+      ...honestCreate(),
+      initiator_amount: params.initiator_amount,
+      responder_amount: params.responder_amount,
+      lock_period: params.lock_period,
+      channel_reserve: params.channel_reserve,
+      responder: decode(params.responder, 'ak'),
+    };
     await expectRefusal(client, node, 'initiator_sign', create, reason);
     await expect(client.opened).rejects.toMatchObject({ code: 'SIGN_REFUSED' });
     client.close();
@@ -252,6 +266,8 @@ describe('a hostile node', () => {
     ['initiator and responder swapped', (proposal) => ({ ...proposal, initiator: bob.publicKey, responder: alice.publicKey, initiator_amount: 60n, responder_amount: 90n }), /the parties changed/],
     ['a round ahead of the last co-signed one', (proposal) => ({ ...proposal, previous_round: 2n, round: 3n }), /previous_round 2, last co-signed round 1/],
     ['our transfer on top of a state we never co-signed', (proposal) => ({ ...proposal, initiator_amount: 40n, responder_amount: 110n }), /amounts 40\/110, the updates give 90\/60/],
+    ['another initiator', (proposal) => ({ ...proposal, initiator: mallory.publicKey }), /the parties changed/],
+    ['a smaller amount than asked', (proposal) => ({ ...proposal, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 9n }], initiator_amount: 91n, responder_amount: 59n }), /amount 9, we asked for 10/],
   ];
 
   it.each(updateCases)('update with %s: refused, update() rejects', async (_case, tamper, reason) => {
@@ -354,6 +370,26 @@ describe('a hostile node', () => {
     client.close();
   });
 
+  // Only `true` signs: a hook that forgot to return (an async one resolves undefined), said no, or failed.
+  const verdicts: [string, () => boolean | Promise<boolean>, RegExp][] = [
+    ['returns nothing', () => undefined as unknown as boolean, /^approve hook refused$/],
+    ['resolves nothing', async () => undefined as unknown as boolean, /^approve hook refused$/],
+    ['returns false', () => false, /^approve hook refused$/],
+    ['throws', () => { throw new Error('no rule for this'); }, /^approve hook threw: no rule for this$/],
+    ['rejects', () => Promise.reject(new Error('rules unreachable')), /^approve hook threw: rules unreachable$/],
+  ];
+  it.each(verdicts)('an approve hook that %s: the request for tokens is refused', async (_case, verdict, reason) => {
+    const { client, node: nodePromise } = await start({ policy: { approve: (_tx, { purpose }) => (purpose === 'update_ack' ? verdict() : true) } });
+    const node = await nodePromise;
+    const { initial } = await openHonestly(node);
+    await client.opened;
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 99n, responder_amount: 51n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 1n }] };
+    await expectRefusal(client, node, 'update_ack', request, reason);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
   it('a close whose amounts do not match the last co-signed state: refused, shutdown() rejects', async () => {
     const { client, node, id } = await startOpen();
     const pending = settle(client.shutdown());
@@ -388,6 +424,10 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     ['an off-chain state before the create is co-signed', false, () => initialState(), /an off-chain state before the channel is funded/],
     ['an initial state of rounds 0 → 2', true, () => ({ ...initialState(), round: 2n }), /initial state with rounds 0 → 2, expected 0 → 1/],
     ['an initial state with updates', true, () => ({ ...initialState(), updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 0n }] }), /updates in the initial state/],
+    ['an initial state of rounds 5 → 1', true, () => ({ ...initialState(), previous_round: 5n }), /initial state with rounds 5 → 1, expected 0 → 1/],
+    // One amount off: the other still matches the create.
+    ['an initial state short of our amount', true, () => ({ ...initialState(), initiator_amount: 90n }), /initial amounts are not the create amounts/],
+    ['an initial state with the responder’s amount raised', true, () => ({ ...initialState(), responder_amount: 60n }), /initial amounts are not the create amounts/],
   ] as const)('opening with %s: refused, opened rejects', async (_case, createFirst, state, reason) => {
     const { client, node: nodePromise } = await start();
     const node = await nodePromise;
@@ -419,6 +459,9 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     ['a ttl far beyond the negotiated one', (close) => ({ ...close, ttl: 1_000_000n }), /ttl 1000000, negotiated 1000/],
     ['nonce 0', (close) => ({ ...close, nonce: 0n }), /nonce 0/],
     ['the split swapped', (close) => ({ ...close, initiator_amount: 50n, responder_amount: 99n }), /amounts 50\/99, the last co-signed state less the fee gives 99\/50/],
+    // One amount off: the other still matches the split (the chain would refuse it, shutdown() would resolve with a close that never lands).
+    ['the initiator’s amount short', (close) => ({ ...close, initiator_amount: 89n }), /amounts 89\/50, the last co-signed state less the fee gives 99\/50/],
+    ['the responder’s amount short', (close) => ({ ...close, responder_amount: 40n }), /amounts 99\/40, the last co-signed state less the fee gives 99\/50/],
   ];
 
   it.each(closeCases)('a close with %s: refused, shutdown() rejects', async (_case, tamper, reason) => {
@@ -498,6 +541,36 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     expect(errors).toContain('UNEXPECTED_TX');
     expect(client.status).not.toBe('closed');
     expect((await store.load(channel))?.closeTx).toBeUndefined();
+    client.close();
+  });
+
+  it('a create reported on chain that we did not sign: not taken, the initial state of its channel is refused, the store holds nothing', async () => {
+    const store = new MemoryStore();
+    const { client, node: nodePromise } = await start({ store });
+    const node = await nodePromise;
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const forged = await signTx(await signTx(honestCreate(), bob), mallory); // the negotiated create, signed by everyone but us
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(forged) } });
+    await expectRefusal(client, node, 'update', initialState(), /an off-chain state before the channel is funded/);
+    expect(errors).toContain('UNEXPECTED_TX');
+    expect(client.channelId).toBeUndefined();
+    expect(await store.load(channelId(honestCreate()))).toBeUndefined();
+    client.close();
+  });
+
+  // BEHAVIOUR.md §3.4: after a conflict both pending proposals are void, the peer's announced one too.
+  it('a conflict voids the peer’s announced update as well: an update_ack after it, not announced again, is refused', async () => {
+    const { client, node } = await startOpen();
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    node.send({ action: 'info', payload: { event: 'update' } }); // the peer proposed at the same time
+    node.send({ action: 'conflict', payload: { channel_id: channelId(honestCreate()), round: 1 } });
+    expect(await pending).toMatchObject({ code: 'CONFLICT' });
+    const bobPays: ChannelOffchainTx = { ...next2(), initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
+    await expectRefusal(client, node, 'update_ack', bobPays, /an update_ack the node did not announce/);
+    expect(client.round).toBe(1n);
     client.close();
   });
 });
