@@ -147,12 +147,16 @@ export async function inspectTx(tx: Tx, options: InspectOptions = {}): Promise<T
 
 function candidateKeys(options: InspectOptions): Uint8Array[] {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
-  const { signers = [] } = options;
-  if (!Array.isArray(signers)) throw new TypeError(`options.signers must be an array, got ${describe(signers)}`);
-  return signers.map((key: unknown, index) => {
+  return keyList(options.signers ?? [], 'options.signers');
+}
+
+/** A list of keys as the options take them (ak$ strings or 32/65-byte Uint8Arrays), as bytes. */
+function keyList(keys: unknown, name: string): Uint8Array[] {
+  if (!Array.isArray(keys)) throw new TypeError(`${name} must be an array, got ${describe(keys)}`);
+  return keys.map((key: unknown, index) => {
     if (typeof key === 'string') return decode(key, 'ak');
     if (isBytes(key) && (key.length === 32 || key.length === 65)) return key;
-    throw new TypeError(`options.signers[${index}] must be an ak$ string or a 32/65-byte Uint8Array, got ${describe(key)}`);
+    throw new TypeError(`${name}[${index}] must be an ak$ string or a 32/65-byte Uint8Array, got ${describe(key)}`);
   });
 }
 
@@ -241,11 +245,17 @@ export interface SignatureCheck {
  */
 export async function checkSignatures(
   signedTx: SignedTx,
-  { signers, candidates = [] }: { signers?: readonly Uint8Array[] | undefined; candidates?: readonly Uint8Array[] | undefined } = {},
+  options: {
+    signers?: readonly (Uint8Array | AccountPubkey)[] | undefined;
+    candidates?: readonly (Uint8Array | AccountPubkey)[] | undefined;
+  } = {},
 ): Promise<SignatureCheck> {
   if (typeof signedTx !== 'object' || signedTx === null || signedTx.type !== 'signed_tx' || !Array.isArray(signedTx.signatures)) {
     throw new TypeError(`signedTx must be a signed_tx object, got ${describe(signedTx)}`);
   }
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const signers = options.signers === undefined ? undefined : keyList(options.signers, 'options.signers');
+  const candidates = keyList(options.candidates ?? [], 'options.candidates');
   const named = txSigners(signedTx.tx);
   const required = signers ?? named ?? (candidates.length > 0 ? candidates : undefined);
   const attributed: (AccountPubkey | null)[] = signedTx.signatures.map(() => null);

@@ -196,6 +196,7 @@ describe('aesc inspect', () => {
     const deposit = vector('channel_deposit_tx/typical');
     const without = await runCli(['inspect', deposit.signed.tx]);
     expect(without.stdout).toContain('unknown signers');
+    expect(without.stdout).toContain('not made by any known key (pass --signers to name candidates)');
     const { code, stdout } = await runCli(['inspect', '--json', '--signers', deposit.signers.map(akOf).join(','), deposit.signed.tx]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
@@ -234,6 +235,10 @@ describe('aesc inspect', () => {
       // The depositor is the tx's `from`; the other peer is known only from --signers.
       for (const key of deposit.signers) expect(signed.stdout).toMatch(new RegExp(`verifies with ${akOf(key).replace('$', '\\$')} \\((from|a --signers key)\\)\n`));
       expect(signed.stdout).toContain('(a --signers key)');
+      // In the tx inside a signed_tx as well.
+      const signedThirdParty = (await runCli(['sign', '--key', keyFile('k0'), tx])).stdout.trim();
+      const inner = await runCli(['inspect', '--signers', keys[2]?.ak ?? '', signedThirdParty]);
+      expect(inner.stdout).toContain(`from ${keys[2]?.ak} (a --signers key)`);
       // A signature a candidate did not make is not said to be that candidate's.
       const unsigned = await runCli(['inspect', '--signers', deposit.signers.map(akOf).join(','), vector('spend_tx/typical').signed.tx]);
       expect(unsigned.stdout).not.toContain('(a --signers key)');
@@ -267,6 +272,7 @@ describe('aesc inspect', () => {
     const text = await runCli(['inspect', 'st$3QJmnh']);
     expect(text.stdout).toContain('state');
     expect(text.stdout).toContain('0 bytes');
+    expect(text.stdout).toMatch(/^ {2}hex +\(empty\)$/m);
   });
 
   describe('-: one value per line on standard input, one JSON object per line out', () => {
@@ -300,6 +306,15 @@ describe('aesc inspect', () => {
       const outputs = jsonLines(stdout);
       expect(outputs[0]).toEqual({ error: { code: 'LINE_TOO_LONG', message: expect.stringContaining('3000003') } });
       expect(outputs[1]).toMatchObject({ type: 'state' });
+    });
+
+    it('checks each line against --signers, and trims the blanks around a value', async () => {
+      const deposit = vector('channel_deposit_tx/typical');
+      const { code, stdout } = await runCli(['inspect', '--signers', deposit.signers.map(akOf).join(','), '-'], [` \t${deposit.signed.tx}  \n`]);
+      expect(code).toBe(0);
+      const [report] = jsonLines(stdout) as { signers: { signer: string }[] | null; signatures: { valid: boolean }[] }[];
+      expect(report?.signers?.map((entry) => entry.signer)).toEqual(deposit.signers.map(akOf));
+      expect(report?.signatures.every((entry) => entry.valid)).toBe(true);
     });
 
     it('reads nothing from empty input', async () => {
@@ -558,6 +573,9 @@ describe('aesc keygen, sign, verify', () => {
       const { code, stdout } = await runCli(['verify', ...signers, entry.signed.tx]);
       expect(code).toBe(0);
       expect(stdout).toMatch(/^valid: /);
+      const json = await runCli(['verify', '--json', ...signers, entry.signed.tx]);
+      expect(json.code).toBe(0);
+      expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, hash: entry.signed.th });
     }
   });
 
@@ -567,6 +585,7 @@ describe('aesc keygen, sign, verify', () => {
     const { code, stdout } = await runCli(['verify', half]);
     expect(code).toBe(3);
     expect(stdout).toContain(`INVALID: no signature of ${keys[1]?.ak} (responder)`);
+    expect(stdout).toContain(`  responder        ${keys[1]?.ak}  (no signature)\n`);
     const json = JSON.parse((await runCli(['verify', '--json', half])).stdout);
     expect(json).toMatchObject({ valid: false, signers: [{ signer: keys[0]?.ak }, { signer: keys[1]?.ak, signature: null }] });
   });
@@ -575,6 +594,17 @@ describe('aesc keygen, sign, verify', () => {
     const create = vector('channel_create_tx/typical');
     const wrong = await runCli(['verify', '--signers', `${keys[0]?.ak},${keys[2]?.ak}`, create.signed.tx]);
     expect(wrong.code).toBe(3);
+    expect(wrong.stdout).toMatch(new RegExp(`^INVALID: no signature of ${keys[2]?.ak.replace('$', '\\$')} \\(a --signers key\\); 1 signature\\(s\\) left over\n`));
+    // The signature left over is still named: the responder's, a key the tx holds.
+    const json = JSON.parse((await runCli(['verify', '--json', '--signers', `${keys[0]?.ak},${keys[2]?.ak}`, create.signed.tx])).stdout);
+    expect(json.valid).toBe(false);
+    expect(json.signatures.map((entry: { signer: string }) => entry.signer).sort()).toEqual([keys[0]?.ak, keys[1]?.ak].sort());
+  });
+
+  it('names every field that holds a signer', async () => {
+    const { code, stdout } = await runCli(['verify', vector('spend_tx/self_spend').signed.tx]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}sender, recipient ak\$\S+ {2}sg\$\S+$/m);
   });
 
   it('verifies the seed signatures, legacy secp256k1 DER (one high-S) and ed25519', async () => {

@@ -67,6 +67,9 @@ describe('hostile arguments to every public function', () => {
     ['inspectValue(tx, {signers})', (value) => inspectValue(vectors[0]?.signed.tx ?? '', { signers: [value] as never })],
     ['inspectTx(tx)', (value) => inspectTx(value as Tx)],
     ['checkSignatures(tx)', (value) => checkSignatures(value as never)],
+    ['checkSignatures(tx, options)', (value) => checkSignatures(decodeTx(vectors[0]?.signed.tx ?? '', 'signed_tx'), value as never)],
+    ['checkSignatures(tx, {signers})', (value) => checkSignatures(decodeTx(vectors[0]?.signed.tx ?? '', 'signed_tx'), { signers: [value] as never })],
+    ['checkSignatures(tx, {candidates})', (value) => checkSignatures(decodeTx(vectors[0]?.signed.tx ?? '', 'signed_tx'), { candidates: [value] as never })],
     ['formatValueReport(report)', (value) => formatValueReport(value as never)],
     ['readLines(source)', async (value) => {
       for await (const line of readLines(value as never)) expect(line).toBeDefined();

@@ -1,8 +1,9 @@
-import { encode } from '@aesc/encoding';
+import { EncodingError, encode } from '@aesc/encoding';
 import { createSigner, signTx } from '@aesc/signer';
 import { decodeTx, deserializeTx, encodeTx, fromJSON, serializeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
 import { describe, expect, it } from 'vitest';
 import { hex, referenceVectors, seedVectors, toHex, vectorTx } from '../../../test/support/vectors.js';
+import { thrown } from '../../../test/support/errors.js';
 import { formatValueReport } from '../src/format.js';
 import {
   checkSignatures,
@@ -83,6 +84,14 @@ describe('inspect: every reference vector (epoch v0.14.0 bytes)', () => {
         expect(entry.signer).toBe(expectedSigner.get(entry.signature));
       }
       expect(encodeTx(fromJSON(JSON.parse(JSON.stringify(report))))).toBe(vector.signed.tx);
+      // The text gives each hash with its own rule: the signed tx's v0.14 th$, the inner tx's older one.
+      const text = formatValueReport(report, { signers: signerKeys });
+      expect(text).toMatch(new RegExp(`^signed_tx \\(tag 11, vsn ${report.vsn}\\)$`, 'm'));
+      expect(text).toContain(`${report.hash}  (of the signed tx: the v0.14 th$)`);
+      expect(text).toContain(`${report.tx.hash}  (of the unsigned tx: the th$ rule before 2018-05-16)`);
+      expect(text).not.toContain(`${report.hash}  (of the unsigned tx`);
+      for (const entry of report.signatures) expect(text).toContain(`verifies with ${entry.signer}`);
+      expect(text).toMatch(new RegExp(`verdict +valid: all ${signerKeys.length} signer\\(s\\) signed, no signature left over`));
     });
 
     if (vector.type === 'channel_close_solo_tx' || vector.type === 'channel_slash_tx') {
@@ -143,6 +152,8 @@ describe('inspect: every $ value of the seed', () => {
         expect(report.signatures[index]?.signer).toBe(akOf(recorded[index] ?? ''));
         expect(report.signatures[index]?.valid).toBe(true);
       });
+      // Keys given as bytes, 65-byte legacy ones included, name the same signers.
+      expect(await inspectValue(vector.encoded, { signers: recorded.map(hex) })).toEqual(report);
     },
   );
 
@@ -164,6 +175,8 @@ describe('inspect: every $ value of the seed', () => {
     expect(Object.keys(report.fields)).toEqual(['channel_id', 'from', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce']);
     expect(report.hash).toBe('th$gCajQAyuCHwXFTSTyZWfmvJqNrikJnKfWmBsrPaAUswtNf7VP');
     expect(formatValueReport(report)).toContain('legacy 7-field layout with from');
+    const current = await inspectValue(byId.get('channel_close_mutual_tx/typical')?.unsigned.tx ?? '');
+    expect(formatValueReport(current)).toMatch(/^channel_close_mutual_tx \(tag 53, vsn 1\)$/m);
   });
 
   it('tells ed25519 keys from legacy secp256k1 ones', async () => {
@@ -171,6 +184,18 @@ describe('inspect: every $ value of the seed', () => {
     const legacy = seedVectors.find((vector) => vector.key_type === 'secp256k1-uncompressed');
     expect(await inspectValue(ed25519?.encoded ?? '')).toMatchObject({ type: 'account_pubkey', prefix: 'ak', size: 32, algorithm: 'ed25519' });
     expect(await inspectValue(legacy?.encoded ?? '')).toMatchObject({ type: 'account_pubkey', prefix: 'ak', size: 65, algorithm: 'secp256k1' });
+  });
+
+  it('tells ed25519 signatures from legacy DER ones', async () => {
+    const signatures = signedSeed.flatMap((vector) => vector.fields?.signatures ?? []);
+    const algorithms = new Set(signatures.map((signature) => signature.verifies_with[0]?.alg));
+    expect(algorithms).toEqual(new Set(['ed25519', 'secp256k1-ecdsa-sha256-der']));
+    for (const signature of signatures) {
+      const algorithm = signature.verifies_with[0]?.alg === 'ed25519' ? 'ed25519' : 'secp256k1-der';
+      const report = await inspectValue(encode('sg', hex(signature.sig_hex)));
+      expect(report).toMatchObject({ type: 'signature', prefix: 'sg', size: signature.len, algorithm });
+      expect(formatValueReport(report)).toContain(algorithm === 'ed25519' ? '(ed25519)' : '(legacy secp256k1 DER ECDSA');
+    }
   });
 });
 
@@ -201,6 +226,59 @@ describe('inspect: signatures', () => {
     expect(formatValueReport(report)).toMatch(/INVALID: no signature of ak\$\S+ \(initiator\)/);
   });
 
+  it('reports a missing signer and a signature left over together', async () => {
+    const [k0, k1, k2] = await Promise.all([keyOf('k0'), keyOf('k1'), keyOf('k2')]);
+    const report = signedReport(await inspectTx(await signTx(await signTx(createTx, k1), k2)));
+    expect(report.signatures).toHaveLength(2);
+    expect(formatValueReport(report)).toContain(`INVALID: no signature of ${k0.address} (initiator); 1 signature(s) left over`);
+  });
+
+  it('names the signer of a signature left over when the tx names its key', async () => {
+    const [k0, k1, k2] = await Promise.all([keyOf('k0'), keyOf('k1'), keyOf('k2')]);
+    // Checked against k0 and k2, the responder's (k1's) signature is left over, and still named.
+    const signed = await signTx(await signTx(createTx, k0), k1);
+    const check = await checkSignatures(signed, { signers: [k0.publicKey, k2.publicKey] });
+    expect(check.valid).toBe(false);
+    expect(check.signatures.map((entry) => entry.signer).sort()).toEqual([k0.address, k1.address].sort());
+    // A deposit without candidates: its `from` is the only key it names, and its signature is named.
+    const deposit = decodeTx(byId.get('channel_deposit_tx/typical')?.signed.tx ?? '', 'signed_tx');
+    const from = encode('ak', (deposit.tx as { from: Uint8Array }).from);
+    const report = signedReport(await inspectTx(deposit));
+    expect(report.signers).toBeNull();
+    expect(report.signatures.map((entry) => entry.signer)).toContain(from);
+    expect(report.signatures.filter((entry) => entry.signer === null)).toHaveLength(report.signatures.length - 1);
+    expect(formatValueReport(report)).toContain(`verifies with ${from} (from)`);
+  });
+
+  it('takes signers and candidates as inspectValue does (ak$ or bytes), and names a bad one', async () => {
+    const [k0, k1, k2] = await Promise.all([keyOf('k0'), keyOf('k1'), keyOf('k2')]);
+    const signed = await signTx(await signTx(await signTx(createTx, k0), k1), k2);
+    const check = await checkSignatures(signed, { candidates: [k2.address] });
+    expect(check.signatures.map((entry) => entry.signer).sort()).toEqual([k0.address, k1.address, k2.address].sort());
+    expect(await checkSignatures(signed, { signers: [k0.address, k1.address, k2.address] })).toEqual(
+      await checkSignatures(signed, { signers: [k0.publicKey, k1.publicKey, k2.publicKey] }),
+    );
+    await expect(checkSignatures(signed, { candidates: [null as never] })).rejects.toThrow(
+      new TypeError('options.candidates[0] must be an ak$ string or a 32/65-byte Uint8Array, got null'),
+    );
+    await expect(checkSignatures(signed, { candidates: 'ak$' as never })).rejects.toThrow(/^options\.candidates must be an array/);
+    await expect(checkSignatures(signed, { signers: [k0.publicKey.subarray(1)] })).rejects.toThrow(/^options\.signers\[0\] must be/);
+    await expect(checkSignatures(signed, null as never)).rejects.toThrow(/^options must be an object, got null/);
+  });
+
+  it('names every field that holds the signing key', async () => {
+    const selfSpend = byId.get('spend_tx/self_spend');
+    const report = signedReport(await inspectValue(selfSpend?.signed.tx ?? ''));
+    const sender = report.tx.fields.sender as string;
+    expect(report.tx.fields.recipient).toBe(sender);
+    expect(formatValueReport(report)).toContain(`verifies with ${sender} (sender, recipient)`);
+  });
+
+  it('rejects a --signers key that is not one when formatting', async () => {
+    const report = await inspectValue(byId.get('spend_tx/typical')?.signed.tx ?? '');
+    expect(thrown(EncodingError, () => formatValueReport(report, { signers: ['ak$garbage'] })).code).toBe('BAD_CHECKSUM');
+  });
+
   it('uses the candidates as the signers of a deposit', async () => {
     const deposit = byId.get('channel_deposit_tx/typical');
     const [k0, k1] = await Promise.all([keyOf('k0'), keyOf('k1')]);
@@ -220,6 +298,29 @@ describe('inspect: payloads the reference accepts but a node rejects', () => {
     const report = (await inspectTx({ ...soloTx, payload: hex(spend?.signed.hex ?? '') })) as UnsignedTxReport;
     expect(report.payload_tx).toMatchObject({ type: 'signed_tx', tx: { type: 'spend_tx' } });
     expect((report.payload_tx as { note: string }).note).toContain('bad_offchain_state_type');
+    expect(formatValueReport(report)).toMatch(/^ {4}note: a signed spend_tx, where the reference expects a signed channel_offchain_tx \(bad_offchain_state_type\)$/m);
+  });
+
+  it('shows a payload that does not decode, with its note, in text too', async () => {
+    const report = (await inspectValue(byId.get('channel_close_solo_tx/payload_single_zero_byte')?.unsigned.tx ?? '')) as UnsignedTxReport;
+    expect('error' in (report.payload_tx as PayloadReport)).toBe(true);
+    const text = formatValueReport(report);
+    expect(text).toMatch(/^ {2}payload_tx +does not decode: [A-Z_]+: /m);
+    expect(text).toMatch(/^ {4}note: not a transaction; .*\(payload_deserialization_failed\)$/m);
+  });
+
+  it('checks the signatures of a payload against the candidates, and names them in text', async () => {
+    // A deposit names one signer (its from): the other is known only as a candidate.
+    const deposit = byId.get('channel_deposit_tx/typical');
+    const candidates = deposit?.signers.map(akOf) ?? [];
+    const tx: UnsignedTx = { ...soloTx, payload: hex(deposit?.signed.hex ?? '') };
+    const report = signedReport(await inspectTx({ type: 'signed_tx', signatures: [], tx }, { signers: candidates }));
+    const payload = report.tx.payload_tx as SignedTxReport;
+    expect(payload.signers?.map((entry) => entry.signer)).toEqual(candidates);
+    expect(payload.signatures.every((entry) => entry.valid)).toBe(true);
+    const text = formatValueReport(report, { signers: candidates });
+    expect(text).toContain('(a --signers key)');
+    expect(text).toMatch(/verdict +valid: all 2 signer\(s\) signed/);
   });
 
   it('decodes a bare (unsigned) off-chain state and notes that it is not signed', async () => {
