@@ -156,7 +156,11 @@ describe('node → client builders', () => {
     expect(thrown(SchemaError, () => conflict(I as unknown as ChannelId, 1n)).context.path).toBe('/payload/channel_id');
     expect(thrown(SchemaError, () => requestError('x', { tag: 'new' } as unknown as { action: string })).context.path).toBe('/payload/request/action');
     expect(() => conflict(CHANNEL, -1n)).toThrow(RangeError);
+    expect(conflict(CHANNEL, 0n).payload.round).toBe(0n); // round 0: the channel's first state
     expect(() => requestError('x', [] as unknown as { action: string })).toThrow(TypeError);
+    for (const frame of ['{"action":"shutdown"}', null, [shutdown()]]) {
+      expect(() => serializeMessage(frame as unknown as ClientMessage), JSON.stringify(frame)).toThrow(TypeError);
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SchemaError } from './errors.js';
 import { type ExactJson, parseJsonExact, serializeJson } from './json.js';
+import { thrown } from '../../../test/support/errors.js';
 
 /** What JSON.parse gives for the same text: every bigint as the (possibly rounded) number. */
 function asNumbers(value: ExactJson): unknown {
@@ -55,6 +56,9 @@ describe('parseJsonExact', () => {
       expect(parseJsonExact(text)).toBeTypeOf('object'); // the default keeps the last, as JSON.parse
     }
     expect(parseJsonExact('{"a":{"b":1},"b":{"a":2},"c":[{"a":1},{"a":2}]}', refuse)).toEqual({ a: { b: 1n }, b: { a: 2n }, c: [{ a: 1n }, { a: 2n }] });
+    // Keys that name members of Object.prototype are given once: no duplicate.
+    const prototypeNames = parseJsonExact('{"constructor":1,"toString":2,"__proto__":3,"hasOwnProperty":4}', refuse) as Record<string, ExactJson>;
+    expect(Object.keys(prototypeNames)).toEqual(['constructor', 'toString', '__proto__', 'hasOwnProperty']);
     expect(parseJsonExact('{"fee":"9","fee":"10"}', { duplicateKeys: 'last' })).toEqual({ fee: '10' });
     expect(() => parseJsonExact('{}', { duplicateKeys: 'first' as never })).toThrow(RangeError);
     expect(() => parseJsonExact('{}', null as never)).toThrow(TypeError);
@@ -86,6 +90,36 @@ describe('parseJsonExact', () => {
     );
   });
 
+  it('skips exactly the whitespace JSON has: space, tab, line feed, carriage return', () => {
+    expect(parseJsonExact('\r\n\t {\r"a"\r:\r[\r1\r,\t2\n]\r}\r\n')).toEqual({ a: [1n, 2n] });
+  });
+
+  it('puts position on the character where the text stops being JSON, never past its end', () => {
+    for (const [text, position] of [
+      ['[1 2]', 3],
+      ['{"a":1 "b":2}', 7],
+      ['[1', 2],
+      ['{"a":[]', 7],
+      ['[[1],[2]x', 8],
+    ] as const) {
+      expect(parseError(text).context.position, text).toBe(position);
+    }
+    // A key given twice: the position of the second.
+    expect(thrown(SchemaError, () => parseJsonExact('{"a":1, "a":2}', { duplicateKeys: 'refuse' })).context.position).toBe(8);
+    fc.assert(
+      fc.property(fc.json(), fc.nat(), (text, cut) => {
+        const prefix = text.slice(0, cut % text.length);
+        try {
+          parseJsonExact(prefix);
+        } catch (error) {
+          expect(error).toBeInstanceOf(SchemaError);
+          expect((error as SchemaError).context.position).toBeLessThanOrEqual(prefix.length);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('nests deeper than the call stack would allow a recursive parser', () => {
     const depth = 100_000;
     const value = parseJsonExact(`${'['.repeat(depth)}7${']'.repeat(depth)}`);
@@ -106,6 +140,15 @@ describe('parseJsonExact', () => {
     ['-', 'unexpected character'],
     ['tru', 'unexpected character'],
     ['{"a":1} x', 'text after the value'],
+    ['[1.]', 'expected "," or "]"'],
+    ['[1e]', 'expected "," or "]"'],
+    ['[1e+]', 'expected "," or "]"'],
+    ['nul', 'unexpected character'],
+    ['{"a":1 "b":2}', 'expected "," or "}"'],
+    ['{"a":1,"b" 2}', 'expected ":"'],
+    ["{'a':1}", 'expected a string'],
+    ['\u00a01', 'unexpected character'],
+    ['[1,\u000b2]', 'unexpected character'],
   ])('rejects %j as INVALID_JSON', (text, reason) => {
     const error = parseError(text);
     expect(error.code).toBe('INVALID_JSON');
@@ -149,6 +192,8 @@ describe('serializeJson', () => {
     ['a function', { run: () => 1 }, '/run cannot be written as JSON'],
     ['a Map', { map: new Map() }, '/map must be a plain object'],
     ['a symbol', [Symbol('s')], '/0 cannot be written as JSON'],
+    ['Infinity', { amount: Number.POSITIVE_INFINITY }, '/amount must be a finite number, got Infinity'],
+    ['-Infinity', [Number.NEGATIVE_INFINITY], '/0 must be a finite number, got -Infinity'],
   ])('refuses %s with a TypeError naming where it is', (_name, value, message) => {
     expect(() => serializeJson(value)).toThrow(TypeError);
     expect(() => serializeJson(value)).toThrow(message);
@@ -160,6 +205,14 @@ describe('serializeJson', () => {
     expect(serializeJson(new Array(3))).toBe('[null,null,null]');
     expect(serializeJson({ list: [undefined, 2, , 3] })).toBe('{"list":[null,2,null,3]}');
     for (const value of [sparse, new Array(3), { a: [1, , [, {}]] }]) expect(serializeJson(value)).toBe(JSON.stringify(value));
+  });
+
+  it('leaves out undefined members wherever they are, and writes objects without a prototype', () => {
+    const sparse = { a: undefined, b: 1, c: undefined, d: 2n };
+    expect(serializeJson(sparse)).toBe('{"b":1,"d":2}');
+    expect(serializeJson({ a: undefined })).toBe('{}');
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { n: 1n, list: [Object.create(null)] });
+    expect(serializeJson(bare)).toBe('{"n":1,"list":[{}]}');
   });
 
   it('writes any value without bigints as JSON.stringify does', () => {

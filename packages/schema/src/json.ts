@@ -43,8 +43,8 @@ export function parseJsonExact(text: string, options: ParseJsonOptions = {}): Ex
   let index = 0;
   const stack: Container[] = [];
 
-  const fail = (what: string): never => {
-    throw new SchemaError('INVALID_JSON', `not JSON: ${what} at position ${index}`, { path: '', position: index });
+  const fail = (what: string, position = index): never => {
+    throw new SchemaError('INVALID_JSON', `not JSON: ${what} at position ${position}`, { path: '', position });
   };
   const skipWhitespace = () => {
     while (index < text.length && WHITESPACE.has(text.charCodeAt(index))) index++;
@@ -142,21 +142,26 @@ export function parseJsonExact(text: string, options: ParseJsonOptions = {}): Ex
         return value;
       }
       skipWhitespace();
-      const separator = text[index++];
+      // The position of an error is the separator's own, not the one after it.
+      const separator = text[index];
       if ('array' in top) {
         top.array.push(value);
+        if (separator !== ',' && separator !== ']') fail('expected "," or "]"');
+        index++;
         if (separator === ',') break;
-        if (separator !== ']') fail('expected "," or "]"');
         value = top.array;
       } else {
-        if (refuseDuplicates && Object.hasOwn(top.object, top.key)) fail(`key ${JSON.stringify(top.key)} given twice`);
         setKey(top.object, top.key, value);
+        if (separator !== ',' && separator !== '}') fail('expected "," or "}"');
+        index++;
         if (separator === ',') {
+          skipWhitespace();
+          const keyAt = index;
           top.key = readString();
+          if (refuseDuplicates && Object.hasOwn(top.object, top.key)) fail(`key ${JSON.stringify(top.key)} given twice`, keyAt);
           expect(':');
           break;
         }
-        if (separator !== '}') fail('expected "," or "}"');
         value = top.object;
       }
       stack.pop();

@@ -6,6 +6,7 @@ import { requestError, serializeMessage } from './builders.js';
 import type { RequestError } from './messages/error.js';
 import type { NodeMessage, SeedNodeMessage } from './messages/unions.js';
 import { type ParseOptions, parseClientMessage, parseNodeMessage } from './parse.js';
+import { utf8Length } from './validate.js';
 import { thrown } from '../../../test/support/errors.js';
 
 // Values from the seed document (generic messages and update error sections).
@@ -167,7 +168,8 @@ describe('parseNodeMessage', () => {
   });
 
   it('refuses an integral value not written as an integer literal, which JSON.parse would pass', () => {
-    for (const literal of ['42.0', '4.2e1', '420e-1']) {
+    // Upper-case exponents and whitespace after the colon included: the fast path must not miss them.
+    for (const literal of ['42.0', '4.2e1', '420e-1', '42E0', '4.2E+1', ' 42.0', '\n\t 42E0', ' -0.0']) {
       const error = thrown(SchemaError, () => parseNodeMessage(`{"action":"conflict","payload":{"channel_id":"${CHANNEL}","round":${literal}}}`));
       expect(error.code).toBe('SCHEMA');
       expect(error.context).toEqual({ path: '/payload/round', keyword: 'type', action: 'conflict' });
@@ -192,6 +194,24 @@ describe('parseClientMessage', () => {
     for (const amount of [0n, 2n, 9007199254740993n, 2n ** 64n, 10n ** 40n]) {
       const parsed = parseClientMessage(`{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":${amount}}}`);
       expect(parsed).toStrictEqual({ action: 'update', tag: 'new', payload: { from: FROM, to: TO, amount } });
+    }
+  });
+
+  it('refuses an amount written 1E3, 1.0 or 01, however it is spaced', () => {
+    const update = (amount: string) => `{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":${amount}}}`;
+    for (const amount of ['1E3', '1e3', '1.0', '2E+0', ' 1E3', '\n 1.0', '\t-5E1', '\r\n1000e-3']) {
+      const error = thrown(SchemaError, () => parseClientMessage(update(amount)));
+      expect(error.context, amount).toEqual({ action: 'update', path: '/payload/amount', keyword: 'type' });
+    }
+    for (const amount of ['01', ' 01', '-01', '+1', '1.', '.5']) expect(thrown(SchemaError, () => parseClientMessage(update(amount))).code, amount).toBe('INVALID_JSON');
+    expect(parseClientMessage(update(' \n18446744073709551616'))).toStrictEqual({ action: 'update', tag: 'new', payload: { from: FROM, to: TO, amount: 2n ** 64n } });
+  });
+
+  it('refuses a __proto__ key beside the amount, whichever parser read the frame', () => {
+    for (const amount of ['1', '18446744073709551616']) {
+      const text = `{"action":"update","tag":"new","payload":{"from":"${FROM}","to":"${TO}","amount":${amount},"__proto__":{}}}`;
+      const error = thrown(SchemaError, () => parseClientMessage(text));
+      expect(error.context, amount).toEqual({ action: 'update', path: '/payload/__proto__', keyword: 'additionalProperties' });
     }
   });
 
@@ -231,6 +251,8 @@ describe('parseClientMessage', () => {
     const tag = thrown(SchemaError, client({ action: 'update', tag: 'ack', payload: {} }));
     expect(tag.code).toBe('UNKNOWN_TAG');
     expect(tag.context).toEqual({ path: '/tag', action: 'update', tag: 'ack' });
+    // An empty tag is a tag: not the untagged sign reply.
+    expect(thrown(SchemaError, client({ action: 'update', tag: '', payload: { tx: TX } })).code).toBe('UNKNOWN_TAG');
   });
 });
 
@@ -270,6 +292,19 @@ describe('integers of any size (README: never rounded nor rejected for their siz
 });
 
 describe('generic message info: at most 65 535 bytes of UTF-8 (BEHAVIOUR.md §4)', () => {
+  it('counts bytes as an encoder writes them, at every boundary and for lone surrogates', () => {
+    const encoded = (text: string) => new TextEncoder().encode(text).length;
+    for (const text of ['\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff', '\ud800', '\udbff', '\udc00', '\udfff', '\udc00\udc00', '\udbff\udfff', '\ud800\ud800\udc00', 'x\udc00\ud800', '\ud800é']) {
+      expect(utf8Length(text), JSON.stringify(text)).toBe(encoded(text));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        expect(utf8Length(text)).toBe(encoded(text));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   const request = (info: string) => JSON.stringify({ action: 'message', payload: { to: TO, info } });
   const report = (info: string) => JSON.stringify({ action: 'message', payload: { message: { channel_id: CHANNEL, from: FROM, to: TO, info } } });
 
@@ -297,6 +332,20 @@ describe('shutdown (BEHAVIOUR.md §2.6: the payload is optional and ignored)', (
     expect(client({ action: 'shutdown', payload: { reason: 'bye' } })()).toStrictEqual({ action: 'shutdown', payload: { reason: 'bye' } });
     const text = `{"action":"shutdown","payload":{"force":true,"n":${10n ** 400n},"deep":[{"x":null}]}}`;
     expect(parseClientMessage(text)).toStrictEqual({ action: 'shutdown', payload: { force: true, n: 10n ** 400n, deep: [{ x: null }] } });
+  });
+
+  it('refuses a number no double holds, which could never be written back', () => {
+    for (const [number, path] of [['1e400', '/payload/n'], ['-1.5e999', '/payload/deep/0/x']] as const) {
+      const text = `{"action":"shutdown","payload":{"n":${number === '1e400' ? number : 1},"deep":[{"x":${number === '1e400' ? 2 : number}}]}}`;
+      const error = thrown(SchemaError, () => parseClientMessage(text));
+      expect(error.context).toEqual({ action: 'shutdown', path, keyword: 'type' });
+      expect(error.message).toBe(`shutdown: ${path} must be a finite number, got a literal past ±1.8e308`);
+    }
+    const echo = thrown(SchemaError, () => parseNodeMessage('{"action":"error","payload":{"reason":"x","request":{"action":"y","payload":{"a/b":1e400}}}}'));
+    expect(echo.context).toEqual({ action: 'error', path: '/payload/request/payload/a~1b', keyword: 'type' });
+    // What does parse, serializes back.
+    const parsed = parseClientMessage(`{"action":"shutdown","payload":{"n":1e300,"m":${10n ** 400n}}}`);
+    expect(serializeMessage(parsed)).toBe(`{"action":"shutdown","payload":{"n":1e+300,"m":${10n ** 400n}}}`);
   });
 
   it('still refuses a payload that is no object, and a key beside it', () => {

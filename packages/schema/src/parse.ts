@@ -31,7 +31,7 @@ import { SEED_INFO_EVENTS, V014_INFO_EVENTS } from './messages/info.js';
 import { DIALECTS, type Dialect } from './messages/primitives.js';
 import { SEED_SIGN_TAGS, V014_SIGN_TAGS } from './messages/sign.js';
 import type { ClientMessage, ClientMessageOf, NodeMessage, NodeMessageOf } from './messages/unions.js';
-import { check, utf8Length } from './validate.js';
+import { check, pointerSegment, utf8Length } from './validate.js';
 
 export interface ParseOptions {
   /** Accept only the frames of this dialect; by default either dialect is accepted. */
@@ -274,6 +274,22 @@ function withBigintsAsNumbers(root: unknown): unknown {
 }
 
 /**
+ * A pointer to a number in `root` that is not finite, or undefined. Only a literal
+ * past ±1.8e308 with a fraction or an exponent reads as one (an integer literal is a bigint):
+ * no JSON can carry it back, and the node cannot read it either.
+ */
+function nonFinitePath(root: unknown): string | undefined {
+  const pending: [value: unknown, pointer: string][] = [[root, '']];
+  for (let entry = pending.pop(); entry !== undefined; entry = pending.pop()) {
+    const [value, pointer] = entry;
+    if (typeof value === 'number' && !Number.isFinite(value)) return pointer;
+    if (value === null || typeof value !== 'object') continue;
+    for (const key of Object.keys(value)) pending.push([(value as Record<string, unknown>)[key], `${pointer}/${pointerSegment(key)}`]);
+  }
+  return undefined;
+}
+
+/**
  * Every number of a JSON text follows `:`, `,` or `[`; this finds them all (and, harmlessly,
  * number-like text inside strings).
  */
@@ -363,6 +379,17 @@ function parseFrame(text: string, direction: 'node' | 'client', options: ParseOp
         action: String(frame.action),
       });
     }
+  }
+  // An echo or a shutdown payload is open to any number: one that overflows a double would
+  // parse here but could never be written back (serializeJson refuses it, as JSON has no Infinity).
+  // Only the exact parser's tree can hold one: the fast path has small integer literals only.
+  const overflow = exact === frame ? undefined : nonFinitePath(exact);
+  if (overflow !== undefined) {
+    throw new SchemaError('SCHEMA', `${kind.what}: ${overflow} must be a finite number, got a literal past ±1.8e308`, {
+      path: overflow,
+      keyword: 'type',
+      action: String(frame.action),
+    });
   }
   return exact;
 }

@@ -120,6 +120,9 @@ describe('fromQuery', () => {
     ['port', '0', 'must be 1–65535'],
     ['port', '65536', 'must be 1–65535'],
     ['port', '99999999999999999999', 'must be 1–65535'],
+    ['port', '080', 'must be a decimal integer without sign or leading zeros, got "080"'],
+    ['port', '+80', 'must be a decimal integer without sign or leading zeros'],
+    ['timeout_idle', '1e3', 'must be a decimal integer without sign or leading zeros'],
     ['minimum_depth', '4294967296', 'must be less than 4294967296'],
     ['timeout_sign', '4294967296', 'must be 0–4294967295'],
     ['report_error', 'yes', 'must be one of "false", "true"'],
@@ -179,6 +182,7 @@ describe('fromQuery', () => {
       expect(error.code).toBe('UNKNOWN_PARAM');
       expect(error.context.param).toBe(name);
       expect(fromQuery(query, { ignoreUnknown: true })).toStrictEqual(SEED_PARAMS);
+      expect(thrown(SchemaError, () => fromQuery(query, { ignoreUnknown: false })).code).toBe('UNKNOWN_PARAM');
     }
   });
 
@@ -215,6 +219,10 @@ describe('toQuery', () => {
     expect(toQuery(fromQuery(SEED_RESPONDER_URL))).toBe(seedQuery(SEED_RESPONDER_URL));
   });
 
+  it('leaves out a parameter given as undefined, known or not', () => {
+    expect(toQuery({ ...SEED_PARAMS, minimum_depth: undefined, timeouts: undefined } as ChannelParams)).toBe(seedQuery(SEED_INITIATOR_URL));
+  });
+
   it('escapes what a query cannot hold', () => {
     const query = toQuery({ ...SEED_PARAMS, host: 'ümlaut.example&role=responder' });
     expect(query).toContain('host=%C3%BCmlaut.example%26role%3Dresponder&');
@@ -226,7 +234,9 @@ describe('toQuery', () => {
     expect(thrown(SchemaError, () => toQuery(withoutHost as ChannelParams)).context).toEqual({ param: 'host', path: '/host' });
     expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, lock_period: 70_000n })).code).toBe('INVALID_PARAM');
     expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, initiator_amount: -1n })).context.param).toBe('initiator_amount');
-    expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, port: 80.5 })).context.param).toBe('port');
+    const fraction = thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, port: 80.5 }));
+    expect(fraction.context.param).toBe('port');
+    expect(fraction.message).toBe('port: must be an integer, got 80.5');
     expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, timeouts: 5 } as ChannelParams)).code).toBe('UNKNOWN_PARAM');
     expect(() => toQuery({ ...SEED_PARAMS, ttl: 1000 as unknown as bigint })).toThrow(TypeError);
     expect(() => toQuery({ ...SEED_PARAMS, report_info: 'false' as unknown as boolean })).toThrow(TypeError);
