@@ -18,6 +18,7 @@ import {
   type ReportTag,
   requestError,
   SchemaError,
+  serializeJson,
   serializeMessage,
   signRequest,
   TIMEOUT_NAMES,
@@ -212,7 +213,8 @@ function reasonOf(error: SchemaError): string {
 
 /**
  * What to echo as `request` for a frame that did not parse: the JSON object, or the raw text
- * when it is no object or its `payload` is none (an echoed request's payload is an object).
+ * when it is no object, its `payload` is none (an echoed request's payload is an object), or
+ * it holds what JSON cannot write back (a number past ±1.8e308 reads as Infinity).
  */
 function parsedOrText(text: string): EchoedRequest {
   let action = '';
@@ -222,11 +224,12 @@ function parsedOrText(text: string): EchoedRequest {
       action = typeof value.action === 'string' ? value.action : '';
       const { payload } = value;
       if (payload === undefined || (payload !== null && typeof payload === 'object' && !Array.isArray(payload))) {
+        serializeJson(value);
         return { ...(value as Record<string, unknown>), action };
       }
     }
   } catch {
-    // not JSON: echo the text
+    // not JSON, or not JSON once read: echo the text
   }
   return { action, text: text.length > 1000 ? `${text.slice(0, 1000)}…` : text };
 }

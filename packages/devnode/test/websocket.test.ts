@@ -346,6 +346,25 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     await closeBoth();
   });
 
+  it('echoes as text a frame holding a number no JSON can write back (1e400), instead of an internal_error', async () => {
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    await open();
+    for (const text of [
+      `{"action":"update","tag":"new","payload":{"from":"${alice.address}","to":"${bob.address}","amount":1e400}}`,
+      '{"action":"shutdown","payload":{"x":-1e400}}',
+      '{"action":"message","payload":{"to":1e999,"info":"hi"}}',
+    ]) {
+      const seen = initiator.frames.length;
+      initiator.send(text);
+      const error = await initiator.next((frame) => frame.action === 'error', seen);
+      const action = (JSON.parse(text) as { action: string }).action;
+      expect(error.payload).toEqual({ reason: expect.stringMatching(/^(schema|broken_encoding)/) as string, request: { action, text } });
+    }
+    await transfer(initiator, alice, bob, 1n, 2n);
+    await closeBoth();
+  });
+
   it('answers malformed frames with an error and goes on', async () => {
     await open();
     for (const text of ['not json', '[1,2]', '{"no":"action"}', '{"action":"dance"}', '{"action":"update","tag":"new","payload":{"from":1}}']) {
