@@ -293,9 +293,7 @@ export class NodeClient {
     assertString(hash, 'hash');
     const confirmations = options.confirmations ?? 0n;
     assertBigint(confirmations, 'confirmations');
-    if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-      throw new TypeError(`onProgress must be a function, got ${describe(options.onProgress)}`);
-    }
+    assertOnProgress(options.onProgress);
     return this.#poll(options, `${hash} to be mined${confirmations > 0n ? ` with ${confirmations} confirmation(s)` : ''}`, { txHash: hash }, async (request) => {
       const info = await this.getTx(hash, request);
       const height = await this.getHeight(request);
@@ -308,6 +306,7 @@ export class NodeClient {
   /** Waits until the chain's height is at least `height`; resolves with the height reached. */
   async waitForHeight(height: bigint, options: WaitForHeightOptions = {}): Promise<bigint> {
     assertBigint(height, 'height');
+    assertOnProgress(options.onProgress);
     return this.#poll(options, `height ${height}`, { height }, async (request) => {
       const current = await this.getHeight(request);
       options.onProgress?.({ height: current, target: height });
@@ -705,6 +704,12 @@ type BodyRead = { text: string; tooLarge?: undefined } | { text?: undefined; too
  * at most that much of it is ever held.
  */
 async function readCapped(response: Response, signal: AbortSignal): Promise<BodyRead> {
+  if (signal.aborted) {
+    // A fetch that ignored its signal answered after raceSignal gave up on it: no one reads this
+    // body, and a listener added now would never fire to cancel it.
+    response.body?.cancel(signal.reason).catch(() => undefined);
+    throw signal.reason;
+  }
   const declared = response.headers.get('content-length')?.trim();
   if (declared !== undefined && /^[0-9]+$/.test(declared) && Number(declared) > MAX_RESPONSE_BYTES) {
     response.body?.cancel().catch(() => undefined);
@@ -784,6 +789,11 @@ function timerDelay(ms: number): number {
 export function assertMilliseconds(value: unknown, name: string): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number of milliseconds, got ${describe(value)}`);
+}
+
+/** Checked before the first poll, so that a wrong one is a TypeError that no request preceded. */
+function assertOnProgress(onProgress: unknown): void {
+  if (onProgress !== undefined && typeof onProgress !== 'function') throw new TypeError(`onProgress must be a function, got ${describe(onProgress)}`);
 }
 
 /** A request limit: {@link assertMilliseconds}, and one the timers can honour. */

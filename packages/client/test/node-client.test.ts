@@ -2,11 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Devnode, startDevnode } from '@aesc/devnode';
 import { decode, type EncodedTx, type TxHash } from '@aesc/encoding';
+import { type ExactJson, parseJsonExact, serializeJson } from '@aesc/schema';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
-import { type ChannelCreateTx, channelId, encodeTx, type SignedTx, txHash, type UnsignedTx } from '@aesc/tx';
+import { type ChannelCreateTx, channelId, decodeTx, encodeTx, type SignedTx, txHash, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientError } from '../src/errors.js';
-import { MAX_REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES, NodeClient, type WaitProgress } from '../src/node-client.js';
+import { type ChannelTxBuilder, MAX_REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES, NodeClient, type WaitProgress } from '../src/node-client.js';
 import { clientError } from './support/client-error.js';
 
 let devnode: Devnode;
@@ -204,6 +205,51 @@ describe('NodeClient against devnode', () => {
     await clientError(wrongType.buildChannelTx('withdrawal', { ...withdrawal, to: bob.address }), 'BAD_RESPONSE');
   });
 
+  it('refuses a built tx that differs from the request in any field it fixed, or is of another type or layout', async () => {
+    const id = channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey });
+    const payload = await signedBy(
+      { type: 'channel_offchain_tx', channel_id: decode(id, 'ch'), previous_round: 1n, round: 2n, initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 5n, responder_amount: 6n, updates: [], state: new Uint8Array() },
+      alice,
+      bob,
+    );
+    // Every field of each builder given (nonce included), so that every one is fixed by the request.
+    const requests: [ChannelTxBuilder, Record<string, unknown>][] = [
+      ['create', { initiator: alice.address, initiator_amount: 7n, responder: bob.address, responder_amount: 4n, channel_reserve: 2n, lock_period: 10n, ttl: 1000n, fee: 1n, nonce: 4711n }],
+      ['deposit', { channel_id: id, from: bob.address, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n }],
+      ['withdrawal', { channel_id: id, to: bob.address, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n }],
+      ['close/mutual', { channel_id: id, initiator_amount: 6n, responder_amount: 4n, ttl: 100n, fee: 1n, nonce: 2n }],
+      ['close/solo', { channel_id: id, from: bob.address, payload, ttl: 100n, fee: 1n, nonce: 5n }],
+      ['slash', { channel_id: id, from: alice.address, payload, ttl: 100n, fee: 1n, nonce: 77n }],
+      ['settle', { channel_id: id, from: alice.address, initiator_amount: 5n, responder_amount: 6n, ttl: 100n, fee: 1n, nonce: 3n }],
+    ];
+    /** A client whose node answers `kind` with its own built tx, passed through `change`. */
+    const changing = (kind: ChannelTxBuilder, change: (built: Record<string, unknown>) => Record<string, unknown>) =>
+      new NodeClient(devnode.httpUrl, {
+        fetch: tamperingFetch(
+          (url) => url.endsWith(`/tx/channel/${kind}`),
+          (answer) => JSON.stringify({ tx: encodeTx(change(decodeTx(JSON.parse(answer).tx, 'unsigned') as unknown as Record<string, unknown>) as unknown as UnsignedTx) }),
+        ),
+      });
+    for (const [kind, body] of requests) {
+      for (const name of Object.keys(body)) {
+        const changed = changing(kind, (built) => {
+          const value = built[name];
+          return { ...built, [name]: typeof value === 'bigint' ? value + 1n : (value as Uint8Array).map((byte, index) => (index === 0 ? byte ^ 1 : byte)) };
+        });
+        const error = await clientError(changed.buildChannelTx(kind, body as never), 'BAD_RESPONSE');
+        expect(error.message, `${kind}: ${name}`).toContain(`the built tx's ${name} differs from the request`);
+      }
+    }
+    // close_solo and slash have the same fields: only the type tells them apart.
+    const [, soloBody] = requests[4] as [ChannelTxBuilder, Record<string, unknown>];
+    const asSlash = changing('close/solo', (built) => ({ ...built, type: 'channel_slash_tx' }));
+    expect((await clientError(asSlash.buildChannelTx('close/solo', soloBody as never), 'BAD_RESPONSE')).message).toContain('asked for a channel_close_solo_tx, got a channel_slash_tx');
+    // The legacy close_mutual holds every field of the request, and `from` besides.
+    const [, mutualBody] = requests[3] as [ChannelTxBuilder, Record<string, unknown>];
+    const legacy = changing('close/mutual', (built) => ({ ...built, from: alice.publicKey }));
+    expect((await clientError(legacy.buildChannelTx('close/mutual', mutualBody as never), 'BAD_RESPONSE')).message).toContain('legacy 7-field close_mutual');
+  });
+
   it('checks builder arguments, and reports what the node refuses with its status and reason', async () => {
     const body = { channel_id: channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey }), from: bob.address, amount: 3n, ttl: 100n, fee: 2n, nonce: 9n };
     const { nonce: _nonce, ...withoutNonce } = body;
@@ -319,9 +365,9 @@ describe('NodeClient against devnode', () => {
     };
     const hash = await node.postTx(await signedBy(create, alice, bob));
     const waiting = node.waitForTx(hash, { pollMs: 10 });
-    await devnode.mine(1);
+    const [block] = await devnode.mine(1);
     const error = await clientError(waiting, 'TX_REJECTED');
-    expect(error.context).toMatchObject({ reason: 'insufficient_funds', txHash: hash });
+    expect(error.context).toMatchObject({ reason: 'insufficient_funds', txHash: hash, height: BigInt(block?.height ?? -1), status: 404 });
     await clientError(node.getTx(hash), 'TX_REJECTED');
   });
 
@@ -333,6 +379,15 @@ describe('NodeClient against devnode', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(timeout.context.txHash).toBe(hash);
     await clientError(node.waitForHeight(10_000_000n, { timeoutMs: 100, pollMs: 20 }), 'TIMEOUT');
+    // A pause longer than what remains of the wait ends at its deadline.
+    const longPause = Date.now();
+    await clientError(node.waitForHeight(10_000_000n, { timeoutMs: 100, pollMs: 60_000 }), 'TIMEOUT');
+    expect(Date.now() - longPause).toBeLessThan(2_000);
+    // Aborted between a poll and its pause (by onProgress here): no pause is begun.
+    const stopping = new AbortController();
+    const stopped = Date.now();
+    await clientError(node.waitForHeight(10_000_000n, { pollMs: 60_000, signal: stopping.signal, onProgress: () => stopping.abort() }), 'ABORTED');
+    expect(Date.now() - stopped).toBeLessThan(2_000);
 
     const controller = new AbortController();
     const waiting = node.waitForTx(hash, { pollMs: 20, signal: controller.signal });
@@ -405,7 +460,10 @@ describe('NodeClient against nodes that misbehave', () => {
     const started = Date.now();
     await clientError(new NodeClient(url, { timeoutMs: 100 }).getHeight(), 'TIMEOUT');
     expect(Date.now() - started).toBeLessThan(2_000);
+    // The call's limit overrides the client's (10 s by default).
+    const callStarted = Date.now();
     await clientError(new NodeClient(url).getHeight({ timeoutMs: 50 }), 'TIMEOUT');
+    expect(Date.now() - callStarted).toBeLessThan(2_000);
     const controller = new AbortController();
     const request = new NodeClient(url).getHeight({ signal: controller.signal });
     setTimeout(() => controller.abort(), 30);
@@ -416,9 +474,11 @@ describe('NodeClient against nodes that misbehave', () => {
     const url = await fakeNode('hang');
     await clientError(new NodeClient(url, { timeoutMs: 100.5 }).getHeight(), 'TIMEOUT');
     await clientError(new NodeClient(url).getHeight({ timeoutMs: 50.5 }), 'TIMEOUT');
-    // Each poll's limit is what remains of the wait (150.5 ms, less the time spent).
+    // Each poll's limit is what remains of the wait (150.5 ms, less the time spent), not the client's 10 s.
+    const started = Date.now();
     const timeout = await clientError(new NodeClient(url).waitForHeight(1n, { timeoutMs: 150.5 }), 'TIMEOUT');
     expect((timeout.cause as ClientError).code).toBe('TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('refuses a request limit the timers cannot honour, before any request', async () => {
@@ -461,17 +521,118 @@ describe('NodeClient against nodes that misbehave', () => {
     expect(requests).toBe(1);
   });
 
+  it('leaves no pause timer and no listener on the caller’s signal once a wait ends', async () => {
+    let height = 0n;
+    const rising = new NodeClient('http://127.0.0.1:1/v2', { fetch: async () => new Response(serializeJson({ height: height++ })) });
+    const controller = new AbortController();
+    const { signal } = controller;
+    let listeners = 0;
+    const add = signal.addEventListener.bind(signal);
+    const remove = signal.removeEventListener.bind(signal);
+    signal.addEventListener = (...args: Parameters<AbortSignal['addEventListener']>) => {
+      listeners++;
+      add(...args);
+    };
+    signal.removeEventListener = (...args: Parameters<AbortSignal['removeEventListener']>) => {
+      listeners--;
+      remove(...args);
+    };
+    expect(await rising.waitForHeight(3n, { pollMs: 5, signal })).toBe(3n);
+    expect(listeners).toBe(0);
+    // An abort during a long pause clears its timer: nothing is left to keep the process alive.
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+    let polled: () => void = () => undefined;
+    const firstPoll = new Promise<void>((resolve) => {
+      polled = resolve;
+    });
+    const waiting = rising.waitForHeight(1_000n, { pollMs: MAX_REQUEST_TIMEOUT_MS, signal, onProgress: () => polled() });
+    await firstPoll;
+    await new Promise((resolve) => setImmediate(resolve)); // the pause has begun
+    expect(timers()).toBe(before + 1);
+    controller.abort();
+    await clientError(waiting, 'ABORTED');
+    expect(timers()).toBe(before);
+  });
+
   it('ends even with a fetch that ignores its signal', async () => {
     const stuck = new NodeClient('http://127.0.0.1:1/v2', { fetch: () => new Promise<Response>(() => undefined), timeoutMs: 50 });
     await clientError(stuck.getHeight(), 'TIMEOUT');
   });
 
+  it('cancels, unread, the body of a fetch that ignored its signal and answered after the call ended', async () => {
+    let pulls = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>(
+      {
+        pull: () => {
+          pulls++;
+          return new Promise(() => undefined);
+        },
+        cancel: () => {
+          cancelled = true;
+        },
+      },
+      { highWaterMark: 0 }, // pulled only when read
+    );
+    const late = new NodeClient('http://127.0.0.1:1/v2', {
+      fetch: () => new Promise<Response>((resolve) => setTimeout(() => resolve(new Response(endless)), 100)),
+      timeoutMs: 30,
+    });
+    await clientError(late.getHeight(), 'TIMEOUT');
+    // It used to be read, and held open, with no one left to want it.
+    await expect.poll(() => cancelled).toBe(true);
+    expect(pulls).toBe(0);
+  });
+
   it('BAD_RESPONSE for answers of the wrong shape', async () => {
     await clientError(new NodeClient(await fakeNode({ status: 200, body: 'hello' })).getHeight(), 'BAD_RESPONSE');
+    // Not "no such tx or channel", which a lookup answers with undefined.
+    const notJson = new NodeClient(await fakeNode({ status: 200, body: 'hello' }));
+    const spend = await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob);
+    expect((await clientError(notJson.getTx(txHash(spend)), 'BAD_RESPONSE')).message).toContain('not JSON');
+    expect((await clientError(notJson.getChannel(channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey })), 'BAD_RESPONSE')).message).toContain('not JSON');
+    expect((await clientError(notJson.getBalance(alice.address), 'BAD_RESPONSE')).message).toContain('not JSON');
     await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"height":"5"}' })).getHeight(), 'BAD_RESPONSE');
     await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"height":5.5}' })).getHeight(), 'BAD_RESPONSE');
     await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"balance":-1}' })).getBalance(alice.address), 'BAD_RESPONSE');
+    await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"balance":"5"}' })).debugFund(alice.address, 5n), 'BAD_RESPONSE');
     await clientError(new NodeClient(await fakeNode({ status: 200, body: '{"tx_hash":"nope"}' })).postTx(await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob)), 'BAD_RESPONSE');
+  });
+
+  it('BAD_RESPONSE for a channel, a height or a posted tx’s hash the node gets wrong', async () => {
+    const id = channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey });
+    const channel = { id, initiator: alice.address, responder: bob.address, total_amount: HUGE + 4n, initiator_amount: HUGE, responder_amount: 4n, channel_reserve: 2n, round: 3n, lock_period: 10n, closes_at: 0n };
+    const answering = async (body: Record<string, ExactJson>) => new NodeClient(await fakeNode({ status: 200, body: serializeJson(body) }));
+    expect(await (await answering(channel)).getChannel(id)).toEqual(channel);
+    const cases: [string, Record<string, ExactJson>, RegExp][] = [
+      ['another channel', { ...channel, id: channelId({ initiator: alice.publicKey, nonce: 2n, responder: bob.publicKey }) }, /`id` is .*, not the channel asked for/],
+      ['not a key', { ...channel, responder: 'ak$x' }, /`initiator`\/`responder` are not ak\$ keys/],
+      ['amounts that do not add up', { ...channel, responder_amount: 5n }, /do not add up to `total_amount`/],
+      ['a negative round', { ...channel, round: -3n }, /`round` is not a non-negative integer/],
+      ['a round as text', { ...channel, round: '3' }, /`round` is not a non-negative integer/],
+    ];
+    for (const [what, body, message] of cases) {
+      const error = await clientError((await answering(body)).getChannel(id), 'BAD_RESPONSE');
+      expect(error.message, what).toMatch(message);
+    }
+    await clientError((await answering({ height: -1n })).getHeight(), 'BAD_RESPONSE');
+    const spend = await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob);
+    const otherHash = txHash(await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 2n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob));
+    const error = await clientError((await answering({ tx_hash: otherHash })).postTx(spend), 'BAD_RESPONSE');
+    expect(error.message).toContain(`the node says ${otherHash}, the tx hashes to ${txHash(spend)}`);
+  });
+
+  it('takes only the node’s own 404 as "not found": the same reason with another status is NODE_ERROR', async () => {
+    const id = channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey });
+    expect(await new NodeClient(await fakeNode({ status: 404, body: '{"reason":"Channel not found"}' })).getChannel(id)).toBeUndefined();
+    for (const status of [300, 400, 500, 503]) {
+      const error = await clientError(new NodeClient(await fakeNode({ status, body: '{"reason":"Channel not found"}' })).getChannel(id), 'NODE_ERROR');
+      expect(error.context).toMatchObject({ status, reason: 'Channel not found', request: `GET /channels/${id}` });
+    }
+    // Not even a 3xx with the answer a 200 would carry.
+    const redirect = await clientError(new NodeClient(await fakeNode({ status: 300, body: '{"height":5}' })).getHeight(), 'NODE_ERROR');
+    expect(redirect.context.status).toBe(300);
   });
 
   it('BAD_RESPONSE for a tx whose content does not hash to what the node claims', async () => {
@@ -486,12 +647,54 @@ describe('NodeClient against nodes that misbehave', () => {
     expect((await node.getTx(hash))?.signedTx).toEqual(spend);
   });
 
+  it('BAD_RESPONSE for a tx answer of the wrong shape, or of another tx than the one asked for', async () => {
+    const spends = await Promise.all(
+      [6n, 7n].map(async (amount, index) =>
+        signedBy({ type: 'spend_tx', sender: alice.publicKey, recipient: carol.publicKey, amount, fee: 1n, nonce: (await node.nextNonce(alice.address)) + BigInt(index), payload: new Uint8Array() }, alice),
+      ),
+    );
+    const [asked, other] = await Promise.all(spends.map((spend) => node.postTx(spend)));
+    await devnode.mine(1);
+    const mined = await node.getTx(asked as TxHash);
+    expect(mined?.blockHeight).toBeGreaterThan(0n);
+    /** A node whose answer for the mined tx has `change` applied to its `transaction`. */
+    const changing = (change: (transaction: Record<string, ExactJson>) => Record<string, ExactJson>) =>
+      new NodeClient(devnode.httpUrl, {
+        fetch: tamperingFetch(
+          (url) => url.includes('/tx/th$'),
+          (body) => {
+            const answer = parseJsonExact(body) as Record<string, ExactJson>;
+            return serializeJson({ ...answer, transaction: change(answer.transaction as Record<string, ExactJson>) });
+          },
+        ),
+      });
+    const cases: [string, (transaction: Record<string, ExactJson>) => Record<string, ExactJson>, RegExp][] = [
+      ['below -1', (transaction) => ({ ...transaction, block_height: -2n }), /`block_height` is not an integer ≥ -1/],
+      ['pending, with a block', (transaction) => ({ ...transaction, block_height: -1n }), /disagree on whether the tx is mined/],
+      ['mined, without a block', (transaction) => ({ ...transaction, block_hash: 'none' }), /disagree on whether the tx is mined/],
+      ['not a block hash', (transaction) => ({ ...transaction, block_hash: mined?.hash ?? '' }), /`block_hash` is neither/],
+      ['vsn 2', (transaction) => ({ ...transaction, tx: { ...(transaction.tx as Record<string, ExactJson>), vsn: 2n } }), /`tx.vsn` is a bigint, not 1/],
+      ['a bad signature', (transaction) => ({ ...transaction, signatures: ['sg$x'] }), /`signatures` is not a list of sg\$ strings/],
+      ['a bad hash', (transaction) => ({ ...transaction, hash: 'th$x' }), /`hash` is not a th\$ hash/],
+    ];
+    for (const [what, change, message] of cases) {
+      const error = await clientError(changing(change).getTx(asked as TxHash), 'BAD_RESPONSE');
+      expect(error.message, what).toMatch(message);
+    }
+    // A whole tx, consistent in itself, but not the one asked for.
+    const swapping = new NodeClient(devnode.httpUrl, { fetch: (input, init) => fetch(String(input).replace(asked as string, other as string), init) });
+    const error = await clientError(swapping.getTx(asked as TxHash), 'BAD_RESPONSE');
+    expect(error.message).toContain(`asked for ${asked}, got ${other}`);
+  });
+
   it('BAD_RESPONSE for an answer above MAX_RESPONSE_BYTES, and stops reading it', async () => {
     const flood = await floodNode(256 * 1024 * 1024);
+    const started = Date.now();
     const error = await clientError(new NodeClient(flood.url, { timeoutMs: 30_000 }).getHeight(), 'BAD_RESPONSE');
     expect(error.message).toContain(`${MAX_RESPONSE_BYTES}-byte limit`);
     expect(error.context).toMatchObject({ request: 'GET /top', status: 200 });
-    await flood.closed; // the client hung up...
+    await flood.closed; // the client hung up at once, not when its 30 s limit ended the request...
+    expect(Date.now() - started).toBeLessThan(10_000);
     // ...having taken the limit and what the socket buffers held, not the 256 MiB on offer.
     expect(flood.written).toBeGreaterThan(MAX_RESPONSE_BYTES);
     expect(flood.written).toBeLessThan(MAX_RESPONSE_BYTES + 32 * 1024 * 1024);
@@ -500,11 +703,31 @@ describe('NodeClient against nodes that misbehave', () => {
   it('BAD_RESPONSE without reading for a Content-Length above the limit', async () => {
     const declared = 200 * 1024 * 1024;
     const flood = await floodNode(64 * 1024, declared);
+    const started = Date.now();
     const error = await clientError(new NodeClient(flood.url, { timeoutMs: 30_000 }).getHeight(), 'BAD_RESPONSE');
     expect(error.message).toContain(`Content-Length of ${declared} bytes`);
     expect(error.message).toContain(`${MAX_RESPONSE_BYTES}-byte limit`);
-    await flood.closed;
+    await flood.closed; // at once, not when the client's 30 s limit (or a collection of the unread body) ended the request
+    expect(Date.now() - started).toBeLessThan(3_000);
     expect(flood.written).toBeLessThan(100 * 1024);
+  });
+
+  it('ends a wait at a 4xx, and keeps waiting through a 5xx', async () => {
+    let requests = 0;
+    let statuses = [400];
+    const answering = new NodeClient('http://127.0.0.1:1/v2', {
+      fetch: async () => {
+        const status = statuses[requests++] ?? 200;
+        return new Response(status === 200 ? '{"height":7}' : '{"reason":"nope"}', { status });
+      },
+    });
+    const refused = await clientError(answering.waitForHeight(7n, { pollMs: 5 }), 'NODE_ERROR');
+    expect(refused.context).toMatchObject({ status: 400, reason: 'nope' });
+    expect(requests).toBe(1);
+    requests = 0;
+    statuses = [500, 502, 503];
+    expect(await answering.waitForHeight(7n, { pollMs: 5 })).toBe(7n);
+    expect(requests).toBe(4);
   });
 
   it('ends a wait on an oversize answer instead of downloading it again at every poll', async () => {
@@ -534,5 +757,16 @@ describe('NodeClient against nodes that misbehave', () => {
     expect(() => new NodeClient('http://host/v2', { timeoutMs: 0 })).toThrow(TypeError);
     expect(new NodeClient('http://host:3013/v2/').baseUrl).toBe('http://host:3013/v2');
     await expect(node.waitForTx('th$x' as TxHash, { confirmations: 1 as never })).rejects.toThrow(TypeError);
+    // Before any request, as for waitForTx: it used to reach waitForHeight's first poll.
+    let requests = 0;
+    const counting = new NodeClient(devnode.httpUrl, {
+      fetch: async (input, init) => {
+        requests++;
+        return fetch(input, init);
+      },
+    });
+    await expect(counting.waitForHeight(0n, { onProgress: 'log' as never })).rejects.toThrow('onProgress must be a function, got a string');
+    await expect(counting.waitForTx('th$x' as TxHash, { onProgress: 1 as never })).rejects.toThrow('onProgress must be a function, got a number');
+    expect(requests).toBe(0);
   });
 });
