@@ -295,6 +295,9 @@ function nonFinitePath(root: unknown): string | undefined {
  */
 const NUMBER_TOKEN = /[:,[]\s*(-?[0-9][0-9.eE+-]*)/g;
 
+/** A number with a fraction or an exponent somewhere in a text (or number-like text in a string). */
+const FRACTION_OR_EXPONENT = /[:,[]\s*-?[0-9]+[.eE]/;
+
 /**
  * Whether every number in `text` is an integer literal of at most 15 digits, which `JSON.parse`
  * reads exactly (all are below 2^53). Then the exact parser is not needed: the common case of
@@ -382,8 +385,9 @@ function parseFrame(text: string, direction: 'node' | 'client', options: ParseOp
   }
   // An echo or a shutdown payload is open to any number: one that overflows a double would
   // parse here but could never be written back (serializeJson refuses it, as JSON has no Infinity).
-  // Only the exact parser's tree can hold one: the fast path has small integer literals only.
-  const overflow = exact === frame ? undefined : nonFinitePath(exact);
+  // Only the exact parser's tree can hold one (the fast path has small integer literals only),
+  // and only from a literal with a fraction or an exponent (an integer literal is a bigint).
+  const overflow = exact === frame || !FRACTION_OR_EXPONENT.test(text) ? undefined : nonFinitePath(exact);
   if (overflow !== undefined) {
     throw new SchemaError('SCHEMA', `${kind.what}: ${overflow} must be a finite number, got a literal past ±1.8e308`, {
       path: overflow,
