@@ -300,6 +300,24 @@ const systemError = (code: string) => Object.assign(new Error(`${code}: simulate
 const isTemp = (path: string) => path.endsWith('.tmp');
 
 /**
+ * A file system that holds the first rename of a temp file (a save about to replace the
+ * snapshot) until `gate.release()`; setting `gate.paused = false` holds the next one.
+ */
+function pausedAtRename() {
+  const gate = { paused: false, release: (): void => undefined };
+  const { system } = instrumentedFs({
+    pause: (op, path) => {
+      if (op !== 'rename' || !isTemp(path) || gate.paused) return undefined;
+      gate.paused = true;
+      return new Promise<void>((resolve) => {
+        gate.release = resolve;
+      });
+    },
+  });
+  return { system, gate };
+}
+
+/**
  * Saves `snapshot` in another process, SIGKILLed just before its first `operation` on `target`
  * (a path, or `temp` for the save's temp file); resolves with that process's pid once it is dead.
  */
@@ -645,58 +663,38 @@ describe('FileStore on disk', () => {
   it('orders the saves of two stores of one process on one directory: a newer round it acknowledged is never replaced', async () => {
     const directory = freshDirectory();
     await new FileStore(directory).save(await channel.snapshot(5n));
-    let release: () => void = () => undefined;
-    let paused = false;
-    const { system } = instrumentedFs({
-      pause: (op, path) => {
-        if (op !== 'rename' || !isTemp(path) || paused) return undefined;
-        paused = true;
-        return new Promise<void>((resolve) => {
-          release = resolve;
-        });
-      },
-    });
+    const { system, gate } = pausedAtRename();
     // One store's save of round 6 has checked the disk (round 5) and is about to rename…
     const older = new FileStore(directory, { fs: system }).save(await channel.snapshot(6n));
-    await expect.poll(() => paused).toBe(true);
+    await expect.poll(() => gate.paused).toBe(true);
     // …when another store of the process saves round 7: it waits for the first, whichever ends first.
     const newer = new FileStore(directory).save(await channel.snapshot(7n));
     const first = await Promise.race([newer.then(() => 'round 7'), new Promise((resolve) => setTimeout(resolve, 50, 'waiting'))]);
-    release();
+    gate.release();
     await Promise.all([older, newer]);
     expect(first).toBe('waiting');
     expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(7n));
     // and the other way round, the older save comes second and is the stale one
-    paused = false;
+    gate.paused = false;
     const newest = new FileStore(directory, { fs: system }).save(await channel.snapshot(9n));
-    await expect.poll(() => paused).toBe(true);
+    await expect.poll(() => gate.paused).toBe(true);
     const stale = new FileStore(directory).save(await channel.snapshot(8n));
-    release();
+    gate.release();
     await newest;
     await clientError(stale, 'STALE_SNAPSHOT');
     expect((await new FileStore(directory).load(channel.id))?.round).toBe(9n);
   });
 
   it('refuses a snapshot that fails verification while an earlier save runs, with no unhandled rejection', async () => {
-    let release: () => void = () => undefined;
-    let paused = false;
-    const { system } = instrumentedFs({
-      pause: (op, path) => {
-        if (op !== 'rename' || !isTemp(path) || paused) return undefined;
-        paused = true;
-        return new Promise<void>((resolve) => {
-          release = resolve;
-        });
-      },
-    });
+    const { system, gate } = pausedAtRename();
     const directory = freshDirectory();
     const store = new FileStore(directory, { fs: system });
     const running = store.save(await channel.snapshot(6n));
-    await expect.poll(() => paused).toBe(true);
+    await expect.poll(() => gate.paused).toBe(true);
     // verified at once, refused long before its turn in the queue comes
     const refused = store.save({ ...(await channel.snapshot(7n)), state: notCoSigned.state, round: 12n });
     await new Promise((resolve) => setTimeout(resolve, 50));
-    release();
+    gate.release();
     await running;
     await clientError(refused, 'INVALID_SNAPSHOT');
     expect((await new FileStore(directory).load(channel.id))?.round).toBe(6n);
