@@ -129,10 +129,13 @@ describe('mempool admission', () => {
     });
   });
 
-  it('refuses the legacy 7-field close_mutual with a clear reason', async () => {
+  it('refuses the legacy 7-field close_mutual and a bare off-chain state, at admission and at inclusion', async () => {
     const id = await openChannel();
     const legacy = { type: 'channel_close_mutual_tx', channel_id: id, from: alice.publicKey, initiator_amount: 69n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
     await expect(chain.submit(await signed(legacy, alice, bob))).rejects.toMatchObject({ reason: 'illegal_template_or_values' });
+    expect(await reasonOf(legacy)).toBe('illegal_template_or_values');
+    await expect(chain.submit(await signed(state(id, 1n, 70n, 40n), alice, bob))).rejects.toMatchObject({ reason: 'not_an_on_chain_tx' });
+    expect(await reasonOf(state(id, 1n, 70n, 40n))).toBe('not_an_on_chain_tx');
   });
 
   it('keeps a tx whose nonce is ahead until the gap is filled, and drops one whose ttl passed', async () => {
@@ -188,6 +191,7 @@ describe('on-chain rules (aesc_txs_SUITE error names)', () => {
     await chain.submit(await signed(deposit(), alice, bob));
     await chain.mine();
     expect(chain.channel(id)?.total_amount).toBe(120n);
+    expect(chain.account(alice.publicKey)).toEqual({ balance: 929n - 10n - 1n, nonce: 2n });
 
     const withdraw = (overrides = {}) => ({ type: 'channel_withdraw_tx', channel_id: id, to: bob.publicKey, amount: 20n, ttl: 1000n, fee: 1n, nonce: 1n, ...overrides }) as const;
     expect(await reasonOf(withdraw({ amount: 121n }))).toBe('not_enough_channel_funds');
@@ -255,6 +259,8 @@ describe('on-chain rules (aesc_txs_SUITE error names)', () => {
     expect(await reasonOf(await solo({}, serializeTx(await signed(createTx(), alice, bob))))).toBe('bad_offchain_state_type');
     const otherPeers = { ...state(id, 5n, 60n, 50n), initiator: carol.publicKey };
     expect(await reasonOf(await solo({}, serializeTx(await signed(otherPeers, carol, bob))))).toBe('wrong_channel_peers');
+    const otherResponder = { ...state(id, 5n, 60n, 50n), responder: carol.publicKey };
+    expect(await reasonOf(await solo({ from: alice.publicKey, nonce: 2n }, serializeTx(await signed(otherResponder, alice, carol))))).toBe('wrong_channel_peers');
     expect(await reasonOf(await solo({ nonce: 3n }))).toBe('account_nonce_too_low');
 
     // v0.14 reads a payload's signatures in any order (it checks them on the re-serialized,
@@ -272,6 +278,8 @@ describe('on-chain rules (aesc_txs_SUITE error names)', () => {
     expect(await reasonOf(await slash(5n))).toBe('state_round_too_small');
     expect(await reasonOf(await slash(6n, {}, await statePayload(id, 6n, 80n, 31n)))).toBe('wrong_state_amount');
     expect(await reasonOf(await slash(6n, { from: carol.publicKey, nonce: 1n }))).toBe('account_not_peer');
+    const slashOtherResponder = { ...state(id, 6n, 80n, 30n), responder: carol.publicKey };
+    expect(await reasonOf(await slash(6n, {}, serializeTx(await signed(slashOtherResponder, alice, carol))))).toBe('wrong_channel_peers');
 
     const settle = (overrides = {}) => ({ type: 'channel_settle_tx', channel_id: id, from: alice.publicKey, initiator_amount: 80n, responder_amount: 30n, ttl: 1000n, fee: 1n, nonce: 3n, ...overrides }) as const;
     expect(await reasonOf(settle({ nonce: 2n }))).toBe('channel_not_closed');
@@ -316,6 +324,8 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
   });
 
   it('fee: the paying account covers amount + fee exactly, before it earns anything', async () => {
+    await passes(spend(1n, 999n));
+    expect(await reasonOf(spend(1n, 1000n))).toBe('insufficient_funds');
     await passes(createTx({ initiator_amount: 999n, channel_reserve: 0n }));
     expect(await reasonOf(createTx({ initiator_amount: 999n, fee: 2n, channel_reserve: 0n }))).toBe('insufficient_funds');
     await passes(createTx({ responder_amount: 1000n })); // the responder pays no fee
@@ -326,6 +336,16 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
     expect(chain.account(bob.publicKey)).toEqual({ balance: 0n, nonce: 1n });
     const withdraw = { type: 'channel_withdraw_tx', channel_id: id, to: bob.publicKey, amount: 20n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
     expect(await reasonOf(withdraw)).toBe('insufficient_funds');
+    // nor can he pay for a close_solo, a slash or a settle, though each is his channel's
+    const solo = async (from: Signer) => ({ type: 'channel_close_solo_tx', channel_id: id, from: from.publicKey, payload: await statePayload(id, 1n, 70n, 40n), ttl: 1000n, fee: 1n, nonce: 2n }) as const;
+    expect(await reasonOf(await solo(bob))).toBe('insufficient_funds');
+    await chain.submit(await signed(await solo(alice), alice));
+    await chain.mine(); // height 3: closes_at = 3 + 3
+    const slash = { type: 'channel_slash_tx', channel_id: id, from: bob.publicKey, payload: await statePayload(id, 2n, 70n, 40n), ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    expect(await reasonOf(slash)).toBe('insufficient_funds');
+    const settle = { type: 'channel_settle_tx', channel_id: id, from: bob.publicKey, initiator_amount: 70n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    expect(await reasonOf(settle, 6)).toBe('insufficient_funds');
+    await passes({ ...settle, from: alice.publicKey, nonce: 3n }, 6);
   });
 
   it('ttl: the last height that may include the tx', async () => {
@@ -336,6 +356,8 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
   it('create: the channel id is blake2b-256(initiator ‖ nonce as 32 bytes ‖ responder); a reserve equal to an amount is enough', async () => {
     await passes(createTx({ channel_reserve: 40n }));
     expect(await reasonOf(createTx({ channel_reserve: 41n }))).toBe('insufficient_responder_amount');
+    await passes(createTx({ initiator_amount: 40n, responder_amount: 70n, channel_reserve: 40n }));
+    expect(await reasonOf(createTx({ initiator_amount: 40n, responder_amount: 70n, channel_reserve: 41n }))).toBe('insufficient_initiator_amount');
     await openChannel();
     const idInput = new Uint8Array(96);
     idInput.set(alice.publicKey, 0);
@@ -349,7 +371,7 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
     expect(chain.channel(blake2b256(idInput))).toMatchObject({ total_amount: 110n });
   });
 
-  it('deposit and withdraw: into an active channel only; a withdrawal takes up to the whole total', async () => {
+  it('deposit, withdraw and close_mutual: on an active channel only; a withdrawal takes up to the whole total', async () => {
     const id = await openChannel();
     const withdraw = (amount: bigint) => ({ type: 'channel_withdraw_tx', channel_id: id, to: alice.publicKey, amount, ttl: 1000n, fee: 1n, nonce: 2n }) as const;
     await passes(withdraw(110n));
@@ -361,6 +383,8 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
     await chain.mine();
     expect(await reasonOf({ ...deposit, amount: 1n })).toBe('channel_not_active');
     expect(await reasonOf(withdraw(1n))).toBe('channel_not_active');
+    const close = { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 69n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    expect(await reasonOf(close)).toBe('channel_not_active');
   });
 
   it('close_mutual: amounts + fee = the total exactly, paid out of the channel; the initiator’s nonce, not its balance', async () => {
@@ -372,7 +396,14 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
     expect(await reasonOf(close({ initiator_amount: 68n }))).toBe('wrong_amounts');
     expect(await reasonOf(close({ fee: 2n }))).toBe('wrong_amounts');
     expect(await reasonOf(close({ nonce: chain.nextNonce(bob.publicKey) }))).toBe('account_nonce_too_high');
+    // the amounts may be all fee, down to amounts that just cover it
+    await passes(close({ initiator_amount: 55n, responder_amount: 0n, fee: 55n }));
+    expect(await reasonOf(close({ initiator_amount: 54n, responder_amount: 0n, fee: 56n }))).toBe('fee_too_big');
+    // admission and the next nonce count it as the initiator's tx
+    await expect(chain.submit(await signed(close({ nonce: 2n }), alice, bob))).rejects.toMatchObject({ reason: 'account_nonce_too_high' });
     await chain.submit(await signed(close(), alice, bob));
+    expect(chain.nextNonce(alice.publicKey)).toBe(4n);
+    expect(chain.nextNonce(bob.publicKey)).toBe(1n);
     await chain.mine();
     expect(chain.channel(id)).toBeUndefined();
     expect(chain.account(alice.publicKey)).toEqual({ balance: 69n, nonce: 3n });
@@ -382,6 +413,11 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
   it('close_solo, slash and settle around closes_at = height + lock_period', async () => {
     const id = await openChannel();
     const solo = { type: 'channel_close_solo_tx', channel_id: id, from: bob.publicKey, payload: await statePayload(id, 5n), ttl: 1000n, fee: 1n, nonce: 1n } as const;
+    const settleActive = { type: 'channel_settle_tx', channel_id: id, from: alice.publicKey, initiator_amount: 70n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 2n } as const;
+    expect(await reasonOf(settleActive)).toBe('channel_not_closed'); // closes_at = 0: active, never settled
+    // close_solo checks no round: even a round-0 state closes (a slash then needs a round above it)
+    const roundZero = serializeTx(await signed({ ...state(id, 0n, 60n, 50n), previous_round: 0n }, alice, bob));
+    await passes({ ...solo, payload: roundZero });
     await chain.submit(await signed(solo, bob));
     await chain.mine(); // height 2
     expect(chain.channel(id)?.closes_at).toBe(5n);
@@ -395,6 +431,7 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
     await passes(settle, 5);
     expect(await reasonOf({ ...settle, initiator_amount: 50n, responder_amount: 60n }, 5)).toBe('wrong_amt');
     expect(await reasonOf({ ...settle, initiator_amount: 60n, responder_amount: 51n }, 5)).toBe('insufficient_channel_funds');
+    expect(await reasonOf({ ...settle, responder_amount: 49n }, 5)).toBe('wrong_amt'); // short of the total: the rest would vanish
   });
 
   it('a tx or state signed for a legacy 65-byte key is refused as unsigned (signature_check_failed), as v0.14 verifies ed25519 only', async () => {
