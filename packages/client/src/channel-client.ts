@@ -412,7 +412,16 @@ export class ChannelClient {
    */
   close(): void {
     this.#leaving ??= 'the client was closed (close()): nothing more is signed';
-    this.#socket?.close(1000, 'client closed');
+    this.#closeSocket(1000, 'client closed');
+  }
+
+  /**
+   * Ends the connection from our side. The keep-alives stop now, not once the close completes:
+   * a node may never complete it (`ws` then waits 30 s), and a closing socket needs none.
+   */
+  #closeSocket(code: number, reason: string): void {
+    clearInterval(this.#pingTimer);
+    this.#socket?.close(code, reason);
   }
 
   #call(kind: PendingCall['kind'], frame: ClientMessage, intent?: OffchainUpdate): Promise<unknown> {
@@ -537,7 +546,7 @@ export class ChannelClient {
     if (this.#pendingFrames + 1 > MAX_PENDING_FRAMES || this.#pendingText + text.length > MAX_PENDING_FRAME_TEXT) {
       const what = this.#pendingFrames + 1 > MAX_PENDING_FRAMES ? `more than ${MAX_PENDING_FRAMES} frames (MAX_PENDING_FRAMES)` : `more than ${MAX_PENDING_FRAME_TEXT} characters of frames (MAX_PENDING_FRAME_TEXT)`;
       this.#giveUp(new ClientError('FRAME_FLOOD', `the node sent ${what} faster than they could be handled: the connection is closed`));
-      this.#socket?.close(1008, 'frame flood');
+      this.#closeSocket(1008, 'frame flood');
       this.#afterPendingFrames(() => this.#onSocketClosed(1008, 'frame flood'));
       return;
     }
@@ -921,9 +930,8 @@ export class ChannelClient {
     this.#rejectOpened(error);
     this.#failPending(error);
     this.#emit('died', { reason });
-    clearInterval(this.#pingTimer);
     // v0.14 leaves the socket open after `died`; nothing more will come over it.
-    this.#socket?.close(1000, 'channel died');
+    this.#closeSocket(1000, 'channel died');
   }
 
   #onSocketClosed(code: number, reason: string): void {

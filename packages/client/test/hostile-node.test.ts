@@ -10,6 +10,7 @@ import {
   type ChannelCreateTx,
   type ChannelOffchainTx,
   channelId,
+  compareBytes,
   decodeTx,
   encodeTx,
   type SignedTx,
@@ -17,7 +18,7 @@ import {
   type UnsignedTx,
 } from '@aesc/tx';
 import { decode, encode } from '@aesc/encoding';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   ChannelClient,
@@ -70,7 +71,8 @@ class ScriptedNode {
   #waiters: { test: (frame: Frame) => boolean; resolve: (frame: Frame) => void }[] = [];
 
   constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) return; // a platform WebSocket's keep-alive, which the node ignores (BEHAVIOUR.md §1.1)
       const frame = JSON.parse(data.toString()) as Frame;
       this.received.push(frame);
       for (const waiter of [...this.#waiters]) {
@@ -150,6 +152,7 @@ async function start(
     params?: ReturnType<typeof terms>;
     signal?: AbortSignal;
     WebSocket?: WebSocketConstructor;
+    pingIntervalMs?: number;
   } = {},
 ): Promise<{ client: ChannelClient; node: Promise<ScriptedNode> }> {
   server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
@@ -478,6 +481,13 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     ['mallory’s signature in place of bob’s', (signed: SignedTx) => signTx(signed, mallory)],
     // sorted last, after bob's: a third signature the chain would count as left over
     ['a third signature', async (signed: SignedTx) => ({ ...(await signTx(signed, bob)), signatures: [...(await signTx(signed, bob)).signatures, new Uint8Array(64).fill(0xff)] })],
+    // two signatures, one verifying with bob's key, but not ours: only the peer's key vouches for it
+    ['bob’s signature twice in place of ours', async (signed: SignedTx) => {
+      const peers = (await signTx({ ...signed, signatures: [] }, bob)).signatures[0] as Uint8Array;
+      return { ...signed, signatures: [peers, peers] };
+    }],
+    // ours and bob's, each valid, and ours a second time: three signatures, not two
+    ['ours twice and bob’s', async (signed: SignedTx) => ({ ...signed, signatures: [...(await signTx(signed, bob)).signatures, signed.signatures[0] as Uint8Array].sort(compareBytes) })],
   ] as const)('a state we signed, sent back with %s: not taken, update() does not resolve with it', async (_case, coSign) => {
     const store = new MemoryStore();
     const { client, node, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 300 });
@@ -570,6 +580,38 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     expect(await pending).toMatchObject({ code: 'CONFLICT' });
     const bobPays: ChannelOffchainTx = { ...next2(), initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
     await expectRefusal(client, node, 'update_ack', bobPays, /an update_ack the node did not announce/);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  it('a conflict voids our signature of the update: its co-signed state, sent after, is not taken', async () => {
+    const { client, node } = await startOpen();
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const coSigned = await node.sign('update', next2());
+    node.send({ action: 'conflict', payload: { channel_id: channelId(honestCreate()), round: 1 } });
+    expect(await pending).toMatchObject({ code: 'CONFLICT' });
+    node.send({ action: 'update', payload: { state: encodeTx(coSigned) } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors).toEqual(['UNEXPECTED_TX']);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
+  it('a conflict that falls back to another round than our last co-signed one: an error event says so, the call rejects with the node’s round, ours stays', async () => {
+    const { client, node } = await startOpen();
+    const errors: { code: string; message: string }[] = [];
+    const conflicts: bigint[] = [];
+    client.on('error', ({ code, message }) => errors.push({ code, message }));
+    client.on('conflict', ({ round }) => conflicts.push(round));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    node.send({ action: 'conflict', payload: { channel_id: channelId(honestCreate()), round: 3 } });
+    expect(await pending).toMatchObject({ code: 'CONFLICT', message: 'both parties proposed at once; the channel stays at round 3', context: { round: 3n } });
+    expect(errors).toEqual([{ code: 'UNEXPECTED_TX', message: 'conflict fell back to round 3, our last co-signed round is 1' }]);
+    expect(conflicts).toEqual([3n]);
     expect(client.round).toBe(1n);
     client.close();
   });
@@ -1145,6 +1187,11 @@ describe('the client’s lifecycle', () => {
     await sleep(50);
     controller.abort();
     expect(await Promise.race([silent, sleep(1000).then(() => 'still pending 1 s after the abort')])).toMatchObject({ code: 'ABORTED' });
+    // aborted at once, while the WebSocket implementation (`ws`, on Node 20) is being loaded
+    const early = new AbortController();
+    const loading = settle(ChannelClient.connect({ url: `ws://127.0.0.1:${(tcp.address() as AddressInfo).port}/channel`, role: 'initiator', params: terms(), signer: alice, signal: early.signal }));
+    early.abort();
+    expect(await Promise.race([loading, sleep(1000).then(() => 'still pending 1 s after the abort')])).toMatchObject({ code: 'ABORTED' });
     for (const socket of sockets) socket.destroy();
     tcp.close();
 
@@ -1180,8 +1227,30 @@ describe('the client’s lifecycle', () => {
     expect(client.status).toBe('closing');
     const closed = await node.sign('shutdown_sign', { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n });
     node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closed) } });
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closed) } }); // reported twice: one status change
     await pending;
+    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(statuses).toEqual(['closing', 'closed']);
+    client.close();
+  });
+
+  it('a shutdown() the node refuses: the status goes back to open, and the call in line behind it is sent and co-signed', async () => {
+    const { client, node, initial } = await startOpen();
+    const statuses: string[] = [];
+    client.on('statusChanged', ({ status }) => statuses.push(status));
+    const closing = settle(client.shutdown());
+    await node.next((frame) => frame.action === 'shutdown');
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    // v0.14 swallows a shutdown's errors; a node that answers one ends the call
+    node.send({ action: 'error', payload: { reason: 'unknown_request', request: { action: 'shutdown' } } });
+    expect(await closing).toMatchObject({ code: 'REQUEST_REJECTED', context: { reason: 'unknown_request' } });
+    expect(client.status).toBe('open');
+    const sent = node.next((frame) => frame.action === 'update' && frame.tag === 'new').then(() => 'sent');
+    expect(await Promise.race([sent, new Promise((resolve) => setTimeout(() => resolve('update still queued 1 s on'), 1000))])).toBe('sent');
+    const next: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
+    void node.sign('update', next).then((state) => node.send({ action: 'update', payload: { state: encodeTx(state) } }));
+    expect(await pending).toMatchObject({ resolved: { round: 2n } });
+    expect(statuses).toEqual(['closing', 'open']);
     client.close();
   });
 
@@ -1462,9 +1531,11 @@ describe('the client’s lifecycle', () => {
     expect(await settle(fromState as Promise<unknown>)).toMatchObject({ code: 'CONNECTION_CLOSED' });
   });
 
-  it('a store whose save hangs: the call times out naming the store, and nothing is acknowledged before the save ends', async () => {
+  it('a store whose save hangs: the call times out naming the store, and nothing is acknowledged or reported before the save ends', async () => {
     const store = new GatedStore();
     const { client, node, initial, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 200 });
+    const reported: bigint[] = [];
+    client.on('stateChanged', ({ round }) => reported.push(round));
     let release!: () => void;
     store.hold = new Promise<void>((resolve) => (release = resolve));
     const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
@@ -1482,10 +1553,12 @@ describe('the client’s lifecycle', () => {
     await sleep(50);
     expect(node.received.slice(count)).toEqual([]);
     expect(client.round).toBe(1n);
+    expect(reported).toEqual([]);
     release();
     await node.next((frame) => frame.action === 'update_ack' && node.received.indexOf(frame) >= count);
     expect((await store.load(channel))?.round).toBe(2n);
     expect(client.round).toBe(2n);
+    expect(reported).toEqual([2n]);
     client.close();
   });
 });
@@ -1645,6 +1718,40 @@ describe('a node that fails', () => {
     client.close();
   });
 
+  it('calls made behind a call that waits do not start its clock again: it times out callTimeoutMs after it was next in line', async () => {
+    const { client, node } = await startOpen({ callTimeoutMs: 200 });
+    await announcePeerUpdate(client, node);
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    const behind: Promise<unknown>[] = [];
+    const queueing = setInterval(() => behind.push(settle(client.sendMessage(bob.address, 'in line behind the update'))), 50);
+    try {
+      expect(await Promise.race([pending, sleep(700).then(() => 'update still queued 700 ms on')])).toMatchObject({
+        code: 'TIMEOUT',
+        message: 'the round in progress did not end within 200 ms (the node announced an update of the peer and sent no sign request): the update was not sent',
+      });
+    } finally {
+      clearInterval(queueing);
+    }
+    for (const call of await Promise.all(behind)) expect(call).toMatchObject({ code: 'CHANNEL_STALLED' });
+    client.close();
+  });
+
+  it('calls in line behind a message are sent with it once the round in progress ends: a message does not hold the line', async () => {
+    const { client, node, initial } = await startOpen();
+    await announcePeerUpdate(client, node);
+    const message = settle(client.sendMessage(bob.address, 'first in line'));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update_ack', bobPays(initial, 1n))) } });
+    const sent = node.next((frame) => frame.action === 'update' && frame.tag === 'new').then(() => 'sent');
+    expect(await Promise.race([sent, sleep(1000).then(() => 'update still queued behind the message 1 s on')])).toBe('sent');
+    expect(await message).toEqual({ resolved: undefined });
+    expect(node.received.filter((frame) => frame.action === 'message' || (frame.action === 'update' && frame.tag === 'new')).map((frame) => frame.action)).toEqual(['message', 'update']);
+    const next: ChannelOffchainTx = { ...initial, previous_round: 2n, round: 3n, initiator_amount: 91n, responder_amount: 59n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', next)) } });
+    expect(await pending).toMatchObject({ resolved: { round: 3n } });
+    client.close();
+  });
+
   it('a call queued behind our acknowledgement of the peer’s close ends with CHANNEL_CLOSED once the close is on chain, also when no died follows', async () => {
     const { client, node, id } = await startOpen(); // callTimeoutMs 60 s: the call ends with the close, not with its clock
     const close: ChannelCloseMutualTx = { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n };
@@ -1655,6 +1762,26 @@ describe('a node that fails', () => {
     expect(client.status).toBe('closed');
     await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CHANNEL_CLOSED' });
     expect(node.received.filter((frame) => frame.action === 'update' && frame.tag === 'new')).toEqual([]);
+    client.close();
+  });
+
+  it('an error about another request than the call in flight, and an abort, are error events: the call goes on', async () => {
+    const { client, node, initial } = await startOpen();
+    const errors: { code: string; reason: unknown }[] = [];
+    client.on('error', (error) => errors.push({ code: error.code, reason: error.context.reason }));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    // the echo of a signing reply (an update without tag), not of the update/new in flight
+    node.send({ action: 'error', payload: { reason: 'broken_encoding', request: { action: 'update', payload: { tx: 'tx$1' } } } });
+    node.send({ action: 'error', payload: { message: 'invalid_update_ack' } });
+    expect(await Promise.race([pending, sleep(50).then(() => 'still pending')])).toBe('still pending');
+    const next: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
+    node.send({ action: 'update', payload: { state: encodeTx(await node.sign('update', next)) } });
+    expect(await pending).toMatchObject({ resolved: { round: 2n } });
+    expect(errors).toEqual([
+      { code: 'REQUEST_REJECTED', reason: 'broken_encoding' },
+      { code: 'CHANNEL_ABORTED', reason: 'invalid_update_ack' },
+    ]);
     client.close();
   });
 
@@ -1938,6 +2065,63 @@ describe('a hostile node: resource bounds', () => {
 
   it('its limits are the documented ones (README: 512 KiB, 1 024 frames, 16 Mi characters)', () => {
     expect([MAX_FRAME_BYTES, MAX_PENDING_FRAMES, MAX_PENDING_FRAME_TEXT]).toEqual([512 * 1024, 1024, 16 * 1024 * 1024]);
+  });
+
+  it('over ws, a keep-alive is a protocol ping, not a frame', async () => {
+    const { client, node } = await startOpen({ pingIntervalMs: 20 });
+    let pings = 0;
+    let binary = 0;
+    node.socket.on('ping', () => (pings += 1));
+    node.socket.on('message', (_data, isBinary) => (binary += isBinary ? 1 : 0));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(pings).toBeGreaterThan(2);
+    expect(binary).toBe(0);
+    client.close();
+  });
+
+  it('shows itself every 20 s by default (the node drops a socket silent for 60 s)', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const keepAlives = () => PlatformWebSocket.sent.filter((frame) => typeof frame !== 'string').length;
+      const { client } = await startOpen({ WebSocket: PlatformWebSocket as WebSocketConstructor });
+      const before = keepAlives();
+      vi.advanceTimersByTime(19_999);
+      expect(keepAlives()).toBe(before);
+      vi.advanceTimersByTime(1);
+      expect(keepAlives()).toBe(before + 1);
+      vi.advanceTimersByTime(40_000);
+      expect(keepAlives()).toBe(before + 3);
+      client.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it.each([
+    ['close()', async (client: ChannelClient) => client.close()],
+    ['the node’s died', async (client: ChannelClient, node: ScriptedNode) => {
+      const died = new Promise((resolve) => client.on('died', resolve));
+      node.send({ action: 'info', payload: { event: 'died' } });
+      await died;
+    }],
+  ] as const)('%s stops the keep-alives at once, also when the socket’s close never completes', async (_case, end) => {
+    /** A platform WebSocket whose closing handshake never ends: no close event. */
+    class HungClose extends PlatformWebSocket {
+      override close(): void {}
+    }
+    const keepAlives = () => PlatformWebSocket.sent.filter((frame) => typeof frame !== 'string').length;
+    const { client, node } = await startOpen({ pingIntervalMs: 20, WebSocket: HungClose as unknown as WebSocketConstructor });
+    try {
+      const before = keepAlives();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(keepAlives()).toBeGreaterThan(before);
+      await end(client, node);
+      const closed = keepAlives();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(keepAlives()).toBe(closed);
+    } finally {
+      node.socket.terminate(); // the client's close never completes: the node ends the connection
+    }
   });
 
   it('a long-lived AbortSignal does not keep every client it served: its listener goes with the connection', async () => {
