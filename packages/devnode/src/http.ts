@@ -12,6 +12,7 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly body: Record<string, ExactJson>,
+    readonly headers: Record<string, string> = {},
   ) {
     super(String(body.reason));
   }
@@ -34,10 +35,11 @@ export function createHttpServer(chain: Chain): Server {
     ['GET', /^\/v2\/account\/([^/]+)\/nonce$/, async ({ match }) => ({ nonce: existingAccount(chain, match[1] as string).nonce })],
     ['GET', /^\/v2\/channels\/([^/]+)$/, async ({ match }) => getChannel(chain, decodePathSegment(match[1] as string))],
     ['POST', /^\/v2\/tx\/channel\/(create|deposit|withdrawal|close\/mutual|close\/solo|slash|settle)$/, async ({ match, body }) => ({
-      tx: encodeTx(buildChannelTx(chain, match[1] as BuilderName, await body())),
+      tx: encodeBuilt(buildChannelTx(chain, match[1] as BuilderName, await body())),
     })],
     ['POST', /^\/v2\/debug\/mine$/, async ({ body }) => {
       const request = await body();
+      checkBody(request, { blocks: 'integer' }, []);
       const blocks = request.blocks === undefined ? 1n : integerField(request, 'blocks');
       if (blocks < 1n || blocks > 10_000n) throw reason(400, 'blocks must be between 1 and 10000');
       await chain.mine(Number(blocks));
@@ -45,7 +47,7 @@ export function createHttpServer(chain: Chain): Server {
     }],
     ['POST', /^\/v2\/debug\/fund$/, async ({ body }) => {
       const request = await body();
-      checkKeys(request, ['account', 'amount'], []);
+      checkBody(request, { account: 'ak', amount: 'integer' }, ['account', 'amount']);
       const account = chain.fund(encodedField(request, 'account', 'ak'), integerField(request, 'amount'));
       return { balance: account.balance };
     }],
@@ -68,12 +70,16 @@ async function handle(routes: [string, RegExp, Handler][], request: IncomingMess
       return;
     }
     const route = matching.find(([method]) => method === request.method);
-    if (route === undefined) throw reason(405, `Method ${request.method ?? ''} not allowed`);
+    if (route === undefined) {
+      // As cowboy_rest: a 405 names the methods the resource takes.
+      const allow = [...new Set([...matching.map(([method]) => method), 'OPTIONS'])].join(', ');
+      throw new HttpError(405, { reason: `Method ${request.method ?? ''} not allowed` }, { allow });
+    }
     const [, path, handler] = route;
     const result = await handler({ match: path.exec(url.pathname) as RegExpExecArray, url, body: () => readBody(request) });
     send(response, 200, result, cors);
   } catch (error) {
-    if (error instanceof HttpError) send(response, error.status, error.body, cors);
+    if (error instanceof HttpError) send(response, error.status, error.body, { ...cors, ...error.headers });
     else send(response, 500, { reason: `internal error: ${(error as Error).message}` }, cors);
   }
 }
@@ -105,8 +111,9 @@ function send(response: ServerResponse, status: number, body: ExactJson, headers
 }
 
 async function readBody(request: IncomingMessage): Promise<Record<string, ExactJson>> {
-  const type = request.headers['content-type'] ?? '';
-  if (!type.startsWith('application/json')) throw reason(415, 'Content-Type must be application/json');
+  // The media type without its parameters (`; charset=utf-8`); type and subtype are case-insensitive.
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') throw reason(415, 'Content-Type must be application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
@@ -125,8 +132,9 @@ async function readBody(request: IncomingMessage): Promise<Record<string, ExactJ
   return body;
 }
 
-function validationError(parameter: string, error: string): HttpError {
-  return new HttpError(400, { reason: 'validation_error', parameter: 'body', info: { parameter, error } });
+/** A schema failure: of a body field (`parameter` "body", as the reference names the body), or of a query parameter. */
+function validationError(field: string, error: string, parameter: 'body' | 'tx_encoding' = 'body'): HttpError {
+  return new HttpError(400, { reason: 'validation_error', parameter, info: { parameter: field, error } });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,7 +155,7 @@ function getTx(chain: Chain, hash: string, url: URL): ExactJson {
   if (encoding !== 'json') {
     throw encoding === 'message_pack'
       ? reason(400, 'tx_encoding message_pack is not served by devnode; ask for tx_encoding=json')
-      : validationError('tx_encoding', 'must be json or message_pack');
+      : validationError('tx_encoding', 'must be json or message_pack', 'tx_encoding');
   }
   try {
     parse(hash, 'th');
@@ -186,11 +194,10 @@ function txForClient(record: TxRecord): ExactJson {
 }
 
 async function postTx(chain: Chain, body: Record<string, ExactJson>): Promise<ExactJson> {
-  checkKeys(body, ['tx'], ['tx']);
-  if (typeof body.tx !== 'string') throw validationError('tx', 'expected a tx$ string');
+  checkBody(body, { tx: 'tx' }, ['tx']);
   let signedTx;
   try {
-    signedTx = deserializeSignedTx(decode(body.tx, 'tx'));
+    signedTx = deserializeSignedTx(decode(body.tx as string, 'tx'));
   } catch (error) {
     if (error instanceof EncodingError) throw reason(400, 'Invalid base58Check encoding', { detail: error.message });
     if (error instanceof TxError) throw reason(400, 'Invalid tx', { detail: error.message });
@@ -246,20 +253,21 @@ function existingAccount(chain: Chain, encoded: string) {
 
 type BuilderName = 'create' | 'deposit' | 'withdrawal' | 'close/mutual' | 'close/solo' | 'slash' | 'settle';
 
-function buildChannelTx(chain: Chain, name: BuilderName, body: Record<string, ExactJson>): UnsignedTx {
-  const int = (field: string) => integerField(body, field);
-  const key = (field: string) => encodedField(body, field, 'ak');
-  const channel = () => encodedField(body, 'channel_id', 'ch');
+function buildChannelTx(chain: Chain, name: BuilderName, request: Record<string, ExactJson>): UnsignedTx {
+  const int = (field: string) => integerField(request, field);
+  const key = (field: string) => encodedField(request, field, 'ak');
+  const channel = () => encodedField(request, 'channel_id', 'ch');
   /** An optional nonce defaults to the account's next one (create, close/solo, slash). */
   const nonceOf = (field: string, account: Uint8Array) => {
-    if (body.nonce !== undefined) return int('nonce');
+    if (request.nonce !== undefined) return int('nonce');
     if (chain.account(account) === undefined) throw reason(404, `Account of ${field} not found`);
     return chain.nextNonce(account);
   };
+  const fields = BUILDER_BODIES[name];
+  checkBody(request, fields, Object.keys(fields).filter((field) => field !== 'nonce' || !NODE_PICKS_NONCE.has(name)));
   switch (name) {
     case 'create': {
-      checkKeys(body, ['initiator', 'initiator_amount', 'responder', 'responder_amount', 'push_amount', 'channel_reserve', 'lock_period', 'ttl', 'fee', 'nonce'], ['initiator', 'initiator_amount', 'responder', 'responder_amount', 'push_amount', 'channel_reserve', 'lock_period', 'ttl', 'fee']);
-      int('push_amount'); // required and validated, then ignored, as in v0.14
+      // push_amount is required and validated (above), then ignored, as in v0.14.
       const initiator = key('initiator');
       return {
         type: 'channel_create_tx',
@@ -275,13 +283,10 @@ function buildChannelTx(chain: Chain, name: BuilderName, body: Record<string, Ex
       };
     }
     case 'deposit':
-      checkKeys(body, ['channel_id', 'from', 'amount', 'ttl', 'fee', 'nonce'], ['channel_id', 'from', 'amount', 'ttl', 'fee', 'nonce']);
       return { type: 'channel_deposit_tx', channel_id: channel(), from: key('from'), amount: int('amount'), ttl: int('ttl'), fee: int('fee'), nonce: int('nonce') };
     case 'withdrawal':
-      checkKeys(body, ['channel_id', 'to', 'amount', 'ttl', 'fee', 'nonce'], ['channel_id', 'to', 'amount', 'ttl', 'fee', 'nonce']);
       return { type: 'channel_withdraw_tx', channel_id: channel(), to: key('to'), amount: int('amount'), ttl: int('ttl'), fee: int('fee'), nonce: int('nonce') };
     case 'close/mutual':
-      checkKeys(body, ['channel_id', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce'], ['channel_id', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce']);
       return {
         type: 'channel_close_mutual_tx',
         channel_id: channel(),
@@ -293,21 +298,19 @@ function buildChannelTx(chain: Chain, name: BuilderName, body: Record<string, Ex
       };
     case 'close/solo':
     case 'slash': {
-      checkKeys(body, ['channel_id', 'from', 'payload', 'ttl', 'fee', 'nonce'], ['channel_id', 'from', 'payload', 'ttl', 'fee']);
       const from = key('from');
       return {
         type: name === 'slash' ? 'channel_slash_tx' : 'channel_close_solo_tx',
         channel_id: channel(),
         from,
         // v0.14 copied this string verbatim, which no JSON string can carry; devnode takes the tx$.
-        payload: encodedField(body, 'payload', 'tx'),
+        payload: encodedField(request, 'payload', 'tx'),
         ttl: int('ttl'),
         fee: int('fee'),
         nonce: nonceOf('from', from),
       };
     }
     case 'settle':
-      checkKeys(body, ['channel_id', 'from', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce'], ['channel_id', 'from', 'initiator_amount', 'responder_amount', 'ttl', 'fee', 'nonce']);
       return {
         type: 'channel_settle_tx',
         channel_id: channel(),
@@ -321,9 +324,62 @@ function buildChannelTx(chain: Chain, name: BuilderName, body: Record<string, Ex
   }
 }
 
-function checkKeys(body: Record<string, ExactJson>, allowed: string[], required: string[]): void {
-  for (const name of Object.keys(body)) if (!allowed.includes(name)) throw reason(400, `Invalid parameter: ${name}`);
+/**
+ * The built tx as a tx$ string. Every field passed the schema, yet the whole may still not fit one
+ * (a close/solo payload near the tx$ limit, an integer of thousands of digits): the request's fault.
+ */
+function encodeBuilt(tx: UnsignedTx): `tx$${string}` {
+  try {
+    return encodeTx(tx);
+  } catch (error) {
+    if (error instanceof EncodingError || error instanceof TxError) throw reason(400, 'Invalid tx', { detail: error.message });
+    throw error;
+  }
+}
+
+/** What a body field must be: a non-negative JSON integer, or a string (meant to hold that prefix). */
+type BodyField = 'integer' | Prefix;
+
+/** Each builder's body (BEHAVIOUR.md §8.3): every field required but the nonce the node may pick. */
+const BUILDER_BODIES: Record<BuilderName, Record<string, BodyField>> = {
+  create: {
+    initiator: 'ak',
+    initiator_amount: 'integer',
+    responder: 'ak',
+    responder_amount: 'integer',
+    push_amount: 'integer',
+    channel_reserve: 'integer',
+    lock_period: 'integer',
+    ttl: 'integer',
+    fee: 'integer',
+    nonce: 'integer',
+  },
+  deposit: { channel_id: 'ch', from: 'ak', amount: 'integer', ttl: 'integer', fee: 'integer', nonce: 'integer' },
+  withdrawal: { channel_id: 'ch', to: 'ak', amount: 'integer', ttl: 'integer', fee: 'integer', nonce: 'integer' },
+  'close/mutual': { channel_id: 'ch', initiator_amount: 'integer', responder_amount: 'integer', ttl: 'integer', fee: 'integer', nonce: 'integer' },
+  'close/solo': { channel_id: 'ch', from: 'ak', payload: 'tx', ttl: 'integer', fee: 'integer', nonce: 'integer' },
+  slash: { channel_id: 'ch', from: 'ak', payload: 'tx', ttl: 'integer', fee: 'integer', nonce: 'integer' },
+  settle: { channel_id: 'ch', from: 'ak', initiator_amount: 'integer', responder_amount: 'integer', ttl: 'integer', fee: 'integer', nonce: 'integer' },
+};
+
+/** The builders whose nonce is optional: the node picks the account's next one. */
+const NODE_PICKS_NONCE: ReadonlySet<BuilderName> = new Set(['create', 'close/solo', 'slash']);
+
+/**
+ * The reference's checks before any handler runs: an unknown key is refused as its JSON decoder
+ * does (`Invalid parameter`), then the swagger schema: every required field present and each of
+ * its JSON type. Only a body that passes them all has its values decoded, so a body with a wrong
+ * type is a validation_error even when another field is also an invalid hash.
+ */
+function checkBody(body: Record<string, ExactJson>, fields: Record<string, BodyField>, required: readonly string[]): void {
+  for (const name of Object.keys(body)) if (!Object.hasOwn(fields, name)) throw reason(400, `Invalid parameter: ${name}`);
   for (const name of required) if (body[name] === undefined) throw validationError(name, 'missing required property');
+  for (const [name, kind] of Object.entries(fields)) {
+    const value = body[name];
+    if (value === undefined) continue;
+    if (kind === 'integer') integerField(body, name);
+    else if (typeof value !== 'string') throw validationError(name, `expected a ${kind}$ string`);
+  }
 }
 
 function integerField(body: Record<string, ExactJson>, name: string): bigint {

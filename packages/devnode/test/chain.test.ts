@@ -156,6 +156,68 @@ describe('mempool admission', () => {
   });
 });
 
+describe('bookkeeping', () => {
+  it('takes a tx it already has again as that tx, pending or mined; a dropped tx posted again is pending, its rejection forgotten', async () => {
+    const tx = await signed(createTx(), alice, bob);
+    const record = await chain.submit(tx);
+    expect(await chain.submit(tx)).toBe(record);
+    await chain.mine();
+    // A client that posts again (its first answer lost) learns the hash, not a used-nonce refusal.
+    expect(await chain.submit(tx)).toBe(record);
+    expect(chain.mempool).toEqual([]);
+    await chain.mine();
+    expect(chain.account(alice.publicKey)).toEqual({ balance: 929n, nonce: 1n });
+
+    const spend = { type: 'spend_tx', sender: bob.publicKey, recipient: carol.publicKey, amount: 5000n, fee: 1n, nonce: 1n, payload: new Uint8Array() } as const;
+    const dropped = await chain.submit(await signed(spend, bob));
+    await chain.mine();
+    expect(chain.rejection(dropped.hash)).toMatchObject({ reason: 'insufficient_funds', height: chain.height });
+    // gone under either hash, not left pending under the seed's older one
+    expect(chain.tx(dropped.hash)).toBeUndefined();
+    expect(chain.tx(dropped.unsignedHash)).toBeUndefined();
+    chain.fund(bob.publicKey, 5000n);
+    expect((await chain.submit(await signed(spend, bob))).hash).toBe(dropped.hash);
+    expect(chain.rejection(dropped.hash)).toBeUndefined();
+    await chain.mine();
+    expect(chain.tx(dropped.hash)?.blockHeight).toBe(chain.height);
+  });
+
+  it('hands out copies, refuses a negative credit, and tells block listeners of a block once it is the top', async () => {
+    const account = chain.account(alice.publicKey) as { balance: bigint };
+    account.balance = 0n;
+    expect(chain.account(alice.publicKey)).toEqual({ balance: 1000n, nonce: 0n });
+    expect(() => chain.fund(alice.publicKey, -1n)).toThrow(RangeError);
+    expect(chain.fund(alice.publicKey, 5n)).toEqual({ balance: 1005n, nonce: 0n });
+    const seen: [number, number, boolean][] = [];
+    const stop = chain.onBlock((block) => seen.push([block.height, chain.height, chain.topBlock === block]));
+    await chain.mine(2);
+    stop();
+    // Two callers at once (the block timer and POST /debug/mine): one block after the other.
+    const pending = await chain.submit(await signed(createTx(), alice, bob));
+    const [first, second] = await Promise.all([chain.mine(), chain.mine()]);
+    expect([first?.[0]?.height, second?.[0]?.height]).toEqual([3, 4]);
+    expect(first?.[0]?.txHashes).toEqual([pending.hash]);
+    expect(second?.[0]?.txHashes).toEqual([]);
+    expect(seen).toEqual([
+      [1, 1, true],
+      [2, 2, true],
+    ]);
+  });
+
+  it('includes a block’s txs in nonce order, so that one may spend what a lower nonce of another account pays it in that block', async () => {
+    const spend = (from: Signer, to: Signer, amount: bigint, nonce: bigint) =>
+      signed({ type: 'spend_tx', sender: from.publicKey, recipient: to.publicKey, amount, fee: 1n, nonce, payload: new Uint8Array() }, from);
+    await chain.submit(await spend(carol, bob, 1n, 1n));
+    await chain.mine();
+    // carol (998) spends 1500 at nonce 2, posted first; alice's nonce 1 pays her 900 in the same block.
+    const carols = await chain.submit(await spend(carol, bob, 1500n, 2n));
+    const alices = await chain.submit(await spend(alice, carol, 900n, 1n));
+    const [block] = await chain.mine();
+    expect(block?.txHashes).toEqual([alices.hash, carols.hash]);
+    expect(chain.account(carol.publicKey)).toEqual({ balance: 397n, nonce: 2n });
+  });
+});
+
 describe('on-chain rules (aesc_txs_SUITE error names)', () => {
   it('create', async () => {
     expect(await reasonOf(createTx({ initiator: (await createSigner(new Uint8Array(32).fill(9))).publicKey }))).toBe('account_not_found');

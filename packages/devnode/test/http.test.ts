@@ -91,9 +91,76 @@ describe('HTTP API', () => {
     expect(await call('POST', '/v2/tx/channel/create', { ...good, fee: -1 })).toMatchObject({ status: 400, body: { reason: 'validation_error' } });
     expect(await call('POST', '/v2/tx/channel/create', { ...good, sneaky: 1 })).toMatchObject({ status: 400, body: { reason: 'Invalid parameter: sneaky' } });
     expect(await call('POST', '/v2/tx/channel/create', '{"initiator":')).toMatchObject({ status: 400, body: { reason: 'validation_error' } });
+    // Every field valid, but the tx they make does not fit a tx$: the request's fault, not a 500.
+    const nearTheLimit = encode('tx', new Uint8Array(2000));
+    expect(await call('POST', '/v2/tx/channel/close/solo', { channel_id: channelIdOf(), from: bob.address, payload: nearTheLimit, ttl: 100, fee: 1, nonce: 1 })).toMatchObject({
+      status: 400,
+      body: { reason: 'Invalid tx', detail: expect.stringContaining('at most 2044 bytes') },
+    });
+    expect(await call('POST', '/v2/tx/channel/deposit', `{"channel_id":"${channelIdOf()}","from":"${bob.address}","amount":${2n ** 20_000n},"ttl":1,"fee":1,"nonce":1}`)).toMatchObject({
+      status: 400,
+      body: { reason: 'Invalid tx' },
+    });
     expect((await call('POST', '/v2/tx/channel/create', good, 'text/plain')).status).toBe(415);
     expect((await call('GET', '/v2/nothing')).status).toBe(404);
     expect((await call('DELETE', '/v2/tx/channel/create')).status).toBe(405);
+  });
+
+  it('reads the media type as cowboy does: case-insensitive, parameters aside, and nothing that merely starts like it', async () => {
+    const good = { initiator: alice.address, initiator_amount: 7, responder: bob.address, responder_amount: 4, push_amount: 3, channel_reserve: 2, lock_period: 10, ttl: 1000, fee: 1, nonce: 1 };
+    for (const type of ['Application/JSON', 'application/json; charset=UTF-8', 'application/json;charset=utf-8']) {
+      const response = await fetch(`${base}/v2/tx/channel/create`, { method: 'POST', headers: { 'content-type': type }, body: JSON.stringify(good) });
+      expect(response.headers.get('content-type'), type).toBe('application/json');
+      expect({ status: response.status, body: await response.json() }, type).toEqual({ status: 200, body: { tx: encodeTx(create()) } });
+    }
+    for (const type of ['application/jsonx', 'application/json-patch+json', 'text/json']) {
+      expect(await call('POST', '/v2/tx/channel/create', good, type), type).toEqual({ status: 415, body: { reason: 'Content-Type must be application/json' } });
+    }
+  });
+
+  it('reads a body of up to 1 MiB, and answers 413 to one byte more', async () => {
+    const padded = (size: number) => {
+      const json = '{"tx":"tx$1"}';
+      return `${json}${' '.repeat(size - json.length)}`;
+    };
+    expect(await call('POST', '/v2/tx', padded(1 << 20))).toMatchObject({ status: 400, body: { reason: 'Invalid base58Check encoding' } });
+    expect(await call('POST', '/v2/tx', padded((1 << 20) + 1))).toEqual({ status: 413, body: { reason: 'body larger than 1048576 bytes' } });
+  });
+
+  it('names the methods a route takes in the Allow header of its 405, as cowboy_rest does', async () => {
+    for (const [method, path, allow] of [
+      ['DELETE', '/v2/tx/channel/create', 'POST, OPTIONS'],
+      ['GET', '/v2/tx', 'POST, OPTIONS'],
+      ['PUT', `/v2/account/${alice.address}/balance`, 'GET, OPTIONS'],
+      ['HEAD', '/v2/top', 'GET, OPTIONS'],
+    ] as const) {
+      const response = await fetch(`${base}${path}`, { method });
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.get('content-type'), `${method} ${path}`).toBe('application/json');
+      expect(response.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+  });
+
+  it('validates every field of a body against the schema before it decodes any, as the reference does', async () => {
+    const good = { initiator: alice.address, initiator_amount: 7, responder: bob.address, responder_amount: 4, push_amount: 3, channel_reserve: 2, lock_period: 10, ttl: 1000, fee: 1 };
+    const corrupted = `${alice.address.slice(0, -2)}zz`;
+    // An invalid hash and a wrong type: the schema fails first, whatever the order of the fields.
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, initiator: corrupted, fee: '1' })).toMatchObject({
+      status: 400,
+      body: { reason: 'validation_error', info: { parameter: 'fee', error: 'expected a non-negative integer' } },
+    });
+    expect(await call('POST', '/v2/tx/channel/deposit', { channel_id: 'ch$1', from: 7, amount: 1, ttl: 1, fee: 1, nonce: 1 })).toMatchObject({
+      status: 400,
+      body: { reason: 'validation_error', info: { parameter: 'from', error: 'expected a ak$ string' } },
+    });
+    // push_amount is ignored, but must still be a valid one.
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, push_amount: -3 })).toMatchObject({ status: 400, body: { reason: 'validation_error', info: { parameter: 'push_amount' } } });
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, nonce: 'next' })).toMatchObject({ status: 400, body: { reason: 'validation_error', info: { parameter: 'nonce' } } });
+    expect(await call('POST', '/v2/tx/channel/settle', { channel_id: channelIdOf(), from: alice.address, initiator_amount: 5, ttl: 100, fee: 1, nonce: 3 })).toMatchObject({
+      status: 400,
+      body: { reason: 'validation_error', info: { parameter: 'responder_amount', error: 'missing required property' } },
+    });
+    expect(await call('POST', '/v2/tx', { tx: 5 })).toMatchObject({ status: 400, body: { reason: 'validation_error', info: { parameter: 'tx' } } });
   });
 
   it('keeps integers beyond 2^53 exact in both directions', async () => {
@@ -132,10 +199,24 @@ describe('HTTP API', () => {
     expect((await call('GET', `/v2/account/${alice.address}/balance`)).body).toEqual({ balance: 42n });
     expect((await call('GET', `/v2/account/${bob.address}/balance`)).body).toEqual({ balance: 46n });
     expect((await call('GET', `/v2/account/${alice.address}/nonce`)).body).toEqual({ nonce: 1n });
-    expect((await call('GET', `/v2/channels/${channelIdOf()}`)).body).toMatchObject({ total_amount: 11n, round: 0n, closes_at: 0n });
+    expect((await call('GET', `/v2/channels/${channelIdOf()}`)).body).toEqual({
+      id: channelIdOf(),
+      initiator: alice.address,
+      responder: bob.address,
+      total_amount: 11n,
+      initiator_amount: 7n,
+      responder_amount: 4n,
+      channel_reserve: 2n,
+      round: 0n,
+      lock_period: 10n,
+      closes_at: 0n,
+    });
+    expect(await call('GET', `/v2/channels/${encode('ch', new Uint8Array(32))}`)).toEqual({ status: 404, body: { reason: 'Channel not found' } });
+    expect(await call('GET', '/v2/channels/ch$1')).toEqual({ status: 400, body: { reason: 'Invalid hash: channel_id' } });
     // A path segment escaped the standard way (`$` as %24) names the same channel, as for accounts and txs.
     expect(await call('GET', `/v2/channels/${encodeURIComponent(channelIdOf())}`)).toMatchObject({ status: 200, body: { total_amount: 11n } });
     expect((await call('GET', `/v2/account/${encodeURIComponent(alice.address)}/nonce`)).body).toEqual({ nonce: 1n });
+    expect(await call('GET', `/v2/tx/${encodeURIComponent(hash)}?tx_encoding=json`)).toMatchObject({ status: 200, body: { transaction: { hash } } });
 
     // The seed's older rule: the hash of the unsigned tx finds the same tx.
     const unsignedHash = chain.tx(hash as `th$${string}`)?.unsignedHash ?? '';
@@ -153,6 +234,8 @@ describe('HTTP API', () => {
     expect(await call('GET', '/v2/tx/th$nope')).toMatchObject({ status: 400, body: { reason: 'Invalid hash: tx_hash' } });
     expect(await call('GET', `/v2/tx/${encode('th', new Uint8Array(32))}`)).toMatchObject({ status: 404, body: { reason: 'Transaction not found' } });
     expect((await call('GET', `/v2/tx/${hash}?tx_encoding=message_pack`)).status).toBe(400);
+    // a query parameter the schema refuses is named as such, not as the body
+    expect(await call('GET', `/v2/tx/${hash}?tx_encoding=xml`)).toEqual({ status: 400, body: { reason: 'validation_error', parameter: 'tx_encoding', info: { parameter: 'tx_encoding', error: 'must be json or message_pack' } } });
     expect(await call('GET', `/v2/account/${stranger.address.replace('ak$', 'ak$1')}/balance`)).toMatchObject({ status: 400 });
   });
 
@@ -166,6 +249,43 @@ describe('HTTP API', () => {
     await chain.mine();
     expect(chain.tx(txHash(sorted))?.blockHeight).toBe(chain.height);
     expect(chain.channel(deposit.channel_id)?.total_amount).toBe(12n);
+    // The reference's JSON names the deposit's channel `channel` [quirk], and nothing else.
+    expect((await call('GET', `/v2/tx/${txHash(sorted)}?tx_encoding=json`)).body.transaction).toMatchObject({
+      block_height: BigInt(chain.height),
+      tx: { type: 'channel_deposit_tx', vsn: 1n, data_schema: 'ChannelDepositTxJSON', channel: channelIdOf(), from: alice.address, amount: 1n, ttl: 1000n, fee: 1n, nonce: 2n },
+    });
+    expect(((await call('GET', `/v2/tx/${txHash(sorted)}`)).body.transaction as { tx: object }).tx).not.toHaveProperty('channel_id');
+  });
+
+  it('names each tx type’s data_schema as the reference does (a slash has none)', async () => {
+    const id = decode(channelIdOf(), 'ch');
+    const payload = serializeTx(await signed({ type: 'channel_offchain_tx', channel_id: id, previous_round: 0n, round: 1n, initiator: alice.publicKey, responder: bob.publicKey, initiator_amount: 6n, responder_amount: 6n, updates: [], state: new Uint8Array() }, alice, bob));
+    const cases: [UnsignedTx, Signer[], string | undefined][] = [
+      [{ type: 'channel_withdraw_tx', channel_id: id, to: bob.publicKey, amount: 1n, ttl: 1000n, fee: 1n, nonce: 1n }, [alice, bob], 'ChannelWithdrawalTxJSON'],
+      [{ type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 5n, responder_amount: 6n, ttl: 1000n, fee: 1n, nonce: 3n }, [alice, bob], 'ChannelCloseMutualTxJSON'],
+      [{ type: 'channel_close_solo_tx', channel_id: id, from: bob.publicKey, payload, ttl: 1000n, fee: 1n, nonce: 2n }, [bob], 'ChannelCloseSoloTxJSON'],
+      [{ type: 'channel_slash_tx', channel_id: id, from: bob.publicKey, payload, ttl: 1000n, fee: 1n, nonce: 3n }, [bob], undefined],
+      [{ type: 'channel_settle_tx', channel_id: id, from: bob.publicKey, initiator_amount: 5n, responder_amount: 6n, ttl: 1000n, fee: 1n, nonce: 4n }, [bob], 'ChannelSettleTxJSON'],
+      [{ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 5n, payload: new Uint8Array() }, [bob], 'SpendTxJSON'],
+    ];
+    for (const [tx, signers, schema] of cases) {
+      const posted = await call('POST', '/v2/tx', { tx: encodeTx(await signed(tx, ...signers)) });
+      expect(posted.status, tx.type).toBe(200);
+      const shown = (await call('GET', `/v2/tx/${posted.body.tx_hash as string}?tx_encoding=json`)).body.transaction as { tx: Record<string, unknown> };
+      expect(shown.tx.type, tx.type).toBe(tx.type);
+      expect(shown.tx.data_schema, tx.type).toBe(schema);
+      expect(shown.tx.channel_id ?? shown.tx.sender, tx.type).toBe(tx.type === 'spend_tx' ? bob.address : channelIdOf());
+    }
+  });
+
+  it('mines through the dev endpoint, refusing an unknown key or a count out of range instead of mining a block anyway', async () => {
+    const before = chain.height;
+    expect(await call('POST', '/v2/debug/mine', { block: 5 })).toEqual({ status: 400, body: { reason: 'Invalid parameter: block' } });
+    for (const blocks of [0, 10_001, -1]) expect((await call('POST', '/v2/debug/mine', { blocks })).status, String(blocks)).toBe(400);
+    expect(chain.height).toBe(before);
+    expect(await call('POST', '/v2/debug/mine', {})).toEqual({ status: 200, body: { height: BigInt(before + 1), hash: chain.topBlock.hash } });
+    expect(await call('POST', '/v2/debug/mine', { blocks: 2 })).toEqual({ status: 200, body: { height: BigInt(before + 3), hash: chain.topBlock.hash } });
+    expect((await call('GET', '/v2/top')).body).toEqual({ height: BigInt(before + 3), hash: chain.topBlock.hash });
   });
 
   it('funds accounts through the dev endpoint', async () => {
