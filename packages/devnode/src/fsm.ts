@@ -79,6 +79,8 @@ export interface ChannelOptions {
 export interface ClientSink {
   info(event: InfoEvent): void;
   sign(tag: SignTag, tx: EncodedTx): void;
+  /** The name the client sees for a sign tag (the seed dialect renames the create pair). */
+  wireTag(tag: SignTag): string;
   onChainTx(tx: EncodedTx): void;
   /** The co-signed state after every completed round. */
   state(tx: EncodedTx): void;
@@ -264,7 +266,7 @@ export class ChannelFsm {
       return;
     }
     if (request.tag !== pending.tag) {
-      this.client.requestError(`expected_${pending.tag}_reply`, request.request);
+      this.client.requestError(`expected_${this.client.wireTag(pending.tag)}_reply`, request.request);
       return;
     }
     const signature = await this.#clientSignature(request.tx, pending, request.request);

@@ -110,8 +110,11 @@ class Session implements ClientSink {
   }
 
   sign(tag: SignTag, tx: `tx$${string}`): void {
-    const wireTag = this.dialect === 'seed' ? (SEED_TAGS[tag] ?? tag) : tag;
-    this.#send(signRequest(wireTag as Parameters<typeof signRequest>[0], tx)); // sign requests cannot be silenced
+    this.#send(signRequest(this.wireTag(tag) as Parameters<typeof signRequest>[0], tx)); // sign requests cannot be silenced
+  }
+
+  wireTag(tag: SignTag): string {
+    return this.dialect === 'seed' ? (SEED_TAGS[tag] ?? tag) : tag;
   }
 
   onChainTx(tx: `tx$${string}`): void {
@@ -119,10 +122,10 @@ class Session implements ClientSink {
   }
 
   state(tx: `tx$${string}`): void {
-    if (!this.#reports('update')) return;
-    // The seed announces a finished update with an event; both dialects send the state itself.
+    // The seed announces a finished update with an event, an info report (report_info, not
+    // report_update, silences it); both dialects send the state itself (report_update).
     if (this.dialect === 'seed' && this.#coSignedRounds++ > 0 && this.#reports('info')) this.#send(info('update_finalized'));
-    this.#send(coSignedState(tx));
+    if (this.#reports('update')) this.#send(coSignedState(tx));
   }
 
   #coSignedRounds = 0;

@@ -32,6 +32,9 @@ class RecordingClient implements ClientSink {
     this.#push('sign', { tag, tx });
     if (this.autoSign) void this.reply(tag, tx);
   }
+  wireTag(tag: SignTag) {
+    return tag;
+  }
   async reply(tag: SignTag, tx: `tx$${string}`) {
     const signed = await signTx(decodeTx(tx, 'unsigned'), this.signer);
     await this.fsm.handleClient({ kind: 'sign_reply', tag, tx: encodeTx(signed), request: { action: tag } });

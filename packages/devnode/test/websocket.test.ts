@@ -265,6 +265,52 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     await closeBoth();
   });
 
+  it('a reply under another tag than the request’s: the error names the tag as the dialect sent it, and the request stays open', async () => {
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    const own = { ...terms, port: 12342 };
+    responder = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', own)}`, bob);
+    initiator = await RawParty.connect(`${node.wsUrl}?${channelQuery('initiator', own)}`, alice);
+    initiator.autoSign = false;
+    const request = await initiator.next(isSign(createTags[0] as string));
+    const signed = encodeTx(await signTx(decodeTx(request.payload?.tx as string, 'unsigned'), alice));
+    initiator.send({ action: createTags[1], payload: { tx: signed } });
+    expect((await initiator.next((frame) => frame.action === 'error')).payload?.reason).toBe(`expected_${createTags[0]}_reply`);
+    initiator.send({ action: createTags[0], payload: { tx: signed } });
+    await responder.next(isSign(createTags[1] as string));
+    await initiator.next(isInfo('funding_signed'));
+    initiator.autoSign = true;
+    await waitFor(() => node.chain.mempool.length === 1);
+    await node.mine(1); // the later tests count the mempool
+    await closeBoth();
+  });
+
+  it('report_update=false silences the co-signed state frames only: the seed’s update_finalized is an info report', async () => {
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    const quiet = { ...terms, port: 12341, extra: { report_update: 'false', minimum_depth: '1' } };
+    responder = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', quiet)}`, bob);
+    initiator = await RawParty.connect(`${node.wsUrl}?${channelQuery('initiator', quiet)}`, alice);
+    await initiator.next((frame) => frame.action === 'on_chain_tx');
+    await waitFor(() => node.chain.mempool.length === 1);
+    await node.mine(2);
+    await Promise.all([initiator.next(isInfo('open')), responder.next(isInfo('open'))]);
+    responder.autoSign = false;
+    const seen = [initiator.frames.length, responder.frames.length];
+    initiator.send({ action: 'update', tag: 'new', payload: { from: alice.address, to: bob.address, amount: 1n } });
+    await responder.signAndReply(await responder.next(isSign('update_ack'), seen[1]));
+    // A message each way after the ack: every frame of the finished round came before it.
+    responder.send({ action: 'message', payload: { to: alice.address, info: 'after the round' } });
+    await initiator.next((frame) => frame.action === 'message', seen[0]);
+    initiator.send({ action: 'message', payload: { to: bob.address, info: 'back' } });
+    await responder.next((frame) => frame.action === 'message', seen[1]);
+    const finished = dialect === 'seed' ? ['info:update_finalized', 'message'] : ['message'];
+    expect(initiator.summaries().slice(seen[0])).toEqual(['sign:update', ...finished]);
+    expect(responder.summaries().slice(seen[1])).toEqual(['info:update', 'sign:update_ack', ...finished]);
+    responder.autoSign = true;
+    await closeBoth();
+  });
+
   it.each(['initiator', 'responder'] as const)('sc_ws_close_mutual_%s: on-chain balances equal the close tx amounts', async (starterRole) => {
     await open();
     await transfer(initiator, alice, bob, 2n, 2n);
