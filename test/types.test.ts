@@ -376,10 +376,12 @@ describe('an option given as undefined is an option left out', () => {
       expectTypeOf(new MemoryStore().save).toBeCallableWith(snapshot);
 
       const policy: SignPolicy = { maxFee: unset<bigint>(), approve: unset<ApproveHook>(), nextNonce: unset<(account: AccountPubkey) => Promise<bigint>>() };
+      // The create's terms, without the tx fields no connection parameter has (connect refuses those).
+      const { fee: _fee, nonce: _nonce, ...createTerms } = body;
       const options: ConnectOptions<'responder'> = {
         url: 'ws://127.0.0.1:9/channel',
         role: 'responder',
-        params: { ...body, lock_period: 10n, push_amount: 0n, port: 3015, host: unset<string>(), minimum_depth: unset<bigint>() },
+        params: { ...createTerms, lock_period: 10n, push_amount: 0n, port: 3015, host: unset<string>(), minimum_depth: unset<bigint>() },
         signer: peer,
         store: unset<StateStore>(),
         policy,

@@ -13,6 +13,7 @@ import {
   shutdown as shutdownFrame,
   signReply,
   type SignTag,
+  toQuery,
   updateNew,
 } from '@aesc/schema';
 import { type Signer, signTx, verifySignature } from '@aesc/signer';
@@ -272,12 +273,9 @@ export class ChannelClient {
   /** Connects to the node and starts the channel's opening; resolves once the socket is open. */
   static async connect<R extends ChannelParams['role']>(options: ConnectOptions<R>): Promise<ChannelClient> {
     checkConnectOptions(options);
-    const client = new ChannelClient(options);
-    const query = new URLSearchParams();
-    for (const [name, value] of Object.entries({ ...options.params, role: options.role })) {
-      if (value !== undefined) query.set(name, String(value));
-    }
-    const url = `${options.url}${options.url.includes('?') ? '&' : '?'}${query.toString().replace(/%24/g, '$')}`;
+    const client = new ChannelClient(options); // a mistyped ak$ key is a TypeError there
+    const query = queryOf(options);
+    const url = `${options.url}${options.url.includes('?') ? '&' : '?'}${query}`;
     if (options.signal?.aborted === true) throw new ClientError('ABORTED', 'aborted before connecting', {}, { cause: options.signal.reason });
     try {
       client.#socket = await openSocket(
@@ -994,6 +992,21 @@ function deepFreeze<T>(value: T): T {
 /** The `ak$` of an account given as `value`: the string itself once it decoded (base58check has one spelling per value). */
 function accountText(value: AccountPubkey | Uint8Array, bytes: Uint8Array): AccountPubkey {
   return typeof value === 'string' ? value : encode('ak', bytes);
+}
+
+/**
+ * The query string of the connection, through `@aesc/schema`'s `toQuery`: every parameter of
+ * the type and range the node reads. An amount given as a number (`2 ** 53 + 1`, `0.5`, `1e21`)
+ * is a TypeError here: written as text it would reach the node rounded, or not as an integer,
+ * and the channel would be funded with another amount than the one the checks compare with.
+ */
+function queryOf(options: ConnectOptions): string {
+  try {
+    return toQuery({ ...options.params, role: options.role } as ChannelParams);
+  } catch (error) {
+    if (!(error instanceof SchemaError)) throw error;
+    throw new ClientError('INVALID_ARGUMENT', `params.${error.message}`, {}, { cause: error });
+  }
 }
 
 function checkConnectOptions(options: ConnectOptions): void {

@@ -1212,6 +1212,22 @@ describe('the client’s lifecycle', () => {
     }
   });
 
+  it('params of a wrong type or range are refused at connect, before any socket (a number amount would reach the node rounded)', async () => {
+    const connect = (change: Record<string, unknown>) =>
+      ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: { ...terms(), ...change } as ReturnType<typeof terms>, signer: alice });
+    // 2^53 + 1 as a number is 9007199254740992: the node would fund that, and the create check refuse it
+    for (const amount of [2 ** 53 + 1, 0.5, 1e21, 100]) {
+      await expect(connect({ initiator_amount: amount })).rejects.toThrow(new TypeError('params.initiator_amount must be a bigint, got a number'));
+    }
+    await expect(connect({ ttl: 1000 })).rejects.toThrow(new TypeError('params.ttl must be a bigint, got a number'));
+    await expect(connect({ channel_reserve: -1n })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'params.channel_reserve: must be a decimal integer without sign or leading zeros, got "-1"' });
+    await expect(connect({ responder_amount: 2n ** 64n })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^params\.responder_amount: must be less than 18446744073709551616/) });
+    await expect(connect({ lock_period: 2n ** 16n })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^params\.lock_period: must be less than 65536/) });
+    await expect(connect({ port: 1234.5 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'params.port: must be an integer, got 1234.5' });
+    await expect(connect({ host: undefined })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^params\.host: required for the initiator/) });
+    await expect(connect({ timeout_acept: 100 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'params.timeout_acept: no such parameter' });
+  });
+
   it('timer options out of Node’s timer range are a RangeError at connect (Infinity fired at once)', async () => {
     for (const options of [{ callTimeoutMs: Number.POSITIVE_INFINITY }, { callTimeoutMs: 0 }, { callTimeoutMs: 2 ** 31 }, { pingIntervalMs: Number.POSITIVE_INFINITY }, { pingIntervalMs: -1 }]) {
       await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, ...options })).rejects.toThrow(RangeError);
