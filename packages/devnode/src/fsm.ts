@@ -131,6 +131,8 @@ interface PendingSign {
 }
 
 const MAX_INFO_BYTES = 65_535;
+/** How many decoded `ak$` strings a machine keeps: a channel's transfers name its two parties. */
+const MAX_ACCOUNT_KEYS = 8;
 
 /**
  * The `tx$` and the signed bytes of each tx, by object. Both machines of a channel see the same
@@ -178,6 +180,8 @@ function integerAbove(amount: number): bigint {
 export class ChannelFsm {
   #state: State;
   #timer: NodeJS.Timeout | undefined;
+  /** The duration `#timer` was set for. */
+  #timerMs = 0;
   #peer: PeerEndpoint | undefined;
   #pending: PendingSign | undefined;
   /** Where the machine goes once the pending signature is given. */
@@ -194,6 +198,8 @@ export class ChannelFsm {
   #unwatch: (() => void) | undefined;
   /** Our client's signature of the last tx it signed, checked when it came. */
   #ownSignature: Uint8Array | undefined;
+  /** Keys of the `ak$` strings this machine's client named in transfers (shared: never changed). */
+  readonly #accountKeys = new Map<string, Uint8Array>();
   /**
    * The event being handled. Client requests and peer messages are handled one at a time, in the
    * order they came, as the reference's gen_fsm does: a signature check is awaited, and an event
@@ -233,6 +239,7 @@ export class ChannelFsm {
     this.#enter('dead');
     this.#unwatch?.();
     clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -330,7 +337,8 @@ export class ChannelFsm {
       }
       throw error;
     }
-    if (compareBytes(messageOf(reply.tx), pending.message) !== 0) {
+    // not messageOf: the reply's tx object is compared once and dropped, nothing would reuse a memo of it
+    if (compareBytes(serializeUnsigned(reply.tx), pending.message) !== 0) {
       this.client.requestError('tx_mismatch', request);
       return undefined;
     }
@@ -343,9 +351,25 @@ export class ChannelFsm {
     return undefined;
   }
 
+  /**
+   * The key of an `ak$` string, as {@link accountKey}; a client names the same two accounts in
+   * every transfer, so the keys of the strings that decoded are kept (decoding checks a checksum).
+   */
+  #accountKey(value: unknown): Uint8Array | undefined {
+    if (typeof value !== 'string') return undefined;
+    const known = this.#accountKeys.get(value);
+    if (known !== undefined) return known;
+    const key = accountKey(value);
+    if (key !== undefined) {
+      if (this.#accountKeys.size >= MAX_ACCOUNT_KEYS) this.#accountKeys.clear();
+      this.#accountKeys.set(value, key);
+    }
+    return key;
+  }
+
   #onTransfer(request: Extract<ClientRequest, { kind: 'transfer' }>): void {
-    const from = accountKey(request.from);
-    const to = accountKey(request.to);
+    const from = this.#accountKey(request.from);
+    const to = this.#accountKey(request.to);
     if (from === undefined || to === undefined) {
       this.client.requestError('broken_encoding', request.request);
       return;
@@ -788,11 +812,22 @@ export class ChannelFsm {
 
   /** Each state's inactivity timer (BEHAVIOUR.md §5) restarts on every event it handles. */
   #restartTimer(): void {
-    clearTimeout(this.#timer);
-    if (this.#state === 'dead') return;
+    if (this.#state === 'dead') {
+      clearTimeout(this.#timer);
+      this.#timer = undefined; // a cleared timer is never refreshed back to life
+      return;
+    }
     // The parameters allow up to 2^32 - 1 ms (BEHAVIOUR.md §5); Node's timers fire at once past
     // 2^31 - 1, so a longer timeout waits that long (24.8 days) instead.
     const timeout = Math.min(this.#timeoutFor(this.#state), MAX_TIMER_MS);
+    // A transfer restarts it several times, mostly with the same duration: that timer is pushed
+    // back in place rather than cleared and made again. (It cannot have fired: it kills the machine.)
+    if (this.#timer !== undefined && this.#timerMs === timeout) {
+      this.#timer.refresh();
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timerMs = timeout;
     this.#timer = setTimeout(() => this.#die(), timeout);
     this.#timer.unref?.();
   }

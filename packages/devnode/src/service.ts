@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { decode } from '@aesc/encoding';
 import {
   type ChannelParams,
@@ -68,9 +69,13 @@ const FROM_WIRE_TAG: Record<string, SignTag> = {
 class Session implements ClientSink {
   readonly fsm: ChannelFsm;
   #closed = false;
+  /** Whether frames sent now wait in the stream for the end of this tick (see #send). */
+  #corked = false;
 
   constructor(
     readonly socket: WebSocket,
+    /** The TCP (or TLS) stream under `socket`: the upgraded request's. */
+    private readonly stream: Duplex,
     readonly params: ChannelParams,
     readonly pairingKey: string,
     readonly dialect: Dialect,
@@ -97,6 +102,17 @@ class Session implements ClientSink {
       this.fsm.stop();
       this.socket.terminate();
       return;
+    }
+    // A step of the state machine often sends two frames at once (`info` then `sign`, or
+    // `update_finalized` then the state): corked until the end of this tick, they leave in one
+    // write instead of a syscall and a TCP segment each (ws writes every frame on its own).
+    if (!this.#corked) {
+      this.#corked = true;
+      this.stream.cork();
+      process.nextTick(() => {
+        this.#corked = false;
+        this.stream.uncork();
+      });
     }
     this.socket.send(serializeMessage(frame));
   }
@@ -317,7 +333,7 @@ export class ChannelService {
       return;
     }
     const waiting = this.#waiting.get(pairingKey);
-    const session = new Session(socket, params, pairingKey, this.options.dialect, optionsOf(params, this.options.minimumDepth, this.#verify), this.options.chain, (ended) => this.#end(ended));
+    const session = new Session(socket, request.socket, params, pairingKey, this.options.dialect, optionsOf(params, this.options.minimumDepth, this.#verify), this.options.chain, (ended) => this.#end(ended));
     this.#sessions.add(session);
     this.#live.set(`${pairingKey}|${params.role}`, session);
     // Any frame of the client's (a ping included) restarts the idle timer; the node's do not.

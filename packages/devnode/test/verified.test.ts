@@ -46,6 +46,22 @@ describe('memoizedVerifier', () => {
     expect(calls()).toBe(4);
   });
 
+  it('checks the key byte for byte: a remembered signature and message under another key are verified again', async () => {
+    const signer = await createSigner(seed(6));
+    const other = await createSigner(seed(7));
+    const signature = await signer.sign(message);
+    const { verify, calls } = counting();
+    const memo = memoizedVerifier(16, verify);
+    expect(await memo(signature, message, signer.publicKey)).toBe(true);
+    expect(await memo(signature, message, other.publicKey)).toBe(false);
+    expect(calls()).toBe(2);
+    const key = Uint8Array.from(signer.publicKey);
+    expect(await memo(signature, message, key)).toBe(true);
+    key[0] = (key[0] as number) ^ 1; // the memo kept a copy of the key as well
+    expect(await memo(signature, message, key)).toBe(false);
+    expect(calls()).toBe(3);
+  });
+
   it('keeps its own copy of the message: a caller changing its buffer afterwards changes nothing', async () => {
     const signer = await createSigner(seed(4));
     const buffer = Uint8Array.from(message);

@@ -7,7 +7,8 @@
 import { verifySignedTx } from '@aesc/signer';
 import { type Signer, signTx } from '@aesc/signer';
 import { decodeTx, encodeTx, type SignedTx } from '@aesc/tx';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Devnode, startDevnode } from '../src/index.js';
 import { CLOSE_BAD_PARAMS } from '../src/service.js';
 import { type ChannelTerms, channelQuery, type Frame, isInfo, isSign, isState, party, RawParty } from './support/raw-client.js';
@@ -126,6 +127,35 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     const last = decodeTx(initiator.frames.filter(isState(6n)).at(-1)?.payload?.state as string, 'signed_tx').tx;
     expect(last).toMatchObject({ initiator_amount: 8n, responder_amount: 3n });
     await closeBoth();
+  });
+
+  it('writes the frames of one step at once: channel_accept and the create sign request leave in one write', async () => {
+    // ws writes each frame on its own; devnode corks the stream for the rest of the tick
+    type Written = Uint8Array | string | { chunk: Uint8Array | string };
+    const socketWrites = vi.spyOn(Socket.prototype as unknown as { _writeGeneric(writev: boolean, data: Written | Written[], encoding: string, callback: () => void): void }, '_writeGeneric');
+    let calls: (typeof socketWrites.mock.calls)[number][];
+    try {
+      responder = await RawParty.connect(url('responder'), bob);
+      initiator = await RawParty.connect(url('initiator'), alice);
+      await initiator.next(isSign(createTags[0] as string));
+    } finally {
+      calls = [...socketWrites.mock.calls]; // mockRestore forgets them
+      socketWrites.mockRestore();
+    }
+    // the node's frames are not masked: their text shows in what it wrote (Node turns a writev's
+    // entries into their chunks in place)
+    const text = (written: Written) => {
+      const bytes = typeof written === 'object' && 'chunk' in written ? written.chunk : written;
+      return typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1');
+    };
+    const writes = calls.map(([, data]) => (Array.isArray(data) ? data.map(text).join('') : text(data)));
+    const accept = writes.filter((text) => text.includes('"channel_accept"'));
+    try {
+      expect(accept).toHaveLength(1);
+      expect(accept[0]).toContain(`"tag":"${createTags[0]}"`);
+    } finally {
+      await closeBoth(); // a failure here must not leave the sockets to the next test
+    }
   });
 
   it('sc_ws_update_fails_and_close: each error with its reason and the request echoed', async () => {
