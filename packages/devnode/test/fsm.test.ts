@@ -1,9 +1,9 @@
 import { createSigner, type Signer, signTx, verifySignature, verifySignedTx } from '@aesc/signer';
-import { decodeTx, encodeTx, type SignedTx } from '@aesc/tx';
+import { type ChannelOffchainTx, decodeTx, encodeTx, type SignedTx } from '@aesc/tx';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Chain } from '../src/chain.js';
 import { type ChannelOptions, ChannelFsm, type ClientSink, DEFAULT_TIMEOUTS, type SignTag } from '../src/fsm.js';
-import { linkPeers } from '../src/peer.js';
+import { linkPeers, type PeerMessage } from '../src/peer.js';
 
 /** Records what the machine tells a client, and answers sign requests like an honest client. */
 class RecordingClient implements ClientSink {
@@ -113,24 +113,41 @@ function slowedVerify() {
   return check;
 }
 
-async function openChannel(initiatorOverrides: Partial<ChannelOptions> = {}) {
+async function openChannel(initiatorOverrides: Partial<ChannelOptions> = {}, responderOverrides: Partial<ChannelOptions> = {}) {
   const initiator = new RecordingClient(alice);
   const responder = new RecordingClient(bob);
   initiator.fsm = new ChannelFsm(options('initiator', initiatorOverrides), chain, initiator);
-  responder.fsm = new ChannelFsm(options('responder'), chain, responder);
+  responder.fsm = new ChannelFsm(options('responder', responderOverrides), chain, responder);
   fsms.push(initiator.fsm, responder.fsm);
   const link = linkPeers(
-    (message) => initiator.fsm.handlePeer(message),
-    (message) => responder.fsm.handlePeer(message),
+    (message) => initiator.fsm.handlePeer(tamper(message, 'initiator')),
+    (message) => responder.fsm.handlePeer(tamper(message, 'responder')),
   );
   responder.fsm.connect(link.responder);
   initiator.fsm.connect(link.initiator);
-  await initiator.until((frame) => frame.kind === 'on_chain_tx');
+  await Promise.race([initiator.until((frame) => frame.kind === 'on_chain_tx'), initiator.until((frame) => frame.kind === 'died'), responder.until((frame) => frame.kind === 'died')]);
   await new Promise((resolve) => setTimeout(resolve, 20)); // the create tx reaches the mempool
   await chain.mine(5);
-  await Promise.all([initiator.until((frame) => frame.kind === 'state'), responder.until((frame) => frame.kind === 'state')]);
+  await Promise.race([
+    Promise.all([initiator.until((frame) => frame.kind === 'state'), responder.until((frame) => frame.kind === 'state')]),
+    initiator.until((frame) => frame.kind === 'died'),
+    responder.until((frame) => frame.kind === 'died'),
+  ]);
   return { initiator, responder };
 }
+
+/**
+ * What the peer link does to a message on its way to `receiver`: nothing, unless a test plays a
+ * peer node that misbehaves (two devnode machines never do, each checks its own client).
+ */
+let tamper: (message: PeerMessage, receiver: 'initiator' | 'responder') => PeerMessage;
+
+/** A co-signed state frame of the given round. */
+const stateAt = (round: bigint) => (frame: { kind: string; value: unknown }) =>
+  frame.kind === 'state' && (decodeTx(frame.value as string, 'signed_tx').tx as { round: bigint }).round === round;
+
+/** The last co-signed state a client was given. */
+const lastState = (client: RecordingClient) => client.frames.filter((frame) => frame.kind === 'state').at(-1)?.value as `tx$${string}`;
 
 beforeEach(async () => {
   [alice, bob] = (await Promise.all([21, 22].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer];
@@ -139,6 +156,7 @@ beforeEach(async () => {
     { pubkey: bob.publicKey, balance: 50n },
   ]);
   fsms = [];
+  tamper = (message) => message;
 });
 
 afterEach(() => {
@@ -294,6 +312,262 @@ describe('ChannelFsm over an in-process peer link', () => {
     await chain.mine();
     expect(chain.account(alice.publicKey)?.balance).toBe(42n + 4n);
     expect(chain.account(bob.publicKey)?.balance).toBe(46n + 6n);
+  });
+
+  it('moves 0 as a new round with the same balances (BEHAVIOUR.md §2.5: amount ≥ 0, 0 allowed)', async () => {
+    const { initiator, responder } = await openChannel();
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 0n, request: {} });
+    expect(initiator.events().at(-1)).toBe('sign:update');
+    await Promise.all([initiator.until(stateAt(2n)), responder.until(stateAt(2n))]);
+    expect(decodeTx(lastState(responder), 'signed_tx').tx).toMatchObject({ previous_round: 1n, round: 2n, initiator_amount: 7n, responder_amount: 4n, updates: [{ amount: 0n }] });
+  });
+
+  it('refuses every call while its client has a sign request open, where v0.14 dead-locks (BEHAVIOUR.md §9.2, awaiting_signature), and the request stays answerable', async () => {
+    const { initiator, responder } = await openChannel();
+    initiator.autoSign = false;
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+    const request = initiator.frames.at(-1)?.value as { tag: SignTag; tx: `tx$${string}` };
+    const seen = responder.frames.length;
+    for (const call of [
+      { kind: 'transfer', from: alice.address, to: bob.address, amount: 2n, request: {} },
+      { kind: 'message', to: bob.address, info: 'hello', request: {} },
+      { kind: 'shutdown', request: {} },
+    ] as const) {
+      await initiator.fsm.handleClient(call);
+      expect(initiator.frames.at(-1)).toEqual({ kind: 'error', value: 'unknown_request' });
+    }
+    await initiator.reply(request.tag, request.tx);
+    await Promise.all([initiator.until(stateAt(2n)), responder.until(stateAt(2n))]);
+    expect(responder.events().slice(seen)).toEqual(['info:update', 'sign:update_ack', 'state']);
+    expect(decodeTx(lastState(responder), 'signed_tx').tx).toMatchObject({ initiator_amount: 6n, responder_amount: 5n });
+  });
+
+  it('delivers a message whose info is 65 535 bytes and refuses one byte more (BEHAVIOUR.md §4: ≤ 65 535 bytes, a 2-byte length on the wire)', async () => {
+    const { initiator, responder } = await openChannel();
+    const longest = `${'é'.repeat(32_767)}a`; // 65 535 bytes in UTF-8, half as many characters
+    await initiator.fsm.handleClient({ kind: 'message', to: bob.address, info: longest, request: {} });
+    expect(initiator.frames.filter((frame) => frame.kind === 'error')).toEqual([]);
+    await responder.until((frame) => frame.kind === 'message');
+    expect((responder.frames.at(-1)?.value as { info: string }).info).toBe(longest);
+    await initiator.fsm.handleClient({ kind: 'message', to: bob.address, info: `${longest}a`, request: {} });
+    expect(initiator.frames.at(-1)).toEqual({ kind: 'error', value: 'message_too_long' });
+  });
+
+  it('once stopped, answers its client channel_not_active and passes on nothing from the peer (BEHAVIOUR.md §1.4: the client went away, its state is lost)', async () => {
+    const { initiator, responder } = await openChannel();
+    responder.fsm.stop();
+    const seen = responder.frames.length;
+    await initiator.fsm.handleClient({ kind: 'message', to: bob.address, info: 'still there?', request: {} });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the peer link delivers on a later turn
+    expect(responder.frames.slice(seen)).toEqual([]);
+    await responder.fsm.handleClient({ kind: 'transfer', from: bob.address, to: alice.address, amount: 1n, request: {} });
+    expect(responder.frames.slice(seen)).toEqual([{ kind: 'error', value: 'channel_not_active' }]);
+  });
+
+  it('dies when its client leaves a sign request unanswered for timeout_sign; the peer is not told (BEHAVIOUR.md §5: sign governs awaiting_signature)', async () => {
+    const { initiator, responder } = await openChannel({ timeouts: { ...DEFAULT_TIMEOUTS, sign: 300 } });
+    initiator.autoSign = false;
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+    await initiator.until((frame) => frame.kind === 'died');
+    expect(initiator.events().slice(-3)).toEqual(['sign:update', 'info:died', 'died']);
+    expect(responder.fsm.state).toBe('open');
+  });
+
+  it('the responder dies in accepted after timeout_funding_create when the create tx never comes (BEHAVIOUR.md §5)', async () => {
+    const initiator = new RecordingClient(alice);
+    const responder = new RecordingClient(bob);
+    initiator.autoSign = false; // the initiator never signs the create tx
+    initiator.fsm = new ChannelFsm(options('initiator'), chain, initiator);
+    responder.fsm = new ChannelFsm(options('responder', { timeouts: { ...DEFAULT_TIMEOUTS, funding_create: 200 } }), chain, responder);
+    fsms.push(initiator.fsm, responder.fsm);
+    const link = linkPeers(
+      (message) => initiator.fsm.handlePeer(message),
+      (message) => responder.fsm.handlePeer(message),
+    );
+    responder.fsm.connect(link.responder);
+    initiator.fsm.connect(link.initiator);
+    await responder.until((frame) => frame.kind === 'died');
+    expect(responder.events()).toEqual(['info:channel_open', 'info:died', 'died']);
+    expect(initiator.events()).toEqual(['info:channel_accept', 'sign:initiator_sign']);
+  });
+
+  it('keeps an open channel alive while messages flow, on both sides (BEHAVIOUR.md §4: a message resets both FSMs’ open timer)', async () => {
+    const short = { timeouts: { ...DEFAULT_TIMEOUTS, open: 400 } };
+    const { initiator, responder } = await openChannel(short, short);
+    for (let sent = 0; sent < 6; sent++) {
+      await initiator.fsm.handleClient({ kind: 'message', to: bob.address, info: `ping ${sent}`, request: {} });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    expect([initiator.fsm.state, responder.fsm.state]).toEqual(['open', 'open']);
+    await Promise.all([initiator.until((frame) => frame.kind === 'died'), responder.until((frame) => frame.kind === 'died')]);
+  });
+
+  it('the responder adopts the initiator’s terms from channel_open, its own reserve included (BEHAVIOUR.md §1.2: R’s values are overwritten)', async () => {
+    const { initiator, responder } = await openChannel({}, { initiator_amount: 1n, responder_amount: 1n, channel_reserve: 0n, lock_period: 99n, push_amount: 0n });
+    expect(decodeTx(lastState(responder), 'signed_tx').tx).toMatchObject({ initiator_amount: 7n, responder_amount: 4n });
+    expect(decodeTx(initiator.frames.find((frame) => frame.kind === 'on_chain_tx')?.value as string, 'signed_tx').tx).toMatchObject({ lock_period: 10n, channel_reserve: 2n });
+    await responder.fsm.handleClient({ kind: 'transfer', from: bob.address, to: alice.address, amount: 3n, request: {} }); // 4 - 3 < the initiator's reserve 2
+    expect(responder.frames.at(-1)).toEqual({ kind: 'error', value: 'insufficient_balance' });
+  });
+
+  it('locks after the responder’s minimum_depth, which the initiator adopts from channel_accept, and not a block sooner (BEHAVIOUR.md §1.2, §6)', async () => {
+    const initiator = new RecordingClient(alice);
+    const responder = new RecordingClient(bob);
+    initiator.fsm = new ChannelFsm(options('initiator', { minimum_depth: 6n }), chain, initiator);
+    responder.fsm = new ChannelFsm(options('responder', { minimum_depth: 2n }), chain, responder);
+    fsms.push(initiator.fsm, responder.fsm);
+    const link = linkPeers(
+      (message) => initiator.fsm.handlePeer(message),
+      (message) => responder.fsm.handlePeer(message),
+    );
+    responder.fsm.connect(link.responder);
+    initiator.fsm.connect(link.initiator);
+    await initiator.until((frame) => frame.kind === 'on_chain_tx');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the create tx reaches the mempool
+    await chain.mine(2); // the inclusion block and one more: depth 1
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect([...initiator.events(), ...responder.events()]).not.toContain('info:own_funding_locked');
+    await chain.mine(1); // depth 2
+    await Promise.all([initiator.until(stateAt(1n)), responder.until(stateAt(1n))]);
+  });
+
+  it('dies after timeout_initialized, which overrides accept, while no channel_accept comes (BEHAVIOUR.md §5)', async () => {
+    const client = new RecordingClient(alice);
+    client.fsm = new ChannelFsm(options('initiator', { timeouts: { ...DEFAULT_TIMEOUTS, initialized: 50 } }), chain, client);
+    fsms.push(client.fsm);
+    await client.until((frame) => frame.kind === 'died');
+    expect(client.events()).toEqual(['info:died', 'died']);
+  });
+
+  it('the starter dies after timeout_accept when the update_ack never comes; the acknowledger is not told (BEHAVIOUR.md §5: accept governs awaiting_update_ack)', async () => {
+    const { initiator, responder } = await openChannel({ timeouts: { ...DEFAULT_TIMEOUTS, accept: 300 } });
+    responder.autoSign = false;
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+    await initiator.until((frame) => frame.kind === 'died');
+    expect(initiator.events().slice(-3)).toEqual(['sign:update', 'info:died', 'died']);
+    expect(responder.events().slice(-2)).toEqual(['info:update', 'sign:update_ack']);
+  });
+
+  it('stops both sides when the peer’s shutdown comes while its client has an update to sign: the initiator is told why (BEHAVIOUR.md §9.1: a protocol error in any state stops; §3.2)', async () => {
+    const { initiator, responder } = await openChannel();
+    initiator.autoSign = false;
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+    await responder.fsm.handleClient({ kind: 'shutdown', request: {} });
+    await Promise.all([initiator.until((frame) => frame.kind === 'died'), responder.until((frame) => frame.kind === 'died')]);
+    expect(initiator.events().slice(-4)).toEqual(['sign:update', 'fatal', 'info:died', 'died']);
+    expect(initiator.frames.find((frame) => frame.kind === 'fatal')?.value).toBe('unexpected_shutdown');
+    expect(responder.events().slice(-3)).toEqual(['sign:shutdown_sign', 'info:died', 'died']);
+    expect(chain.mempool).toEqual([]);
+  });
+
+  it('reports the conflict to a starter waiting for its update_ack through the peer’s update_error; the late reply of the other is refused (BEHAVIOUR.md §3.4)', async () => {
+    const { initiator, responder } = await openChannel();
+    responder.autoSign = false;
+    await responder.fsm.handleClient({ kind: 'transfer', from: bob.address, to: alice.address, amount: 1n, request: {} });
+    const late = responder.frames.at(-1)?.value as { tag: SignTag; tx: `tx$${string}` };
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 2n, request: {} }); // signed at once
+    await Promise.all([initiator.until((frame) => frame.kind === 'conflict'), responder.until((frame) => frame.kind === 'conflict')]);
+    for (const client of [initiator, responder]) {
+      expect(client.frames.filter((frame) => ['conflict', 'fatal', 'died'].includes(frame.kind)).map((frame) => frame.value)).toEqual([{ channelId: expect.stringMatching(/^ch\$/), round: 1n }]);
+    }
+    await responder.reply(late.tag, late.tx);
+    expect(responder.frames.at(-1)).toEqual({ kind: 'error', value: 'no_sign_request_pending' });
+    responder.autoSign = true;
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+    await Promise.all([initiator.until(stateAt(2n)), responder.until(stateAt(2n))]);
+  });
+
+  it('the acknowledger of a close its own rebuild does not match (another ttl) dies without a word; the starter is not told (BEHAVIOUR.md §1.2, §2.6 step 4)', async () => {
+    const { initiator, responder } = await openChannel({}, { ttl: 2000n });
+    const seen = responder.frames.length;
+    await initiator.fsm.handleClient({ kind: 'shutdown', request: {} });
+    await responder.until((frame) => frame.kind === 'died');
+    expect(responder.events().slice(seen)).toEqual(['info:died', 'died']);
+    expect(initiator.fsm.state).toBe('closing');
+    expect(chain.mempool).toEqual([]);
+  });
+
+  it('stops both sides when the peer’s update comes while its client has a close to sign (BEHAVIOUR.md §9.1: a protocol error in any state stops; §3.2)', async () => {
+    const { initiator, responder } = await openChannel();
+    responder.autoSign = false;
+    await responder.fsm.handleClient({ kind: 'shutdown', request: {} });
+    await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+    await Promise.all([initiator.until((frame) => frame.kind === 'died'), responder.until((frame) => frame.kind === 'died')]);
+    expect(responder.events().slice(-4)).toEqual(['sign:shutdown_sign', 'fatal', 'info:died', 'died']);
+    expect(responder.frames.find((frame) => frame.kind === 'fatal')?.value).toBe('unexpected_update');
+    expect(initiator.events().slice(-3)).toEqual(['sign:update', 'info:died', 'died']);
+  });
+
+  it('dies in signed after timeout_funding_lock when the peer never confirms the funding (BEHAVIOUR.md §5: funding_lock governs awaiting_locked and signed)', async () => {
+    const initiator = new RecordingClient(alice);
+    const responder = new RecordingClient(bob);
+    initiator.fsm = new ChannelFsm(options('initiator'), chain, initiator);
+    responder.fsm = new ChannelFsm(options('responder', { timeouts: { ...DEFAULT_TIMEOUTS, funding_lock: 400 } }), chain, responder);
+    fsms.push(initiator.fsm, responder.fsm);
+    const link = linkPeers(
+      (message) => initiator.fsm.handlePeer(message),
+      (message) => responder.fsm.handlePeer(message),
+    );
+    responder.fsm.connect(link.responder);
+    initiator.fsm.connect(link.initiator);
+    await initiator.until((frame) => frame.kind === 'on_chain_tx');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the create tx reaches the mempool
+    initiator.fsm.stop(); // its client left: it never sends funding_locked
+    await chain.mine(5);
+    await responder.until((frame) => frame.kind === 'died');
+    expect(responder.events().slice(-3)).toEqual(['info:own_funding_locked', 'info:died', 'died']);
+  });
+
+  type Offchain = SignedTx & { tx: ChannelOffchainTx };
+  const withTx = <M extends PeerMessage & { signed_tx: SignedTx }>(message: M, change: Partial<ChannelOffchainTx>): M => ({
+    ...message,
+    signed_tx: { ...message.signed_tx, tx: { ...message.signed_tx.tx, ...change } as ChannelOffchainTx },
+  });
+  const noSignature = new Uint8Array(64);
+  /** The last update the initiator sent (signed by it alone). */
+  let sentUpdate: SignedTx | undefined;
+  /** A peer node that misbehaves once: [what it sends, to whom, after the channel opened?, the change, the reason the receiver aborts with]. */
+  const misbehaviours: [string, 'initiator' | 'responder', boolean, (message: PeerMessage) => PeerMessage | undefined, string | undefined][] = [
+    // before the channel has an id, the machine dies without an error frame (BEHAVIOUR.md §3.2)
+    ['a create tx the initiator did not sign', 'responder', false, (m) => (m.type === 'funding_created' ? { ...m, signed_tx: { ...m.signed_tx, signatures: [noSignature] } } : undefined), undefined],
+    ['a create tx the responder did not sign', 'initiator', false, (m) => (m.type === 'funding_signed' ? { ...m, signed_tx: { ...m.signed_tx, signatures: [noSignature] } } : undefined), undefined],
+    ['an initial state of round 2', 'responder', false, (m) => (m.type === 'update' ? withTx(m, { round: 2n }) : undefined), 'not_initial_round'],
+    ['an initial state it did not sign', 'responder', false, (m) => (m.type === 'update' ? { ...m, signed_tx: { ...m.signed_tx, signatures: [noSignature] } } : undefined), 'invalid_update'],
+    ['funding_locked for another channel', 'initiator', false, (m) => (m.type === 'funding_locked' ? { ...m, channel_id: new Uint8Array(32).fill(7) } : undefined), 'channel_id_mismatch'],
+    ['an update that skips a round', 'responder', true, (m) => (m.type === 'update' ? withTx(m, { round: (m.signed_tx as Offchain).tx.round + 1n }) : undefined), 'invalid_previous_round'],
+    ['an update whose amounts its transfers do not give', 'responder', true, (m) => (m.type === 'update' ? withTx(m, { initiator_amount: (m.signed_tx as Offchain).tx.initiator_amount + 1n }) : undefined), 'amount_mismatch'],
+    ['an update it did not sign', 'responder', true, (m) => (m.type === 'update' ? { ...m, signed_tx: { ...m.signed_tx, signatures: [noSignature] } } : undefined), 'invalid_update'],
+    ['an update_ack of another body', 'initiator', true, (m) => (m.type === 'update_ack' ? withTx(m, { responder_amount: (m.signed_tx as Offchain).tx.responder_amount + 1n }) : undefined), 'invalid_update_ack'],
+    // the initiator's own signature (the one its update carried) twice: two signers, three signatures
+    ['an update_ack with a signature too many', 'initiator', true, (m) => (m.type === 'update_ack' ? { ...m, signed_tx: { ...m.signed_tx, signatures: [...m.signed_tx.signatures, ...(sentUpdate?.signatures ?? [])] } } : undefined), 'not_mutually_signed'],
+    ['an update_error for another round than the last co-signed one', 'initiator', true, (m) => (m.type === 'update_error' ? { ...m, round: m.round + 1n } : undefined), 'fallback_state_mismatch'],
+    ['a shutdown_ack of another close', 'initiator', true, (m) => (m.type === 'shutdown_ack' ? { ...m, signed_tx: { ...m.signed_tx, tx: { ...m.signed_tx.tx, fee: 2n } as SignedTx['tx'] } } : undefined), 'shutdown_tx_mismatch'],
+  ];
+
+  it.each(misbehaviours)('aborts on %s from a misbehaving peer node, telling its client why once the channel has an id (BEHAVIOUR.md §3.2, §7.1)', async (_, receiver, afterOpen, change, reason) => {
+    let armed = !afterOpen;
+    tamper = (message, to) => {
+      if (message.type === 'update' && to === 'responder') sentUpdate = message.signed_tx;
+      return armed && to === receiver ? (change(message) ?? message) : message;
+    };
+    const { initiator, responder } = await openChannel();
+    armed = true;
+    if (reason === 'fallback_state_mismatch') {
+      responder.autoSign = false; // its own update waits for its client when the initiator's comes
+      await responder.fsm.handleClient({ kind: 'transfer', from: bob.address, to: alice.address, amount: 1n, request: {} });
+    }
+    if (afterOpen) {
+      await initiator.fsm.handleClient({ kind: 'transfer', from: alice.address, to: bob.address, amount: 1n, request: {} });
+      if (reason === 'shutdown_tx_mismatch') {
+        await Promise.all([initiator.until(stateAt(2n)), responder.until(stateAt(2n))]);
+        await initiator.fsm.handleClient({ kind: 'shutdown', request: {} });
+      }
+    }
+    const victim = receiver === 'initiator' ? initiator : responder;
+    await victim.until((frame) => frame.kind === 'died');
+    expect(victim.frames.filter((frame) => frame.kind === 'fatal').map((frame) => frame.value)).toEqual(reason === undefined ? [] : [reason]);
+    if (reason === undefined) expect(victim.events()).not.toContain('on_chain_tx');
+    expect(chain.mempool.filter((record) => record.signedTx.tx.type === 'channel_close_mutual_tx')).toEqual([]);
   });
 
   it('dies when its timer runs out (timeout_accept with no responder)', async () => {

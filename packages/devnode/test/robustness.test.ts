@@ -131,18 +131,23 @@ describe('devnode', () => {
     }
   });
 
-  it('closes with 1000 a socket whose client sends nothing for the idle timeout; pings keep it open (BEHAVIOUR.md §1.4)', async () => {
+  it('closes with 1000 a socket whose client sends nothing for the idle timeout; pings and text frames keep it open (BEHAVIOUR.md §1.4)', async () => {
     const node = await startDevnode({ httpPort: 0, wsPort: 0, dialect: 'v0.14', idleTimeoutMs: 200 });
     try {
       const [alice, bob] = await Promise.all([party(85), party(86)]);
       const silent = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', { initiator: alice, responder: bob, port: 4446 })}`, bob);
       const pinging = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', { initiator: alice, responder: bob, port: 4447 })}`, bob);
+      const talking = await RawParty.connect(`${node.wsUrl}?${channelQuery('responder', { initiator: alice, responder: bob, port: 4449 })}`, bob);
       const pings = setInterval(() => pinging.socket.ping(), 50);
+      const frames = setInterval(() => talking.send('not json'), 50); // any frame of the client's counts
       await new Promise((resolve) => setTimeout(resolve, 500));
       clearInterval(pings);
+      clearInterval(frames);
       expect(silent.closed).toEqual({ code: 1000, reason: 'idle' });
       expect(pinging.closed).toBeUndefined();
+      expect(talking.closed).toBeUndefined();
       pinging.close();
+      talking.close();
     } finally {
       await node.close();
     }

@@ -371,6 +371,62 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     await closeBoth();
   });
 
+  it('report_<tag>=false silences its class of frames (info, update, conflict, message, error, on_chain_tx) but never a sign request (BEHAVIOUR.md §1.2)', async () => {
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    const silenced = Object.fromEntries(['info', 'update', 'conflict', 'message', 'error', 'on_chain_tx'].map((tag) => [`report_${tag}`, 'false']));
+    responder = await RawParty.connect(url('responder', silenced), bob);
+    initiator = await RawParty.connect(url('initiator'), alice);
+    await initiator.next((frame) => frame.action === 'on_chain_tx');
+    await waitFor(() => node.chain.mempool.length === 1);
+    await node.mine(5);
+    await initiator.next(isState(1n));
+    // a message to the silenced side, then an update it acknowledges (the peer link keeps their order)
+    initiator.send({ action: 'message', payload: { to: bob.address, info: 'unheard' } });
+    initiator.send({ action: 'update', tag: 'new', payload: { from: alice.address, to: bob.address, amount: 1n } });
+    await initiator.next(isState(2n));
+    // a refused request, then a message its peer receives after it
+    responder.send({ action: 'update', tag: 'new', payload: { from: bob.address, to: alice.address, amount: 10_000n } });
+    responder.send({ action: 'message', payload: { to: alice.address, info: 'after the refusal' } });
+    await initiator.next((frame) => frame.action === 'message');
+    // a conflict
+    initiator.autoSign = false;
+    responder.autoSign = false;
+    let seen = [initiator.frames.length, responder.frames.length];
+    initiator.send({ action: 'update', tag: 'new', payload: { from: alice.address, to: bob.address, amount: 1n } });
+    responder.send({ action: 'update', tag: 'new', payload: { from: alice.address, to: bob.address, amount: 2n } });
+    const [ownI, ownR] = await Promise.all([initiator.next(isSign('update'), seen[0]), responder.next(isSign('update'), seen[1])]);
+    await Promise.all([initiator.signAndReply(ownI), responder.signAndReply(ownR)]);
+    await initiator.next((frame) => frame.action === 'conflict', seen[0]);
+    initiator.autoSign = true;
+    responder.autoSign = true;
+    seen = [initiator.frames.length, responder.frames.length];
+    initiator.send({ action: 'update', tag: 'new', payload: { from: alice.address, to: bob.address, amount: 1n } });
+    await initiator.next(isState(3n), seen[0]);
+    // a protocol error (the peer's close while an update waits for its signature): neither the
+    // error {message} nor died reaches the silenced side (BEHAVIOUR.md §3.2)
+    responder.autoSign = false;
+    responder.send({ action: 'update', tag: 'new', payload: { from: bob.address, to: alice.address, amount: 1n } });
+    await responder.next(isSign('update'), seen[1]);
+    initiator.send({ action: 'shutdown' });
+    await initiator.next(isInfo('died'), seen[0]);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(responder.summaries()).toEqual([createTags[1], 'update_ack', 'update_ack', 'update', 'update_ack', 'update'].map((tag) => `sign:${tag}`));
+    await closeBoth();
+  });
+
+  it('opens after the responder’s minimum_depth, a parameter of the seed’s table (v0.14 fixes it at 4: BEHAVIOUR.md §1.2, §11), and the initiator adopts it', async () => {
+    node.chain.fund(alice.publicKey, 8n);
+    node.chain.fund(bob.publicKey, 4n);
+    responder = await RawParty.connect(url('responder', { minimum_depth: '1' }), bob);
+    initiator = await RawParty.connect(url('initiator'), alice);
+    await initiator.next((frame) => frame.action === 'on_chain_tx');
+    await waitFor(() => node.chain.mempool.length === 1);
+    await node.mine(2); // the inclusion block and one more
+    await Promise.all([initiator.next(isState(1n)), responder.next(isState(1n))]);
+    await closeBoth();
+  });
+
   it('refuses bad parameters with a close code and a reason naming the parameter', async () => {
     const missing = await RawParty.refused(`${node.wsUrl}?${channelQuery('initiator', terms).replace(/&ttl=\d+/, '')}`, alice);
     expect(missing).toEqual({ code: CLOSE_BAD_PARAMS, reason: expect.stringContaining('ttl') as string });
@@ -443,6 +499,12 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
 
   it('answers malformed frames with an error and goes on', async () => {
     await open();
+    // binary frames are ignored (BEHAVIOUR.md §1.1), even one holding a request
+    initiator.socket.send(Buffer.from(JSON.stringify({ action: 'message', payload: { to: bob.address, info: 'binary' } })), { binary: true });
+    initiator.send({ action: 'message', payload: { to: bob.address, info: 'text' } });
+    await responder.next((frame) => frame.action === 'message');
+    expect(responder.frames.filter((frame) => frame.action === 'message').map((frame) => (frame.payload?.message as { info: string }).info)).toEqual(['text']);
+    expect(initiator.frames.filter((frame) => frame.action === 'error')).toEqual([]);
     for (const text of ['not json', '[1,2]', '{"no":"action"}', '{"action":"dance"}', '{"action":"update","tag":"new","payload":{"from":1}}']) {
       const seen = initiator.frames.length;
       initiator.send(text);
