@@ -4,13 +4,13 @@ import { EncodingError } from './errors.js';
 import { CHECKSUM_SIZE, checksum } from './checksum.js';
 import {
   assertPrefix,
+  checkPayloadSize,
   type Encoded,
   isPrefix,
   MAX_VARIABLE_PAYLOAD,
   maxPayloadSize,
   PREFIXES,
   type Prefix,
-  payloadSizeProblem,
   printable,
 } from './prefixes.js';
 
@@ -39,14 +39,7 @@ export function encode<P extends Prefix>(prefix: P, payload: Uint8Array): Encode
   assertPrefix(prefix, 'prefix');
   assertBytes(payload, 'payload');
   payload = plainBytes(payload);
-  const problem = payloadSizeProblem(prefix, payload);
-  if (problem !== undefined) {
-    throw new EncodingError(
-      'WRONG_PAYLOAD_SIZE',
-      `a ${prefix}$ payload must be ${problem}, got ${payload.length} bytes`,
-      { prefix, size: payload.length },
-    );
-  }
+  checkPayloadSize(prefix, payload);
   const withChecksum = new Uint8Array(payload.length + CHECKSUM_SIZE);
   withChecksum.set(payload);
   withChecksum.set(checksum(payload), payload.length);
@@ -125,14 +118,7 @@ export function parse(input: string, expected?: Prefix | readonly Prefix[]): Par
       });
     }
   }
-  const problem = payloadSizeProblem(prefix, payload);
-  if (problem !== undefined) {
-    throw new EncodingError(
-      'WRONG_PAYLOAD_SIZE',
-      `a ${prefix}$ payload must be ${problem}, got ${payload.length} bytes`,
-      { prefix, size: payload.length },
-    );
-  }
+  checkPayloadSize(prefix, payload);
   return { prefix, bytes: payload.slice() };
 }
 
@@ -162,8 +148,7 @@ export function isEncoded<P extends Prefix = Prefix>(value: unknown, prefix?: P 
   if (prefix !== undefined) checkExpected(prefix, 'prefix');
   if (typeof value !== 'string') return false;
   try {
-    if (prefix === undefined) parse(value);
-    else parse(value, prefix);
+    parse(value, prefix as P);
     return true;
   } catch (error) {
     if (error instanceof EncodingError) return false;
@@ -178,6 +163,5 @@ export function assertEncoded<P extends Prefix = Prefix>(
 ): asserts value is Encoded<P> {
   if (prefix !== undefined) checkExpected(prefix, 'prefix');
   assertString(value, 'value');
-  if (prefix === undefined) parse(value);
-  else parse(value, prefix);
+  parse(value, prefix as P);
 }

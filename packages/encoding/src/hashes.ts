@@ -92,13 +92,9 @@ export function sha256Of(bytes: Uint8Array): Uint8Array {
   const tail = new Uint8Array(bytes.length - full < 56 ? 64 : 128);
   tail.set(bytes.subarray(full));
   tail[bytes.length - full] = 0x80;
-  const bits = bytes.length * 8;
   const end = tail.length;
-  tail[end - 5] = Math.floor(bits / 2 ** 32);
-  tail[end - 4] = bits >>> 24;
-  tail[end - 3] = bits >>> 16;
-  tail[end - 2] = bits >>> 8;
-  tail[end - 1] = bits;
+  // the length in bits, big-endian from the last byte back: a Uint8Array keeps the integer part of bits / 256^i modulo 256
+  for (let index = end - 1, bits = bytes.length * 8; bits >= 1; index--, bits /= 256) tail[index] = bits;
   for (let at = 0; at < end; at += 64) sha256Block(state, tail, at);
   const digest = new Uint8Array(32);
   for (let index = 0; index < 8; index++) {

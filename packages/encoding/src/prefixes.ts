@@ -117,11 +117,15 @@ const PAYLOAD_RULES: Readonly<Record<Prefix, PayloadRule>> = {
   st: VARIABLE,
 };
 
-/** Whether `bytes` is a valid payload for `prefix`; returns the rule it broke, or undefined. */
-export function payloadSizeProblem(prefix: Prefix, bytes: Uint8Array): string | undefined {
-  assertPrefix(prefix, 'prefix');
+/** Throws EncodingError WRONG_PAYLOAD_SIZE unless `bytes` is a valid payload for `prefix` (a known prefix). */
+export function checkPayloadSize(prefix: Prefix, bytes: Uint8Array): void {
   const rule = PAYLOAD_RULES[prefix];
-  return rule.fits(bytes) ? undefined : rule.says;
+  if (!rule.fits(bytes)) {
+    throw new EncodingError('WRONG_PAYLOAD_SIZE', `a ${prefix}$ payload must be ${rule.says}, got ${bytes.length} bytes`, {
+      prefix,
+      size: bytes.length,
+    });
+  }
 }
 
 /** Largest payload `prefix` can carry, in bytes (used to cap input length before decoding). */

@@ -1,4 +1,5 @@
 import { assertBigint, assertBytes, describe } from '@aesc/encoding';
+import { compareBytes } from './codec.js';
 import { TxError } from './errors.js';
 import type { OffchainUpdate } from './fields.js';
 
@@ -52,8 +53,8 @@ export function applyTransfers(
     assertBytes(to, `updates[${index}].to`);
     if (typeof amount !== 'bigint') throw new TypeError(`updates[${index}].amount must be a bigint, got ${describe(amount)}`);
     if (amount < 0n) return { problem: 'negative_amount', index };
-    const fromInitiator = sameKey(from, initiator) && sameKey(to, responder);
-    const fromResponder = sameKey(from, responder) && sameKey(to, initiator);
+    const fromInitiator = compareBytes(from, initiator) === 0 && compareBytes(to, responder) === 0;
+    const fromResponder = compareBytes(from, responder) === 0 && compareBytes(to, initiator) === 0;
     if (!fromInitiator && !fromResponder) return { problem: 'invalid_pubkeys', index };
     if (fromInitiator) {
       if (initiatorAmount - amount < reserve) return { problem: 'insufficient_balance', index };
@@ -94,10 +95,4 @@ export function closeMutualAmounts(
   }
   if (initiatorAmount > responderAmount) return { initiator_amount: initiatorAmount - fee + responderAmount, responder_amount: 0n };
   return { initiator_amount: 0n, responder_amount: responderAmount - fee + initiatorAmount };
-}
-
-function sameKey(left: Uint8Array, right: Uint8Array): boolean {
-  if (left.length !== right.length) return false;
-  for (let index = 0; index < left.length; index++) if (left[index] !== right[index]) return false;
-  return true;
 }

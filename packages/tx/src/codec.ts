@@ -1,8 +1,9 @@
 import { assertBytes, decode, describe, type EncodedTx, encode, isBytes, isSignature, plainBytes } from '@aesc/encoding';
 import { pickLayout, type TxDefinition } from './definition.js';
-import { TxError } from './errors.js';
+import { pathError, TxError, type TxErrorCode } from './errors.js';
 import { bytesToInt, decodeField, encodeField, expectBytes, expectList, intToBytes } from './fields.js';
 import {
+  clip,
   DEFINITION_BY_TAG,
   DEFINITION_BY_TYPE,
   NON_TX_TAGS,
@@ -34,13 +35,13 @@ export function encodeTx(tx: Tx): EncodedTx {
 }
 
 function toRlp(tx: Tx): RlpItem {
-  if (typeof tx !== 'object' || tx === null) throw new TypeError(`tx must be a transaction object, got ${describe(tx)}`);
-  if (tx.type !== 'signed_tx') return unsignedToRlp(tx, '');
+  // anything but a signed_tx (a non-object too: its TypeError) is for unsignedDefinition to judge
+  if ((tx as Tx | null | undefined)?.type !== 'signed_tx') return unsignedToRlp(tx as UnsignedTx, '');
   return [
     intToBytes(BigInt(SIGNED_TX_TAG)),
     intToBytes(BigInt(SIGNED_TX_VSN)),
-    checkSignatures(tx.signatures).sort(compareBytes),
-    encodeRlp(unsignedToRlp(tx.tx, 'tx')),
+    checkSignatures((tx as SignedTx).signatures).sort(compareBytes),
+    encodeRlp(unsignedToRlp((tx as SignedTx).tx, 'tx')),
   ];
 }
 
@@ -50,24 +51,19 @@ function toRlp(tx: Tx): RlpItem {
  * 64 bytes or DER; else TxError INVALID_FIELD. Returns a new array (of plain views), safe to sort.
  */
 export function checkSignatures(signatures: unknown): Uint8Array[] {
-  if (!Array.isArray(signatures)) {
-    throw new TxError('INVALID_FIELD', `signatures: expected an array of Uint8Array, got ${describe(signatures)}`, {
-      path: 'signatures',
-    });
-  }
+  if (!Array.isArray(signatures)) throw pathError('INVALID_FIELD', 'signatures', `expected an array of Uint8Array, got ${describe(signatures)}`);
   const checked: Uint8Array[] = [];
   for (let index = 0; index < signatures.length; index++) {
-    const signature: unknown = signatures[index];
-    if (!isSignature(signature)) {
-      const path = `signatures[${index}]`;
-      const found = isBytes(signature) ? `${signature.length} bytes` : describe(signature);
-      throw new TxError('INVALID_FIELD', `${path}: a signature is 64 bytes (ed25519) or DER (legacy secp256k1), got ${found}`, {
-        path,
-      });
-    }
-    checked.push(plainBytes(signature as Uint8Array));
+    checked.push(plainBytes(checkSignature(signatures[index], `signatures[${index}]`, 'INVALID_FIELD')));
   }
   return checked;
+}
+
+/** A signature a signed_tx may hold (64 bytes or DER), to write (`code` INVALID_FIELD) or decoded (WRONG_FIELD_SIZE). */
+function checkSignature(signature: unknown, path: string, code: TxErrorCode): Uint8Array {
+  if (isSignature(signature)) return signature as Uint8Array;
+  const found = isBytes(signature) ? `${signature.length} bytes` : describe(signature);
+  throw pathError(code, path, `a signature is 64 bytes (ed25519) or DER (legacy secp256k1), got ${found}`);
 }
 
 /** The bytes a signature of `tx` is made over: the unsigned tx's serialization (WIRE.md §6.1). */
@@ -143,7 +139,7 @@ const EXPECTATIONS: ReadonlySet<string> = new Set(['any', 'unsigned', 'signed_tx
 
 function checkExpectation(expected: unknown): void {
   if (typeof expected === 'string' && EXPECTATIONS.has(expected)) return;
-  const shown = typeof expected === 'string' ? JSON.stringify(expected.length > 40 ? `${expected.slice(0, 40)}…` : expected) : describe(expected);
+  const shown = typeof expected === 'string' ? JSON.stringify(clip(expected)) : describe(expected);
   const message = `expected must be a transaction type, 'unsigned' or 'any', got ${shown}`;
   throw typeof expected === 'string' ? new RangeError(message) : new TypeError(message);
 }
@@ -210,15 +206,8 @@ function signedFromRlp(fields: RlpItem[], input: Uint8Array): SignedTx {
   }
   const signatures = expectList(fields[0] as RlpItem, 'signatures').map((item, index) => {
     const path = `signatures[${index}]`;
-    const signature = expectBytes(item, path);
-    if (!isSignature(signature)) {
-      throw new TxError(
-        'WRONG_FIELD_SIZE',
-        `${path}: a signature is 64 bytes (ed25519) or DER (legacy secp256k1), got ${signature.length} bytes`,
-        { path },
-      );
-    }
-    return new Uint8Array(signature); // a copy, not a view into the caller's input
+    // a copy, not a view into the caller's input
+    return new Uint8Array(checkSignature(expectBytes(item, path), path, 'WRONG_FIELD_SIZE'));
   });
   for (let index = 1; index < signatures.length; index++) {
     if (compareBytes(signatures[index - 1] as Uint8Array, signatures[index] as Uint8Array) > 0) {

@@ -57,3 +57,8 @@ export class TxError extends Error {
     this.context = context;
   }
 }
+
+/** The TxError of a problem with the value at `path`: the message starts with the path, the context holds it. */
+export function pathError(code: TxErrorCode, path: string, problem: string): TxError {
+  return new TxError(code, `${path}: ${problem}`, { path });
+}

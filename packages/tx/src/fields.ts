@@ -1,5 +1,5 @@
-import { describe, isBytes, isLegacyPubkey, plainBytes } from '@aesc/encoding';
-import { TxError } from './errors.js';
+import { bytesToHex, describe, hexToBytes, isBytes, isLegacyPubkey, plainBytes } from '@aesc/encoding';
+import { pathError, type TxError, type TxErrorCode } from './errors.js';
 import type { RlpItem } from './rlp.js';
 
 /**
@@ -50,72 +50,55 @@ const ZERO = Uint8Array.of(0);
 export function intToBytes(value: bigint): Uint8Array {
   if (value < 0x100n) return value === 0n ? ZERO : Uint8Array.of(Number(value));
   if (value <= 0xffffffffffffn) {
-    let remaining = Number(value);
+    // amounts, nonces, rounds and ttls: exact as a number, and written faster than through hex
+    let rest = Number(value);
     let size = 0;
-    for (let rest = remaining; rest > 0; rest = Math.floor(rest / 256)) size++;
+    for (let left = rest; left >= 1; left /= 256) size++;
     const bytes = new Uint8Array(size);
-    for (let index = size - 1; index >= 0; index--) {
-      bytes[index] = remaining % 256;
-      remaining = Math.floor(remaining / 256);
-    }
+    for (let index = size - 1; index >= 0; index--, rest = Math.floor(rest / 256)) bytes[index] = rest;
     return bytes;
   }
-  let hexDigits = value.toString(16);
-  if (hexDigits.length % 2 === 1) hexDigits = `0${hexDigits}`;
-  const bytes = new Uint8Array(hexDigits.length / 2);
-  for (let index = 0; index < bytes.length; index++) {
-    bytes[index] = Number.parseInt(hexDigits.slice(index * 2, index * 2 + 2), 16);
-  }
-  return bytes;
+  const digits = value.toString(16);
+  return hexToBytes(digits.length % 2 === 1 ? `0${digits}` : digits);
 }
 
 export function bytesToInt(bytes: Uint8Array, path: string): bigint {
-  if (bytes.length === 0) {
-    throw new TxError('NON_CANONICAL_INT', `${path}: zero written as the empty string 80; canonical is 00`, { path });
-  }
-  if (bytes.length > 1 && bytes[0] === 0) {
-    throw new TxError('NON_CANONICAL_INT', `${path}: integer with a leading zero byte`, { path });
-  }
+  if (bytes.length === 0) throw pathError('NON_CANONICAL_INT', path, 'zero written as the empty string 80; canonical is 00');
+  if (bytes.length > 1 && bytes[0] === 0) throw pathError('NON_CANONICAL_INT', path, 'integer with a leading zero byte');
   if (bytes.length <= 6) {
     let value = 0;
     for (const byte of bytes) value = value * 256 + byte;
     return BigInt(value);
   }
-  let hexDigits = '0x';
-  for (const byte of bytes) hexDigits += byte < 16 ? `0${byte.toString(16)}` : byte.toString(16);
-  return BigInt(hexDigits);
+  return BigInt(`0x${bytesToHex(bytes)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Wire <-> TS, per kind.
 
 export function expectBytes(item: RlpItem, path: string): Uint8Array {
-  if (!isBytes(item)) throw new TxError('EXPECTED_BYTES', `${path}: a list where a byte string is required`, { path });
+  if (!isBytes(item)) throw pathError('EXPECTED_BYTES', path, 'a list where a byte string is required');
   return item;
 }
 
 export function expectList(item: RlpItem, path: string): RlpItem[] {
-  if (isBytes(item)) throw new TxError('EXPECTED_LIST', `${path}: a byte string where a list is required`, { path });
+  if (isBytes(item)) throw pathError('EXPECTED_LIST', path, 'a byte string where a list is required');
   return item;
 }
 
-function checkPubkey(bytes: Uint8Array, path: string): Uint8Array {
-  if (bytes.length !== 32 && !isLegacyPubkey(bytes)) {
-    throw new TxError(
-      'WRONG_FIELD_SIZE',
-      `${path}: a public key is 32 bytes (or 65 starting 04, legacy), got ${bytes.length}`,
-      { path },
-    );
+/**
+ * Checks the size of a key (`id` false) or channel id (`id` true) at `path`: a decoded one
+ * (`code` WRONG_FIELD_SIZE) or one about to be written (INVALID_FIELD), with one message.
+ */
+function checkSize(bytes: Uint8Array, path: string, id: boolean, code: TxErrorCode): Uint8Array {
+  if (id ? bytes.length !== 32 : bytes.length !== 32 && !isLegacyPubkey(bytes)) {
+    throw pathError(code, path, `${id ? 'a channel id is 32 bytes' : PUBKEY_SIZES}, got ${bytes.length}`);
   }
   return bytes;
 }
 
-function checkId(bytes: Uint8Array, path: string): Uint8Array {
-  if (bytes.length !== 32) {
-    throw new TxError('WRONG_FIELD_SIZE', `${path}: a channel id is 32 bytes, got ${bytes.length}`, { path });
-  }
-  return bytes;
-}
+/** The sizes a public key may have, as messages say them. */
+export const PUBKEY_SIZES = 'a public key is 32 bytes (or 65 starting 04, legacy)';
 
 /**
  * The TS value of a field from its RLP item. Byte fields are copies (plain Uint8Arrays of their
@@ -126,9 +109,8 @@ export function decodeField(kind: FieldKind, item: RlpItem, path: string): Field
     case 'int':
       return bytesToInt(expectBytes(item, path), path);
     case 'pubkey':
-      return new Uint8Array(checkPubkey(expectBytes(item, path), path));
     case 'id':
-      return new Uint8Array(checkId(expectBytes(item, path), path));
+      return new Uint8Array(checkSize(expectBytes(item, path), path, kind === 'id', 'WRONG_FIELD_SIZE'));
     case 'bytes':
     case 'state':
     case 'payload':
@@ -137,17 +119,11 @@ export function decodeField(kind: FieldKind, item: RlpItem, path: string): Field
       return expectList(item, path).map((entry, index) => {
         const entryPath = `${path}[${index}]`;
         const triple = expectList(entry, entryPath);
-        if (triple.length !== 3) {
-          throw new TxError(
-            'WRONG_FIELD_COUNT',
-            `${entryPath}: an update is [from, to, amount], got ${triple.length} item(s)`,
-            { path: entryPath },
-          );
-        }
+        if (triple.length !== 3) throw pathError('WRONG_FIELD_COUNT', entryPath, `an update is [from, to, amount], got ${triple.length} item(s)`);
         return {
-          from: new Uint8Array(checkPubkey(expectBytes(triple[0] as RlpItem, `${entryPath}.from`), `${entryPath}.from`)),
-          to: new Uint8Array(checkPubkey(expectBytes(triple[1] as RlpItem, `${entryPath}.to`), `${entryPath}.to`)),
-          amount: bytesToInt(expectBytes(triple[2] as RlpItem, `${entryPath}.amount`), `${entryPath}.amount`),
+          from: decodeField('pubkey', triple[0] as RlpItem, `${entryPath}.from`) as Uint8Array,
+          to: decodeField('pubkey', triple[1] as RlpItem, `${entryPath}.to`) as Uint8Array,
+          amount: decodeField('int', triple[2] as RlpItem, `${entryPath}.amount`) as bigint,
         };
       });
   }
@@ -165,13 +141,9 @@ export function checkField(kind: FieldKind, value: unknown, path: string): Field
     case 'int':
       return checkInt(value, path);
     case 'pubkey':
-      return checkEncodablePubkey(value, path);
     case 'id':
       if (!isBytes(value)) throw invalid(path, 'a 32-byte Uint8Array', value);
-      if (value.length !== 32) {
-        throw new TxError('INVALID_FIELD', `${path}: a channel id is 32 bytes, got ${value.length}`, { path });
-      }
-      return plainBytes(value);
+      return plainBytes(checkSize(value, path, kind === 'id', 'INVALID_FIELD'));
     case 'bytes':
     case 'state':
     case 'payload':
@@ -187,9 +159,9 @@ export function checkField(kind: FieldKind, value: unknown, path: string): Field
         if (typeof update !== 'object' || update === null) throw invalid(entryPath, 'an object {from, to, amount}', update);
         const { from, to, amount } = update as Record<string, unknown>;
         updates.push({
-          from: checkEncodablePubkey(from, `${entryPath}.from`),
-          to: checkEncodablePubkey(to, `${entryPath}.to`),
-          amount: checkInt(amount, `${entryPath}.amount`),
+          from: checkField('pubkey', from, `${entryPath}.from`),
+          to: checkField('pubkey', to, `${entryPath}.to`),
+          amount: checkField('int', amount, `${entryPath}.amount`),
         });
       }
       return updates;
@@ -211,20 +183,10 @@ export function encodeField(kind: FieldKind, value: unknown, path: string): RlpI
 
 function checkInt(value: unknown, path: string): bigint {
   if (typeof value !== 'bigint') throw invalid(path, 'a bigint', value);
-  if (value < 0n) throw new TxError('INVALID_FIELD', `${path}: integers are unsigned, got a negative bigint`, { path });
+  if (value < 0n) throw pathError('INVALID_FIELD', path, 'integers are unsigned, got a negative bigint');
   return value;
 }
 
-function checkEncodablePubkey(value: unknown, path: string): Uint8Array {
-  if (!isBytes(value)) throw invalid(path, 'a 32-byte Uint8Array', value);
-  if (value.length !== 32 && !isLegacyPubkey(value)) {
-    throw new TxError('INVALID_FIELD', `${path}: a public key is 32 bytes (or 65 starting 04), got ${value.length}`, {
-      path,
-    });
-  }
-  return plainBytes(value);
-}
-
 function invalid(path: string, expected: string, value: unknown): TxError {
-  return new TxError('INVALID_FIELD', `${path}: expected ${expected}, got ${describe(value)}`, { path });
+  return pathError('INVALID_FIELD', path, `expected ${expected}, got ${describe(value)}`);
 }

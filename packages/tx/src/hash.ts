@@ -1,5 +1,6 @@
 import { type AccountPubkey, assertBigint, blake2b256, type ChannelId, decode, describe, encode, isBytes, isLegacyPubkey, type TxHash } from '@aesc/encoding';
 import { serializeTx } from './codec.js';
+import { intToBytes, PUBKEY_SIZES } from './fields.js';
 import type { Tx } from './registry.js';
 
 /** BLAKE2b with a 32-byte digest (libsodium `crypto_generichash(32, …)`, WIRE.md §7.1), from @aesc/encoding. */
@@ -37,11 +38,8 @@ export function channelId(input: ChannelIdInput): ChannelId {
   assertBigint(nonce, 'nonce');
   const preimage = new Uint8Array(initiatorKey.length + 32 + responderKey.length);
   preimage.set(initiatorKey, 0);
-  let rest = nonce % UINT256_MODULUS;
-  for (let index = initiatorKey.length + 31; rest > 0n; index--) {
-    preimage[index] = Number(rest & 0xffn);
-    rest >>= 8n;
-  }
+  const nonceBytes = intToBytes(nonce % UINT256_MODULUS);
+  preimage.set(nonceBytes, initiatorKey.length + 32 - nonceBytes.length);
   preimage.set(responderKey, initiatorKey.length + 32);
   return encode('ch', blake2b256(preimage));
 }
@@ -51,7 +49,7 @@ function pubkeyBytes(key: Uint8Array | AccountPubkey, name: string): Uint8Array 
   if (!isBytes(key)) throw new TypeError(`${name} must be a Uint8Array or an ak$ string, got ${describe(key)}`);
   // what an ak$ (and a key field of a tx) may hold: 65 bytes only as a legacy key, 04 ‖ X ‖ Y
   if (key.length !== 32 && !isLegacyPubkey(key)) {
-    throw new RangeError(`${name}: a public key is 32 bytes (or 65 starting 04, legacy), got ${key.length}`);
+    throw new RangeError(`${name}: ${PUBKEY_SIZES}, got ${key.length}`);
   }
   return key;
 }

@@ -13,7 +13,7 @@ import { checkSignatures } from './codec.js';
 import { pickLayout } from './definition.js';
 import { TxError } from './errors.js';
 import { checkField, type FieldKind } from './fields.js';
-import { DEFINITION_BY_TYPE, type Tx, type UnsignedTx, type UnsignedTxType, unsignedDefinition } from './registry.js';
+import { clip, DEFINITION_BY_TYPE, type Tx, type UnsignedTx, type UnsignedTxType, unsignedDefinition } from './registry.js';
 import { SIGNED_TX_TAG, SIGNED_TX_VSN, type SignedTx } from './types/signed.js';
 
 /*
@@ -58,13 +58,13 @@ export function toJSON(tx: SignedTx): SignedTxJSON;
 export function toJSON(tx: UnsignedTx): UnsignedTxJSON;
 export function toJSON(tx: Tx): TxJSON;
 export function toJSON(tx: Tx): TxJSON {
-  if (typeof tx !== 'object' || tx === null) throw new TypeError(`tx must be a transaction object, got ${describe(tx)}`);
-  if (tx.type === 'signed_tx') {
+  // anything but a signed_tx (a non-object too: its TypeError) is for unsignedDefinition to judge
+  if ((tx as Tx | null | undefined)?.type === 'signed_tx') {
     // the signatures serializeTx would write (64 bytes or DER), else INVALID_FIELD
-    const signatures = checkSignatures(tx.signatures).map((signature) => encode('sg', signature));
-    return { type: 'signed_tx', tag: SIGNED_TX_TAG, vsn: SIGNED_TX_VSN, signatures, tx: unsignedToJSON(tx.tx, 'tx') };
+    const signatures = checkSignatures((tx as SignedTx).signatures).map((signature) => encode('sg', signature));
+    return { type: 'signed_tx', tag: SIGNED_TX_TAG, vsn: SIGNED_TX_VSN, signatures, tx: unsignedToJSON((tx as SignedTx).tx, 'tx') };
   }
-  return unsignedToJSON(tx, '');
+  return unsignedToJSON(tx as UnsignedTx, '');
 }
 
 function unsignedToJSON(tx: UnsignedTx, at: string): UnsignedTxJSON {
@@ -78,20 +78,15 @@ function unsignedToJSON(tx: UnsignedTx, at: string): UnsignedTxJSON {
   return { type: definition.type, tag: definition.tag, vsn: definition.vsn, fields };
 }
 
+/** The prefix of the JSON string of each kind of byte field but `bytes` (hex). */
+const PREFIX_OF_KIND: Readonly<Record<'pubkey' | 'id' | 'state' | 'payload', Prefix>> = { pubkey: 'ak', id: 'ch', state: 'st', payload: 'tx' };
+
 /** The JSON of a field, after the checks serializeTx makes ({@link checkField}). */
 function fieldToJSON(kind: FieldKind, value: unknown, path: string): FieldJSON {
   try {
     switch (kind) {
       case 'int':
         return checkField(kind, value, path).toString(10);
-      case 'pubkey':
-        return encode('ak', checkField(kind, value, path));
-      case 'id':
-        return encode('ch', checkField(kind, value, path));
-      case 'state':
-        return encode('st', checkField(kind, value, path));
-      case 'payload':
-        return encode('tx', checkField(kind, value, path));
       case 'bytes':
         return `0x${bytesToHex(checkField(kind, value, path))}`;
       case 'updates':
@@ -100,6 +95,8 @@ function fieldToJSON(kind: FieldKind, value: unknown, path: string): FieldJSON {
           to: encode('ak', update.to),
           amount: update.amount.toString(10),
         }));
+      default:
+        return encode(PREFIX_OF_KIND[kind], checkField(kind, value, path));
     }
   } catch (error) {
     // a payload too large for its tx$/st$ string: a value this form cannot hold
@@ -113,7 +110,7 @@ export function fromJSON(json: unknown): Tx {
   const record = asRecord(json, '');
   if (record.type === 'signed_tx') {
     checkKeys(record, ['type', 'tag', 'vsn', 'signatures', 'tx'], ['type', 'signatures', 'tx'], '');
-    checkTagVsn(record, SIGNED_TX_TAG, SIGNED_TX_VSN, '');
+    checkTagVsn(record, { tag: SIGNED_TX_TAG, vsn: SIGNED_TX_VSN }, '');
     if (!Array.isArray(record.signatures)) throw invalidJSON('signatures', 'an array of sg$ strings', record.signatures);
     const signatures = byIndex(record.signatures, (entry, index) => {
       const path = `signatures[${index}]`;
@@ -133,7 +130,7 @@ function unsignedFromJSON(json: unknown, at: string): UnsignedTx {
     throw invalidJSON(join(at, 'type'), `one of ${[...DEFINITION_BY_TYPE.keys()].join(', ')}`, record.type);
   }
   checkKeys(record, ['type', 'tag', 'vsn', 'fields'], ['type', 'fields'], at);
-  checkTagVsn(record, definition.tag, definition.vsn, at);
+  checkTagVsn(record, definition, at);
   const fields = asRecord(record.fields, join(at, 'fields'));
   const names = Object.keys(fields);
   const layout = definition.layouts.find(
@@ -156,14 +153,6 @@ function fieldFromJSON(kind: FieldKind, value: unknown, path: string): unknown {
   switch (kind) {
     case 'int':
       return decimal(value, path);
-    case 'pubkey':
-      return decodeJSONString(value, 'ak', path);
-    case 'id':
-      return decodeJSONString(value, 'ch', path);
-    case 'state':
-      return decodeJSONString(value, 'st', path);
-    case 'payload':
-      return decodeJSONString(value, 'tx', path);
     case 'bytes':
       if (typeof value !== 'string' || !/^0x([0-9a-f]{2})*$/.test(value)) {
         throw invalidJSON(path, 'lowercase hex starting 0x', value);
@@ -177,11 +166,13 @@ function fieldFromJSON(kind: FieldKind, value: unknown, path: string): unknown {
         // no computed keys here: those are only ignored beside a tx
         checkKeys(update, ['from', 'to', 'amount'], ['from', 'to', 'amount'], entryPath, NO_KEYS);
         return {
-          from: decodeJSONString(update.from, 'ak', `${entryPath}.from`),
-          to: decodeJSONString(update.to, 'ak', `${entryPath}.to`),
-          amount: decimal(update.amount, `${entryPath}.amount`),
+          from: fieldFromJSON('pubkey', update.from, `${entryPath}.from`),
+          to: fieldFromJSON('pubkey', update.to, `${entryPath}.to`),
+          amount: fieldFromJSON('int', update.amount, `${entryPath}.amount`),
         };
       });
+    default:
+      return decodeJSONString(value, PREFIX_OF_KIND[kind], path);
   }
 }
 
@@ -232,15 +223,17 @@ function checkKeys(
   }
   for (const key of Object.keys(record)) {
     if (!allowed.includes(key) && !ignored.has(key)) {
-      const path = join(at, key.length > 40 ? `${key.slice(0, 40)}…` : key);
+      const path = join(at, clip(key));
       throw new TxError('INVALID_JSON', `${path}: unknown key`, { path });
     }
   }
 }
 
-function checkTagVsn(record: Record<string, unknown>, tag: number, vsn: number, at: string): void {
-  if (record.tag !== undefined && record.tag !== tag) throw invalidJSON(join(at, 'tag'), `${tag}`, record.tag);
-  if (record.vsn !== undefined && record.vsn !== vsn) throw invalidJSON(join(at, 'vsn'), `${vsn}`, record.vsn);
+/** Refuses a `tag` or `vsn` other than the definition's (each may be left out). */
+function checkTagVsn(record: Record<string, unknown>, definition: { readonly tag: number; readonly vsn: number }, at: string): void {
+  for (const key of ['tag', 'vsn'] as const) {
+    if (record[key] !== undefined && record[key] !== definition[key]) throw invalidJSON(join(at, key), `${definition[key]}`, record[key]);
+  }
 }
 
 function join(at: string, key: string): string {

@@ -92,7 +92,12 @@ export function unsignedDefinition(tx: unknown, path: string): TxDefinition<Unsi
     type === 'signed_tx'
       ? 'a signed_tx where an unsigned transaction is required (a signed_tx cannot be wrapped in another)'
       : typeof type === 'string'
-        ? `unknown transaction type ${JSON.stringify(type.length > 40 ? `${type.slice(0, 40)}…` : type)}`
+        ? `unknown transaction type ${JSON.stringify(clip(type))}`
         : `the transaction type must be a string, got ${describe(type)}`;
   throw new TxError('INVALID_FIELD', `${typePath}: ${problem}`, { path: typePath });
+}
+
+/** `text` cut to 40 characters (and an ellipsis), so that a message never echoes a long input. */
+export function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }

@@ -1,4 +1,4 @@
-import { assertBytes, describe, isBytes, plainBytes } from '@aesc/encoding';
+import { assertBytes, bytesToHex, describe, isBytes, plainBytes } from '@aesc/encoding';
 import { TxError } from './errors.js';
 
 /** A decoded RLP item: a byte string or a list of items. */
@@ -122,42 +122,31 @@ function readItem(input: Uint8Array, cursor: { offset: number }, end: number, de
     cursor.offset = start + 1;
     return input.subarray(start, start + 1);
   }
-  if (first < 0xc0) {
-    let length: number;
-    let bodyStart: number;
-    if (first <= 0xb7) {
-      length = first - 0x80;
-      bodyStart = start + 1;
-      checkFits(bodyStart, length, end, start);
-      if (length === 1 && (input[bodyStart] as number) < 0x80) {
-        throw new TxError(
-          'NON_CANONICAL_RLP',
-          `byte 0x${hex(input[bodyStart] as number)} wrapped as a one-byte string at offset ${start}: it encodes as itself`,
-          { offset: start },
-        );
-      }
-    } else {
-      [length, bodyStart] = readLongLength(input, start, first - 0xb7, end);
+  // a byte string (80..bf) or a list (c0..ff): short form up to 55 bytes, else long form
+  const isList = first >= 0xc0;
+  const short = first - (isList ? 0xc0 : 0x80);
+  let length = short;
+  let bodyStart = start + 1;
+  if (short <= 55) checkFits(bodyStart, length, end, start);
+  else [length, bodyStart] = readLongLength(input, start, short - 55, end);
+  const bodyEnd = bodyStart + length;
+  if (!isList) {
+    if (short === 1 && (input[bodyStart] as number) < 0x80) {
+      throw new TxError(
+        'NON_CANONICAL_RLP',
+        `byte 0x${bytesToHex(input.subarray(bodyStart, bodyEnd))} wrapped as a one-byte string at offset ${start}: it encodes as itself`,
+        { offset: start },
+      );
     }
-    cursor.offset = bodyStart + length;
-    return input.subarray(bodyStart, bodyStart + length);
-  }
-  let length: number;
-  let bodyStart: number;
-  if (first <= 0xf7) {
-    length = first - 0xc0;
-    bodyStart = start + 1;
-    checkFits(bodyStart, length, end, start);
-  } else {
-    [length, bodyStart] = readLongLength(input, start, first - 0xf7, end);
+    cursor.offset = bodyEnd;
+    return input.subarray(bodyStart, bodyEnd);
   }
   if (depth >= MAX_DEPTH) {
     throw new TxError('NESTING_TOO_DEEP', `lists nested deeper than ${MAX_DEPTH} at offset ${start}`, { offset: start });
   }
-  const listEnd = bodyStart + length;
   const items: RlpItem[] = [];
   cursor.offset = bodyStart;
-  while (cursor.offset < listEnd) items.push(readItem(input, cursor, listEnd, depth + 1));
+  while (cursor.offset < bodyEnd) items.push(readItem(input, cursor, bodyEnd, depth + 1));
   return items;
 }
 
@@ -197,8 +186,4 @@ function checkFits(bodyStart: number, length: number, end: number, start: number
       { offset: start },
     );
   }
-}
-
-function hex(byte: number): string {
-  return byte.toString(16).padStart(2, '0');
 }
