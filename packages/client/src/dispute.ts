@@ -239,7 +239,10 @@ export async function settle(options: SettleOptions): Promise<DisputeResult> {
       // settle would carry the amounts it replaced.
       const height = await node.getHeight(request);
       const channel = await node.getChannel(channelId, request);
-      if (channel === undefined && seenClosing) return { reachedAt: height };
+      // Gone: paid out in a block up to the height now, which may be past the one read above
+      // (a block mined between the two reads); that earlier height would count confirmations
+      // from before the settle.
+      if (channel === undefined && seenClosing) return { reachedAt: await node.getHeight(request) };
       if (channel === undefined) throw channelNotFound(channelId);
       requirePeer(channel, signer);
       if (channel.closes_at === 0n) {

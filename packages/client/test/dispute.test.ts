@@ -596,6 +596,32 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
     await clientError(run(node), 'CHANNEL_NOT_FOUND');
   });
 
+  it('settle twice at once, the dropped run reading the height just before the block that pays out: its blockHeight is that block, not the one before (confirmations count from it)', async () => {
+    const channel = await openChannel(alice, bob, 400n, 400n);
+    const store = await channel.storeOf(2n, 380n, 420n);
+    await closedSoloBy(alice, store, channel.id, Number(LOCK_PERIOD));
+    // The first run's node answers a height read while both settles wait in the mempool only
+    // once they are mined: the channel it reads next is gone, at a height it has not read.
+    const lagging = (client: NodeClient): NodeClient =>
+      new Proxy(client, {
+        get(target, property) {
+          if (property === 'getHeight') {
+            return async (...args: Parameters<NodeClient['getHeight']>) => {
+              const height = await target.getHeight(...args);
+              if (devnode.chain.mempool.length === 2) await expect.poll(() => devnode.chain.mempool.length, { interval: 2 }).toBe(0);
+              return height;
+            };
+          }
+          const value = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const run = (client: NodeClient) => settle({ node: client, signer: alice, channelId: channel.id, pollMs: 5 });
+    const twice = await twiceAtOnce((client) => run(lagging(client)), () => run(node));
+    expect(posted(twice.second).blockHeight).toBe(twice.height);
+    expect(equivalent(twice.first).blockHeight).toBe(twice.height);
+  });
+
   it('closeSolo while the peer’s solo close with an older state is pending: CHANNEL_ALREADY_CLOSING, to slash (it threw TX_REJECTED); the slash then wins; on a node that forgets the dropped close too (it waited until its timeout)', async () => {
     // forgetful: the wait's look at the channel at the next block tells, not the node.
     for (const forgetful of [false, true]) {
