@@ -435,6 +435,9 @@ export class ChannelClient {
   #endedError(): ClientError | undefined {
     if (this.#status === 'died' || this.#status === 'closed') return new ClientError('CHANNEL_CLOSED', `the channel is ${this.#status}`);
     if (this.#status === 'disconnected') return new ClientError('CONNECTION_CLOSED', 'the connection to the node is closed');
+    // Closing (close(), a died read ahead, a lost socket): a call sent now could not complete,
+    // as nothing more is signed, and would wait for the close (ws gives a silent node 30 s).
+    if (this.#leaving !== undefined) return new ClientError('CONNECTION_CLOSED', `the connection to the node is closing: ${this.#leaving}`);
     if (this.#stalled !== undefined) {
       return new ClientError('CHANNEL_STALLED', `the channel cannot go on: ${this.#stalled}; close solo from the last co-signed state`);
     }

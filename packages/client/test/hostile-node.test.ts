@@ -2140,6 +2140,37 @@ describe('a hostile node: resource bounds', () => {
     }
   });
 
+  it('a call made after close(), while the close has not completed, is refused at once and sends nothing', async () => {
+    /** A platform WebSocket whose closing handshake never ends: no close event. */
+    class HungClose extends PlatformWebSocket {
+      override close(): void {}
+    }
+    const { client, node } = await startOpen({ WebSocket: HungClose as unknown as WebSocketConstructor });
+    try {
+      const frames = () => PlatformWebSocket.sent.filter((frame) => typeof frame === 'string').length;
+      const before = frames();
+      client.close();
+      for (const call of [
+        () => client.update({ from: alice.address, to: bob.address, amount: 1n }),
+        () => client.sendMessage(bob.address, 'hi'),
+        () => client.shutdown(),
+      ]) {
+        // at once: the old code sent the call and let it wait for the close (ws: up to 30 s)
+        const error = await Promise.race([
+          call().then(
+            () => 'resolved',
+            (failure: unknown) => failure,
+          ),
+          new Promise((resolve) => setTimeout(() => resolve('still pending after 1 s'), 1000)),
+        ]);
+        expect(error).toMatchObject({ name: 'ClientError', code: 'CONNECTION_CLOSED', message: expect.stringMatching(/closing: the client was closed \(close\(\)\)/) });
+      }
+      expect(frames()).toBe(before);
+    } finally {
+      node.socket.terminate();
+    }
+  });
+
   it('a long-lived AbortSignal does not keep every client it served: its listener goes with the connection', async () => {
     const { getEventListeners } = (await import('node:events')).EventEmitter;
     const controller = new AbortController();
