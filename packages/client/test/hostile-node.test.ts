@@ -1044,11 +1044,18 @@ describe('a thief node: every way to a signature that costs us', () => {
   // The node's `sign` timeout (500 s) can run out while a user decides on a prompt or a device:
   // the node then stops the channel, and its `info died` (or the socket's close) waits in line
   // behind the request being answered. A late yes must not sign for a channel that is gone.
-  const goneMidway: [string, 'approve' | 'signer', (node: ScriptedNode) => void, RegExp][] = [
-    ['the node reports the channel died while the approve hook decides', 'approve', (node) => node.send({ action: 'info', payload: { event: 'died' } }), /^the node reported the channel died while a frame was being handled: nothing more is signed$/],
-    ['the node reports the channel died while the signer signs', 'signer', (node) => node.send({ action: 'info', payload: { event: 'died' } }), /^the node reported the channel died while a frame was being handled: nothing more is signed \(the signature made meanwhile was not sent\)$/],
-    ['the connection closes while the approve hook decides', 'approve', (node) => node.socket.close(1000, 'bye'), /^the connection closed \(1000 bye\): nothing more is signed$/],
-    ['the connection closes while the signer signs', 'signer', (node) => node.socket.close(1000, 'bye'), /^the connection closed \(1000 bye\): nothing more is signed \(the signature made meanwhile was not sent\)$/],
+  /** Resolves once the client's ws has handled every frame sent before: it answers a ping in order. */
+  const pingedBack = (node: ScriptedNode) => new Promise((resolve) => (node.socket.once('pong', resolve), node.socket.ping()));
+  /** Closes from the node; resolves once the client's ws has answered the close, and the end of the TCP stream had a moment to reach it. */
+  const closedBy = async (node: ScriptedNode) => {
+    await new Promise((resolve) => (node.socket.once('close', resolve), node.socket.close(1000, 'bye')));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  const goneMidway: [string, 'approve' | 'signer', (node: ScriptedNode) => Promise<unknown>, RegExp][] = [
+    ['the node reports the channel died while the approve hook decides', 'approve', (node) => (node.send({ action: 'info', payload: { event: 'died' } }), pingedBack(node)), /^the node reported the channel died while a frame was being handled: nothing more is signed$/],
+    ['the node reports the channel died while the signer signs', 'signer', (node) => (node.send({ action: 'info', payload: { event: 'died' } }), pingedBack(node)), /^the node reported the channel died while a frame was being handled: nothing more is signed \(the signature made meanwhile was not sent\)$/],
+    ['the connection closes while the approve hook decides', 'approve', (node) => closedBy(node), /^the connection closed \(1000 bye\): nothing more is signed$/],
+    ['the connection closes while the signer signs', 'signer', (node) => closedBy(node), /^the connection closed \(1000 bye\): nothing more is signed \(the signature made meanwhile was not sent\)$/],
   ];
   it.each(goneMidway)('%s: the late yes signs nothing, the request is refused', async (_case, waiting, gone, reason) => {
     let release!: () => void;
@@ -1069,8 +1076,7 @@ describe('a thief node: every way to a signature that costs us', () => {
     node.send({ action: 'info', payload: { event: 'update' } });
     node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(after(initial, [{ from: bob, to: alice, amount: 1n }])) } });
     await asking;
-    gone(node);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the frame or the close has arrived, and waits in line
+    await gone(node); // the frame or the close has arrived, and waits in line
     release();
     const refusal = await Promise.race([refused, new Promise<undefined>((resolve) => setTimeout(resolve, 500))]);
     expect(refusal?.reason).toMatch(reason);
