@@ -10,6 +10,8 @@ import { createSigner, type Signer } from '@aesc/signer';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Part of each file this run writes beside package.json: two runs in one checkout must not share one. */
+const RUN = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
 /**
  * Runs `code` as an ES module written beside the root package.json, so that `@aesc/*` resolve to
@@ -18,7 +20,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * may be serving it).
  */
 async function runModule(name: string, code: string, cwd = ROOT): Promise<string> {
-  const file = `${ROOT}.readme-${name}.mjs`;
+  const file = `${ROOT}.readme-${name}-${RUN}.mjs`;
   writeFileSync(file, code);
   try {
     return (await promisify(execFile)(process.execPath, [file], { encoding: 'utf8', cwd, timeout: 50_000 })).stdout;
@@ -57,10 +59,10 @@ const __show = (value) => console.log(typeof __shown(value) === 'string' ? __sho
  * `tsc`'s report, empty when every module compiles.
  */
 async function typecheck(modules: Record<string, string>): Promise<string> {
-  const files = Object.keys(modules).map((name) => `.readme-${name}.ts`);
-  const config = `${ROOT}.readme-tsconfig.json`;
+  const files = Object.keys(modules).map((name) => `.readme-${name}-${RUN}.ts`);
+  const config = `${ROOT}.readme-tsconfig-${RUN}.json`;
   writeFileSync(config, JSON.stringify({ extends: './test/tsconfig.json', include: files }));
-  for (const [name, text] of Object.entries(modules)) writeFileSync(`${ROOT}.readme-${name}.ts`, text);
+  for (const [name, text] of Object.entries(modules)) writeFileSync(`${ROOT}.readme-${name}-${RUN}.ts`, text);
   try {
     await promisify(execFile)(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '--noEmit', '-p', config], { encoding: 'utf8', cwd: ROOT });
     return '';

@@ -13,7 +13,7 @@ describe('README', () => {
     const example = /```js\n([\s\S]*?)```/.exec(readFileSync(README, 'utf8'))?.[1];
     expect(example).toBeDefined();
     // Beside this test, so that `@aesc/schema` resolves as the tests resolve it (to the sources).
-    const file = fileURLToPath(new URL('./.readme-example.mjs', import.meta.url));
+    const file = fileURLToPath(new URL(`./.readme-example-${process.pid}.mjs`, import.meta.url));
     writeFileSync(file, example ?? '');
     const lines: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((...values: unknown[]) => {
