@@ -113,9 +113,18 @@ function slowedVerify() {
   return check;
 }
 
-async function openChannel(initiatorOverrides: Partial<ChannelOptions> = {}, responderOverrides: Partial<ChannelOptions> = {}) {
+/**
+ * The two machines of a channel, each with its recording client, linked (through `tamper`) and
+ * started; `prepare` sets up the clients before anything is sent.
+ */
+function startChannel(
+  initiatorOverrides: Partial<ChannelOptions> = {},
+  responderOverrides: Partial<ChannelOptions> = {},
+  prepare: (initiator: RecordingClient, responder: RecordingClient) => void = () => undefined,
+) {
   const initiator = new RecordingClient(alice);
   const responder = new RecordingClient(bob);
+  prepare(initiator, responder);
   initiator.fsm = new ChannelFsm(options('initiator', initiatorOverrides), chain, initiator);
   responder.fsm = new ChannelFsm(options('responder', responderOverrides), chain, responder);
   fsms.push(initiator.fsm, responder.fsm);
@@ -125,6 +134,11 @@ async function openChannel(initiatorOverrides: Partial<ChannelOptions> = {}, res
   );
   responder.fsm.connect(link.responder);
   initiator.fsm.connect(link.initiator);
+  return { initiator, responder };
+}
+
+async function openChannel(initiatorOverrides: Partial<ChannelOptions> = {}, responderOverrides: Partial<ChannelOptions> = {}) {
+  const { initiator, responder } = startChannel(initiatorOverrides, responderOverrides);
   await Promise.race([initiator.until((frame) => frame.kind === 'on_chain_tx'), initiator.until((frame) => frame.kind === 'died'), responder.until((frame) => frame.kind === 'died')]);
   await new Promise((resolve) => setTimeout(resolve, 20)); // the create tx reaches the mempool
   await chain.mine(5);
@@ -374,18 +388,9 @@ describe('ChannelFsm over an in-process peer link', () => {
   });
 
   it('the responder dies in accepted after timeout_funding_create when the create tx never comes (BEHAVIOUR.md §5)', async () => {
-    const initiator = new RecordingClient(alice);
-    const responder = new RecordingClient(bob);
-    initiator.autoSign = false; // the initiator never signs the create tx
-    initiator.fsm = new ChannelFsm(options('initiator'), chain, initiator);
-    responder.fsm = new ChannelFsm(options('responder', { timeouts: { ...DEFAULT_TIMEOUTS, funding_create: 200 } }), chain, responder);
-    fsms.push(initiator.fsm, responder.fsm);
-    const link = linkPeers(
-      (message) => initiator.fsm.handlePeer(message),
-      (message) => responder.fsm.handlePeer(message),
-    );
-    responder.fsm.connect(link.responder);
-    initiator.fsm.connect(link.initiator);
+    const { initiator, responder } = startChannel({}, { timeouts: { ...DEFAULT_TIMEOUTS, funding_create: 200 } }, (initiatorClient) => {
+      initiatorClient.autoSign = false; // the initiator never signs the create tx
+    });
     await responder.until((frame) => frame.kind === 'died');
     expect(responder.events()).toEqual(['info:channel_open', 'info:died', 'died']);
     expect(initiator.events()).toEqual(['info:channel_accept', 'sign:initiator_sign']);
@@ -411,17 +416,7 @@ describe('ChannelFsm over an in-process peer link', () => {
   });
 
   it('locks after the responder’s minimum_depth, which the initiator adopts from channel_accept, and not a block sooner (BEHAVIOUR.md §1.2, §6)', async () => {
-    const initiator = new RecordingClient(alice);
-    const responder = new RecordingClient(bob);
-    initiator.fsm = new ChannelFsm(options('initiator', { minimum_depth: 6n }), chain, initiator);
-    responder.fsm = new ChannelFsm(options('responder', { minimum_depth: 2n }), chain, responder);
-    fsms.push(initiator.fsm, responder.fsm);
-    const link = linkPeers(
-      (message) => initiator.fsm.handlePeer(message),
-      (message) => responder.fsm.handlePeer(message),
-    );
-    responder.fsm.connect(link.responder);
-    initiator.fsm.connect(link.initiator);
+    const { initiator, responder } = startChannel({ minimum_depth: 6n }, { minimum_depth: 2n });
     await initiator.until((frame) => frame.kind === 'on_chain_tx');
     await new Promise((resolve) => setTimeout(resolve, 20)); // the create tx reaches the mempool
     await chain.mine(2); // the inclusion block and one more: depth 1
@@ -499,17 +494,7 @@ describe('ChannelFsm over an in-process peer link', () => {
   });
 
   it('dies in signed after timeout_funding_lock when the peer never confirms the funding (BEHAVIOUR.md §5: funding_lock governs awaiting_locked and signed)', async () => {
-    const initiator = new RecordingClient(alice);
-    const responder = new RecordingClient(bob);
-    initiator.fsm = new ChannelFsm(options('initiator'), chain, initiator);
-    responder.fsm = new ChannelFsm(options('responder', { timeouts: { ...DEFAULT_TIMEOUTS, funding_lock: 400 } }), chain, responder);
-    fsms.push(initiator.fsm, responder.fsm);
-    const link = linkPeers(
-      (message) => initiator.fsm.handlePeer(message),
-      (message) => responder.fsm.handlePeer(message),
-    );
-    responder.fsm.connect(link.responder);
-    initiator.fsm.connect(link.initiator);
+    const { initiator, responder } = startChannel({}, { timeouts: { ...DEFAULT_TIMEOUTS, funding_lock: 400 } });
     await initiator.until((frame) => frame.kind === 'on_chain_tx');
     await new Promise((resolve) => setTimeout(resolve, 20)); // the create tx reaches the mempool
     initiator.fsm.stop(); // its client left: it never sends funding_locked
