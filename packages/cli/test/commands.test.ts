@@ -340,6 +340,14 @@ describe('aesc build', () => {
     }
   });
 
+  it('with - and --json prints {"tx","hash"} for every line', async () => {
+    const entries = vectors.slice(0, 3);
+    const inspected = await runCli(['inspect', '-'], [entries.map((entry) => entry.signed.tx).join('\n')]);
+    const built = await runCli(['build', '--json', '-'], [inspected.stdout]);
+    expect(built.code).toBe(0);
+    expect(jsonLines(built.stdout)).toEqual(entries.map((entry) => ({ tx: entry.signed.tx, hash: entry.signed.th })));
+  });
+
   it('builds one tx per line from standard input (inspect - | build -)', async () => {
     const inspected = await runCli(['inspect', '-'], [vectors.map((entry) => entry.signed.tx).join('\n')]);
     const built = await runCli(['build', '-'], [inspected.stdout, '{not json}\n', '{"type":"spend_tx","fields":{}}\n']);
@@ -366,8 +374,8 @@ describe('aesc build', () => {
     ['{"type":"channel_create_tx","fields":{"initiator":1}}', 'INVALID_JSON', 'fields'],
     ['{"type":"spend_tx","tag":50,"fields":{}}', 'INVALID_JSON', 'tag'],
     // JSON.parse would keep the last value: an edited form must not show one fee and build another
-    ['{"type":"spend_tx","fields":{"fee":"9","fee":"10"}}', 'INVALID_JSON', 'key "fee" given twice'],
-    ['{"type":"signed_tx","type":"spend_tx"}', 'INVALID_JSON', 'key "type" given twice'],
+    ['{"type":"spend_tx","fields":{"fee":"9","fee":"10"}}', 'INVALID_JSON', 'INVALID_JSON: not JSON: key "fee" given twice at position 39'],
+    ['{"type":"signed_tx","type":"spend_tx"}', 'INVALID_JSON', 'INVALID_JSON: not JSON: key "type" given twice'],
   ])('%s fails with %s', async (json, code, message) => {
     const result = await runCli(['build', json]);
     expect(result.code).toBe(1);
@@ -423,12 +431,23 @@ describe('aesc hash, channel-id, encode, decode', () => {
     expectOneLineError(stderr, 'INVALID_NUMBER');
   });
 
+  it('rejects a key that is not an ak$, naming its option', async () => {
+    const key = keys[0]?.ak ?? '';
+    const channel = referenceVectors.channels[0]?.ch ?? '';
+    const { code, stdout, stderr } = await runCli(['channel-id', '--initiator', key, '--nonce', '1', '--responder', channel]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expectOneLineError(stderr, 'WRONG_PREFIX');
+    expect(stderr).toContain('--responder: ');
+  });
+
   it('encodes and decodes the known answers of WIRE.md §1.1', async () => {
     expect((await runCli(['encode', 'st', ''])).stdout).toBe('st$3QJmnh\n');
     expect((await runCli(['encode', 'ak', `0x${'00'.repeat(32)}`])).stdout).toBe('ak$11111111111111111111111111111111273Yts\n');
     expect((await runCli(['decode', 'ak$11111111111111111111111111111111273Yts'])).stdout).toBe(`${'00'.repeat(32)}\n`);
     expect((await runCli(['decode', 'st$3QJmnh'])).stdout).toBe('\n');
     expect(JSON.parse((await runCli(['encode', '--json', 'ch', 'AB'.repeat(32)])).stdout)).toMatchObject({ prefix: 'ch', size: 32, hex: 'ab'.repeat(32) });
+    expect(JSON.parse((await runCli(['encode', '--json', 'ch', `0x${'AB'.repeat(32)}`])).stdout)).toMatchObject({ prefix: 'ch', size: 32, hex: 'ab'.repeat(32) });
   });
 
   it('decodes every $ value of the seed to its bytes, and encodes them back', async () => {
@@ -478,6 +497,16 @@ describe('aesc keygen, sign, verify', () => {
     }
   });
 
+  it('keeps the signatures sorted whatever order the signers sign in', async () => {
+    const multi = vectors.filter((entry) => entry.signer_keys.length > 1);
+    expect(multi.length).toBeGreaterThan(0);
+    for (const entry of multi) {
+      let tx = entry.unsigned.tx;
+      for (const name of [...entry.signer_keys].reverse()) tx = (await runCli(['sign', '--key', keyFile(name), tx])).stdout.trim();
+      expect(tx).toBe(entry.signed.tx);
+    }
+  });
+
   it('reads a key file holding only the hex seed, and prints JSON', async () => {
     const create = vector('channel_create_tx/typical');
     const { code, stdout } = await runCli(['sign', '--json', '--key', keyFiles.get('k0')?.seedPath ?? '', create.unsigned.tx]);
@@ -485,6 +514,8 @@ describe('aesc keygen, sign, verify', () => {
     const result = JSON.parse(stdout);
     expect(result.signer).toBe(keys[0]?.ak);
     expect(Object.keys(result)).toEqual(['tx', 'hash', 'signer']);
+    // the hash of the signed tx printed, not of the tx inside it
+    expect(result.hash).toBe((await runCli(['hash', result.tx])).stdout.trim());
   });
 
   it('signing twice with one key adds nothing', async () => {
@@ -508,6 +539,7 @@ describe('aesc keygen, sign, verify', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const content = JSON.parse(readFileSync(path, 'utf8'));
     expect(content.address).toBe(address);
+    expect(content.secret_key).toMatch(/^[0-9a-f]{128}$/);
     expect((await createSigner(hex(content.secret_key))).address).toBe(address);
     const again = await runCli(['keygen', '--out', path]);
     expect(again.code).toBe(1);
@@ -519,6 +551,36 @@ describe('aesc keygen, sign, verify', () => {
     const verified = await runCli(['verify', '--json', '--signers', address, signed.stdout.trim()]);
     expect(verified.code).toBe(0);
     expect(JSON.parse(verified.stdout).valid).toBe(true);
+  });
+
+  it('with --out prints the address and the file, never the secret key', async () => {
+    const path = join(directory, 'text.key');
+    const { code, stdout } = await runCli(['keygen', '--out', path]);
+    expect(code).toBe(0);
+    const { address, secret_key: secretKey } = JSON.parse(readFileSync(path, 'utf8'));
+    expect(stdout).toBe(`address     ${address}\nkey file    ${path}\n`);
+    expect(stdout).not.toContain(secretKey);
+  });
+
+  it('reads a key file whose hex starts with 0x', async () => {
+    const path = join(directory, 'k0-0x.seed');
+    writeFileSync(path, `0x${keys[0]?.seed_hex}\n`);
+    const create = vector('channel_create_tx/typical');
+    const signed = await runCli(['sign', '--key', path, create.unsigned.tx]);
+    expect(signed).toEqual(await runCli(['sign', '--key', keyFile('k0'), create.unsigned.tx]));
+    expect(signed.code).toBe(0);
+  });
+
+  it.each([
+    ['short', 'abcd', 'got 4 characters'],
+    ['huge', '0'.repeat(100_000), 'longer than a key file (4096 bytes)'],
+  ])('says why a key file that is %s is refused', async (name, content, message) => {
+    const path = join(directory, `why-${name}.key`);
+    writeFileSync(path, content);
+    const result = await runCli(['sign', '--key', path, vector('spend_tx/typical').unsigned.tx]);
+    expect(result.code).toBe(1);
+    expectOneLineError(result.stderr, 'INVALID_KEY_FILE');
+    expect(result.stderr).toContain(message);
   });
 
   it('refuses --out - (it would write a file named "-") and makes no key', async () => {
