@@ -94,9 +94,12 @@ describe('client → node builders', () => {
 
   it('refuse wrong argument types as TypeError', () => {
     expect(() => updateNew({ from: I, to: R, amount: 2 as unknown as bigint })).toThrow(TypeError);
+    expect(() => updateNew({ from: I, to: R, amount: 2 as unknown as bigint })).toThrow('transfer.amount must be a bigint, got a number');
     expect(() => updateNew(null as unknown as { from: AccountPubkey; to: AccountPubkey; amount: bigint })).toThrow(TypeError);
     expect(() => message(R, 5 as unknown as string)).toThrow('info must be a string');
     expect(() => signReply('update', undefined as unknown as EncodedTx)).toThrow('signedTx must be a string');
+    expect(() => signReply(5 as unknown as 'update', TX)).toThrow('tag must be a string, got a number');
+    expect(() => signRequest(null as unknown as 'update', TX)).toThrow('tag must be a string, got null');
   });
 });
 

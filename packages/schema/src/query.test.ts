@@ -240,6 +240,11 @@ describe('toQuery', () => {
     expect(thrown(SchemaError, () => toQuery({ ...SEED_PARAMS, timeouts: 5 } as ChannelParams)).code).toBe('UNKNOWN_PARAM');
     expect(() => toQuery({ ...SEED_PARAMS, ttl: 1000 as unknown as bigint })).toThrow(TypeError);
     expect(() => toQuery({ ...SEED_PARAMS, report_info: 'false' as unknown as boolean })).toThrow(TypeError);
+    // Every kind is typed: a number's or a text's value given in another type is not coerced.
+    expect(() => toQuery({ ...SEED_PARAMS, port: '1234' as unknown as number })).toThrow('params.port must be a number, got');
+    expect(() => toQuery({ ...SEED_PARAMS, timeout_idle: 100n as unknown as number })).toThrow('params.timeout_idle must be a number, got');
+    expect(() => toQuery({ ...SEED_PARAMS, host: 127 as unknown as string })).toThrow('params.host must be a string, got');
+    expect(() => toQuery({ ...SEED_PARAMS, initiator: 1n as unknown as AccountPubkey })).toThrow('params.initiator must be a string, got');
     expect(() => toQuery(null as unknown as ChannelParams)).toThrow(TypeError);
   });
 });
