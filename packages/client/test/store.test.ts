@@ -194,6 +194,38 @@ describe.each([
     expect((await store.load(channel.id))?.closeTx).toBe(closeTx);
   });
 
+  it('refuses the txs of another channel between the same peers, and a state naming other peers', async () => {
+    const store = makeStore();
+    const twin = await makeChannel(alice, bob, 2n); // the same peers, another nonce: another channel
+    const good = await channel.snapshot(2n);
+    const refused: [string, ChannelSnapshot, RegExp][] = [
+      ['a state of the twin', { ...good, state: await twin.state(2n) }, /state belongs to another channel/],
+      ['a close tx of the twin', { ...good, closeTx: await coSigned(twin.closeBody, alice, bob) }, /closeTx belongs to another channel/],
+      ['the create tx of the twin', { channelId: channel.id, role: 'initiator', createTx: twin.createTx }, /createTx creates ch\$/],
+      ['a state naming a third party', { ...good, state: await coSigned({ ...channel.body(2n), initiator: carol.publicKey } as UnsignedTx, alice, bob) }, /other peers than the create tx/],
+    ];
+    for (const [what, snapshot, message] of refused) {
+      const error = await clientError(store.save(snapshot), 'INVALID_SNAPSHOT');
+      expect(error.message, what).toMatch(message);
+    }
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('refuses a create tx that is not co-signed at every save, not only the first', async () => {
+    const store = makeStore();
+    const snapshot = { ...(await channel.snapshot()), createTx: notCoSigned.createTx };
+    await clientError(store.save(snapshot), 'INVALID_SNAPSHOT');
+    await clientError(store.save(snapshot), 'INVALID_SNAPSHOT');
+    expect(await store.load(channel.id)).toBeUndefined();
+  });
+
+  it('lists its channels sorted, whatever order they were saved in', async () => {
+    const store = makeStore();
+    const ids = [channel.id, other.id].sort();
+    for (const id of [...ids].reverse()) await store.save(await (id === channel.id ? channel : other).snapshot(1n));
+    expect(await store.list()).toEqual(ids);
+  });
+
   it('refuses snapshots it could not give back usefully', async () => {
     const store = makeStore();
     const good = await channel.snapshot(2n);
