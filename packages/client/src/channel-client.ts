@@ -406,11 +406,19 @@ export class ChannelClient {
   /**
    * Closes the WebSocket (the node stops its side; the store keeps everything for a solo close).
    * Every sign request from then on is refused, also one that arrived before and is still being
-   * checked: the signer is not asked.
+   * checked: the signer is not asked. `opened` and every call not yet settled reject at once
+   * (`CONNECTION_CLOSED`); the frames received before are still handled in order (a co-signed
+   * state among them is stored and reported), but none settles a call any more.
    */
   close(): void {
     this.#leaving ??= 'the client was closed (close()): nothing more is signed';
     this.#closeSocket(1000, 'client closed');
+    // Now, not once the frames in line are handled: one of them may wait for good on a save (a
+    // hung disk, a store whose save never settles), and the socket's close waits behind it.
+    const ended = this.#endedError();
+    if (ended === undefined) return;
+    this.#rejectOpened(ended);
+    this.#failPending(ended);
   }
 
   /**

@@ -1583,6 +1583,54 @@ describe('the client’s lifecycle', () => {
     expect(reported).toEqual([2n]);
     client.close();
   });
+
+  it('close() while a save never ends: opened and every call reject at once with CONNECTION_CLOSED, and nothing is signed after', async () => {
+    const store = new GatedStore();
+    const signer = { address: alice.address, publicKey: alice.publicKey, asked: 0, sign: (message: Uint8Array) => ((signer.asked += 1), alice.sign(message)) };
+    const { client, node: nodePromise } = await start({ store, signer });
+    const node = await nodePromise;
+    const opening = settle(client.opened);
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 1n })); // waits for the opening, off the clock
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const create = await node.sign('initiator_sign', honestCreate());
+    store.hold = new Promise<void>(() => undefined); // a hung disk: the save of the create never ends
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
+    node.send({ action: 'sign', tag: 'update', payload: { tx: encodeTx(honestInitial()) } }); // in line behind the save
+    await sleep(50);
+    const asked = signer.asked;
+    const count = node.received.length;
+    client.close();
+    const outcomes = await Promise.race([Promise.all([opening, queued]), sleep(1000).then(() => 'still pending after 1 s')]);
+    expect(outcomes).toMatchObject([
+      { name: 'ClientError', code: 'CONNECTION_CLOSED', message: 'the connection to the node is closing: the client was closed (close()): nothing more is signed' },
+      { name: 'ClientError', code: 'CONNECTION_CLOSED' },
+    ]);
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+    await sleep(50);
+    expect(signer.asked).toBe(asked);
+    expect(node.received.slice(count)).toEqual([]);
+  });
+
+  it('close() while the save of the state an update() asked for never ends: the update rejects at once, not when its clock runs out', async () => {
+    const store = new GatedStore();
+    const { client, node, initial } = await startOpen({ store, callTimeoutMs: 60_000 });
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    const queued = settle(client.sendMessage(bob.address, 'after the update'));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const round2 = await node.sign('update', next2(initial));
+    store.hold = new Promise<void>(() => undefined);
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } }); // its save never ends
+    await sleep(50);
+    const count = node.received.length;
+    client.close();
+    expect(await Promise.race([Promise.all([pending, queued]), sleep(1000).then(() => 'still pending after 1 s')])).toMatchObject([
+      { code: 'CONNECTION_CLOSED' },
+      { code: 'CONNECTION_CLOSED' },
+    ]);
+    await sleep(50);
+    expect(node.received.slice(count)).toEqual([]); // the message in line was not sent
+    expect(client.round).toBe(1n);
+  });
 });
 
 /** Sends a sign request and tells what the client did: `signed`, or `refused: <reason>`. */
