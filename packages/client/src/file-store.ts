@@ -12,6 +12,7 @@ import {
   checkSnapshotArgument,
   copySnapshot,
   isClientSnapshot,
+  keepingCloseTx,
   RecentlyUsed,
   STORE_CACHE_CHANNELS,
   verifySnapshot,
@@ -158,8 +159,9 @@ export class FileStore implements StateStore {
       await verifying;
       // From the disk every time, not from what this store last wrote: another store on the
       // directory may have written a newer round since (a small read, next to the fsyncs).
-      assertNotStale((await this.#read(channelId))?.round, checked);
-      await this.#write(checked);
+      const stored = await this.#read(channelId);
+      assertNotStale(stored?.round, checked);
+      await this.#write(keepingCloseTx(stored, checked));
     });
   }
 

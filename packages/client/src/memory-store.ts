@@ -38,8 +38,9 @@ export class MemoryStore implements StateStore {
   }
 
   #put(checked: ChannelSnapshot): void {
-    assertNotStale(this.#snapshots.get(checked.channelId)?.round, checked);
-    this.#snapshots.set(checked.channelId, checked);
+    const stored = this.#snapshots.get(checked.channelId);
+    assertNotStale(stored?.round, checked);
+    this.#snapshots.set(checked.channelId, keepingCloseTx(stored, checked));
   }
 
   async list(): Promise<ChannelId[]> {
@@ -300,7 +301,7 @@ export function assertChannelIdArgument(channelId: unknown): asserts channelId i
 /**
  * Refuses to replace a stored state by an older one: after a race or a bug upstream, the one
  * state that wins a dispute must not be lost. The same round again is fine (re-saving it, or
- * adding the close tx).
+ * adding the close tx; a stored close tx stays, see {@link keepingCloseTx}).
  */
 export function assertNotStale(storedRound: bigint | undefined, next: ChannelSnapshot): void {
   if (storedRound === undefined) return;
@@ -311,6 +312,20 @@ export function assertNotStale(storedRound: bigint | undefined, next: ChannelSna
       { channelId: next.channelId, ...(next.round === undefined ? {} : { round: next.round }) },
     );
   }
+}
+
+/**
+ * What a save of `next` stores over `stored` (already checked not to be stale): `next`, with the
+ * co-signed close tx `stored` holds when `next` brings none. That tx stays valid and postable
+ * whatever state comes after it (it names no round), and `closeSolo` needs it to tell a mutual
+ * close waiting or mined from a chance to close alone; a save without it (another process's
+ * snapshot of the same round, one an app's sync delivers late) must not lose it.
+ */
+export function keepingCloseTx(stored: ChannelSnapshot | undefined, next: ChannelSnapshot): ChannelSnapshot {
+  if (next.closeTx !== undefined || stored?.closeTx === undefined) return next;
+  const kept = copySnapshot(next);
+  kept.closeTx = stored.closeTx;
+  return kept;
 }
 
 export function copySnapshot(snapshot: ChannelSnapshot): ChannelSnapshot {

@@ -13,7 +13,7 @@ export interface ChannelSnapshot {
   state?: EncodedTx | undefined;
   /** That state's round. */
   round?: bigint | undefined;
-  /** The co-signed `channel_close_mutual_tx`, once there is one. */
+  /** The co-signed `channel_close_mutual_tx`, once there is one: a later save without it keeps it. */
   closeTx?: EncodedTx | undefined;
 }
 
@@ -25,7 +25,9 @@ export interface ChannelSnapshot {
  * belongs to another channel, or (for a snapshot the client did not build itself) does not
  * carry exactly one valid signature of each peer; with STALE_SNAPSHOT when it is older than
  * the stored state; STORE_IO when the disk refuses. A `load` of what they could not have
- * written, a tx that is not co-signed included, is STORE_CORRUPT.
+ * written, a tx that is not co-signed included, is STORE_CORRUPT. A `save` without `closeTx`
+ * keeps the `closeTx` stored (a co-signed close stays postable; one that brings another
+ * replaces it): a store of your own must do the same.
  */
 export interface StateStore {
   load(channelId: ChannelId): Promise<ChannelSnapshot | undefined>;

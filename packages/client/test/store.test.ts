@@ -12,7 +12,7 @@ import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FileStore, type FileStoreFileSystem, type FileStoreHandle } from '../src/file-store.js';
-import { clientSnapshot, MemoryStore, RecentlyUsed, STORE_CACHE_CHANNELS } from '../src/memory-store.js';
+import { ChannelQueue, clientSnapshot, MemoryStore, RecentlyUsed, STORE_CACHE_CHANNELS } from '../src/memory-store.js';
 import type { ChannelSnapshot, StateStore } from '../src/store.js';
 import { clientError } from './support/client-error.js';
 
@@ -20,6 +20,23 @@ let alice: Signer;
 let bob: Signer;
 let carol: Signer;
 let root: string;
+
+/**
+ * With `deferred`, every signature check takes a macrotask, as in a browser (WebCrypto's SHA-512
+ * resolves in a later task); node:crypto checks within the microtask that asks, so a rejection
+ * left unhandled between two checks would go unseen on Node alone.
+ */
+const verification = vi.hoisted(() => ({ deferred: false }));
+vi.mock('@aesc/signer', async (importOriginal) => {
+  const signer = await importOriginal<typeof import('@aesc/signer')>();
+  return {
+    ...signer,
+    verifySignedTx: async (...args: Parameters<typeof signer.verifySignedTx>) => {
+      if (verification.deferred) await new Promise((resolve) => setTimeout(resolve, 1));
+      return signer.verifySignedTx(...args);
+    },
+  };
+});
 
 async function coSigned(tx: UnsignedTx, ...signers: Signer[]): Promise<EncodedTx> {
   let signed = await signTx(tx, signers[0] as Signer);
@@ -155,6 +172,24 @@ describe.each([
     expect((await store.load(channel.id))?.round).toBe(6n);
   });
 
+  it('keeps the co-signed close tx it holds when a later save brings none (it is a valid, postable tx)', async () => {
+    const store = makeStore();
+    const closeTx = await coSigned(channel.closeBody, alice, bob);
+    await store.save({ ...(await channel.snapshot(5n)), closeTx });
+    // the same round again without it: a snapshot of another process, or one delivered late
+    await store.save(await channel.snapshot(5n));
+    expect(await store.load(channel.id)).toEqual({ ...(await channel.snapshot(5n)), closeTx });
+    await store.save(clientSnapshot(await channel.snapshot(5n)));
+    expect((await store.load(channel.id))?.closeTx).toBe(closeTx);
+    // a newer round without it: the close is still co-signed and postable
+    await store.save(await channel.snapshot(6n));
+    expect(await store.load(channel.id)).toEqual({ ...(await channel.snapshot(6n)), closeTx });
+    // and a save that brings one replaces it
+    const otherClose = await coSigned({ ...channel.closeBody, fee: 2n } as UnsignedTx, bob, alice);
+    await store.save({ ...(await channel.snapshot(6n)), closeTx: otherClose });
+    expect((await store.load(channel.id))?.closeTx).toBe(otherClose);
+  });
+
   it('refuses a snapshot whose txs are not each co-signed by both peers, and keeps the real state', async () => {
     const store = makeStore();
     await store.save(await channel.snapshot(7n));
@@ -192,6 +227,42 @@ describe.each([
     const [verified, own] = [await channel.snapshot(3n), clientSnapshot({ ...(await channel.snapshot(3n)), closeTx })];
     await Promise.all([store.save(verified), store.save(own)]);
     expect((await store.load(channel.id))?.closeTx).toBe(closeTx);
+  });
+
+  it("keeps call order for the client's own snapshot while a save is still in line behind one that ended", async () => {
+    const store = makeStore();
+    await store.save(await channel.snapshot(1n)); // the create is verified once: the next check of it is free
+    // verified at once (nothing left to check) and refused: it ends while the next is still verifying
+    const stale = store.save(await channel.snapshot());
+    const round3 = store.save({ ...(await channel.snapshot(3n)), closeTx: await coSigned(channel.closeBody, alice, bob) });
+    await clientError(stale, 'STALE_SNAPSHOT');
+    // the client's own round 2, called after round 3: the stale one, though round 3 still verifies
+    const round2 = store.save(clientSnapshot(await channel.snapshot(2n)));
+    await round3;
+    await clientError(round2, 'STALE_SNAPSHOT');
+    expect((await store.load(channel.id))?.round).toBe(3n);
+  });
+
+  it('refuses a snapshot whose verification fails at once while an earlier save verifies, with no unhandled rejection', async () => {
+    const store = makeStore();
+    await store.save(await channel.snapshot(1n));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    verification.deferred = true;
+    try {
+      const verifying = store.save({ ...(await channel.snapshot(2n)), closeTx: await coSigned(channel.closeBody, alice, bob) });
+      // signed by nobody: refused without a signature to check, long before its turn comes
+      const refused = store.save({ ...(await channel.snapshot(1n)), state: encodeTx({ type: 'signed_tx', signatures: [], tx: channel.body(3n) }), round: 3n });
+      await verifying;
+      await clientError(refused, 'INVALID_SNAPSHOT');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      verification.deferred = false;
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    expect((await store.load(channel.id))?.round).toBe(2n);
   });
 
   it('refuses the txs of another channel between the same peers, and a state naming other peers', async () => {
@@ -876,6 +947,23 @@ describe('FileStore on disk', () => {
     await clientError(store.save(await first.snapshot(2n)), 'STALE_SNAPSHOT');
     await store.save(await first.snapshot(4n));
     expect((await store.load(first.id))?.round).toBe(4n);
+  });
+
+  it('a channel queue stays busy while a later task waits, after an earlier one ended', async () => {
+    const queue = new ChannelQueue<string>();
+    let endFirst!: () => void;
+    let endSecond!: () => void;
+    const first = queue.run('a', () => new Promise<void>((resolve) => (endFirst = resolve)));
+    const second = queue.run('a', () => new Promise<void>((resolve) => (endSecond = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    endFirst();
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(queue.busy('a')).toBe(true); // the second task still runs: a newer save must wait for it
+    endSecond();
+    await second;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(queue.busy('a')).toBe(false);
   });
 
   it('forgets the least recently used channel first: a read or a check of one is a use', () => {
