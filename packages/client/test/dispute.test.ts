@@ -593,7 +593,10 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
     expect(equivalent(twice.first).blockHeight).toBe(twice.height);
     expect(await node.getChannel(channel.id)).toBeUndefined();
     expect(await balanceOf(alice)).toBe(aliceBefore + 380n - 1n);
-    await clientError(run(node), 'CHANNEL_NOT_FOUND');
+    const rerun = await clientError(run(node), 'CHANNEL_NOT_FOUND');
+    // it says what it cannot tell, and how the caller can: the settle it posted is mined
+    expect(rerun.message).toBe(`no channel ${channel.id} on chain: never created, closed mutually, or already paid out by a settle (an earlier run's: getTx of its hash, or the balance, tells which)`);
+    expect((await node.getTx(posted(twice.second).hash))?.blockHeight).toBe(twice.height);
   });
 
   it('settle twice at once, the dropped run reading the height just before the block that pays out: its blockHeight is that block, not the one before (confirmations count from it)', async () => {
