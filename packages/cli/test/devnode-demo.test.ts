@@ -5,6 +5,7 @@ import { type AddressInfo, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startDevnode } from '@aesc/devnode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAccount } from '../src/commands/devnode.js';
 import { jsonLines, runCli } from './support.js';
@@ -139,6 +140,22 @@ describe('aesc demo --json', () => {
     const last = events.at(-1);
     expect(last).toMatchObject({ actor: 'demo', event: 'done', rounds: '7', channel_id: of('open')[0]?.channel_id, balances: { alice: '98148', bob: '101850' } });
     expect(last?.close_hash).toBe(of('close')[0]?.hash);
+  });
+});
+
+describe('aesc demo on a devnode that mines only on demand (--block-interval 0)', () => {
+  it('mines the blocks it waits for itself, says so once, and runs to the end', async () => {
+    const devnode = await startDevnode({ httpPort: 0, wsPort: 0, blockInterval: 0 });
+    try {
+      const { code, stdout, stderr } = await runCli(['demo', '--json', '--node', devnode.httpUrl, '--ws', devnode.wsUrl]);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const events = jsonLines(stdout) as Record<string, unknown>[];
+      expect(events.filter((event) => event.event === 'mine')).toEqual([expect.objectContaining({ actor: 'demo', event: 'mine' })]);
+      expect(events.at(-1)).toMatchObject({ event: 'done', rounds: '7', balances: { alice: '98148', bob: '101850' } });
+    } finally {
+      await devnode.close();
+    }
   });
 });
 

@@ -7,6 +7,12 @@ import { CliError, EXIT } from '../errors.js';
 
 const FUNDING = 100_000n;
 const EMBEDDED_BLOCK_INTERVAL_MS = 200;
+/**
+ * How long the height of a devnode given with --node may stand still before the demo mines a
+ * block itself: one started with --block-interval 0 mines only when asked, and the demo would
+ * wait for its funding depth and its close tx for ever.
+ */
+const STILL_NODE_MS = 1_500;
 
 /**
  * One line of the timeline: who did what. With --json it is printed as it is, with `time`
@@ -25,7 +31,8 @@ export const demoCommand: Command = {
   usage: ['demo [--json] [--node <http-url> --ws <ws-url>] [--dialect seed|v0.14]'],
   description: [
     'Starts devnode in this process on free ports (or uses the one at --node and --ws, which must',
-    'be a devnode: the demo funds its two new accounts through /v2/debug/fund), opens a channel',
+    'be a devnode: the demo funds its two new accounts through /v2/debug/fund, and mines through',
+    '/v2/debug/mine when no block comes for 1.5 s, as with --block-interval 0), opens a channel',
     'between two clients, makes transfers both ways, a request for tokens and a generic message,',
     'closes the channel mutually, waits for the close tx by its th$, and prints every round and',
     'balance, the tx hashes and the final on-chain balances.',
@@ -63,6 +70,7 @@ export const demoCommand: Command = {
     const atNode = <T>(call: Promise<T>, refused?: string): Promise<T> => call.catch((error: unknown) => Promise.reject(nodeFailure(error, external !== undefined, refused)));
     const clients: ChannelClient[] = [];
     let confirmations: ReturnType<typeof setInterval> | undefined;
+    let miner: ReturnType<typeof setInterval> | undefined;
     try {
       await emit(
         { event: 'node', actor: 'node', embedded: external === undefined, ...(external === undefined ? { dialect, block_interval_ms: String(EMBEDDED_BLOCK_INTERVAL_MS) } : {}), http: httpUrl, ws: wsUrl },
@@ -75,6 +83,7 @@ export const demoCommand: Command = {
         await emit({ event: 'fund', actor: name, account: signer.address, amount: String(FUNDING) }, `fund      ${name.padEnd(5)} ${signer.address}  ${FUNDING}`);
       }
 
+      const startHeight = await atNode(node.getHeight());
       const params = {
         initiator: alice.address,
         responder: bob.address,
@@ -83,11 +92,39 @@ export const demoCommand: Command = {
         initiator_amount: 40_000n,
         responder_amount: 25_000n,
         channel_reserve: 100n,
-        ttl: (await atNode(node.getHeight())) + 10_000n,
+        ttl: startHeight + 10_000n,
         port: 10_000 + Math.floor(Math.random() * 50_000),
         host: 'localhost',
         minimum_depth: 4n,
       };
+      if (external !== undefined) {
+        // Through the debug endpoint the funding already relies on; a failure here shows up in
+        // the demo's own calls to the node.
+        let lastHeight = startHeight;
+        let lastChange = Date.now();
+        let told = false;
+        let busy = false;
+        miner = setInterval(() => {
+          if (busy) return;
+          busy = true;
+          void (async () => {
+            const height = await node.getHeight();
+            // Stopped meanwhile (the demo ended): no line after its last.
+            if (miner === undefined) return;
+            if (height !== lastHeight || Date.now() - lastChange < STILL_NODE_MS) {
+              if (height !== lastHeight) [lastHeight, lastChange] = [height, Date.now()];
+              return;
+            }
+            if (!told) await emit({ event: 'mine', actor: 'demo' }, `mine      no block for ${STILL_NODE_MS} ms: the node mines only on demand, so the demo mines (POST /v2/debug/mine)`);
+            told = true;
+            [lastHeight, lastChange] = [(await node.debugMine(1n)).height, Date.now()];
+          })()
+            .catch(() => undefined)
+            .finally(() => {
+              busy = false;
+            });
+        }, 250);
+      }
       const name = (signer: { address: string }) => (signer.address === alice.address ? 'alice' : 'bob');
       // Both check every request before signing; with the chain's view, the nonces too.
       const policy = { nextNonce: (account: AccountPubkey) => node.nextNonce(account) };
@@ -219,6 +256,8 @@ export const demoCommand: Command = {
     } finally {
       // An error while waiting for the funding depth must not leave the poll running.
       clearInterval(confirmations);
+      clearInterval(miner);
+      miner = undefined;
       for (const client of clients) client.close();
       await devnode?.close();
     }
