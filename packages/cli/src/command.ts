@@ -68,8 +68,9 @@ export function parseInvocation(
       tokens: true,
     });
   } catch (error) {
-    // node:util's messages run over several lines; the first one names the problem.
-    const message = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    // node:util's messages run over several lines: the first names the problem, the last may say
+    // how to give a value that starts with a dash (`--block-interval=-1`). All of it, on one line.
+    const message = error instanceof Error ? error.message.split('\n').map((line) => line.trim()).filter((line) => line !== '').join(' ').replace(/\.$/, '') : String(error);
     throw new CliError('USAGE', `${message}; see aesc ${command.name} --help`);
   }
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;

@@ -36,6 +36,7 @@ export function mainHelp(): string {
     '',
     'Usage: aesc <command> [options] [arguments]',
     '       aesc <command> --help',
+    '       aesc --version',
     '',
     'Commands:',
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),

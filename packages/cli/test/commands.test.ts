@@ -76,10 +76,11 @@ describe('aesc: help, usage and exit codes', () => {
     }
   });
 
-  it('prints its version', async () => {
+  it('prints its version, as its help says', async () => {
     const { code, stdout } = await runCli(['--version']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect((await runCli(['--help'])).stdout).toContain('aesc --version');
   });
 
   it.each([
@@ -89,6 +90,8 @@ describe('aesc: help, usage and exit codes', () => {
     [['inspect', 'a', 'b'], 'unexpected argument'],
     [['inspect', '--bogus', 'x'], "Unknown option '--bogus'"],
     [['inspect', '--json=yes', 'x'], 'does not take an argument'],
+    // A value that starts with a dash: node:util's hint of how to give one is kept, on the one line.
+    [['devnode', '--block-interval', '-1'], "'--block-interval=-"],
     [['hash', '--unsigned'], 'missing argument'],
     [['channel-id', '--initiator', 'ak$x', '--nonce', '1'], 'missing --responder'],
     [['channel-id', 'extra'], 'unexpected argument'],
