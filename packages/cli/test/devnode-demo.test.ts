@@ -78,6 +78,33 @@ describe('aesc devnode --genesis', () => {
   });
 });
 
+describe('aesc devnode, its text when ready', () => {
+  it('says when it funds no demo account, and how many accounts --genesis funded', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'aesc-genesis-'));
+    const genesis = join(directory, 'genesis.json');
+    const [first, second] = await Promise.all([demoAccount(5), demoAccount(6)]);
+    writeFileSync(genesis, JSON.stringify([{ account: first.signer.address, balance: '5' }, { account: second.signer.address, balance: '7' }]));
+    const child: ChildProcess = spawn(process.execPath, [BIN, 'devnode', '--port', '0', '--http-port', '0', '--block-interval', '0', '--accounts', '0', '--genesis', genesis], { cwd: ROOT });
+    try {
+      const text = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        child.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          if (output.includes('Ctrl-C stops it.')) resolve(output);
+        });
+        child.once('exit', (code) => reject(new Error(`devnode exited early with ${code}: ${output}`)));
+      });
+      expect(text).not.toContain('funded demo accounts');
+      expect(text).toContain('  no demo accounts (--accounts 0)\n');
+      expect(text).toContain(`  --genesis    2 more accounts funded from ${genesis}\n`);
+    } finally {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('aesc devnode --genesis with a bad key', () => {
   it('names the entry: one line, exit 1', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'aesc-genesis-'));

@@ -62,7 +62,8 @@ export const devnodeCommand: Command = {
     const demo = await Promise.all(Array.from({ length: accountCount }, (_, index) => demoAccount(index)));
     const genesis: GenesisAccount[] = demo.map(({ signer }) => ({ pubkey: signer.publicKey, balance: DEFAULT_BALANCE }));
     const genesisFile = stringOption(invocation, 'genesis');
-    if (genesisFile !== undefined) genesis.push(...(await readGenesis(genesisFile)));
+    const fromFile = genesisFile === undefined ? [] : await readGenesis(genesisFile);
+    genesis.push(...fromFile);
 
     const httpPort = number('http-port', 3013, 65535);
     const wsPort = number('port', 3014, 65535);
@@ -96,8 +97,13 @@ export const devnodeCommand: Command = {
           `  HTTP API     ${node.httpUrl}`,
           `  channels     ${node.wsUrl}`,
           `  blocks       ${number('block-interval', 1000, 3_600_000) === 0 ? 'on demand (POST /v2/debug/mine)' : `every ${number('block-interval', 1000, 3_600_000)} ms`}`,
-          '  funded demo accounts (secret keys are fixed: for this local chain only):',
-          ...accounts.map((account, index) => `    [${index}] ${account.address}  balance ${account.balance}\n        secret key ${account.secret_key}`),
+          ...(accounts.length === 0
+            ? ['  no demo accounts (--accounts 0)']
+            : [
+                '  funded demo accounts (secret keys are fixed: for this local chain only):',
+                ...accounts.map((account, index) => `    [${index}] ${account.address}  balance ${account.balance}\n        secret key ${account.secret_key}`),
+              ]),
+          ...(genesisFile === undefined ? [] : [`  --genesis    ${fromFile.length} more account${fromFile.length === 1 ? '' : 's'} funded from ${genesisFile}`]),
           'Ctrl-C stops it.',
           '',
         ].join('\n'),
