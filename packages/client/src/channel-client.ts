@@ -22,10 +22,11 @@ import {
   type ChannelOffchainTx,
   channelId as channelIdOf,
   compareBytes,
-  decodeTx,
+  decodeRlp,
   deserializeTx,
   encodeTx,
   type OffchainUpdate,
+  type RlpItem,
   type SignedTx,
   serializeUnsigned,
   TxError,
@@ -157,6 +158,12 @@ export interface ConnectParamsByRole {
 
 type Listener<T> = (event: T) => void;
 
+/** A co-signed tx from the node, strictly decoded, and its inner (unsigned) tx's bytes as they came. */
+interface SignedReceived {
+  tx: SignedTx;
+  inner: Uint8Array;
+}
+
 interface PendingCall {
   kind: 'update' | 'message' | 'shutdown';
   frame: ClientMessage;
@@ -189,6 +196,8 @@ export class ChannelClient {
   readonly #signer: Signer;
   readonly #policy: SignPolicy | 'unsafe-sign-anything';
   readonly #terms: SignContext['terms'];
+  /** The parties' `ak$` as given in the parameters (decoded into `#terms` once): every update names them. */
+  readonly #partyTexts: { initiator: AccountPubkey; responder: AccountPubkey };
   readonly #callTimeoutMs: number;
   #channelId: Uint8Array | undefined;
   /** The channel id and the co-signed create tx as strings, made once: every save writes them. */
@@ -259,6 +268,7 @@ export class ChannelClient {
       lock_period: params.lock_period,
       ttl: params.ttl,
     };
+    this.#partyTexts = { initiator: params.initiator, responder: params.responder };
     const own = options.role === 'initiator' ? this.#terms.initiator : this.#terms.responder;
     if (compareBytes(own, options.signer.publicKey) !== 0) {
       throw new ClientError('INVALID_ARGUMENT', `the signer's key is not the ${options.role}'s key of the channel parameters`);
@@ -361,11 +371,13 @@ export class ChannelClient {
    * listener's, which is dropped (reporting it to itself would loop).
    */
   #emit<E extends keyof ChannelEvents>(event: E, value: ChannelEvents[E]): void {
+    const listeners = this.#listeners.get(event);
+    if (listeners === undefined || listeners.size === 0) return; // most events of most frames: no copy, no closure
     const failed = (error: unknown) => {
       if (event === 'error') return;
       this.#emit('error', new ClientError('LISTENER_FAILED', `an app's ${event} listener failed: ${messageOf(error)}`, {}, { cause: error }));
     };
-    for (const listener of [...(this.#listeners.get(event) ?? [])]) {
+    for (const listener of [...listeners]) {
       try {
         const returned: unknown = (listener as Listener<ChannelEvents[E]>)(value);
         // An async listener's rejection must not reach the host as an unhandled rejection either
@@ -383,12 +395,32 @@ export class ChannelClient {
   /** Proposes moving `amount` from `from` to `to` (either party may be `from`: a request for tokens). */
   update(transfer: { from: AccountPubkey | Uint8Array; to: AccountPubkey | Uint8Array; amount: bigint }): Promise<CoSignedState> {
     if (typeof transfer !== 'object' || transfer === null) throw new TypeError(`transfer must be {from, to, amount}, got ${describe(transfer)}`);
-    const from = accountBytes(transfer.from, 'from');
-    const to = accountBytes(transfer.to, 'to');
+    const from = this.#account(transfer.from, 'from');
+    const to = this.#account(transfer.to, 'to');
     if (typeof transfer.amount !== 'bigint') throw new TypeError(`amount must be a bigint, got ${describe(transfer.amount)}`);
     if (transfer.amount < 0n) throw new RangeError(`amount must not be negative, got ${transfer.amount}`);
-    const frame = updateNew({ from: accountText(transfer.from, from), to: accountText(transfer.to, to), amount: transfer.amount });
-    return this.#call('update', frame, { from, to, amount: transfer.amount }) as Promise<CoSignedState>;
+    const frame = updateNew({ from: from.text, to: to.text, amount: transfer.amount });
+    return this.#call('update', frame, { from: from.bytes, to: to.bytes, amount: transfer.amount }) as Promise<CoSignedState>;
+  }
+
+  /**
+   * An account argument as key and `ak$`. A party of the channel (what nearly every transfer
+   * names) comes from the terms, decoded once: base58check has one spelling per key, so the same
+   * text, or the same bytes, is the same key. Anything else is decoded, or encoded, here.
+   */
+  #account(value: AccountPubkey | Uint8Array, name: string): { bytes: Uint8Array; text: AccountPubkey } {
+    const terms = this.#terms;
+    const texts = this.#partyTexts;
+    if (typeof value === 'string') {
+      if (value === texts.initiator) return { bytes: terms.initiator, text: value };
+      if (value === texts.responder) return { bytes: terms.responder, text: value };
+    } else if (isBytes(value) && value.length === 32) {
+      // the terms' copy: what the caller does to its array afterwards does not change the intent
+      if (compareBytes(value, terms.initiator) === 0) return { bytes: terms.initiator, text: texts.initiator };
+      if (compareBytes(value, terms.responder) === 0) return { bytes: terms.responder, text: texts.responder };
+    }
+    const bytes = accountBytes(value, name);
+    return { bytes, text: accountText(value, bytes) };
   }
 
   /** Sends a generic message to the other party; resolves once it is sent. */
@@ -767,11 +799,12 @@ export class ChannelClient {
   }
 
   async #onOnChainTx(encoded: EncodedTx): Promise<void> {
-    const tx = this.#decodeSigned(encoded);
-    if (tx === undefined) return;
+    const decoded = this.#decodeSigned(encoded);
+    if (decoded === undefined) return;
+    const { tx } = decoded;
     const hash = txHash(tx);
     if (tx.tx.type === 'channel_create_tx') {
-      if (!(await this.#isOurs(tx))) return;
+      if (!(await this.#isOurs(decoded))) return;
       this.#createTxText = encoded; // strictly decoded, so canonical: encodeTx(tx) would give it back
       this.#channelIdText = channelIdOf(tx.tx as ChannelCreateTx);
       this.#channelId = decode(this.#channelIdText, 'ch');
@@ -779,7 +812,7 @@ export class ChannelClient {
       this.#outstanding = undefined;
       await this.#save();
     } else if (tx.tx.type === 'channel_close_mutual_tx') {
-      if (!(await this.#isOurs(tx))) return;
+      if (!(await this.#isOurs(decoded))) return;
       await this.#save({ closeTx: encoded });
       this.#busy = false;
       this.#outstanding = undefined;
@@ -797,10 +830,10 @@ export class ChannelClient {
    * A co-signed tx is ours when it is the body we signed and carries exactly two signatures:
    * ours (compared by its bytes: we made it) and one the peer's key verifies.
    */
-  async #isOurs(tx: SignedTx): Promise<boolean> {
+  async #isOurs({ tx, inner }: SignedReceived): Promise<boolean> {
     const body = this.#signedBody;
     const own = this.#ownSignature;
-    if (body === undefined || own === undefined || compareBytes(serializeUnsigned(tx.tx), body) !== 0) {
+    if (body === undefined || own === undefined || compareBytes(inner, body) !== 0) {
       this.#emit('error', new ClientError('UNEXPECTED_TX', `the node reported a ${tx.tx.type} we did not sign`));
       return false;
     }
@@ -815,8 +848,9 @@ export class ChannelClient {
   }
 
   async #onCoSignedState(encoded: EncodedTx): Promise<void> {
-    const signed = this.#decodeSigned(encoded);
-    if (signed === undefined) return;
+    const decoded = this.#decodeSigned(encoded);
+    if (decoded === undefined) return;
+    const signed = decoded.tx;
     if (signed.tx.type !== 'channel_offchain_tx') {
       this.#emit('error', new ClientError('UNEXPECTED_TX', `the node reported a ${signed.tx.type} as the channel state`));
       return;
@@ -824,7 +858,7 @@ export class ChannelClient {
     const state = signed as SignedTx & { tx: ChannelOffchainTx };
     const last = this.#lastState;
     if (last !== undefined && state.tx.round <= last.round) return; // a state we already hold
-    if (!(await this.#isOurs(state))) return;
+    if (!(await this.#isOurs(decoded))) return;
     // Frozen: the same object is the client's view of the channel (the next request is checked
     // against it) and what `state`, `balances`, `stateChanged` and `update()` hand out.
     const coSigned: CoSignedState = deepFreeze({
@@ -894,9 +928,14 @@ export class ChannelClient {
     else this.#emit('error', error);
   }
 
-  #decodeSigned(encoded: EncodedTx): SignedTx | undefined {
+  #decodeSigned(encoded: EncodedTx): SignedReceived | undefined {
     try {
-      return decodeTx(encoded, 'signed_tx');
+      const bytes = decode(encoded, 'tx');
+      const tx = deserializeTx(bytes, 'signed_tx');
+      // Strictly decoded, so canonical: its last item is the inner tx exactly as serializeUnsigned
+      // gives it back, and the body we signed is compared with it as it came (no re-serialization).
+      const inner = (decodeRlp(bytes) as RlpItem[])[3] as Uint8Array;
+      return { tx, inner };
     } catch (error) {
       this.#emit('error', new ClientError('UNEXPECTED_TX', `the node sent a tx that is not a canonical signed_tx: ${(error as Error).message}`, {}, { cause: error }));
       return undefined;

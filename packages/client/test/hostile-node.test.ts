@@ -15,6 +15,7 @@ import {
   encodeTx,
   type SignedTx,
   serializeTx,
+  serializeUnsigned,
   type UnsignedTx,
 } from '@aesc/tx';
 import { decode, encode } from '@aesc/encoding';
@@ -373,6 +374,19 @@ describe('a hostile node', () => {
     client.close();
   });
 
+  it('a signRequest listener that changes the tx it is shown, with no approve hook, gets nothing signed: only the request asked for is', async () => {
+    const { client, node, initial } = await startOpen();
+    client.on('signRequest', ({ tx }) => {
+      // before the checks, and consistent enough to pass them: a transfer of 3 in place of 2
+      if (tx?.type === 'channel_offchain_tx' && tx.round === 2n) Object.assign(tx, { initiator_amount: 97n, responder_amount: 53n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 3n }] });
+    });
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const request = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 98n, responder_amount: 52n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 2n }] };
+    await expectRefusal(client, node, 'update_ack', request, /the tx was changed while it was being checked/);
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
   // Only `true` signs: a hook that forgot to return (an async one resolves undefined), said no, or failed.
   const verdicts: [string, () => boolean | Promise<boolean>, RegExp][] = [
     ['returns nothing', () => undefined as unknown as boolean, /^approve hook refused$/],
@@ -503,6 +517,29 @@ describe('a hostile node: requests nobody made, closes that do not fit, states n
     node.send({ action: 'update', payload: { state: encodeTx(await coSign(ours)) } });
     expect(await pending).toMatchObject({ code: 'TIMEOUT' });
     expect(errors).toContain('NOT_CO_SIGNED');
+    expect(client.round).toBe(1n);
+    expect((await store.load(channel))?.round).toBe(1n);
+    client.close();
+  });
+
+  it('a state whose tx only ends with the body we signed (as its state field), under our and bob’s signatures of that body: not ours', async () => {
+    const store = new MemoryStore();
+    const { client, node, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 300 });
+    const errors: string[] = [];
+    client.on('error', (error) => errors.push(error.code));
+    const pending = settle(client.update({ from: alice.address, to: bob.address, amount: 10n }));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const count = node.received.length;
+    node.send({ action: 'sign', tag: 'update', payload: { tx: encodeTx(next2()) } });
+    const reply = await node.next((frame) => frame.action === 'update' && node.received.indexOf(frame) >= count);
+    const ours = decodeTx(reply.payload?.tx as string, 'signed_tx');
+    // Both signatures verify over the body; the tx they are attached to is another one, whose
+    // serialization merely ends with that body: only the whole inner tx may be compared.
+    const { signatures } = await signTx(ours, bob);
+    const longer: ChannelOffchainTx = { ...(ours.tx as ChannelOffchainTx), initiator_amount: 0n, responder_amount: 150n, state: serializeUnsigned(ours.tx) };
+    node.send({ action: 'update', payload: { state: encodeTx({ type: 'signed_tx', signatures, tx: longer }) } });
+    expect(await pending).toMatchObject({ code: 'TIMEOUT' });
+    expect(errors).toContain('UNEXPECTED_TX');
     expect(client.round).toBe(1n);
     expect((await store.load(channel))?.round).toBe(1n);
     client.close();
@@ -1407,6 +1444,39 @@ describe('the client’s lifecycle', () => {
     node.send({ action: 'info', payload: { event: 'channel_accept' } });
     await expectRefusal(client, node, 'initiator_sign', honestCreate(), /the signer failed: no device/);
     expect(await Promise.race([settle(client.opened), sleep(500).then(() => 'opened still pending')])).toMatchObject({ code: 'SIGN_REFUSED' });
+    client.close();
+  });
+
+  it('update() takes the parties as ak$ or as bytes, sends them as ak$, and checks the request against the keys, not the caller’s arrays', async () => {
+    const { client, node, initial } = await startOpen();
+    const refused = new Promise<never>((_resolve, reject) => client.on('signRefused', ({ reason }) => reject(new Error(`refused: ${reason}`))));
+    refused.catch(() => undefined);
+    const [from, to] = [Uint8Array.from(alice.publicKey), Uint8Array.from(bob.publicKey)];
+    const pending = settle(client.update({ from, to, amount: 10n }));
+    // the caller reuses its arrays once the call is made: the transfer asked for stays the one checked
+    from.fill(0);
+    to.fill(0);
+    const asked = await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    expect(asked.payload).toEqual({ from: alice.address, to: bob.address, amount: 10 });
+    const count = node.received.length;
+    const proposal: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
+    node.send({ action: 'sign', tag: 'update', payload: { tx: encodeTx(proposal) } });
+    const reply = await Promise.race([node.next((frame) => frame.action === 'update' && frame.tag === undefined && node.received.indexOf(frame) >= count), refused]);
+    node.send({ action: 'update', payload: { state: encodeTx(await signTx(decodeTx(reply.payload?.tx as string, 'signed_tx'), bob)) } });
+    expect(await pending).toMatchObject({ resolved: { balances: { initiator: 90n, responder: 60n } } });
+    // the parties as ak$, one of them the other way round (a request for tokens), and a stranger
+    const back = client.update({ from: bob.address, to: alice.address, amount: 5n });
+    expect((await node.next((frame) => frame.action === 'update' && frame.tag === 'new' && frame.payload?.amount === 5)).payload).toEqual({ from: bob.address, to: alice.address, amount: 5 });
+    const count2 = node.received.length;
+    const request: ChannelOffchainTx = { ...proposal, previous_round: 2n, round: 3n, initiator_amount: 95n, responder_amount: 55n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 5n }] };
+    node.send({ action: 'sign', tag: 'update', payload: { tx: encodeTx(request) } });
+    const reply2 = await Promise.race([node.next((frame) => frame.action === 'update' && frame.tag === undefined && node.received.indexOf(frame) >= count2), refused]);
+    node.send({ action: 'update', payload: { state: encodeTx(await signTx(decodeTx(reply2.payload?.tx as string, 'signed_tx'), bob)) } });
+    expect((await back).round).toBe(3n);
+    const stranger = client.update({ from: mallory.publicKey, to: bob.address, amount: 1n });
+    expect((await node.next((frame) => frame.action === 'update' && frame.tag === 'new' && frame.payload?.amount === 1)).payload).toEqual({ from: mallory.address, to: bob.address, amount: 1 });
+    node.send({ action: 'error', payload: { reason: 'invalid_pubkeys', request: { action: 'update', tag: 'new', payload: { from: mallory.address, to: bob.address, amount: 1 } } } });
+    await expect(stranger).rejects.toMatchObject({ code: 'REQUEST_REJECTED' });
     client.close();
   });
 
