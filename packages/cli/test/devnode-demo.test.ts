@@ -217,6 +217,16 @@ describe('aesc demo with a node it cannot use', () => {
     expect(lines.at(-1)).toEqual({ error: { code: 'NODE_UNREACHABLE', message: expect.any(String) } });
   });
 
+  it('--node alone takes the channel service at port 3014 of its host, where aesc devnode listens by default', async () => {
+    const port = await freePort();
+    const { code, stdout } = await runCli(['demo', '--json', '--node', `http://127.0.0.1:${port}/v2`]);
+    // the node is not there: the run ends at the first node call, after it said which node it uses
+    expect(code).toBe(1);
+    const lines = jsonLines(stdout) as Record<string, unknown>[];
+    expect(lines[0]).toMatchObject({ event: 'node', embedded: false, http: `http://127.0.0.1:${port}/v2`, ws: 'ws://127.0.0.1:3014/channel' });
+    expect(lines.at(-1)).toEqual({ error: { code: 'NODE_UNREACHABLE', message: expect.any(String) } });
+  });
+
   it('a node without /debug/fund: NODE_ERROR, exit 1, saying it must be a devnode', async () => {
     const { code, stderr } = await runCli(['demo', '--node', notADevnodeUrl, '--ws', 'ws://127.0.0.1:1/channel']);
     expect(code).toBe(1);
@@ -228,7 +238,7 @@ describe('aesc demo with a node it cannot use', () => {
     [['--node', 'notaurl', '--ws', 'ws://127.0.0.1:3014/channel'], '--node must be an http(s) URL'],
     [['--node', 'ws://127.0.0.1:3013/v2', '--ws', 'ws://127.0.0.1:3014/channel'], '--node must be an http(s) URL'],
     [['--node', 'http://127.0.0.1:3013/v2', '--ws', 'http://127.0.0.1:3014/channel'], '--ws must be a ws(s) URL'],
-    [['--node', 'http://127.0.0.1:3013/v2'], '--node and --ws go together'],
+    [['--ws', 'ws://127.0.0.1:3014/channel'], '--ws needs --node'],
   ])('%j is a usage error (exit 2), before anything starts', async (argv, message) => {
     const { code, stdout, stderr } = await runCli(['demo', ...argv]);
     expect(code).toBe(2);

@@ -13,6 +13,8 @@ const EMBEDDED_BLOCK_INTERVAL_MS = 200;
  * wait for its funding depth and its close tx for ever.
  */
 const STILL_NODE_MS = 1_500;
+/** The channel port of `aesc devnode` by default: where --node's channel service is when --ws is not given. */
+const DEFAULT_DEVNODE_WS_PORT = 3014;
 
 /**
  * One line of the timeline: who did what. With --json it is printed as it is, with `time`
@@ -28,25 +30,26 @@ type DemoEvent = { readonly event: string; readonly actor: string } & Record<str
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run a whole channel between two clients on devnode and print its timeline',
-  usage: ['demo [--json] [--node <http-url> --ws <ws-url>] [--dialect seed|v0.14]'],
+  usage: ['demo [--json] [--node <http-url> [--ws <ws-url>]] [--dialect seed|v0.14]'],
   description: [
-    'Starts devnode in this process on free ports (or uses the one at --node and --ws, which must',
-    'be a devnode: the demo funds its two new accounts through /v2/debug/fund, and mines through',
-    '/v2/debug/mine when no block comes for 1.5 s, as with --block-interval 0), opens a channel',
-    'between two clients, makes transfers both ways, a request for tokens and a generic message,',
-    'closes the channel mutually, waits for the close tx by its th$, and prints every round and',
-    'balance, the tx hashes and the final on-chain balances.',
+    'Starts devnode in this process on free ports (or uses the one at --node, which must be a',
+    'devnode: the demo funds its two new accounts through /v2/debug/fund, and mines through',
+    '/v2/debug/mine when no block comes for 1.5 s, as with --block-interval 0; its channel',
+    'service is the one at --ws, by default port 3014 of the host of --node, as aesc devnode',
+    'listens), opens a channel between two clients, makes transfers both ways, a request for',
+    'tokens and a generic message, closes the channel mutually, waits for the close tx by its',
+    'th$, and prints every round and balance, the tx hashes and the final on-chain balances.',
     '--json prints one JSON object per event, {"time","actor","event",…} (time in seconds since',
     'the start; amounts, rounds and heights as decimal strings; keys ak$, hashes th$, the channel',
     'ch$), the last one {"event":"done",…} with the channel, its rounds and the final balances.',
   ].join('\n'),
   options: {
     node: { type: 'string', placeholder: '<http-url>', description: 'a running devnode HTTP API, e.g. http://127.0.0.1:3013/v2' },
-    ws: { type: 'string', placeholder: '<ws-url>', description: 'its channel service, e.g. ws://127.0.0.1:3014/channel' },
+    ws: { type: 'string', placeholder: '<ws-url>', description: 'its channel service (default: port 3014 of the host of --node)' },
     dialect: { type: 'string', placeholder: '<name>', description: 'dialect of the embedded devnode: seed (default) or v0.14' },
   },
   arity: { min: 0, max: 0 },
-  examples: ['aesc demo', 'aesc demo --json | jq -c \'select(.event == "transfer")\'', 'aesc demo --node http://127.0.0.1:3013/v2 --ws ws://127.0.0.1:3014/channel'],
+  examples: ['aesc demo', 'aesc demo --json | jq -c \'select(.event == "transfer")\'', 'aesc demo --node http://127.0.0.1:3013/v2', 'aesc demo --node http://127.0.0.1:3013/v2 --ws ws://127.0.0.1:3015/channel'],
   async run(invocation) {
     const started = Date.now();
     const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
@@ -57,14 +60,14 @@ export const demoCommand: Command = {
         : invocation.io.stdout(`${elapsed()}  ${text}\n`);
     const external = urlOption(stringOption(invocation, 'node'), 'node', ['http:', 'https:'], 'an http(s) URL such as http://127.0.0.1:3013/v2');
     const externalWs = urlOption(stringOption(invocation, 'ws'), 'ws', ['ws:', 'wss:'], 'a ws(s) URL such as ws://127.0.0.1:3014/channel');
-    if ((external === undefined) !== (externalWs === undefined)) throw new CliError('USAGE', '--node and --ws go together');
+    if (external === undefined && externalWs !== undefined) throw new CliError('USAGE', '--ws needs --node (the devnode whose channel service it is)');
     const dialect = stringOption(invocation, 'dialect') ?? 'seed';
     if (dialect !== 'seed' && dialect !== 'v0.14') throw new CliError('USAGE', `--dialect must be seed or v0.14, got ${JSON.stringify(dialect.slice(0, 20))}`);
 
     let devnode: Devnode | undefined;
     if (external === undefined) devnode = await startDevnode({ httpPort: 0, wsPort: 0, blockInterval: EMBEDDED_BLOCK_INTERVAL_MS, dialect });
     const httpUrl = external ?? (devnode as Devnode).httpUrl;
-    const wsUrl = externalWs ?? (devnode as Devnode).wsUrl;
+    const wsUrl = externalWs ?? (external === undefined ? (devnode as Devnode).wsUrl : defaultChannelService(external));
     const node = new NodeClient(httpUrl);
     /** A node call, its failure told in words that say what to do (the code stays the client's). */
     const atNode = <T>(call: Promise<T>, refused?: string): Promise<T> => call.catch((error: unknown) => Promise.reject(nodeFailure(error, external !== undefined, refused)));
@@ -277,6 +280,15 @@ function urlOption(value: string | undefined, name: string, protocols: readonly 
     throw new CliError('USAGE', `--${name} must be ${expected}, got ${quoteForMessage(value)}`);
   }
   return value;
+}
+
+/**
+ * The channel service of the devnode at `httpUrl` when --ws is not given: the same host, port
+ * 3014 (where `aesc devnode` listens unless told otherwise), ws for http and wss for https.
+ */
+function defaultChannelService(httpUrl: string): string {
+  const url = new URL(httpUrl);
+  return `${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.hostname}:${DEFAULT_DEVNODE_WS_PORT}/channel`;
 }
 
 /**
