@@ -226,6 +226,9 @@ describe('ChannelFsm over an in-process peer link', () => {
       [-1n, alice.address, bob.address, 'negative_amount'],
       [1n, alice.address, alice.address, 'invalid_pubkeys'],
       [1n, 'ak$nope', bob.address, 'broken_encoding'],
+      // the keys of the strings named before are kept: a string differing in its last character is decoded on its own
+      [1n, alice.address, `${bob.address.slice(0, -1)}${bob.address.endsWith('1') ? '2' : '1'}`, 'broken_encoding'],
+      [1n, `${alice.address.slice(0, -1)}${alice.address.endsWith('1') ? '2' : '1'}`, bob.address, 'broken_encoding'],
     ] as const) {
       await initiator.fsm.handleClient({ kind: 'transfer', from, to, amount, request: {} });
       expect(initiator.frames.at(-1)).toEqual({ kind: 'error', value: reason });
@@ -385,6 +388,16 @@ describe('ChannelFsm over an in-process peer link', () => {
     await initiator.until((frame) => frame.kind === 'died');
     expect(initiator.events().slice(-3)).toEqual(['sign:update', 'info:died', 'died']);
     expect(responder.fsm.state).toBe('open');
+  });
+
+  it('a state with another timeout replaces the timer: the initiator past timeout_accept, waiting for its client’s signature, lives on', async () => {
+    const { initiator } = startChannel({ timeouts: { ...DEFAULT_TIMEOUTS, accept: 150 } }, {}, (initiatorClient) => {
+      initiatorClient.autoSign = false; // awaiting_signature, under timeout_sign, past initialized's 150 ms
+    });
+    await initiator.until((frame) => frame.kind === 'sign');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(initiator.events()).toEqual(['info:channel_accept', 'sign:initiator_sign']);
+    expect(initiator.fsm.state).toBe('awaiting_signature');
   });
 
   it('the responder dies in accepted after timeout_funding_create when the create tx never comes (BEHAVIOUR.md §5)', async () => {

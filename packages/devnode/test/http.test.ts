@@ -90,6 +90,15 @@ describe('HTTP API', () => {
     expect(await call('POST', '/v2/tx/channel/settle', { channel_id: channelIdOf(), from: alice.address, initiator_amount: 5, ttl: 100, fee: 1, nonce: 3 })).toMatchObject({ status: 400, body: { reason: 'validation_error', info: { parameter: 'responder_amount' } } });
     expect(await call('POST', '/v2/tx/channel/create', { ...good, fee: -1 })).toMatchObject({ status: 400, body: { reason: 'validation_error' } });
     expect(await call('POST', '/v2/tx/channel/create', { ...good, sneaky: 1 })).toMatchObject({ status: 400, body: { reason: 'Invalid parameter: sneaky' } });
+    // a name every object inherits is no parameter either
+    expect(await call('POST', '/v2/tx/channel/create', { ...good, toString: 1 })).toMatchObject({ status: 400, body: { reason: 'Invalid parameter: toString' } });
+    expect(await call('POST', '/v2/debug/mine', { constructor: 1 })).toMatchObject({ status: 400, body: { reason: 'Invalid parameter: constructor' } });
+    // a required field left out is missing, before any check of the values: the nonce only the node may pick
+    const missing = (parameter: string) => ({ status: 400, body: { reason: 'validation_error', parameter: 'body', info: { parameter, error: 'missing required property' } } });
+    expect(await call('POST', '/v2/tx/channel/deposit', { channel_id: 'ch$1', from: bob.address, amount: 1, ttl: 1, fee: 1 })).toEqual(missing('nonce'));
+    expect(await call('POST', '/v2/tx/channel/settle', { channel_id: 'ch$1', from: alice.address, initiator_amount: 5, responder_amount: 5, ttl: 100, fee: 1 })).toEqual(missing('nonce'));
+    expect(await call('POST', '/v2/debug/fund', { account: bob.address })).toEqual(missing('amount'));
+    expect(await call('POST', '/v2/debug/fund', { amount: 1 })).toEqual(missing('account'));
     expect(await call('POST', '/v2/tx/channel/create', '{"initiator":')).toMatchObject({ status: 400, body: { reason: 'validation_error' } });
     // Every field valid, but the tx they make does not fit a tx$: the request's fault, not a 500.
     const nearTheLimit = encode('tx', new Uint8Array(2000));

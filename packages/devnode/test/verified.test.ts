@@ -72,6 +72,65 @@ describe('memoizedVerifier', () => {
     expect(await memo(signature, buffer, signer.publicKey)).toBe(false);
   });
 
+  it('keeps its own copy of the key: a caller changing its key buffer afterwards changes nothing', async () => {
+    const signer = await createSigner(seed(8));
+    const signature = await signer.sign(message);
+    const memo = memoizedVerifier(16);
+    const key = Uint8Array.from(signer.publicKey);
+    expect(await memo(signature, message, key)).toBe(true);
+    key[0] = (key[0] as number) ^ 1; // the same buffer, now another key the signature is not of
+    expect(await memo(signature, message, key)).toBe(false);
+  });
+
+  it('tells apart signatures that are views at different offsets of one buffer', async () => {
+    const signer = await createSigner(seed(9));
+    const signature = await signer.sign(message);
+    const forged = Uint8Array.from(signature);
+    forged[63] = (forged[63] as number) ^ 1;
+    const buffer = new Uint8Array(128);
+    buffer.set(signature, 0);
+    buffer.set(forged, 64);
+    const memo = memoizedVerifier(16);
+    expect(await memo(buffer.subarray(0, 64), message, signer.publicKey)).toBe(true);
+    expect(await memo(buffer.subarray(64), message, signer.publicKey)).toBe(false);
+  });
+
+  it('tells apart signatures differing in one byte, whatever its value: no two signatures share a memo entry', async () => {
+    const signer = await createSigner(seed(10));
+    const signature = await signer.sign(message);
+    const memo = memoizedVerifier(16);
+    expect(await memo(signature, message, signer.publicKey)).toBe(true);
+    // the high bit, and the low bit of a byte 80..bf, which a text decoding could fold together
+    for (let index = 0; index < signature.length; index++) {
+      for (const bit of [0x80, 0x01]) {
+        const forged = Uint8Array.from(signature);
+        forged[index] = (forged[index] as number) ^ bit;
+        expect(await memo(forged, message, signer.publicKey)).toBe(false);
+      }
+    }
+  });
+
+  it('moves a signature verified again under another message to the newest end', async () => {
+    // a stand-in verifier that accepts everything: real signatures never verify for two messages
+    let calls = 0;
+    const memo = memoizedVerifier(3, async () => {
+      calls++;
+      return true;
+    });
+    const key = new Uint8Array(32);
+    const signatures = [1, 2, 3, 4].map((byte) => new Uint8Array(64).fill(byte));
+    const first = new Uint8Array(8).fill(1);
+    const second = new Uint8Array(8).fill(2);
+    await memo(signatures[0] as Uint8Array, first, key);
+    await memo(signatures[1] as Uint8Array, first, key);
+    await memo(signatures[0] as Uint8Array, second, key); // replaces the first entry: now the newest
+    await memo(signatures[2] as Uint8Array, first, key);
+    await memo(signatures[3] as Uint8Array, first, key); // full: drops the oldest, signatures[1]
+    expect(calls).toBe(5);
+    expect(await memo(signatures[0] as Uint8Array, second, key)).toBe(true);
+    expect(calls).toBe(5);
+  });
+
   it('holds at most `capacity` triples, dropping the oldest', async () => {
     const signer = await createSigner(seed(5));
     const messages = [0, 1, 2].map((byte) => new Uint8Array(8).fill(byte));

@@ -129,15 +129,18 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     await closeBoth();
   });
 
-  it('writes the frames of one step at once: channel_accept and the create sign request leave in one write', async () => {
+  it('writes the frames of one step at once: channel_accept and the create sign request leave in one write, and so do a later step’s', async () => {
     // ws writes each frame on its own; devnode corks the stream for the rest of the tick
     type Written = Uint8Array | string | { chunk: Uint8Array | string };
     const socketWrites = vi.spyOn(Socket.prototype as unknown as { _writeGeneric(writev: boolean, data: Written | Written[], encoding: string, callback: () => void): void }, '_writeGeneric');
     let calls: (typeof socketWrites.mock.calls)[number][];
     try {
       responder = await RawParty.connect(url('responder'), bob);
+      responder.autoSign = false; // the create goes no further: nothing reaches the chain
       initiator = await RawParty.connect(url('initiator'), alice);
       await initiator.next(isSign(createTags[0] as string));
+      // the responder's second step (channel_open came first): each tick's frames are corked, not only the first's
+      await responder.next(isSign(createTags[1] as string));
     } finally {
       calls = [...socketWrites.mock.calls]; // mockRestore forgets them
       socketWrites.mockRestore();
@@ -153,6 +156,9 @@ describe.each(['seed', 'v0.14'] as const)('channel WebSocket, %s dialect', (dial
     try {
       expect(accept).toHaveLength(1);
       expect(accept[0]).toContain(`"tag":"${createTags[0]}"`);
+      const created = writes.filter((text) => text.includes('"funding_created"'));
+      expect(created).toHaveLength(1);
+      expect(created[0]).toContain(`"tag":"${createTags[1]}"`);
     } finally {
       await closeBoth(); // a failure here must not leave the sockets to the next test
     }
