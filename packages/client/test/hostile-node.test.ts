@@ -1271,6 +1271,17 @@ describe('the client’s lifecycle', () => {
     await expect(connect({ timeout_acept: 100 })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'params.timeout_acept: no such parameter' });
   });
 
+  it('a URL with a query of its own keeps it: the params follow after an &', async () => {
+    server = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/channel' });
+    const requested = new Promise<string>((resolve) => server?.once('connection', (_socket, request) => resolve(request.url ?? '')));
+    await new Promise((resolve) => server?.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const client = await ChannelClient.connect({ url: `ws://127.0.0.1:${port}/channel?token=abc`, role: 'initiator', params: terms(), signer: alice });
+    const query = new URL(await requested, 'ws://node').searchParams;
+    expect([query.get('token'), query.get('role'), query.get('initiator_amount')]).toEqual(['abc', 'initiator', '100']);
+    client.close();
+  });
+
   it('timer options out of Node’s timer range are a RangeError at connect (Infinity fired at once)', async () => {
     for (const options of [{ callTimeoutMs: Number.POSITIVE_INFINITY }, { callTimeoutMs: 0 }, { callTimeoutMs: 2 ** 31 }, { pingIntervalMs: Number.POSITIVE_INFINITY }, { pingIntervalMs: -1 }]) {
       await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, ...options })).rejects.toThrow(RangeError);
@@ -2180,6 +2191,41 @@ describe('a hostile node: resource bounds', () => {
     await sleep(50);
     expect(infos).toBe(handled);
     node.socket.terminate();
+  });
+
+  it('a flood stops the keep-alives at once, while the sign request it cut off still waits for the app', async () => {
+    let closing!: () => void;
+    const closed = new Promise<void>((resolve) => (closing = resolve));
+    /** A platform WebSocket whose closing handshake never ends: no close event. */
+    class HungClose extends PlatformWebSocket {
+      override close(): void {
+        closing();
+      }
+    }
+    let approve!: () => void;
+    const approved = new Promise<boolean>((resolve) => (approve = () => resolve(true)));
+    let asked!: () => void;
+    const waiting = new Promise<void>((resolve) => (asked = resolve));
+    const policy: SignPolicy = { approve: (_tx, { purpose }) => (purpose === 'update_ack' ? (asked(), approved) : true) };
+    const keepAlives = () => PlatformWebSocket.sent.filter((frame) => typeof frame !== 'string').length;
+    const { node, initial } = await startOpen({ policy, pingIntervalMs: 20, WebSocket: HungClose as unknown as WebSocketConstructor });
+    try {
+      const before = keepAlives();
+      await sleep(100);
+      expect(keepAlives()).toBeGreaterThan(before);
+      node.send({ action: 'info', payload: { event: 'update' } });
+      node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx({ ...initial, previous_round: 1n, round: 2n, initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] }) } });
+      await waiting; // the sign request waits for the app: every frame from now on waits behind it
+      for (let count = 0; count < MAX_PENDING_FRAMES; count++) node.socket.send(openFrame);
+      await closed;
+      // the frames before the flood wait for the app's answer, and so would the close's clean-up
+      const stopped = keepAlives();
+      await sleep(200);
+      expect(keepAlives()).toBe(stopped);
+    } finally {
+      approve();
+      node.socket.terminate();
+    }
   });
 
   it('frames handled leave the backlog: more frames and characters than its limits, one after the other, and the channel goes on', async () => {

@@ -797,6 +797,33 @@ describe('channelId', () => {
 describe('encoder and decoder agree on what a transaction is', () => {
   const anyUnsigned = fc.constantFrom(...LAYOUT_NAMES).chain((name) => unsignedTxArbitraries[name] as fc.Arbitrary<UnsignedTx>);
 
+  it('a non-object is no transaction to serializeTx, encodeTx, txHash or toJSON: a TypeError naming it', () => {
+    for (const value of [null, undefined, 42, 'tx$abc']) {
+      for (const run of [serializeTx, encodeTx, txHash, toJSON] as ((tx: unknown) => unknown)[]) {
+        expect(thrown(TypeError, () => run(value)).message).toMatch(/^tx must be a transaction object, got /);
+      }
+    }
+  });
+
+  it('an unknown type is echoed up to 40 characters, a longer one cut to 40 and an ellipsis', () => {
+    const forty = 'x'.repeat(40);
+    expect(thrown(TxError, () => serializeTx({ type: forty } as unknown as Tx))).toMatchObject({ code: 'INVALID_FIELD', message: `type: unknown transaction type "${forty}"` });
+    expect(thrown(TxError, () => serializeTx({ type: `${forty}yz` } as unknown as Tx)).message).toBe(`type: unknown transaction type "${forty}…"`);
+  });
+
+  it('names the value at fault: a signature of the wrong size to write, a long unknown JSON key cut to 40 characters, a wrapped byte', () => {
+    const signed = (signature: Uint8Array) => ({ type: 'signed_tx', signatures: [new Uint8Array(64), signature], tx: { type: 'spend_tx' } }) as unknown as Tx;
+    expect(thrown(TxError, () => serializeTx(signed(new Uint8Array(63))))).toMatchObject({ code: 'INVALID_FIELD', context: { path: 'signatures[1]' } });
+    const key = 'k'.repeat(50);
+    expect(thrown(TxError, () => fromJSON({ type: 'signed_tx', signatures: [], tx: {}, [key]: 1 }))).toMatchObject({ code: 'INVALID_JSON', message: `${'k'.repeat(40)}…: unknown key` });
+    expect(thrown(RangeError, () => deserializeTx(new Uint8Array(0), 'x'.repeat(50) as never)).message).toBe(`expected must be a transaction type, 'unsigned' or 'any', got "${'x'.repeat(40)}…"`);
+    // 05 written as 81 05 inside a list, a byte after it: the message shows the one byte
+    expect(thrown(TxError, () => decodeRlp(Uint8Array.of(0xc3, 0x81, 0x05, 0x01)))).toMatchObject({
+      code: 'NON_CANONICAL_RLP',
+      message: 'byte 0x05 wrapped as a one-byte string at offset 1: it encodes as itself',
+    });
+  });
+
   it('whatever serializeTx accepts, deserializeTx reads back (signatures of any size)', () => {
     // A signature is 64 bytes (ed25519) or DER (legacy) for the decoder (WRONG_FIELD_SIZE
     // otherwise); the encoder must not write bytes its own decoder refuses.
@@ -830,6 +857,19 @@ describe('encoder and decoder agree on what a transaction is', () => {
         // the same bytes as a legacy key, 04 first, are one
         const legacy = { ...tx, [name]: Uint8Array.of(4, ...key.subarray(1)) } as UnsignedTx;
         expect(deserializeTx(serializeTx(legacy))).toStrictEqual(canonical(legacy));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a channel id is 32 bytes to serializeTx and toJSON: 65 bytes starting 04, a legacy key, is none (INVALID_FIELD)', () => {
+    // ids and keys share one size check; only a key may be a legacy one
+    const legacyShaped = fc.uint8Array({ minLength: 64, maxLength: 64 }).map((rest) => Uint8Array.of(4, ...rest));
+    fc.assert(
+      fc.property(anyUnsigned.filter((tx) => 'channel_id' in tx), legacyShaped, (tx, id) => {
+        const changed = { ...tx, channel_id: id } as UnsignedTx;
+        expect(thrown(TxError, () => serializeTx(changed))).toMatchObject({ code: 'INVALID_FIELD', context: { path: 'channel_id' } });
+        expect(codeOf(() => toJSON(changed))).toBe('INVALID_FIELD');
       }),
       { numRuns: 60 },
     );
