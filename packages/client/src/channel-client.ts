@@ -406,7 +406,7 @@ export class ChannelClient {
   /**
    * An account argument as key and `ak$`. A party of the channel (what nearly every transfer
    * names) comes from the terms, decoded once: base58check has one spelling per key, so the same
-   * text, or the same bytes, is the same key. Anything else is decoded, or encoded, here.
+   * text, or the same bytes, is the same key. Anything else is decoded, or copied and encoded, here.
    */
   #account(value: AccountPubkey | Uint8Array, name: string): { bytes: Uint8Array; text: AccountPubkey } {
     const terms = this.#terms;
@@ -1016,7 +1016,8 @@ function rejectCall(call: PendingCall, error: ClientError): void {
 
 function accountBytes(value: AccountPubkey | Uint8Array, name: string): Uint8Array {
   if (typeof value === 'string') return decodeAccount(value, name);
-  if (isBytes(value) && value.length === 32) return value;
+  // A copy: the caller may reuse its array once the call is made, and the intent checked stays the one asked for.
+  if (isBytes(value) && value.length === 32) return Uint8Array.from(value);
   throw new TypeError(`${name} must be an ak$ string or 32 bytes, got ${describe(value)}`);
 }
 

@@ -596,6 +596,7 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
     const rerun = await clientError(run(node), 'CHANNEL_NOT_FOUND');
     // it says what it cannot tell, and how the caller can: the settle it posted is mined
     expect(rerun.message).toBe(`no channel ${channel.id} on chain: never created, closed mutually, or already paid out by a settle (an earlier run's: getTx of its hash, or the balance, tells which)`);
+    expect(rerun.context).toEqual({ channelId: channel.id });
     expect((await node.getTx(posted(twice.second).hash))?.blockHeight).toBe(twice.height);
   });
 

@@ -1491,6 +1491,21 @@ describe('the client’s lifecycle', () => {
     client.close();
   });
 
+  it('update() naming a key that is no party, as bytes the caller then overwrites with a party’s: the transfer checked stays the one asked for', async () => {
+    const { client, node, initial } = await startOpen();
+    const to = Uint8Array.from(mallory.publicKey);
+    const pending = settle(client.update({ from: alice.address, to, amount: 10n }));
+    to.set(bob.publicKey); // the caller reuses its array once the call is made
+    const asked = await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    expect(asked.payload).toEqual({ from: alice.address, to: mallory.address, amount: 10 });
+    // a transfer to bob, which the caller's array now names: not the one asked for
+    const proposal: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 90n, responder_amount: 60n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 10n }] };
+    await expectRefusal(client, node, 'update', proposal, /not between the parties we asked for/);
+    expect(await pending).toMatchObject({ name: 'ClientError', code: 'SIGN_REFUSED' });
+    expect(client.round).toBe(1n);
+    client.close();
+  });
+
   it('a mistyped ak$ is a TypeError, at connect and in calls (it was an EncodingError)', async () => {
     const mistyped = `${bob.address.slice(0, -1)}${bob.address.endsWith('x') ? 'y' : 'x'}` as `ak$${string}`;
     await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: { ...terms(), responder: mistyped }, signer: alice })).rejects.toThrow(TypeError);
