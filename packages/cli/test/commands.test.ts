@@ -91,7 +91,7 @@ describe('aesc: help, usage and exit codes', () => {
     [['inspect', '--bogus', 'x'], "Unknown option '--bogus'"],
     [['inspect', '--json=yes', 'x'], 'does not take an argument'],
     // A value that starts with a dash: node:util's hint of how to give one is kept, on the one line.
-    [['devnode', '--block-interval', '-1'], "'--block-interval=-"],
+    [['devnode', '--block-interval', '-1'], "ambiguous. Did you forget to specify the option argument for '--block-interval'? To specify an option argument starting with a dash use '--block-interval=-XYZ'; see aesc devnode --help"],
     [['hash', '--unsigned'], 'missing argument'],
     [['channel-id', '--initiator', 'ak$x', '--nonce', '1'], 'missing --responder'],
     [['channel-id', 'extra'], 'unexpected argument'],

@@ -170,16 +170,58 @@ describe('aesc demo --json', () => {
   });
 });
 
+/**
+ * `aesc demo --json --node … --ws …` against a devnode of this process, run as a user runs it: the
+ * built binary in a child process. Resolves with its output once it exits, or with `still running`
+ * when it has not exited 5 s after its last line (`done`): nothing of the demo may keep it alive.
+ */
+async function demoAt(devnode: { httpUrl: string; wsUrl: string }): Promise<{ code: number | null | 'still running'; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, 'demo', '--json', '--node', devnode.httpUrl, '--ws', devnode.wsUrl], { cwd: ROOT });
+  let [stdout, stderr] = ['', ''];
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    const code = await new Promise<number | null | 'still running'>((resolve) => {
+      child.once('exit', resolve);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('"event":"done"')) setTimeout(() => resolve('still running'), 5_000).unref();
+      });
+    });
+    return { code, stdout, stderr };
+  } finally {
+    if (child.exitCode === null) {
+      child.kill();
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }
+}
+
 describe('aesc demo on a devnode that mines only on demand (--block-interval 0)', () => {
-  it('mines the blocks it waits for itself, says so once, and runs to the end', async () => {
+  it('mines the blocks it waits for itself, says so once, runs to the end and exits', async () => {
     const devnode = await startDevnode({ httpPort: 0, wsPort: 0, blockInterval: 0 });
     try {
-      const { code, stdout, stderr } = await runCli(['demo', '--json', '--node', devnode.httpUrl, '--ws', devnode.wsUrl]);
+      const { code, stdout, stderr } = await demoAt(devnode);
       expect(stderr).toBe('');
       expect(code).toBe(0);
       const events = jsonLines(stdout) as Record<string, unknown>[];
       expect(events.filter((event) => event.event === 'mine')).toEqual([expect.objectContaining({ actor: 'demo', event: 'mine' })]);
       expect(events.at(-1)).toMatchObject({ event: 'done', rounds: '7', balances: { alice: '98148', bob: '101850' } });
+    } finally {
+      await devnode.close();
+    }
+  });
+});
+
+describe('aesc demo on a devnode that mines by itself', () => {
+  it('mines nothing itself (no block stands still for 1.5 s) and runs to the end', async () => {
+    const devnode = await startDevnode({ httpPort: 0, wsPort: 0, blockInterval: 700 });
+    try {
+      const { code, stdout, stderr } = await demoAt(devnode);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const events = jsonLines(stdout) as Record<string, unknown>[];
+      expect(events.filter((event) => event.event === 'mine')).toEqual([]);
+      expect(events.at(-1)).toMatchObject({ event: 'done', rounds: '7' });
     } finally {
       await devnode.close();
     }
