@@ -250,6 +250,8 @@ export class ChannelClient {
   #pendingText = 0;
   /** The connection was given up (a frame too large, a flood): nothing more is read from it. */
   #givenUp = false;
+  /** Ends the channel if the frames in line are still not handled `callTimeoutMs` after the connection ended. */
+  #endTimer: ReturnType<typeof setTimeout> | undefined;
   #removeAbortListener: (() => void) | undefined;
 
   private constructor(options: ConnectOptions) {
@@ -299,7 +301,7 @@ export class ChannelClient {
           // request among them, or being answered, is refused now: its reply could not be sent.
           onClose: (code, reason) => {
             client.#leaving ??= `the connection closed (${code}${reason === '' ? '' : ` ${reason}`}): nothing more is signed`;
-            client.#afterPendingFrames(() => client.#onSocketClosed(code, reason));
+            client.#onConnectionEnded(code, reason);
           },
         },
         options.WebSocket,
@@ -588,7 +590,7 @@ export class ChannelClient {
       const what = this.#pendingFrames + 1 > MAX_PENDING_FRAMES ? `more than ${MAX_PENDING_FRAMES} frames (MAX_PENDING_FRAMES)` : `more than ${MAX_PENDING_FRAME_TEXT} characters of frames (MAX_PENDING_FRAME_TEXT)`;
       this.#giveUp(new ClientError('FRAME_FLOOD', `the node sent ${what} faster than they could be handled: the connection is closed`));
       this.#closeSocket(1008, 'frame flood');
-      this.#afterPendingFrames(() => this.#onSocketClosed(1008, 'frame flood'));
+      this.#onConnectionEnded(1008, 'frame flood');
       return;
     }
     // A frame that must wait for others (a sign request being answered, a save) may say the
@@ -982,12 +984,36 @@ export class ChannelClient {
     this.#closeSocket(1000, 'channel died');
   }
 
-  #onSocketClosed(code: number, reason: string): void {
+  /**
+   * The connection ended (the node closed it, or the client gave it up): the channel ends once
+   * the frames received before are handled, in order (a close tx among them still resolves
+   * `shutdown()`). One of them may wait for good (a store whose save never settles, an approve
+   * hook that never answers): the channel ends `callTimeoutMs` after the connection at the latest,
+   * and the calls in line, which can no longer be sent, end at once when no frame could settle
+   * anything else (`opened`, the call in flight).
+   */
+  #onConnectionEnded(code: number, reason: string): void {
+    this.#afterPendingFrames(() => this.#onSocketClosed(code, reason));
+    if (this.#pendingFrames === 0 || this.#endTimer !== undefined) return; // ends once the frames queued ahead are handled
+    const opening = this.#status === 'connecting' || this.#status === 'opening';
+    if (!opening && this.#current === undefined) {
+      const error = new ClientError('CONNECTION_CLOSED', `the connection closed (${code}${reason === '' ? '' : ` ${reason}`}): the call was not sent`, { reason });
+      for (const call of this.#queue.splice(0)) rejectCall(call, error);
+    }
+    this.#endTimer = setTimeout(() => {
+      const waiting = this.#saving > 0 ? 'the store did not finish saving a co-signed tx' : this.#answering ? 'a sign request was still being answered' : 'a frame was still being handled';
+      this.#onSocketClosed(code, reason, `, and the frames received before were not handled within ${this.#callTimeoutMs} ms: ${waiting}`);
+    }, this.#callTimeoutMs);
+    (this.#endTimer as { unref?: () => void }).unref?.();
+  }
+
+  #onSocketClosed(code: number, reason: string, unhandled = ''): void {
     clearInterval(this.#pingTimer);
+    clearTimeout(this.#endTimer);
     this.#removeAbortListener?.();
     if (this.#status === 'died' || this.#status === 'closed' || this.#status === 'disconnected') return;
     this.#setStatus('disconnected');
-    const error = new ClientError('CONNECTION_CLOSED', `the connection closed (${code}${reason === '' ? '' : ` ${reason}`})`, { reason });
+    const error = new ClientError('CONNECTION_CLOSED', `the connection closed (${code}${reason === '' ? '' : ` ${reason}`})${unhandled}`, { reason });
     this.#rejectOpened(error);
     this.#failPending(error);
     this.#emit('died', { reason: `connection closed (${code})` });

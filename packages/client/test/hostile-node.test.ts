@@ -1149,6 +1149,29 @@ describe('a thief node: every way to a signature that costs us', () => {
     expect((await store.load(client.channelId as `ch$${string}`))?.round).toBe(2n);
   });
 
+  it('close() after the node’s died was read ahead keeps that reason: a call made then, and the request in line, name the died, not close()', async () => {
+    const store = new GatedStore();
+    const { client, node, initial } = await startOpen({ store });
+    let release!: () => void;
+    store.hold = new Promise<void>((resolve) => (release = resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const round2 = await node.sign('update_ack', after(initial, [{ from: bob, to: alice, amount: 1n }]));
+    const refused = new Promise<{ reason: string }>((resolve) => client.on('signRefused', resolve));
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } }); // its save hangs
+    node.send({ action: 'info', payload: { event: 'update' } });
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(after(round2.tx as ChannelOffchainTx, [{ from: bob, to: alice, amount: 1n }])) } });
+    node.send({ action: 'info', payload: { event: 'died' } }); // read ahead of the frames in line
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.close();
+    const died = 'the node reported the channel died while a frame was being handled: nothing more is signed';
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({
+      code: 'CONNECTION_CLOSED',
+      message: `the connection to the node is closing: ${died}`,
+    });
+    release();
+    expect((await Promise.race([refused, new Promise<undefined>((resolve) => setTimeout(resolve, 500))]))?.reason).toBe(died);
+  });
+
   it.each([
     ['a signature of another key (another account on the device)', async (message: Uint8Array) => mallory.sign(message), /the signer failed: the signer's signature does not verify with its publicKey/],
     ['a signature of other bytes', async (message: Uint8Array) => alice.sign(new Uint8Array([...message, 0])), /the signer failed: the signer's signature does not verify with its publicKey/],
@@ -1726,6 +1749,68 @@ describe('the client’s lifecycle', () => {
     await sleep(50);
     expect(node.received.slice(count)).toEqual([]); // the message in line was not sent
     expect(client.round).toBe(1n);
+  });
+
+  it('the node closes the connection while a save never ends: opened rejects with CONNECTION_CLOSED once callTimeoutMs ran out, not never', async () => {
+    const store = new GatedStore();
+    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 200 });
+    const node = await nodePromise;
+    const died: string[] = [];
+    client.on('died', ({ reason }) => died.push(reason));
+    const opening = settle(client.opened);
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 1n })); // waits for the opening, off the clock
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    const create = await node.sign('initiator_sign', honestCreate());
+    store.hold = new Promise<void>(() => undefined); // a hung disk: the save of the create never ends
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
+    node.send({ action: 'sign', tag: 'update', payload: { tx: encodeTx(honestInitial()) } }); // in line behind the save
+    await sleep(50);
+    node.socket.terminate();
+    // the old code left both pending for good: the socket's close waits behind the save
+    expect(await Promise.race([Promise.all([opening, queued]), sleep(1000).then(() => 'still pending after 1 s')])).toMatchObject([
+      { name: 'ClientError', code: 'CONNECTION_CLOSED', message: 'the connection closed (1006), and the frames received before were not handled within 200 ms: the store did not finish saving a co-signed tx' },
+      { name: 'ClientError', code: 'CONNECTION_CLOSED' },
+    ]);
+    expect(client.status).toBe('disconnected');
+    expect(died).toEqual(['connection closed (1006)']);
+    await expect(client.update({ from: alice.address, to: bob.address, amount: 1n })).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
+  });
+
+  it('the node closes the connection while the save of a peer’s state never ends: a call in line rejects at once (it cannot be sent), not when its clock runs out', async () => {
+    const store = new GatedStore();
+    const { client, node, initial } = await startOpen({ store, callTimeoutMs: 60_000 });
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const bobPays: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
+    const round2 = await node.sign('update_ack', bobPays);
+    store.hold = new Promise<void>(() => undefined);
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } }); // its save never ends
+    await sleep(50);
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 1n })); // behind the peer's round
+    node.socket.terminate();
+    expect(await Promise.race([queued, sleep(1000).then(() => 'still pending after 1 s')])).toMatchObject({
+      name: 'ClientError',
+      code: 'CONNECTION_CLOSED',
+      message: 'the connection closed (1006): the call was not sent',
+    });
+    expect(node.received.filter((frame) => frame.action === 'update' && frame.tag === 'new')).toEqual([]);
+  });
+
+  it('the node closes the connection right after the close tx, while its save is slow: shutdown() still resolves with it', async () => {
+    const store = new GatedStore();
+    const { client, node, id, opened: { channelId: channel } } = await startOpen({ store, callTimeoutMs: 1000 });
+    const pending = settle(client.shutdown());
+    await node.next((frame) => frame.action === 'shutdown');
+    const closed = await node.sign('shutdown_sign', { type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 99n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n });
+    let release!: () => void;
+    store.hold = new Promise<void>((resolve) => (release = resolve));
+    node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(closed) } }); // its save waits
+    await sleep(50);
+    node.socket.terminate();
+    await sleep(100);
+    release();
+    expect(await pending).toMatchObject({ resolved: { encoded: encodeTx(closed) } });
+    expect(client.status).toBe('closed');
+    expect((await store.load(channel))?.closeTx).toBe(encodeTx(closed));
   });
 });
 
