@@ -1812,6 +1812,128 @@ describe('the client’s lifecycle', () => {
     expect(client.status).toBe('closed');
     expect((await store.load(channel))?.closeTx).toBe(encodeTx(closed));
   });
+
+  it('the node closes the connection while the approve hook never answers the create: opened, then the call in line, reject callTimeoutMs later, and the channel holds no timer of its own up', async () => {
+    const policy: SignPolicy = { approve: () => new Promise<boolean>(() => undefined) }; // a prompt nobody answers
+    const { client, node: nodePromise } = await start({ policy, callTimeoutMs: 1000 });
+    const node = await nodePromise;
+    const order: string[] = [];
+    const opening = settle(client.opened).then((outcome) => (order.push('opened'), outcome));
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 1n })).then((outcome) => (order.push('queued'), outcome));
+    const asked = new Promise((resolve) => client.on('signRequest', resolve));
+    node.send({ action: 'info', payload: { event: 'channel_accept' } });
+    node.send({ action: 'sign', tag: 'initiator_sign', payload: { tx: encodeTx(honestCreate()) } });
+    await asked;
+    const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
+    const before = timers();
+    const closedAt = Date.now();
+    node.socket.terminate();
+    await sleep(50);
+    expect(timers()).toBeLessThanOrEqual(before); // the channel's end timer does not keep the process alive
+    const ended = 'the connection closed (1006), and the frames received before were not handled within 1000 ms: a sign request was still being answered';
+    expect(await Promise.race([Promise.all([opening, queued]), sleep(4000).then(() => 'still pending after 4 s')])).toMatchObject([
+      { name: 'ClientError', code: 'CONNECTION_CLOSED', message: ended },
+      { name: 'ClientError', code: 'CONNECTION_CLOSED', message: ended },
+    ]);
+    const elapsed = Date.now() - closedAt;
+    // callTimeoutMs, not three times it: wide enough for a loaded machine
+    expect(elapsed).toBeGreaterThanOrEqual(990);
+    expect(elapsed).toBeLessThan(2500);
+    expect(order).toEqual(['opened', 'queued']); // the call in line waited for the frames that could open the channel
+    expect(client.status).toBe('disconnected');
+  });
+
+  it('the node closes the connection while the save of the update in flight is slow: the update resolves with its state, and only then the call in line rejects', async () => {
+    const store = new GatedStore();
+    const { client, node, initial } = await startOpen({ store, callTimeoutMs: 1000 });
+    const order: string[] = [];
+    const first = settle(client.update({ from: alice.address, to: bob.address, amount: 1n })).then((outcome) => (order.push('first'), outcome));
+    await node.next((frame) => frame.action === 'update' && frame.tag === 'new');
+    const alicePays: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 99n, responder_amount: 51n, updates: [{ from: alice.publicKey, to: bob.publicKey, amount: 1n }] };
+    const round2 = await node.sign('update', alicePays);
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 1n })).then((outcome) => (order.push('queued'), outcome));
+    let release!: () => void;
+    store.hold = new Promise<void>((resolve) => (release = resolve));
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } }); // its save waits
+    await sleep(50);
+    node.socket.terminate();
+    await sleep(100);
+    expect(order).toEqual([]); // the call in line waits behind the update in flight, whose outcome is in line
+    release();
+    expect(await first).toMatchObject({ resolved: { round: 2n } });
+    expect(await queued).toMatchObject({ name: 'ClientError', code: 'CONNECTION_CLOSED', message: 'the connection to the node is closing: the connection closed (1006): nothing more is signed' });
+    expect(order).toEqual(['first', 'queued']);
+    expect((await store.load(client.channelId as `ch$${string}`))?.round).toBe(2n);
+  });
+
+  it('the node closes the connection while a call waits behind an update the peer announced, with no frame in line: the call rejects with the close', async () => {
+    const { client, node } = await startOpen({ callTimeoutMs: 60_000 });
+    const announced = new Promise((resolve) => client.on('info', resolve));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    await announced;
+    const queued = settle(client.update({ from: alice.address, to: bob.address, amount: 1n }));
+    node.socket.terminate();
+    expect(await Promise.race([queued, sleep(1000).then(() => 'still pending after 1 s')])).toMatchObject({ name: 'ClientError', code: 'CONNECTION_CLOSED', message: 'the connection closed (1006)' });
+    expect(client.status).toBe('disconnected');
+  });
+
+  it('the node closes the connection while the save of a peer’s state outlasts callTimeoutMs: the channel ends, then the state is still stored and reported, and the request behind it is not signed', async () => {
+    const store = new GatedStore();
+    const { client, node, initial } = await startOpen({ store, callTimeoutMs: 200 });
+    const events: string[] = [];
+    client.on('died', () => events.push('died'));
+    client.on('stateChanged', ({ round }) => events.push(`stateChanged ${round}`));
+    client.on('signRefused', ({ reason }) => events.push(`signRefused: ${reason}`));
+    node.send({ action: 'info', payload: { event: 'update' } });
+    const bobPays: ChannelOffchainTx = { ...initial, previous_round: 1n, round: 2n, initiator_amount: 101n, responder_amount: 49n, updates: [{ from: bob.publicKey, to: alice.publicKey, amount: 1n }] };
+    const round2 = await node.sign('update_ack', bobPays);
+    let release!: () => void;
+    store.hold = new Promise<void>((resolve) => (release = resolve));
+    node.send({ action: 'update', payload: { state: encodeTx(round2) } }); // its save waits
+    const round3 = { ...bobPays, previous_round: 2n, round: 3n, initiator_amount: 102n, responder_amount: 48n };
+    node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(round3) } }); // in line behind the save
+    await sleep(50);
+    const count = node.received.length;
+    node.socket.terminate();
+    await sleep(400);
+    expect(events).toEqual(['died']);
+    expect(client.status).toBe('disconnected');
+    release();
+    await sleep(100);
+    expect(events).toEqual(['died', 'stateChanged 2', 'signRefused: the connection closed (1006): nothing more is signed']);
+    expect(client.round).toBe(2n);
+    expect((await store.load(client.channelId as `ch$${string}`))?.round).toBe(2n);
+    expect(client.status).toBe('disconnected');
+    expect(node.received.slice(count)).toEqual([]);
+  });
+
+  it('a frame flood while a save never ends, over a socket whose close never completes: opened rejects callTimeoutMs after the client gave the connection up', async () => {
+    /** A platform WebSocket whose closing handshake never ends: no close event. */
+    class HungClose extends PlatformWebSocket {
+      override close(): void {}
+    }
+    const store = new GatedStore();
+    const { client, node: nodePromise } = await start({ store, callTimeoutMs: 200, WebSocket: HungClose as unknown as WebSocketConstructor });
+    const node = await nodePromise;
+    try {
+      const opening = settle(client.opened);
+      node.send({ action: 'info', payload: { event: 'channel_accept' } });
+      const create = await node.sign('initiator_sign', honestCreate());
+      store.hold = new Promise<void>(() => undefined); // the save of the create never ends
+      node.send({ action: 'on_chain_tx', payload: { tx: encodeTx(create) } });
+      await sleep(50);
+      const info = JSON.stringify({ action: 'info', payload: { event: 'update' } });
+      for (let count = 0; count <= MAX_PENDING_FRAMES; count += 1) node.socket.send(info);
+      expect(await Promise.race([opening, sleep(1000).then(() => 'still pending after 1 s')])).toMatchObject({
+        name: 'ClientError',
+        code: 'CONNECTION_CLOSED',
+        message: 'the connection closed (1008 frame flood), and the frames received before were not handled within 200 ms: the store did not finish saving a co-signed tx',
+      });
+      expect(client.status).toBe('disconnected');
+    } finally {
+      node.socket.terminate();
+    }
+  });
 });
 
 /** Sends a sign request and tells what the client did: `signed`, or `refused: <reason>`. */
