@@ -243,15 +243,11 @@ export async function settle(options: SettleOptions): Promise<DisputeResult> {
       // (a block mined between the two reads); that earlier height would count confirmations
       // from before the settle.
       if (channel === undefined && seenClosing) return { reachedAt: await node.getHeight(request) };
+      // Gone before this call saw it closing: a settle of an earlier run (or of the peer) or a
+      // mutual close. The node's API names neither (a channel read is 404 for both; v0.14's
+      // /account/{ak}/txs, which devnode does not serve, is not read): the caller can tell.
       if (channel === undefined) {
-        // Gone before this call saw it closing: a settle of an earlier run (or of the peer) or a
-        // mutual close. The node's API names neither (a channel read is 404 for both; v0.14's
-        // /account/{ak}/txs, which devnode does not serve, is not read): the caller can tell.
-        throw new ClientError(
-          'CHANNEL_NOT_FOUND',
-          `no channel ${channelId} on chain: never created, closed mutually, or already paid out by a settle (an earlier run's: getTx of its hash, or the balance, tells which)`,
-          { channelId },
-        );
+        throw channelNotFound(channelId, ": never created, closed mutually, or already paid out by a settle (an earlier run's: getTx of its hash, or the balance, tells which)");
       }
       requirePeer(channel, signer);
       if (channel.closes_at === 0n) {
@@ -321,8 +317,8 @@ async function onChainChannel(node: NodeClient, channelId: ChannelId, request: R
   return channel;
 }
 
-function channelNotFound(channelId: ChannelId): ClientError {
-  return new ClientError('CHANNEL_NOT_FOUND', `no channel ${channelId} on chain (never created, or closed)`, { channelId });
+function channelNotFound(channelId: ChannelId, why = ' (never created, or closed)'): ClientError {
+  return new ClientError('CHANNEL_NOT_FOUND', `no channel ${channelId} on chain${why}`, { channelId });
 }
 
 /**
