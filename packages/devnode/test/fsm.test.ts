@@ -439,6 +439,22 @@ describe('ChannelFsm over an in-process peer link', () => {
     await Promise.all([initiator.until(stateAt(1n)), responder.until(stateAt(1n))]);
   });
 
+  it('postpones the peer’s funding_locked that comes before its own depth is reached: own_funding_locked always first (BEHAVIOUR.md §2.4 rows 8–9, §6)', async () => {
+    // a peer node that tells the initiator a deeper minimum_depth than its own: the responder locks first
+    tamper = (message, to) => (message.type === 'channel_accept' && to === 'initiator' ? { ...message, minimum_depth: 6n } : message);
+    const { initiator, responder } = startChannel({}, { minimum_depth: 2n });
+    await initiator.until((frame) => frame.kind === 'on_chain_tx');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the create tx reaches the mempool
+    await chain.mine(3); // depth 2: the responder's, not the initiator's
+    await responder.until((frame) => frame.kind === 'info' && frame.value === 'own_funding_locked');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // its funding_locked reaches the initiator
+    expect(initiator.events().slice(-2)).toEqual(['info:funding_signed', 'on_chain_tx']);
+    expect(initiator.fsm.state).toBe('awaiting_locked');
+    await chain.mine(4); // depth 6
+    await Promise.all([initiator.until(stateAt(1n)), responder.until(stateAt(1n))]);
+    expect(initiator.events().slice(4, 7)).toEqual(['info:own_funding_locked', 'info:funding_locked', 'sign:update']);
+  });
+
   it('dies after timeout_initialized, which overrides accept, while no channel_accept comes (BEHAVIOUR.md §5)', async () => {
     const client = new RecordingClient(alice);
     client.fsm = new ChannelFsm(options('initiator', { timeouts: { ...DEFAULT_TIMEOUTS, initialized: 50 } }), chain, client);
