@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { fstatSync, type Stats } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { CliError } from './errors.js';
@@ -62,8 +61,21 @@ async function* readStdin(stream: Readable): AsyncGenerator<Uint8Array | string>
   }
 }
 
+/**
+ * Writes with back-pressure. A stream that failed (a reader that closed the pipe: bin/aesc
+ * listens to its errors) takes nothing more and is not waited on: the command still ends with
+ * its own exit code.
+ */
 async function writeTo(stream: Writable, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
+  if (stream.destroyed) return;
+  if (stream.write(text)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      for (const event of ['drain', 'error', 'close']) stream.off(event, done);
+      resolve();
+    };
+    for (const event of ['drain', 'error', 'close']) stream.on(event, done);
+  });
 }
 
 /**

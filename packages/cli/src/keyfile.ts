@@ -1,5 +1,6 @@
 import { type FileHandle, open, unlink } from 'node:fs/promises';
 import { bytesToHex, EncodingError, hexToBytes } from '@aesc/encoding';
+import { parseJsonExact, SchemaError } from '@aesc/schema';
 import { createSigner, type Signer, SignerError } from '@aesc/signer';
 import { CliError, oneLine } from './errors.js';
 
@@ -100,9 +101,13 @@ function parseKeyFile(text: string, path: string): { secretKey: Uint8Array; addr
   if (trimmed.startsWith('{')) {
     let record: unknown;
     try {
+      // A key given twice is refused: JSON.parse would sign with the last "secret_key" while the
+      // file shows another (with the address that goes with it) above it.
+      parseJsonExact(trimmed, { duplicateKeys: 'refuse' });
       record = JSON.parse(trimmed);
-    } catch {
-      throw new CliError('INVALID_KEY_FILE', `${path}: not JSON, and a key file in JSON holds {"address","secret_key"}`);
+    } catch (error) {
+      const why = error instanceof SchemaError ? `${error.message}; ` : '';
+      throw new CliError('INVALID_KEY_FILE', `${path}: ${why}a key file in JSON holds one {"address","secret_key"}`);
     }
     if (typeof record !== 'object' || record === null) throw new CliError('INVALID_KEY_FILE', `${path}: not a JSON object`);
     ({ secret_key: hex, address } = record as Record<string, unknown>);

@@ -7,11 +7,17 @@ import { COMMANDS, run } from './run.js';
  */
 
 // A reader that stops early (`aesc inspect - < big | head -1`) closes the pipe: nothing is
-// left to say to it, so stop quietly instead of dying on an unhandled EPIPE.
+// left to say to it, so stop quietly instead of dying on an unhandled EPIPE. Not at once: a
+// command that was writing its last words (`aesc verify --json … | true`) ends first, with its
+// own exit code (writes to the closed pipe are dropped); one that would go on reading (`-`)
+// stops here.
 // Any other write error (a full disk: `> /dev/full`, EIO) loses output the user asked for: say
 // so in one line, as every failure is told, and exit 1 rather than die with a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+  if (error.code === 'EPIPE') {
+    setImmediate(() => process.exit(process.exitCode ?? EXIT.OK));
+    return;
+  }
   const verb = COMMANDS.find((command) => command.name === process.argv[2])?.name;
   process.stderr.write(`aesc${verb === undefined ? '' : ` ${verb}`}: STDOUT_UNWRITABLE: cannot write standard output: ${oneLine(error.message)}\n`);
   process.exit(EXIT.BAD_INPUT);

@@ -1,3 +1,4 @@
+import { EncodingError, PREFIXES } from '@aesc/encoding';
 import packageJson from '../package.json' with { type: 'json' };
 import { buildCommand } from './commands/build.js';
 import { channelIdCommand } from './commands/channel-id.js';
@@ -8,7 +9,7 @@ import { hashCommand } from './commands/hash.js';
 import { inspectCommand } from './commands/inspect.js';
 import { keygenCommand, signCommand } from './commands/keys.js';
 import { verifyCommand } from './commands/verify.js';
-import { type Command, commandHelp, parseInvocation, QUOTING_REMINDER, quoteForMessage } from './command.js';
+import { type Command, commandHelp, type Invocation, parseInvocation, QUOTING_REMINDER, quoteForMessage } from './command.js';
 import { CliError, type DeclaredError, EXIT, type ExitCode, errorReport, exitCodeOf, isDeclaredError, oneLine } from './errors.js';
 import { type CliIo, processIo } from './io.js';
 
@@ -75,35 +76,65 @@ export async function run(argv: readonly string[], io: CliIo = processIo()): Pro
     await io.stdout(`${VERSION}\n`);
     return EXIT.OK;
   }
-  // Until the command line is parsed, a --json before any `--` (after it, it is an argument).
-  const terminator = rest.indexOf('--');
-  let json = (terminator < 0 ? rest : rest.slice(0, terminator)).includes('--json');
+  // Until the command line is parsed, a --json before any `--` (after it, it is an argument),
+  // also in the verb's place (`aesc --json inspect …` is a bad command line that asked for JSON).
+  const terminator = argv.indexOf('--');
+  let json = (terminator < 0 ? argv : argv.slice(0, terminator)).includes('--json');
   const name = verb === 'help' ? rest[0] : verb;
   const command = COMMANDS.find((candidate) => candidate.name === name);
   if (command === undefined) {
     const known = COMMANDS.map((candidate) => candidate.name).join(', ');
-    return reportError(io, 'aesc', new CliError('USAGE', `unknown command ${quoteForMessage(name ?? '')}; the commands are ${known} (aesc --help)`), json);
+    // `aesc --json inspect …`: an option in the command's place.
+    const order = name?.startsWith('-') === true ? '; options go after the command, aesc <command> [options] [arguments]' : '';
+    return reportError(io, 'aesc', new CliError('USAGE', `unknown command ${quoteForMessage(name ?? '')}${order}; the commands are ${known} (aesc --help)`), json);
   }
   if (verb === 'help') {
     await io.stdout(commandHelp(command));
     return EXIT.OK;
   }
+  let invocation: Invocation | undefined;
   try {
     const parsed = parseInvocation(command, rest, io);
     if (parsed.help) {
       await io.stdout(commandHelp(command));
       return EXIT.OK;
     }
-    json = parsed.invocation.json;
-    return await command.run(parsed.invocation);
+    invocation = parsed.invocation;
+    json = invocation.json;
+    return await command.run(invocation);
   } catch (error) {
     if (!isDeclaredError(error)) {
       const message = error instanceof Error ? error.message : String(error);
       await io.stderr(`aesc ${command.name}: internal error: ${oneLine(message)}\n`);
       return EXIT.INTERNAL;
     }
-    return reportError(io, `aesc ${command.name}`, error, json);
+    return reportError(io, `aesc ${command.name}`, invocation === undefined ? error : withQuotingHint(error, command, invocation), json);
   }
+}
+
+/** A known prefix followed by base58 letters only: what a shell leaves of `tx$2C9e…` (`txC9e…`: `$2` is empty) or of `"tx$abc"` (`tx`). */
+const SHELL_EXPANDED = new RegExp(`^(${PREFIXES.join('|')})[1-9A-HJ-NP-Za-km-z]*$`);
+
+/**
+ * A value given on the command line where a `$` value goes (an argument, or an option whose
+ * placeholder is one) that a shell expanded: `tx$abc` to `tx`, or `"$TX"` of an unset variable to
+ * an empty argument. The code stays the encoding's; the message says why the value is cut and
+ * how to keep it. Values read from standard input or from a file did not pass through a shell
+ * and get no such hint.
+ */
+function withQuotingHint(error: DeclaredError, command: Command, invocation: Invocation): DeclaredError {
+  if (!(error instanceof EncodingError) || (error.code !== 'MISSING_PREFIX' && error.code !== 'EMPTY_INPUT')) return error;
+  const dollarOptions = Object.entries(command.options).filter(([, spec]) => spec.placeholder?.includes('$') === true);
+  const given = [...invocation.positionals, ...dollarOptions.flatMap(([name]) => invocation.options[name] ?? [])].filter((value) => typeof value === 'string');
+  let hint: string | undefined;
+  if (error.code === 'MISSING_PREFIX') {
+    const mangled = given.flatMap((value) => value.split(',')).map((value) => value.trim()).find((value) => SHELL_EXPANDED.test(value));
+    const prefix = mangled?.slice(0, 2);
+    if (mangled !== undefined) hint = `${quoteForMessage(mangled)} looks like ${prefix}$… whose $… the shell expanded to nothing: quote $ values in single quotes ('${prefix}$…')`;
+  } else if (error.context.prefix === undefined && given.includes('')) {
+    hint = 'the argument is empty: did the shell expand an unset variable ("$TX") to nothing?';
+  }
+  return hint === undefined ? error : new EncodingError(error.code, `${error.message}; ${hint}`, error.context);
 }
 
 /** A declared error as every failure is reported: `<where>: <CODE>: <message>` on standard error, and with --json its `{"error"}` on standard output. */

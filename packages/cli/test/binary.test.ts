@@ -173,6 +173,68 @@ describe('the built aesc binary', () => {
     });
   });
 
+  it('ends with its own exit code, quietly, when the reader of its pipe is gone before it writes', () => {
+    const directory = mkdtempSync(join(tmpdir(), 'aesc-bin-'));
+    const fifo = join(directory, 'fifo');
+    try {
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      // fd 4 writes into a pipe that no one reads any more (fd 3, its only reader, is closed), so
+      // every write of aesc fails with EPIPE, before or after it has decided its exit code
+      const script = [
+        'exec 3<>"$2"; exec 4>"$2"; exec 3<&-',
+        '"$0" "$1" inspect --json "$5" >&4; echo "inspect $?"',
+        '"$0" "$1" hash "$3" >&4; echo "hash $?"',
+        '"$0" "$1" verify --json --signers "$4" "$3" >&4; echo "verify $?"',
+      ].join('\n');
+      const otherKey = referenceVectors.keys.find((key) => !vectors[0]?.signers.includes(key.public_key_hex))?.ak ?? '';
+      const result = spawnSync('bash', ['-c', script, process.execPath, BIN, fifo, vectors[0]?.signed.tx ?? '', otherKey, 'tx$garbage'], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+      expect(result.stdout).toBe('inspect 1\nhash 0\nverify 3\n');
+      // each says its failure on standard error as ever, and nothing about the closed pipe
+      expect(result.stderr).toMatch(/^aesc inspect: BAD_CHECKSUM: [^\n]*\n$/);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('answers each line of a pipe as it comes, before the input ends', async () => {
+    const child = spawn(process.execPath, [BIN, 'inspect', '-'], { cwd: ROOT });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const lines: string[] = [];
+    let pending = '';
+    const nextLine = () =>
+      new Promise<string>((resolve) => {
+        const take = () => {
+          const newline = pending.indexOf('\n');
+          if (newline < 0) return false;
+          resolve(pending.slice(0, newline));
+          pending = pending.slice(newline + 1);
+          return true;
+        };
+        if (take()) return;
+        const onData = (chunk: Buffer) => {
+          pending += chunk.toString();
+          if (take()) child.stdout.off('data', onData);
+        };
+        child.stdout.on('data', onData);
+      });
+    // each line is written only once the one before it was answered: a command that waited for
+    // the end of its input would never answer the first, and this test would time out
+    for (const vector of vectors.slice(0, 3)) {
+      child.stdin.write(`${vector.signed.tx}\r\n`);
+      lines.push(await nextLine());
+    }
+    child.stdin.end();
+    expect(await closed).toBe(0);
+    expect(lines.map((line) => JSON.parse(line).hash)).toEqual(vectors.slice(0, 3).map((vector) => vector.signed.th));
+  });
+
+  it('tells a $ value an unquoted shell cut short to quote it', () => {
+    // sh expands $2 of tx$2C9e… (an unset positional parameter) to nothing
+    const result = spawnSync('sh', ['-c', `"$0" "$1" hash ${LEGACY_CLOSE_MUTUAL}`, process.execPath, BIN], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^aesc hash: MISSING_PREFIX: [^\n]*"txC9etiP[^\n]*the shell expanded to nothing: quote \$ values in single quotes \('tx\$…'\)\n$/);
+  });
+
   it('stops quietly when the reader closes the pipe early', async () => {
     const child = spawn(process.execPath, [BIN, 'inspect', '-'], { cwd: ROOT });
     let stderr = '';

@@ -129,6 +129,14 @@ describe('aesc: help, usage and exit codes', () => {
     expect(existsSync(join(directory, 'repeat-a.key')) || existsSync(join(directory, 'repeat-b.key'))).toBe(false);
   });
 
+  it('takes a --json given in the place of the command: a usage error, in JSON too, that says where options go', async () => {
+    const { code, stdout, stderr } = await runCli(['--json', 'inspect', LEGACY_CLOSE_MUTUAL]);
+    expect(code).toBe(2);
+    expectOneLineError(stderr, 'USAGE');
+    expect(stderr).toContain('options go after the command');
+    expect(JSON.parse(stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining('unknown command "--json"') } });
+  });
+
   it('takes a --json after -- for an argument: a usage error then prints nothing on standard output', async () => {
     const { code, stdout, stderr } = await runCli(['decode', '--bogus', '--', '--json']);
     expect(code).toBe(2);
@@ -141,6 +149,44 @@ describe('aesc: help, usage and exit codes', () => {
     const repeated = await runCli(['verify', '--json', '--json', ...deposit.signers.flatMap((key) => ['--signers', akOf(key)]), deposit.signed.tx]);
     expect(repeated.code).toBe(0);
     expect(JSON.parse(repeated.stdout).valid).toBe(true);
+  });
+});
+
+describe('a $ value a shell expanded', () => {
+  // What sh leaves of an unquoted or double-quoted value: `tx$2C9e…` loses `$2` (an empty
+  // positional parameter), `"tx$abc"` and `ak$R2jD…` lose everything from the `$`.
+  const [initiator, responder] = [keys[0]?.ak ?? '', keys[1]?.ak ?? ''];
+  it.each([
+    [['inspect', `tx${LEGACY_CLOSE_MUTUAL.slice(4)}`], 'tx'],
+    [['hash', 'tx'], 'tx'],
+    [['decode', 'ch'], 'ch'],
+    [['sign', '--key', keyFile('k0'), 'tx'], 'tx'],
+    [['verify', '--json', '--signers', `${initiator},ak`, LEGACY_CLOSE_MUTUAL], 'ak'],
+    [['channel-id', '--initiator', 'ak', '--nonce', '4', '--responder', responder], 'ak'],
+  ])('%j: MISSING_PREFIX, and the message says to quote it', async (argv, prefix) => {
+    const { code, stdout, stderr } = await runCli(argv);
+    expect(code).toBe(1);
+    expectOneLineError(stderr, 'MISSING_PREFIX');
+    expect(stderr).toContain(`looks like ${prefix}$… whose $… the shell expanded to nothing: quote $ values in single quotes ('${prefix}$…')`);
+    if (argv.includes('--json')) expect(JSON.parse(stdout).error.message).toContain('single quotes');
+  });
+
+  it.each([
+    [['hash', '']],
+    [['channel-id', '--initiator', '', '--nonce', '4', '--responder', keys[1]?.ak ?? '']],
+  ])('%j: EMPTY_INPUT, and the message asks whether a variable was unset', async (argv) => {
+    const { code, stderr } = await runCli(argv);
+    expect(code).toBe(1);
+    expectOneLineError(stderr, 'EMPTY_INPUT');
+    expect(stderr).toContain('the argument is empty: did the shell expand an unset variable ("$TX") to nothing?');
+  });
+
+  it('gives no such hint for a value that is no prefix, nor for a line of standard input (no shell read it)', async () => {
+    const garbage = await runCli(['inspect', 'garbage']);
+    expectOneLineError(garbage.stderr, 'MISSING_PREFIX');
+    expect(garbage.stderr).not.toContain('shell');
+    const line = await runCli(['inspect', '-'], ['tx\n']);
+    expect(jsonLines(line.stdout)).toEqual([{ error: { code: 'MISSING_PREFIX', message: 'no "$": expected prefix$base58check, like ak$… or tx$…' } }]);
   });
 });
 
@@ -618,6 +664,8 @@ describe('aesc keygen, sign, verify', () => {
     ['mismatched halves', `${'11'.repeat(32)}${'22'.repeat(32)}`, 'INVALID_KEY_FILE'],
     ['wrong address', JSON.stringify({ address: 'ak$11111111111111111111111111111111273Yts', secret_key: keys[0]?.secret_key_hex }), 'INVALID_KEY_FILE'],
     ['huge', '0'.repeat(100_000), 'INVALID_KEY_FILE'],
+    // JSON.parse would sign with the last secret_key, not the one shown first
+    ['a key given twice', `{"address":"${keys[0]?.ak}","secret_key":"${keys[0]?.secret_key_hex}","address":"${keys[1]?.ak}","secret_key":"${keys[1]?.secret_key_hex}"}`, 'INVALID_KEY_FILE'],
   ])('rejects a key file that is %s', async (name, content, code) => {
     const path = join(directory, `bad-${name.replace(/ /g, '-')}.key`);
     if (content !== null) writeFileSync(path, content);
