@@ -147,6 +147,28 @@ describe('node → client builders', () => {
     expect(parseNodeMessage(text)).toStrictEqual(requestError('x', { action: 'update', payload: { list: [null, 1n] } }));
   });
 
+  it('refuse an echo JSON cannot carry as TypeError naming its path, a cycle included, so serializeMessage writes every built frame', () => {
+    const cases: [string, unknown][] = [
+      ['/payload/request/payload/amount must be a finite number, got NaN', NaN],
+      ['/payload/request/payload/amount must be a finite number, got Infinity', Infinity],
+      ['/payload/request/payload/amount cannot be written as JSON, got a function', () => 1],
+      ['/payload/request/payload/amount must be a plain object, got an object ([object Map])', new Map()],
+    ];
+    for (const [message, amount] of cases) {
+      expect(() => requestError('function_clause', { action: 'update', tag: 'new', payload: { amount } }), message).toThrow(TypeError);
+      expect(() => requestError('function_clause', { action: 'update', tag: 'new', payload: { amount } })).toThrow(message);
+    }
+    // Before the validator walks it: a cycle used to send the copy for the validator round forever.
+    const cyclic: { action: string; payload: Record<string, unknown> } = { action: 'update', payload: {} };
+    cyclic.payload.self = cyclic;
+    expect(() => requestError('x', cyclic)).toThrow('/payload/request/payload/self refers back to itself');
+    // One object reached twice is no cycle: it is written twice, as JSON.stringify does.
+    const shared = { n: 1n };
+    expect(serializeMessage(requestError('x', { action: 'update', payload: { a: shared, b: shared } }))).toBe(
+      '{"action":"error","payload":{"reason":"x","request":{"action":"update","payload":{"a":{"n":1},"b":{"n":1}}}}}',
+    );
+  });
+
   it('build every info event of either dialect', () => {
     for (const event of new Set([...SEED_INFO_EVENTS, ...V014_INFO_EVENTS])) {
       expect(parseNodeMessage(serializeMessage(info(event)))).toStrictEqual({ action: 'info', payload: { event } });

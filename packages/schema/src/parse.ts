@@ -25,7 +25,7 @@ import {
   validateSignRequest,
   validateUpdateNewRequest,
 } from './generated/validators.js';
-import { parseJsonExact } from './json.js';
+import { parseJsonExact, serializeJson } from './json.js';
 import { MAX_MESSAGE_INFO_BYTES } from './messages/generic-message.js';
 import { SEED_INFO_EVENTS, V014_INFO_EVENTS } from './messages/info.js';
 import { DIALECTS, type Dialect } from './messages/primitives.js';
@@ -226,6 +226,10 @@ function checkByteLimits(kind: FrameKind, frame: Frame, context: { readonly acti
 /** Validates an already-built frame (whose integers are bigints): the builders' last step. */
 export function checkFrame(frame: Frame, direction: 'node' | 'client', dialect?: Dialect): void {
   const kind = direction === 'node' ? nodeKind(frame) : clientKind(frame);
+  // A frame that may hold numbers may hold anything there (an echo): first make sure JSON can
+  // carry it, so that serializeMessage writes every built frame, and so that a cycle is a
+  // TypeError naming its path rather than a copy below that never ends.
+  if (kind.exact) serializeJson(frame);
   // The schemas say "integer" in JSON terms: a bigint stands for one, whatever its size.
   check(kind.validator, kind.exact ? withBigintsAsNumbers(frame) : frame, kind.what, { action: String(frame.action) });
   for (const path of kind.integers) {
