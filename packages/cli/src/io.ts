@@ -1,4 +1,5 @@
 import { fstatSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { CliError } from './errors.js';
 
@@ -133,4 +134,28 @@ export async function* readLines(
   }
   pending += decoder.decode();
   if (pending.length > 0 || overlongBy >= 0) yield finish(pending);
+}
+
+/**
+ * The bytes of a file, or `undefined` when it holds more than `maxBytes`: reading stops there, so
+ * `/dev/zero` or a huge file costs `maxBytes` of memory, not all the memory there is. A file
+ * system error (missing, a directory, no permission) is thrown as it is, for the caller to name.
+ */
+export async function readFileAtMost(path: string, maxBytes: number): Promise<Uint8Array | undefined> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = new Uint8Array(maxBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) return buffer.subarray(0, length);
+      length += bytesRead;
+      if (length > maxBytes) {
+        buffer.fill(0);
+        return undefined;
+      }
+    }
+  } finally {
+    await handle.close();
+  }
 }

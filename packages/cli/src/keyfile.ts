@@ -3,6 +3,7 @@ import { bytesToHex, EncodingError, hexToBytes } from '@aesc/encoding';
 import { parseJsonExact, SchemaError } from '@aesc/schema';
 import { createSigner, type Signer, SignerError } from '@aesc/signer';
 import { CliError, oneLine } from './errors.js';
+import { readFileAtMost } from './io.js';
 
 /*
  * A key file is what `aesc keygen --out` writes: one JSON object
@@ -68,30 +69,16 @@ export async function readKeyFile(path: string): Promise<Signer> {
 }
 
 async function readBounded(path: string): Promise<string> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  let bytes: Uint8Array | undefined;
   try {
-    handle = await open(path, 'r');
+    bytes = await readFileAtMost(path, MAX_KEY_FILE_SIZE);
   } catch (error) {
     throw new CliError('KEY_FILE_UNREADABLE', `cannot read ${path}: ${oneLine((error as Error).message)}`);
   }
-  try {
-    const buffer = new Uint8Array(MAX_KEY_FILE_SIZE + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > MAX_KEY_FILE_SIZE) throw new CliError('INVALID_KEY_FILE', `${path} is longer than a key file (${MAX_KEY_FILE_SIZE} bytes)`);
-    }
-    const text = new TextDecoder().decode(buffer.subarray(0, length));
-    buffer.fill(0);
-    return text;
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError('KEY_FILE_UNREADABLE', `cannot read ${path}: ${oneLine((error as Error).message)}`);
-  } finally {
-    await handle.close();
-  }
+  if (bytes === undefined) throw new CliError('INVALID_KEY_FILE', `${path} is longer than a key file (${MAX_KEY_FILE_SIZE} bytes)`);
+  const text = new TextDecoder().decode(bytes);
+  bytes.fill(0);
+  return text;
 }
 
 function parseKeyFile(text: string, path: string): { secretKey: Uint8Array; address?: string } {

@@ -137,6 +137,27 @@ describe('aesc devnode --genesis with a file it cannot read', () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+
+  it('an endless file (/dev/zero): GENESIS_FILE_UNREADABLE once 16 MiB are read, not a read of all the memory there is', async () => {
+    const { code, stdout, stderr } = await runCli(['devnode', '--port', '0', '--http-port', '0', '--genesis', '/dev/zero']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('aesc devnode: GENESIS_FILE_UNREADABLE: --genesis "/dev/zero" is larger than 16 MiB, the most a genesis file may hold (about 200 000 accounts)\n');
+  });
+
+  it('a file of exactly 16 MiB is read (and judged by its content)', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'aesc-genesis-'));
+    const genesis = join(directory, 'genesis.json');
+    writeFileSync(genesis, `[${' '.repeat(16 * 2 ** 20 - 3)}1]`);
+    try {
+      const { code, stdout, stderr } = await runCli(['devnode', '--port', '0', '--http-port', '0', '--genesis', genesis]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe('aesc devnode: INVALID_JSON: --genesis entry 0: expected {"account": "ak$…", "balance": <non-negative integer>}\n');
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('aesc demo --json', () => {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { bytesToHex, decode, EncodingError } from '@aesc/encoding';
 import { type GenesisAccount, startDevnode } from '@aesc/devnode';
 import { parseJsonExact, SchemaError } from '@aesc/schema';
@@ -6,8 +5,12 @@ import { createSigner } from '@aesc/signer';
 import { blake2b256 } from '@aesc/tx';
 import { type Command, stringOption, writeJson } from '../command.js';
 import { CliError, EXIT, oneLine } from '../errors.js';
+import { readFileAtMost } from '../io.js';
 
 const DEFAULT_BALANCE = 1_000_000_000n;
+
+/** A --genesis file is read up to this size (~100 bytes an account), so that /dev/zero or a wrong path fails at once. */
+const MAX_GENESIS_FILE_SIZE = 16 * 2 ** 20;
 
 /**
  * The demo accounts' keys come from a fixed text, so that the same `aesc devnode` always funds
@@ -148,12 +151,16 @@ function listenError(error: unknown, { httpPort, host }: { httpPort: number; hos
 }
 
 async function readGenesis(file: string): Promise<GenesisAccount[]> {
-  let text: string;
+  let bytes: Uint8Array | undefined;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFileAtMost(file, MAX_GENESIS_FILE_SIZE);
   } catch (error) {
     throw new CliError('GENESIS_FILE_UNREADABLE', `cannot read --genesis ${JSON.stringify(file)}: ${oneLine((error as Error).message)}`);
   }
+  if (bytes === undefined) {
+    throw new CliError('GENESIS_FILE_UNREADABLE', `--genesis ${JSON.stringify(file)} is larger than ${MAX_GENESIS_FILE_SIZE / 2 ** 20} MiB, the most a genesis file may hold (about 200 000 accounts)`);
+  }
+  const text = new TextDecoder().decode(bytes);
   let entries: unknown;
   try {
     entries = parseJsonExact(text);
