@@ -28,6 +28,7 @@ interface Manifest {
   types: string;
   bin?: Record<string, string>;
   dependencies?: Record<string, string>;
+  engines?: { node?: string };
 }
 
 const manifest = (name: string): Manifest => JSON.parse(readFileSync(`${ROOT}packages/${name}/package.json`, 'utf8')) as Manifest;
@@ -60,6 +61,15 @@ describe('published packages', () => {
       expect(files, `${name}: ${target}`).toContain(target);
     }
     expect(files.filter((path) => /(^|\/)(test|__tests__)\/|\.(test|spec)\.[cm]?[jt]s$|(^|\/)node_modules\/|\.tsbuildinfo$/.test(path))).toEqual([]);
+  });
+
+  // The Node versions the workspace is built and tested on. An app's npm checks each installed
+  // package's own field (EBADENGINE): @aesc/signer/legacy's CommonJS build, for one, require()s
+  // the ESM-only @noble/curves, which older Node refuses (ERR_REQUIRE_ESM).
+  it.each(PACKAGES)('%s declares the Node versions the workspace supports (engines.node)', (directory) => {
+    const root = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { engines: { node: string } };
+    expect(root.engines.node).toMatch(/^>=\d+\.\d+\.\d+$/);
+    expect(manifest(directory).engines?.node).toBe(root.engines.node);
   });
 
   it.each(PACKAGES)('%s types each export condition with the declarations built beside its code', (directory) => {
@@ -144,7 +154,8 @@ describe('published packages', () => {
 
   // An app outside the workspace, its node_modules holding what `npm pack` ships, compiles
   // test/support/consumer.ts as each module setting resolves the packages: ESM and CJS under
-  // `nodenext` (`exports` conditions), `bundler`, and `node10` (`main`/`types`, `typesVersions`).
+  // `nodenext` and `node16` (`exports` conditions), `bundler`, and `node10` (`main`/`types`,
+  // `typesVersions`), under the strict options an app may set (`noUncheckedIndexedAccess` too).
   // `skipLibCheck: false` checks our declarations too; TypeScript's own lib files are skipped
   // (`skipDefaultLibCheck`), as they take most of the time and are not ours.
   describe('compiled by a TypeScript app', () => {
@@ -166,6 +177,7 @@ describe('published packages', () => {
 
     it.concurrent.each([
       ['nodenext', 'nodenext', ['consumer.mts', 'consumer.cts'], true],
+      ['node16', 'node16', ['consumer.mts', 'consumer.cts'], true],
       ['bundler', 'preserve', ['consumer.ts'], true],
       ['node10', 'commonjs', ['consumer.ts'], true],
       ['node10', 'commonjs', ['consumer.ts'], false],
@@ -178,6 +190,7 @@ describe('published packages', () => {
         moduleResolution: resolution,
         strict: true,
         exactOptionalPropertyTypes,
+        noUncheckedIndexedAccess: true,
         skipLibCheck: false,
         skipDefaultLibCheck: true,
         noEmit: true,
