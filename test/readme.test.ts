@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { ChannelClient, FileStore, MemoryStore } from '@aesc/client';
 import { type Devnode, startDevnode } from '@aesc/devnode';
 import { createSigner, type Signer } from '@aesc/signer';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -306,5 +307,71 @@ declare const newerCoSignedState: EncodedTx;
 ${block('client', 1)}`,
     });
     expect(report).toBe('');
+  });
+});
+
+/**
+ * The typed error of each package whose README has a table of error codes. `@aesc/devnode` has
+ * none: its `ChainError.reason` is a string (the reference's error name), not a union of codes.
+ */
+const ERROR_CLASSES = { encoding: 'EncodingError', tx: 'TxError', signer: 'SignerError', schema: 'SchemaError', client: 'ClientError', cli: 'CliError' } as const;
+type ErrorPackage = keyof typeof ERROR_CLASSES;
+
+/**
+ * The codes each package's error declares, as an app compiling against the built declarations
+ * sees them: the string literals of the type of its `code`.
+ */
+function declaredCodes(): Record<ErrorPackage, string[]> {
+  const file = `${ROOT}.readme-codes-${RUN}.ts`;
+  const text = Object.entries(ERROR_CLASSES)
+    .map(([name, error]) => `import type { ${error} } from '@aesc/${name}';\nexport type ${name}Code = ${error}['code'];`)
+    .join('\n');
+  const options = { module: ts.ModuleKind.Preserve, moduleResolution: ts.ModuleResolutionKind.Bundler, noEmit: true, strict: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
+  const host = ts.createCompilerHost(options);
+  const { getSourceFile, fileExists, readFile } = host;
+  host.getSourceFile = (name, ...rest) => (name === file ? ts.createSourceFile(name, text, ts.ScriptTarget.ES2022) : getSourceFile.call(host, name, ...rest));
+  host.fileExists = (name) => name === file || fileExists.call(host, name);
+  host.readFile = (name) => (name === file ? text : readFile.call(host, name));
+  const program = ts.createProgram([file], options, host);
+  const source = program.getSourceFile(file) ?? expect.fail('the module naming the error codes');
+  expect(ts.getPreEmitDiagnostics(program, source).map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'))).toEqual([]);
+  const checker = program.getTypeChecker();
+  const codes: Partial<Record<ErrorPackage, string[]>> = {};
+  for (const statement of source.statements) {
+    if (!ts.isTypeAliasDeclaration(statement)) continue;
+    const type = checker.getTypeAtLocation(statement.name);
+    const name = statement.name.text.replace(/Code$/, '') as ErrorPackage;
+    codes[name] = (type.isUnion() ? type.types : [type]).map((member) =>
+      member.isStringLiteral() ? member.value : expect.fail(`${ERROR_CLASSES[name]}['code'] has a member that is no string literal: ${checker.typeToString(member)}`),
+    );
+  }
+  return codes as Record<ErrorPackage, string[]>;
+}
+
+/**
+ * The codes a README's errors table lists (the first table of its `## …Errors` section): the
+ * first cell of each row is one code or several (`TIMEOUT` / `ABORTED`, `NOT_FOUND`, `NO_STATE`),
+ * the second says what each means.
+ */
+function documentedCodes(name: ErrorPackage): string[] {
+  const readme = readFileSync(`${ROOT}packages/${name}/README.md`, 'utf8');
+  const section = /^## (?:.* )?errors\n([\s\S]*?)(?=^## |(?![\s\S]))/im.exec(readme)?.[1] ?? expect.fail(`packages/${name}/README.md: no errors section`);
+  const table = /(?:^\|.*\n?)+/m.exec(section)?.[0].trimEnd().split('\n') ?? expect.fail(`packages/${name}/README.md: no table of error codes`);
+  expect(table.slice(0, 2), `packages/${name}/README.md: the errors table's header`).toEqual(['| code | meaning |', '|---|---|']);
+  return table.slice(2).flatMap((row) => {
+    const [, codes = '', meaning = ''] = row.split(/(?<!\\)\|/).map((cell) => cell.trim());
+    expect(codes, `packages/${name}/README.md: ${row}`).toMatch(/^`[A-Z_]+`(?: *[,/] *`[A-Z_]+`)*$/);
+    expect(meaning, `packages/${name}/README.md: ${row}`).not.toBe('');
+    return [...codes.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1] as string);
+  });
+}
+
+describe('package READMEs: the errors table lists exactly the codes the package declares', () => {
+  const declared = declaredCodes();
+
+  it.each(Object.keys(ERROR_CLASSES) as ErrorPackage[])('@aesc/%s', (name) => {
+    const documented = documentedCodes(name);
+    expect(new Set(documented).size, `packages/${name}/README.md: a code listed twice`).toBe(documented.length);
+    expect([...documented].sort()).toEqual([...declared[name]].sort());
   });
 });

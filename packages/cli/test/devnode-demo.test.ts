@@ -105,6 +105,23 @@ describe('aesc devnode, its text when ready', () => {
   });
 });
 
+describe('aesc devnode with a number option out of its range', () => {
+  it.each([
+    ['--port', '65536', 65535],
+    ['--http-port', '1.5', 65535],
+    ['--block-interval', '01', 3_600_000],
+    ['--minimum-depth', '1e3', 1_000_000],
+    ['--accounts', '101', 100],
+  ])('%s %s: INVALID_NUMBER, one line naming the option, exit 1', async (option, value, max) => {
+    // the other port on any free port (an option given twice would be a USAGE error)
+    const ports = ['--port', '--http-port'].filter((name) => name !== option).flatMap((name) => [name, '0']);
+    const { code, stdout, stderr } = await runCli(['devnode', ...ports, option, value]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(new RegExp(`^aesc devnode: INVALID_NUMBER: ${option} must be a whole number from 0 to ${max}, got "${value.replace('.', '\\.')}"\n$`));
+  });
+});
+
 describe('aesc devnode --genesis with a bad key', () => {
   it('names the entry: one line, exit 1', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'aesc-genesis-'));

@@ -1,9 +1,9 @@
 import { type ChannelId, decode, describe, type EncodedTx, encode, isBytes, isEncoded, type TxHash } from '@aesc/encoding';
 import { type Signer, signTx, verifySignedTx } from '@aesc/signer';
 import { type ChannelOffchainTx, decodeTx, deserializeTx, type SignedTx, serializeTx, txHash, type UnsignedTx } from '@aesc/tx';
-import { ClientError } from './errors.js';
+import { ClientError, messageOf } from './errors.js';
 import { assertMilliseconds, type ChannelInfo, isTransient, type NodeClient, type RequestOptions, type TxInfo, type WaitProgress } from './node-client.js';
-import type { StateStore } from './store.js';
+import type { ChannelSnapshot, StateStore } from './store.js';
 
 /**
  * Blocks past the current height that a dispute tx stays valid by default (its `ttl`, the last
@@ -110,7 +110,13 @@ export interface DisputeEquivalent {
 export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResult> {
   const { store, node, signer, channelId } = checkCommon(options);
   if (typeof store !== 'object' || store === null || typeof store.load !== 'function') throw new TypeError(`store must be a StateStore, got ${describe(store)}`);
-  const snapshot = await store.load(channelId);
+  let snapshot: ChannelSnapshot | undefined;
+  try {
+    snapshot = await store.load(channelId);
+  } catch (error) {
+    // A store of the app's own may fail with anything: STORE_IO, as a failed save is to the channel client.
+    throw error instanceof ClientError ? error : new ClientError('STORE_IO', messageOf(error), { channelId }, { cause: error });
+  }
   if (snapshot === undefined) throw new ClientError('NOT_FOUND', `the store has no channel ${channelId}`, { channelId });
   if (snapshot.state === undefined) {
     throw new ClientError('NO_STATE', `the store holds no co-signed state of ${channelId} to close from`, { channelId });

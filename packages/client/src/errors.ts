@@ -27,7 +27,7 @@ export type ClientErrorCode =
   | 'STALE_SNAPSHOT'
   /** what the store read back is not a snapshot it could have written; `context.path` names the file */
   | 'STORE_CORRUPT'
-  /** the file system refused a read or a write (ENOSPC, EACCES, EIO…); `cause` is the original error. Also a `FileStore` made where there is none (a browser bundle) */
+  /** the file system refused a read or a write (ENOSPC, EACCES, EIO…); `cause` is the original error. Also a `FileStore` made where there is none (a browser bundle), and a `save` of an app's own `StateStore` (or its `load` in `closeSolo`) that failed with anything but a `ClientError` */
   | 'STORE_IO'
 
   // --- solo close, slash, settle ---
@@ -75,11 +75,11 @@ export type ClientErrorCode =
   | 'MALFORMED_FRAME'
   /** the node sent frames faster than the client handles them (more than `MAX_PENDING_FRAMES` waiting): the connection is closed (`CONNECTION_CLOSED` follows) */
   | 'FRAME_FLOOD'
-  /** a tx the client did not expect: not the body it signed, not of this channel, or not canonical */
+  /** a tx the client did not expect: not the body it signed, not of this channel, or not canonical; or a conflict that falls back to another round than the last co-signed one */
   | 'UNEXPECTED_TX'
   /** an event listener of the app threw or rejected (the `error` event; the channel went on as without it); `cause` is what it threw */
   | 'LISTENER_FAILED'
-  /** a bug: an error no part of the client declares */
+  /** a bug: an error no part of the client declares (e.g. thrown by the app's `WebSocket`), as an `error` event; `cause` is what was thrown */
   | 'INTERNAL';
 
 export interface ClientErrorContext {

@@ -294,6 +294,19 @@ describe('solo close, slash, settle against devnode', () => {
     expect(reads).toBeGreaterThan(2);
   });
 
+  // A `StateStore` of the app's own may reject with anything, as it may on a save (STORE_IO there too).
+  it.each([
+    ['an Error', new Error('the disk is gone'), 'the disk is gone'],
+    ['a string', 'quota exceeded', 'quota exceeded'],
+  ])('a store whose load rejects with %s: STORE_IO with its cause, nothing posted', async (_case, thrown, message) => {
+    const channel = await openChannel(carol, alice, 300n, 300n);
+    const store: StateStore = { load: () => Promise.reject(thrown), save: async () => undefined, list: async () => [] };
+    const error = await clientError(closeSolo({ store, node, signer: carol, channelId: channel.id }), 'STORE_IO');
+    expect(error.message).toBe(message);
+    expect(error.cause).toBe(thrown);
+    expect(await node.getChannel(channel.id)).toMatchObject({ closes_at: 0n });
+  });
+
   it('needs a stored co-signed state to close from', async () => {
     const channel = await openChannel(carol, alice, 300n, 300n);
     const store = new MemoryStore();

@@ -24,6 +24,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import {
   ChannelClient,
   checkSignRequest,
+  type ClientError,
   MAX_FRAME_BYTES,
   MAX_PENDING_FRAME_TEXT,
   MAX_PENDING_FRAMES,
@@ -1626,6 +1627,41 @@ describe('the client’s lifecycle', () => {
       expect(failures).toContain(`LISTENER_FAILED an app's ${event} listener failed: async ${event}`);
     }
     expect(failures.every((failure) => failure.startsWith('LISTENER_FAILED '))).toBe(true);
+    client.close();
+  });
+
+  it('a failure no part of the client declares (the app’s WebSocket whose send throws) is an error event INTERNAL with its cause, not an unhandled rejection', async () => {
+    const failure = new Error('the socket refused the frame');
+    /** A platform WebSocket that refuses every text frame once `failing` is set (keep-alives still go). */
+    class FailingSend extends PlatformWebSocket {
+      static failing = false;
+      override send(data: string | Uint8Array): void {
+        if (FailingSend.failing && typeof data === 'string') throw failure;
+        super.send(data);
+      }
+    }
+    const { client, node, initial } = await startOpen({ WebSocket: FailingSend as unknown as WebSocketConstructor });
+    const seen: unknown[] = [];
+    const onUnhandled = (reason: unknown) => seen.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const errors: ClientError[] = [];
+    client.on('error', (error) => errors.push(error));
+    try {
+      FailingSend.failing = true;
+      // the peer pays 1: the client signs the acknowledgement, and its reply cannot be sent
+      node.send({ action: 'info', payload: { event: 'update' } });
+      node.send({ action: 'sign', tag: 'update_ack', payload: { tx: encodeTx(next2(initial)) } });
+      for (let waited = 0; errors.length === 0 && waited < 2000; waited += 10) await sleep(10);
+      await sleep(50);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      FailingSend.failing = false;
+    }
+    expect(seen).toEqual([]);
+    expect(errors.map(({ name, code, message, cause }) => ({ name, code, message, cause }))).toEqual([
+      { name: 'ClientError', code: 'INTERNAL', message: 'the socket refused the frame', cause: failure },
+    ]);
+    expect(node.received.filter((frame) => frame.action === 'update_ack')).toEqual([]);
     client.close();
   });
 

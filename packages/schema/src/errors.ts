@@ -3,7 +3,7 @@
  * `err.code`, never on the message.
  */
 export type SchemaErrorCode =
-  /** the text is not JSON */
+  /** the text is not JSON; or, to `parseJsonExact` with `duplicateKeys: 'refuse'`, a key given twice in one object */
   | 'INVALID_JSON'
   /** JSON, but not an object (an array, a string, null, …) */
   | 'NOT_AN_OBJECT'
