@@ -9,7 +9,7 @@ export type ClientErrorCode =
   | 'NODE_ERROR'
   /** no answer at all: connection refused, DNS failure, connection reset before a response */
   | 'NODE_UNREACHABLE'
-  /** the node answered 2xx with something that is not the expected shape (not JSON, a missing field, a tx that does not hash to its `hash`), or sent a body above `MAX_RESPONSE_BYTES` whatever its status */
+  /** the node answered 2xx with something that is not the expected shape (not JSON, a missing field, a tx that does not hash to its `hash` or is not the one asked for, a posted tx's `th$` that is not its own), or sent a body above `MAX_RESPONSE_BYTES` whatever its status */
   | 'BAD_RESPONSE'
   /** a request or a wait ran past its `timeoutMs`, or a channel call got no answer (from the node, or from a store `save`) within `callTimeoutMs` */
   | 'TIMEOUT'

@@ -21,12 +21,17 @@ import {
   type ChannelSettleTx,
   type ChannelSlashTx,
   type ChannelWithdrawTx,
+  compareBytes,
   DEFINITION_BY_TYPE,
+  decodeRlp,
   decodeTx,
+  deserializeTx,
+  encodeRlp,
   encodeTx,
   type FieldKind,
   fromJSON,
   type SignedTx,
+  TxError,
   txHash,
   type UnsignedTx,
 } from '@aesc/tx';
@@ -315,8 +320,11 @@ export class NodeClient {
   }
 
   /**
-   * Posts a signed tx; resolves with its `th$`. v0.14 answered 200 even when its mempool
-   * refused the tx, so the hash proves only that the node read it: wait with `waitForTx`.
+   * Posts a signed tx; resolves with its `th$`, checked against the tx (a node that names
+   * another is `BAD_RESPONSE`). v0.14 answered 200 even when its mempool refused the tx, so the
+   * hash proves only that the node read it: wait with `waitForTx`. A `tx$` the client cannot
+   * read is posted all the same, for the node to say what is wrong with it; if the node takes
+   * it, its hash is the node's word.
    */
   async postTx(tx: EncodedTx | SignedTx, options: RequestOptions = {}): Promise<TxHash> {
     let encoded: EncodedTx;
@@ -324,11 +332,7 @@ export class NodeClient {
     if (typeof tx === 'string') {
       if (!tx.startsWith('tx$')) throw new TypeError('tx must be a tx$ string or a SignedTx');
       encoded = tx as EncodedTx;
-      try {
-        expectedHash = txHash(decodeTx(encoded, 'signed_tx'));
-      } catch {
-        // Not a signed tx we can read: the node will say what is wrong with it.
-      }
+      expectedHash = postedHash(encoded);
     } else if (typeof tx === 'object' && tx !== null && (tx as { type?: unknown }).type === 'signed_tx') {
       encoded = encodeTx(tx);
       expectedHash = txHash(tx);
@@ -607,6 +611,26 @@ export class NodeClient {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * The `th$` the node gives a posted `tx$`: that of the signed tx as it reads it, re-serialized
+ * (WIRE.md §7.2). v0.14 (and devnode) take the signatures in any order and sort them (§6.4),
+ * as another SDK may leave them; undefined for a tx the client cannot read.
+ */
+function postedHash(encoded: EncodedTx): TxHash | undefined {
+  try {
+    const bytes = decode(encoded, 'tx');
+    try {
+      return txHash(deserializeTx(bytes, 'signed_tx'));
+    } catch (error) {
+      if (!(error instanceof TxError) || error.code !== 'NON_CANONICAL_ORDER') return undefined;
+      const [tag, vsn, signatures, inner] = decodeRlp(bytes) as [Uint8Array, Uint8Array, Uint8Array[], Uint8Array];
+      return txHash(deserializeTx(encodeRlp([tag, vsn, [...signatures].sort(compareBytes), inner]), 'signed_tx'));
+    }
+  } catch {
+    return undefined;
+  }
+}
 
 /** The node's `for_client` JSON of an unsigned tx, turned into the JSON form `fromJSON` reads. */
 function unsignedFromNodeJson(nodeTx: ExactJson | undefined): unknown {

@@ -4,13 +4,15 @@ import { join } from 'node:path';
 import { type Devnode, startDevnode } from '@aesc/devnode';
 import { type ChannelId, decode, type EncodedTx, type TxHash } from '@aesc/encoding';
 import { createSigner, type Signer, signTx, verifySignedTx } from '@aesc/signer';
-import { type ChannelCreateTx, type ChannelOffchainTx, channelId, encodeTx, type SignedTx, serializeTx, type UnsignedTx } from '@aesc/tx';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ExactJson, serializeJson } from '@aesc/schema';
+import { type ChannelCreateTx, type ChannelOffchainTx, channelId, decodeTx, encodeTx, type SignedTx, serializeTx, txHash, type UnsignedTx } from '@aesc/tx';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeSolo, DEFAULT_TTL_MARGIN, type DisputeResult, settle, slash } from '../src/dispute.js';
 import { FileStore } from '../src/file-store.js';
 import { MemoryStore } from '../src/memory-store.js';
 import type { StateStore } from '../src/store.js';
-import { NodeClient } from '../src/node-client.js';
+import { type ChannelInfo, DEFAULT_WAIT_TIMEOUT_MS, NodeClient } from '../src/node-client.js';
+import { ChannelClient, type CoSignedState } from '../src/channel-client.js';
 import { clientError } from './support/client-error.js';
 
 const START_BALANCE = 1_000_000n;
@@ -920,5 +922,198 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
     await expect.poll(() => devnode.chain.mempool.length).toBe(1);
     await devnode.mine(1);
     expect(nonceOf(posted(await again).signedTx)).toBe(nonce);
+  });
+});
+
+describe('watching the chain: the peer closes alone while the channel runs (README, “Watching the chain”)', () => {
+  it('nothing tells the client and the channel co-signs on; getChannel shows the close (closes_at, a round below ours); the slash with the client’s state wins, at the edges each call refuses naming the heights, a payment co-signed too late is lost, and no coin goes astray', async () => {
+    const params = {
+      initiator: bob.address,
+      responder: carol.address,
+      lock_period: LOCK_PERIOD,
+      push_amount: 0n,
+      initiator_amount: 1_000n,
+      responder_amount: 500n,
+      channel_reserve: 10n,
+      ttl: 1_000_000n,
+      port: 32_100,
+      host: 'localhost',
+      minimum_depth: 1n,
+    };
+    const directory = join(root, 'watching');
+    const carolsStore = new MemoryStore();
+    const mining = setInterval(() => void devnode.mine(1), 10);
+    let bobsClient: ChannelClient;
+    let carolsClient: ChannelClient;
+    try {
+      [bobsClient, carolsClient] = await Promise.all([
+        ChannelClient.connect({ url: devnode.wsUrl, role: 'initiator', params, signer: bob, store: new FileStore(directory) }),
+        ChannelClient.connect({ url: devnode.wsUrl, role: 'responder', params, signer: carol, store: carolsStore }),
+      ]);
+      await Promise.all([bobsClient.opened, carolsClient.opened]);
+    } finally {
+      clearInterval(mining);
+    }
+    const id = bobsClient.channelId as ChannelId;
+    const bobsEvents: string[] = [];
+    for (const event of ['onChainTx', 'error', 'died', 'statusChanged', 'conflict', 'signRefused'] as const) bobsClient.on(event, () => bobsEvents.push(event));
+    const carolsStates: CoSignedState[] = [];
+    carolsClient.on('stateChanged', (state) => carolsStates.push(state));
+    for (let i = 0; i < 3; i++) await bobsClient.update({ from: bob.address, to: carol.address, amount: 100n });
+    await carolsClient.update({ from: carol.address, to: bob.address, amount: 30n });
+    // Funded and open: from here on, only the dispute's fees leave the two accounts.
+    const [bobBefore, carolBefore] = [await balanceOf(bob), await balanceOf(carol)];
+
+    // Carol closes alone with round 4, her best (800, before she paid back 30), taken from her
+    // history (her store keeps only the newest).
+    const round4 = carolsStates.find((state) => state.round === 4n) as CoSignedState;
+    expect(round4.balances).toEqual({ initiator: 700n, responder: 800n });
+    const cheat = new MemoryStore();
+    await cheat.save({ channelId: id, role: 'responder', createTx: (await carolsStore.load(id))?.createTx as EncodedTx, state: round4.encoded, round: 4n });
+    const carolsClose = posted(await closedSoloBy(carol, cheat, id));
+
+    // Nothing reaches bob's client: the node does not watch the chain. The channel runs on, and
+    // carol's next payment is co-signed and stored as any other.
+    const paid = await carolsClient.update({ from: carol.address, to: bob.address, amount: 50n });
+    expect(paid.round).toBe(6n);
+    await expect.poll(() => bobsClient.round).toBe(6n);
+    expect(bobsClient.status).toBe('open');
+    expect(bobsEvents).toEqual([]);
+
+    // The chain tells: solo-closing (closes_at set), with a round below the store's.
+    const store = new FileStore(directory);
+    const onChain = (await node.getChannel(id)) as ChannelInfo;
+    expect(onChain).toMatchObject({ round: 4n, responder_amount: 800n, closes_at: carolsClose.blockHeight + LOCK_PERIOD });
+    expect((await store.load(id))?.round).toBe(6n);
+    const closing = await clientError(closeSolo({ store, node, signer: bob, channelId: id }), 'CHANNEL_ALREADY_CLOSING');
+    expect(closing.context).toMatchObject({ onChainRound: 4n, round: 6n, closesAt: onChain.closes_at });
+
+    // Bob answers with the client's own state (a SignedTx; the store's tx$ does as well).
+    const slashing = slash({ node, signer: bob, channelId: id, state: (bobsClient.state as CoSignedState).state, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    const slashed = posted(await slashing);
+    const closesAt = slashed.blockHeight + LOCK_PERIOD;
+    expect(await node.getChannel(id)).toMatchObject({ round: 6n, initiator_amount: paid.balances.initiator, responder_amount: paid.balances.responder, closes_at: closesAt });
+    await clientError(slash({ node, signer: carol, channelId: id, state: carolsStates.find((state) => state.round === 5n)?.encoded as EncodedTx }), 'STATE_NOT_NEWER');
+
+    // One more payment, co-signed while the lock period runs out.
+    const late = await carolsClient.update({ from: carol.address, to: bob.address, amount: 40n });
+    await devnode.mine(Number(LOCK_PERIOD) - 2);
+    // Two blocks early (the next block cannot include a settle): refused, naming both heights.
+    expect(await node.getHeight()).toBe(closesAt - 2n);
+    const early = await clientError(settle({ node, signer: carol, channelId: id }), 'CHANNEL_NOT_CLOSABLE_YET');
+    expect(early.context).toMatchObject({ closesAt, height: closesAt - 2n });
+    expect(early.message).toContain(`from height ${closesAt}; the chain is at ${closesAt - 2n}`);
+    await devnode.mine(1);
+    // The next block is closes_at: too late for a slash, the payment of round 7 is lost.
+    const tooLate = await clientError(slash({ node, signer: bob, channelId: id, state: late.encoded }), 'CHANNEL_NOT_CLOSING');
+    expect(tooLate.context).toMatchObject({ closesAt, height: closesAt - 1n });
+    expect(tooLate.message).toContain(`ends at height ${closesAt}`);
+    // Carol settles: included in the block at closes_at, with round 6's amounts exactly.
+    const settling = settle({ node, signer: carol, channelId: id, pollMs: 5 });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    await devnode.mine(1);
+    const settled = posted(await settling);
+    expect(settled.blockHeight).toBe(closesAt);
+    expect(settled.signedTx.tx).toMatchObject({ initiator_amount: paid.balances.initiator, responder_amount: paid.balances.responder });
+    await clientError(settle({ node, signer: bob, channelId: id }), 'CHANNEL_NOT_FOUND');
+    // Still nothing on bob's side: the client co-signs what the chain no longer holds.
+    expect(bobsClient.status).toBe('open');
+    expect(bobsEvents).toEqual([]);
+
+    // Each party has its round 6 amount less the fees it paid, one each (carol: close, settle;
+    // bob: slash): with the 1 500 the channel held, every coin is accounted for.
+    expect(paid.balances).toEqual({ initiator: 780n, responder: 720n });
+    expect(await balanceOf(bob)).toBe(bobBefore + 780n - 1n);
+    expect(await balanceOf(carol)).toBe(carolBefore + 720n - 2n);
+    expect((await balanceOf(bob)) + (await balanceOf(carol)) + 3n).toBe(bobBefore + carolBefore + 1_500n);
+    bobsClient.close();
+    carolsClient.close();
+  });
+
+  it('settle waiting out the lock period gives up after its timeoutMs, 10 minutes unless told (DEFAULT_WAIT_TIMEOUT_MS, about 3 v0.14 blocks): TIMEOUT, nothing posted', async () => {
+    const id = channelId({ initiator: alice.publicKey, nonce: 1n, responder: bob.publicKey });
+    // A chain at height 10 whose channel closes at 1 000: a lock period of days on v0.14.
+    const answers: Record<string, unknown> = {
+      '/v2/top': { height: 10, hash: 'bh$2UWBL9BqZ4JbrHeV8jbBFZQzYQNn5eWVvUbLtX6XC2nGBAMGX4' },
+      [`/v2/channels/${id}`]: { id, initiator: alice.address, responder: bob.address, total_amount: 400, initiator_amount: 190, responder_amount: 210, channel_reserve: 20, round: 2, lock_period: 990, closes_at: 1000 },
+    };
+    const paths: string[] = [];
+    const chain = new NodeClient('http://127.0.0.1:1/v2', {
+      fetch: async (input) => {
+        const path = new URL(String(input)).pathname;
+        paths.push(path);
+        return new Response(JSON.stringify(answers[path] ?? { reason: 'not served' }), { status: path in answers ? 200 : 404, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const waiting = settle({ node: chain, signer: alice, channelId: id, waitUntilClosable: true });
+      waiting.catch(() => undefined);
+      await vi.advanceTimersByTimeAsync(DEFAULT_WAIT_TIMEOUT_MS - 1_000);
+      expect(paths.filter((path) => path === '/v2/top').length).toBeGreaterThan(1_000); // still polling
+      await vi.advanceTimersByTimeAsync(2_000);
+      const error = await clientError(waiting, 'TIMEOUT');
+      expect(error.message).toContain(`height 999 after ${DEFAULT_WAIT_TIMEOUT_MS} ms`);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(paths.every((path) => path === '/v2/top' || path === `/v2/channels/${id}`)).toBe(true); // nothing posted
+  });
+});
+
+describe('a node that lies about the dispute’s own tx', () => {
+  it('a post answered with another tx’s hash, a look at the tx answered with another tx, a height that goes backwards: no success for a tx that is not the call’s, or not mined', async () => {
+    const json = (body: unknown) => new Response(serializeJson(body as ExactJson), { status: 200, headers: { 'content-type': 'application/json' } });
+    let lie: 'post' | 'getTx' | 'height' | undefined;
+    let tops = 0;
+    let topsAfterBlock = 0;
+    const lying = (otherHash: TxHash) =>
+      new NodeClient(devnode.httpUrl, {
+        fetch: async (input, init) => {
+          const url = new URL(String(input));
+          if (lie === 'post' && init?.method === 'POST' && url.pathname === '/v2/tx') {
+            await fetch(input, init); // posted, and answered with another hash
+            return json({ tx_hash: otherHash });
+          }
+          if (lie === 'getTx' && url.pathname.startsWith('/v2/tx/th$')) return fetch(`${devnode.httpUrl}/tx/${otherHash}?tx_encoding=json`, init);
+          if (lie === 'height' && url.pathname === '/v2/top') {
+            const height = BigInt(devnode.chain.height);
+            topsAfterBlock++;
+            return json({ height: ++tops <= 2 ? height + 10n : height - 5n, hash: devnode.chain.topBlock.hash });
+          }
+          return fetch(input, init);
+        },
+      });
+
+    for (const told of ['post', 'getTx'] as const) {
+      const channel = await openChannel(alice, bob, 300n, 300n);
+      const store = await channel.storeOf(2n, 290n, 310n);
+      const createHash = txHash(decodeTx(channel.createTx, 'signed_tx')); // mined, consistent in itself
+      lie = told;
+      const error = await clientError(closeSolo({ store, node: lying(createHash), signer: alice, channelId: channel.id, pollMs: 5 }), 'BAD_RESPONSE');
+      expect(error.message, told).toContain(told === 'post' ? `the node says ${createHash}` : `got ${createHash}`);
+      lie = undefined;
+      // The tx did reach the node: once it is in, a run against an honest node says so.
+      await devnode.mine(1);
+      expect(equivalent(await closeSolo({ store, node, signer: alice, channelId: channel.id })).ownTx).toBeUndefined();
+    }
+
+    const channel = await openChannel(alice, bob, 300n, 300n);
+    const store = await channel.storeOf(2n, 290n, 310n);
+    lie = 'height';
+    let settled = false;
+    const closing = closeSolo({ store, node: lying(txHash(decodeTx(channel.createTx, 'signed_tx'))), signer: alice, channelId: channel.id, pollMs: 5 }).finally(() => {
+      settled = true;
+    });
+    await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+    const [block] = await devnode.mine(1);
+    // In a block, but the node's top is below it: not taken as mined.
+    topsAfterBlock = 0;
+    await expect.poll(() => topsAfterBlock).toBeGreaterThan(10);
+    expect(settled).toBe(false);
+    lie = undefined;
+    expect(posted(await closing).blockHeight).toBe(BigInt(block?.height ?? -1));
   });
 });

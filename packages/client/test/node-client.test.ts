@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Devnode, startDevnode } from '@aesc/devnode';
-import { decode, type EncodedTx, type TxHash } from '@aesc/encoding';
+import { decode, type EncodedTx, encode, type TxHash } from '@aesc/encoding';
 import { type ExactJson, parseJsonExact, serializeJson } from '@aesc/schema';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
-import { type ChannelCreateTx, channelId, decodeTx, encodeTx, type SignedTx, txHash, type UnsignedTx } from '@aesc/tx';
+import { type ChannelCreateTx, channelId, decodeRlp, decodeTx, encodeRlp, encodeTx, type SignedTx, serializeTx, txHash, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientError } from '../src/errors.js';
 import { type ChannelTxBuilder, MAX_REQUEST_TIMEOUT_MS, MAX_RESPONSE_BYTES, NodeClient, type WaitProgress } from '../src/node-client.js';
@@ -621,6 +621,33 @@ describe('NodeClient against nodes that misbehave', () => {
     const otherHash = txHash(await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 2n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob));
     const error = await clientError((await answering({ tx_hash: otherHash })).postTx(spend), 'BAD_RESPONSE');
     expect(error.message).toContain(`the node says ${otherHash}, the tx hashes to ${txHash(spend)}`);
+  });
+
+  it('checks the hash a node gives a posted tx whose signatures another SDK left unsorted (v0.14 and devnode take it, hashed sorted): another th$ is BAD_RESPONSE (it was returned as the tx’s)', async () => {
+    const create: ChannelCreateTx = {
+      type: 'channel_create_tx',
+      initiator: alice.publicKey,
+      initiator_amount: 10n,
+      responder: bob.publicKey,
+      responder_amount: 10n,
+      channel_reserve: 1n,
+      lock_period: 5n,
+      ttl: 1_000n,
+      fee: 1n,
+      nonce: await node.nextNonce(alice.address),
+    };
+    const signed = await signedBy(create, alice, bob);
+    const [tag, vsn, signatures, inner] = decodeRlp(serializeTx(signed)) as [Uint8Array, Uint8Array, Uint8Array[], Uint8Array];
+    const unsorted = encode('tx', encodeRlp([tag, vsn, [...signatures].reverse(), inner])) as EncodedTx;
+    expect(() => decodeTx(unsorted, 'signed_tx')).toThrow(/sorts before/);
+    const otherHash = txHash(await signedBy({ ...create, initiator_amount: 11n }, alice, bob));
+    const lying = new NodeClient(await fakeNode({ status: 200, body: serializeJson({ tx_hash: otherHash }) }));
+    const error = await clientError(lying.postTx(unsorted), 'BAD_RESPONSE');
+    expect(error.message).toContain(`the node says ${otherHash}, the tx hashes to ${txHash(signed)}`);
+    // An honest node takes it, under the hash of its sorted form.
+    expect(await node.postTx(unsorted)).toBe(txHash(signed));
+    await devnode.mine(1);
+    expect((await node.getTx(txHash(signed)))?.signedTx).toEqual(signed);
   });
 
   it('takes only the node’s own 404 as "not found": the same reason with another status is NODE_ERROR', async () => {
