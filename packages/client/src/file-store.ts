@@ -37,6 +37,11 @@ const FILE_KEYS = new Set(['version', 'channelId', 'role', 'createTx', 'round', 
 /** A save's temp file, `.snapshot.json.<pid>.<uuid>.tmp`: the pid of the process writing it. */
 const TEMP_FILE = /^\.snapshot\.json\.([1-9][0-9]{0,9})\.[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\.tmp$/;
 /**
+ * What fsync of a directory answers on a file system that does not support it (Linux: EINVAL,
+ * for one whose directories have no fsync; ENOTSUP/EOPNOTSUPP): not an I/O error.
+ */
+const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
+/**
  * The names of the temp files the stores of this process are writing (unique by their uuid, and
  * by name since one directory may have two paths): never left over, though their pid runs.
  */
@@ -79,7 +84,9 @@ export interface FileStoreOptions {
  *
  * A save is durable when its promise resolves and atomic whatever happens before: the snapshot
  * is written to a temp file in the channel's directory, fsynced, renamed over `snapshot.json`,
- * and the directory is fsynced so the rename itself survives a power cut. A crash leaves
+ * and the directory is fsynced so the rename itself survives a power cut (on a file system
+ * that cannot fsync a directory, EINVAL or ENOTSUP, the rename is as durable as it makes it,
+ * and the save goes on; any other failure of that fsync is STORE_IO). A crash leaves
  * either the old file or the new one, and perhaps a `.tmp` file, which is never read and which
  * the next store to save the channel removes: one whose name holds the pid of a process that
  * no longer runs (or of this one, when none of its stores is writing it). A pid names a process
@@ -302,6 +309,10 @@ export class FileStore implements StateStore {
       handle = await this.#fs.open(directory, 'r');
       await handle.sync();
     } catch (error) {
+      // A file system that cannot fsync a directory (some FUSE and network ones) says so: the
+      // rename is then as durable as it makes it. Failing the save would not make it more so,
+      // and would leave a channel's first save, its co-signed create, not written at all.
+      if (handle !== undefined && DIRECTORY_SYNC_UNSUPPORTED.has(errorCode(error) ?? '')) return;
       throw ioError('fsync directory', directory, error);
     } finally {
       await handle?.close().catch(() => undefined);

@@ -142,6 +142,106 @@ describe('crash and recovery', () => {
     expect(node.chain.account(alice.publicKey)?.balance).toBe((before[0] ?? 0n) + state.initiator_amount - 2n);
     expect(node.chain.account(bob.publicKey)?.balance).toBe((before[1] ?? 0n) + state.responder_amount);
   });
+
+  /**
+   * The same child killed at a random moment, from its start (opening included) to well into
+   * its transfers, many times. The child prints a round once `update()` resolved (stored), and
+   * stores N+1 only after printing N: the store holds the last round printed or the next one (a
+   * save that ended before the kill, its round not yet printed), and the peer holds the store's
+   * round or the next one (a co-signed state the child was still saving). Never anything else,
+   * never a torn file: a kill leaves the old file or the renamed new one, and at most one temp file.
+   * AESC_CRASH_ITERATIONS sets how many kills (100 for a long run).
+   */
+  const iterations = Number(process.env.AESC_CRASH_ITERATIONS ?? '12');
+  it('SIGKILL at random moments: the store always holds a whole state both signed, the last reported round or the next', { timeout: 30_000 + iterations * 3_000 }, async () => {
+    const seen = { beforeCreate: 0, createOnly: 0, printed: 0, saved: 0 };
+    for (let iteration = 0; iteration < iterations; iteration++) {
+      const params = {
+        initiator: alice.address,
+        responder: bob.address,
+        lock_period: 10n,
+        push_amount: 0n,
+        initiator_amount: 1_000n,
+        responder_amount: 1_000n,
+        channel_reserve: 10n,
+        ttl: 1_000_000n,
+        port: 32_000 + iteration,
+        host: 'localhost',
+        minimum_depth: 2n,
+      };
+      // Each channel locks 1 000 of each side for good (nobody closes it): fund the next.
+      for (const signer of [alice, bob]) node.chain.fund(signer.publicKey, 1_001n);
+      const directory = join(storeDir, `random-${iteration}`);
+      const json = JSON.stringify(params, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value));
+      const { child, output, stderr } = spawnChild('crash-child.mjs', [node.wsUrl, directory, json]);
+      const responder = await ChannelClient.connect({ url: node.wsUrl, role: 'responder', params, signer: bob, store: new MemoryStore() });
+      responder.on('error', () => undefined);
+      const bobsStates = new Map<bigint, CoSignedState>();
+      responder.on('stateChanged', (state) => bobsStates.set(state.round, state));
+      // Half the kills from the child's start (its startup, the opening: the create and round 1
+      // being saved), half among the transfers.
+      const delay = Math.floor(Math.random() * (iteration % 2 === 0 ? 1_500 : 400));
+      const start = iteration % 2 === 0 ? Promise.resolve('') : output.next((line) => line.includes('channelId'));
+      await Promise.race([start.then(() => new Promise((resolve) => setTimeout(resolve, delay))), new Promise((resolve) => child.once('exit', resolve))]);
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode === null && child.signalCode === null ? child.once('exit', resolve) : resolve(undefined)));
+      const where = `iteration ${iteration}, killed ${delay} ms after ${iteration % 2 === 0 ? 'the start' : 'the opening'}`;
+      expect(stderr.join(''), where).toBe('');
+      expect(child.signalCode, where).toBe('SIGKILL');
+
+      // `opened` (the channelId line) reports round 1, each line after it the round of an update.
+      const printed = output.all.map((line) => BigInt((JSON.parse(line) as { round?: string }).round ?? '1'));
+      const lastPrinted = printed.at(-1);
+      const store = new FileStore(directory);
+      const channels = await store.list();
+      const channelDirectory = channels[0] === undefined ? undefined : join(directory, channels[0]);
+      if (channelDirectory !== undefined) {
+        const temps = readdirSync(channelDirectory).filter((name) => name.endsWith('.tmp'));
+        expect(temps.length, where).toBeLessThanOrEqual(1); // the save the kill cut short, if any
+      }
+      const snapshot = channels[0] === undefined ? undefined : await store.load(channels[0]);
+      // The node sent each co-signed state to both: the peer's frame of the stored one may still be on its way.
+      if (snapshot?.round !== undefined) await expect.poll(() => bobsStates.has(snapshot.round as bigint), { message: where }).toBe(true);
+      responder.close();
+      if (snapshot === undefined) {
+        // Killed before the co-signed create was stored (or before there was one).
+        expect(channels, where).toEqual([]);
+        expect(lastPrinted, where).toBeUndefined();
+        seen.beforeCreate++;
+        continue;
+      }
+      expect(channels, where).toEqual([responder.channelId]);
+      for (const encoded of [snapshot.createTx, snapshot.state]) {
+        if (encoded === undefined) continue;
+        expect((await verifySignedTx(decodeTx(encoded, 'signed_tx'), [alice.publicKey, bob.publicKey])).valid, where).toBe(true);
+      }
+      if (snapshot.round === undefined) {
+        // The create is stored, round 1 is not: killed while opening.
+        expect(lastPrinted, where).toBeUndefined();
+        seen.createOnly++;
+        continue;
+      }
+      const round = snapshot.round;
+      // Exactly the state the peer co-signed for that round, and the peer holds no more than one round beyond it.
+      expect(snapshot.state, where).toBe(bobsStates.get(round)?.encoded);
+      expect(Math.max(...[...bobsStates.keys()].map(Number)) - Number(round), where).toBeLessThanOrEqual(1);
+      if (lastPrinted === undefined) {
+        expect(round, where).toBe(1n); // round 1 stored, `opened` not yet reported
+        seen.saved++;
+      } else {
+        expect([lastPrinted, lastPrinted + 1n], where).toContain(round);
+        seen[round === lastPrinted ? 'printed' : 'saved']++;
+      }
+      // The next process's first save removes what the kill left, and takes the next round.
+      const next = bobsStates.get(round + 1n);
+      if (next !== undefined && channelDirectory !== undefined) {
+        await store.save({ ...snapshot, state: next.encoded, round: next.round });
+        expect(readdirSync(channelDirectory), where).toEqual(['snapshot.json']);
+      }
+    }
+    // The kills after the opening found a stored round every time.
+    expect(seen.printed + seen.saved).toBeGreaterThanOrEqual(Math.floor(iterations / 2));
+  });
 });
 
 /**

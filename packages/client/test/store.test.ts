@@ -599,6 +599,23 @@ describe('FileStore on disk', () => {
     expect(log.some((entry) => entry.startsWith('readFile'))).toBe(true);
   });
 
+  it.each(['EINVAL', 'ENOTSUP'])('stores on a file system that cannot fsync a directory (%s, a FUSE or network one): a file fsync it refuses still fails', async (code) => {
+    const directory = freshDirectory();
+    let fileSyncFails = false;
+    const { system, log } = instrumentedFs({ fail: (op, path) => (op === 'sync' && (!isTemp(path) || fileSyncFails) ? systemError(code) : undefined) });
+    const store = new FileStore(directory, { fs: system });
+    // Every directory fsync refused, none skipped: the new entries' parents, then the channel directory after the rename.
+    await store.save(await channel.snapshot(1n));
+    expect(log.filter((entry) => entry.startsWith('sync ') && !isTemp(entry))).toEqual([`sync ${directory}`, `sync ${root}`, `sync ${join(directory, channel.id)}`]);
+    await store.save(await channel.snapshot(2n));
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(2n));
+    // The snapshot's own fsync is what makes it whole on disk: its failure is STORE_IO, whatever the code.
+    fileSyncFails = true;
+    const error = await clientError(store.save(await channel.snapshot(3n)), 'STORE_IO');
+    expect((error.cause as { code?: string }).code).toBe(code);
+    expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(2n));
+  });
+
   it('fsyncs the parent of a channel directory whose first fsync failed, though the directory then exists', async () => {
     const directory = freshDirectory();
     const channelDirectory = join(directory, channel.id);
