@@ -311,20 +311,29 @@ ${block('client', 1)}`,
 });
 
 /**
- * The typed error of each package whose README has a table of error codes. `@aesc/devnode` has
- * none: its `ChainError.reason` is a string (the reference's error name), not a union of codes.
+ * The typed error of each package and the property holding its code: `code` (UPPER_CASE), or
+ * for `@aesc/devnode`'s `ChainError` the `reason` (the reference's snake_case error name). Its
+ * README's errors table is headed by that property's name.
  */
-const ERROR_CLASSES = { encoding: 'EncodingError', tx: 'TxError', signer: 'SignerError', schema: 'SchemaError', client: 'ClientError', cli: 'CliError' } as const;
+const ERROR_CLASSES = {
+  encoding: ['EncodingError', 'code'],
+  tx: ['TxError', 'code'],
+  signer: ['SignerError', 'code'],
+  schema: ['SchemaError', 'code'],
+  client: ['ClientError', 'code'],
+  cli: ['CliError', 'code'],
+  devnode: ['ChainError', 'reason'],
+} as const;
 type ErrorPackage = keyof typeof ERROR_CLASSES;
 
 /**
  * The codes each package's error declares, as an app compiling against the built declarations
- * sees them: the string literals of the type of its `code`.
+ * sees them: the string literals of the type of its `code` (or `reason`).
  */
 function declaredCodes(): Record<ErrorPackage, string[]> {
   const file = `${ROOT}.readme-codes-${RUN}.ts`;
   const text = Object.entries(ERROR_CLASSES)
-    .map(([name, error]) => `import type { ${error} } from '@aesc/${name}';\nexport type ${name}Code = ${error}['code'];`)
+    .map(([name, [error, property]]) => `import type { ${error} } from '@aesc/${name}';\nexport type ${name}Code = ${error}['${property}'];`)
     .join('\n');
   const options = { module: ts.ModuleKind.Preserve, moduleResolution: ts.ModuleResolutionKind.Bundler, noEmit: true, strict: true, types: [], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] };
   const host = ts.createCompilerHost(options);
@@ -342,27 +351,28 @@ function declaredCodes(): Record<ErrorPackage, string[]> {
     const type = checker.getTypeAtLocation(statement.name);
     const name = statement.name.text.replace(/Code$/, '') as ErrorPackage;
     codes[name] = (type.isUnion() ? type.types : [type]).map((member) =>
-      member.isStringLiteral() ? member.value : expect.fail(`${ERROR_CLASSES[name]}['code'] has a member that is no string literal: ${checker.typeToString(member)}`),
+      member.isStringLiteral() ? member.value : expect.fail(`${ERROR_CLASSES[name].join("['")}'] has a member that is no string literal: ${checker.typeToString(member)}`),
     );
   }
   return codes as Record<ErrorPackage, string[]>;
 }
 
 /**
- * The codes a README's errors table lists (the first table of its `## …Errors` section): the
- * first cell of each row is one code or several (`TIMEOUT` / `ABORTED`, `NOT_FOUND`, `NO_STATE`),
- * the second says what each means.
+ * The codes a README's errors table lists (the first table of its `## …Errors` section, headed
+ * `| code | meaning |` or, for a `reason`, `| reason | meaning |`): the first cell of each row is
+ * one code or several (`TIMEOUT` / `ABORTED`, `NOT_FOUND`, `NO_STATE`), the second says what each
+ * means. A code is an identifier of letters and underscores, in either case.
  */
 function documentedCodes(name: ErrorPackage): string[] {
   const readme = readFileSync(`${ROOT}packages/${name}/README.md`, 'utf8');
   const section = /^## (?:.* )?errors\n([\s\S]*?)(?=^## |(?![\s\S]))/im.exec(readme)?.[1] ?? expect.fail(`packages/${name}/README.md: no errors section`);
   const table = /(?:^\|.*\n?)+/m.exec(section)?.[0].trimEnd().split('\n') ?? expect.fail(`packages/${name}/README.md: no table of error codes`);
-  expect(table.slice(0, 2), `packages/${name}/README.md: the errors table's header`).toEqual(['| code | meaning |', '|---|---|']);
+  expect(table.slice(0, 2), `packages/${name}/README.md: the errors table's header`).toEqual([`| ${ERROR_CLASSES[name][1]} | meaning |`, '|---|---|']);
   return table.slice(2).flatMap((row) => {
     const [, codes = '', meaning = ''] = row.split(/(?<!\\)\|/).map((cell) => cell.trim());
-    expect(codes, `packages/${name}/README.md: ${row}`).toMatch(/^`[A-Z_]+`(?: *[,/] *`[A-Z_]+`)*$/);
+    expect(codes, `packages/${name}/README.md: ${row}`).toMatch(/^`[A-Za-z_]+`(?: *[,/] *`[A-Za-z_]+`)*$/);
     expect(meaning, `packages/${name}/README.md: ${row}`).not.toBe('');
-    return [...codes.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1] as string);
+    return [...codes.matchAll(/`([A-Za-z_]+)`/g)].map((match) => match[1] as string);
   });
 }
 

@@ -16,12 +16,86 @@ export interface ChannelObject {
   closes_at: bigint;
 }
 
+/**
+ * Why the chain refuses a tx: the reference's (v0.14) error names where it has one, in the order
+ * of the README's table, which says where devnode's differ. Admission (`Chain.submit`, `POST /v2/tx`) refuses with the first seven, some of which
+ * a block gives too; every other drops the tx when a block would include it (`Chain.rejection`),
+ * except `account_nonce_too_low` and `channel_not_closed`, which keep it waiting in the mempool.
+ */
+export type ChainErrorReason =
+  // admission
+  /** a bare `channel_offchain_tx` posted: off-chain states are never included */
+  | 'not_an_on_chain_tx'
+  /** the legacy 7-field `channel_close_mutual_tx` (with `from`), which v0.14 cannot read */
+  | 'illegal_template_or_values'
+  /** a fee below 1 */
+  | 'too_low_fee'
+  /** a nonce of 0 */
+  | 'illegal_nonce'
+  /** a nonce the paying account has used already (at admission and at inclusion) */
+  | 'account_nonce_too_high'
+  /** the tx's signatures are not exactly its signers' (one missing or left over, a legacy 65-byte key), or a close_solo/slash state's not exactly its two parties' */
+  | 'signature_check_failed'
+  /** no channel with the tx's `channel_id`: at admission for deposit, withdraw and close_mutual (their signers are its peers), at inclusion for any channel tx */
+  | 'channel_does_not_exist'
+  // inclusion, every tx
+  /** the block's height is above the tx's `ttl` */
+  | 'ttl_expired'
+  /** the paying account, or a create's responder, has no account */
+  | 'account_not_found'
+  /** a nonce that leaves a gap after the paying account's: the tx waits in the mempool */
+  | 'account_nonce_too_low'
+  /** the paying account cannot cover amount + fee (or fee), or a create's responder its `responder_amount` */
+  | 'insufficient_funds'
+  // channel_create_tx
+  /** `channel_reserve` above `initiator_amount` */
+  | 'insufficient_initiator_amount'
+  /** `channel_reserve` above `responder_amount` */
+  | 'insufficient_responder_amount'
+  /** a channel with the create's id exists */
+  | 'channel_exists'
+  // channel_deposit_tx, channel_withdraw_tx, channel_close_mutual_tx, close_solo/slash/settle
+  /** `from`/`to` is no peer of the channel, or no party of the close_solo/slash state */
+  | 'account_not_peer'
+  /** a deposit, withdraw, close_mutual or close_solo of a channel being solo-closed */
+  | 'channel_not_active'
+  /** a withdrawal of more than the channel holds */
+  | 'not_enough_channel_funds'
+  /** a close_mutual whose amounts cannot cover its fee */
+  | 'fee_too_big'
+  /** a close_mutual whose amounts + fee are not the channel's total */
+  | 'wrong_amounts'
+  // channel_close_solo_tx, channel_slash_tx
+  /** a payload that is no signed tx */
+  | 'payload_deserialization_failed'
+  /** a payload that is a signed tx, not of a `channel_offchain_tx` */
+  | 'bad_offchain_state_type'
+  /** a state of another channel than the tx's */
+  | 'bad_state_channel_id'
+  /** a state whose peers are not the channel's */
+  | 'wrong_channel_peers'
+  /** a close_solo state whose amounts do not sum to the channel's total */
+  | 'payload_amounts_change_channel_funds'
+  /** a slash of a channel not being solo-closed */
+  | 'channel_not_closing'
+  /** a slash state whose amounts do not sum to the channel's total */
+  | 'wrong_state_amount'
+  /** a slash state whose round is not above the one on chain */
+  | 'state_round_too_small'
+  // channel_settle_tx
+  /** a settle before the channel's lock period ran out, or of an active channel: the tx waits in the mempool */
+  | 'channel_not_closed'
+  /** a settle whose amounts sum to more than the channel's total */
+  | 'insufficient_channel_funds'
+  /** a settle whose amounts are not the ones stored on chain */
+  | 'wrong_amt';
+
 /** A tx the chain refuses, with the reference's error name as `reason`. */
 export class ChainError extends Error {
   override readonly name = 'ChainError';
-  readonly reason: string;
+  readonly reason: ChainErrorReason;
 
-  constructor(reason: string, message: string) {
+  constructor(reason: ChainErrorReason, message: string) {
     super(`${reason}: ${message}`);
     this.reason = reason;
   }

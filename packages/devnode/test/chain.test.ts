@@ -10,11 +10,12 @@ import {
   encodeRlp,
   type SignedTx,
   serializeTx,
+  txHash,
   type UnsignedTx,
 } from '@aesc/tx';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Chain } from '../src/chain.js';
-import { applyTx, ChainError } from '../src/rules.js';
+import { applyTx, ChainError, type ChainErrorReason } from '../src/rules.js';
 
 let alice: Signer;
 let bob: Signer;
@@ -507,5 +508,196 @@ describe('each rule at its boundary (WIRE.md §4)', () => {
     const record = await chain.submit(await signed(solo, bob));
     await chain.mine();
     expect(chain.rejection(record.hash)?.reason).toBe('signature_check_failed');
+  });
+});
+
+/**
+ * How a reason shows through the public API: `submit` refuses the tx (admission), or the next
+ * block drops it and `rejection` names the reason (inclusion). `tx` readies the chain (txs
+ * mined or waiting beside it) and gives the tx to post.
+ */
+type Provocation = readonly [how: string, at: 'submit' | 'block', tx: () => Promise<SignedTx>];
+
+describe('every ChainErrorReason, provoked through the public API (submit, mine, rejection)', () => {
+  const dave = () => createSigner(new Uint8Array(32).fill(4)); // no account on chain
+  const spend = (sender: Signer, overrides: Record<string, unknown> = {}) =>
+    signed({ type: 'spend_tx', sender: sender.publicKey, recipient: carol.publicKey, amount: 5n, fee: 1n, nonce: 1n, payload: new Uint8Array(), ...overrides } as UnsignedTx, sender);
+  const unknownId = new Uint8Array(32).fill(7);
+  // On the channel openChannel makes: alice 70, bob 40, alice's nonce 1, lock_period 3.
+  const deposit = (id: Uint8Array, overrides: Record<string, unknown> = {}) =>
+    signed({ type: 'channel_deposit_tx', channel_id: id, from: alice.publicKey, amount: 10n, ttl: 1000n, fee: 1n, nonce: 2n, ...overrides } as UnsignedTx, alice, bob);
+  const withdraw = (id: Uint8Array, overrides: Record<string, unknown> = {}) =>
+    signed({ type: 'channel_withdraw_tx', channel_id: id, to: bob.publicKey, amount: 10n, ttl: 1000n, fee: 1n, nonce: 1n, ...overrides } as UnsignedTx, alice, bob);
+  const closeMutual = (id: Uint8Array, overrides: Record<string, unknown> = {}) =>
+    signed({ type: 'channel_close_mutual_tx', channel_id: id, initiator_amount: 69n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 2n, ...overrides } as UnsignedTx, alice, bob);
+  /** A close_solo (or slash) by `from`, of `payload` (bob's round-5 state, 60/50, by default). */
+  const dispute = async (type: 'channel_close_solo_tx' | 'channel_slash_tx', id: Uint8Array, from: Signer, payload?: Uint8Array, nonce = 1n) =>
+    signed({ type, channel_id: id, from: from.publicKey, payload: payload ?? (await statePayload(id, 5n)), ttl: 1000n, fee: 1n, nonce }, from);
+  const settle = (id: Uint8Array, from: Signer, overrides: Record<string, unknown> = {}) =>
+    signed({ type: 'channel_settle_tx', channel_id: id, from: from.publicKey, initiator_amount: 60n, responder_amount: 50n, ttl: 1000n, fee: 1n, nonce: 2n, ...overrides } as UnsignedTx, from);
+  /** A channel bob solo-closed with his round-5 state (60/50) at height 2: closes_at 5. */
+  async function soloClosed(): Promise<Uint8Array> {
+    const id = await openChannel();
+    await chain.submit(await dispute('channel_close_solo_tx', id, bob));
+    await chain.mine();
+    expect(chain.channel(id)).toMatchObject({ round: 5n, closes_at: 5n });
+    return id;
+  }
+  /** As `soloClosed`, mined up to height 4: the next block may settle it. */
+  async function settleable(): Promise<Uint8Array> {
+    const id = await soloClosed();
+    await chain.mine(2);
+    return id;
+  }
+
+  // The two reasons that make a tx wait, and channel_exists, which no chain reaches: below.
+  const provocations: Record<Exclude<ChainErrorReason, 'account_nonce_too_low' | 'channel_not_closed' | 'channel_exists'>, readonly Provocation[]> = {
+    not_an_on_chain_tx: [['a bare off-chain state', 'submit', async () => signed(state(await openChannel(), 1n, 70n, 40n), alice, bob)]],
+    illegal_template_or_values: [
+      [
+        'the legacy 7-field close_mutual',
+        'submit',
+        async () => signed({ type: 'channel_close_mutual_tx', channel_id: await openChannel(), from: alice.publicKey, initiator_amount: 69n, responder_amount: 40n, ttl: 1000n, fee: 1n, nonce: 2n }, alice, bob),
+      ],
+    ],
+    too_low_fee: [['a spend of fee 0', 'submit', () => spend(alice, { fee: 0n })]],
+    illegal_nonce: [['a spend of nonce 0', 'submit', () => spend(alice, { nonce: 0n })]],
+    account_nonce_too_high: [
+      [
+        'a spend of a nonce mined already',
+        'submit',
+        async () => {
+          await chain.submit(await spend(alice));
+          await chain.mine();
+          return spend(alice, { amount: 6n });
+        },
+      ],
+      [
+        'the second of two spends of one nonce, both admitted',
+        'block',
+        async () => {
+          await chain.submit(await spend(alice));
+          return spend(alice, { amount: 6n });
+        },
+      ],
+    ],
+    signature_check_failed: [
+      ['a create without the responder’s signature', 'submit', () => signed(createTx(), alice)],
+      ['a close_solo whose state only its initiator signed', 'block', async () => {
+        const id = await openChannel();
+        return dispute('channel_close_solo_tx', id, bob, await statePayload(id, 5n, 60n, 50n, [alice]));
+      }],
+    ],
+    channel_does_not_exist: [
+      ['a deposit to no channel (its signers are unknown)', 'submit', () => deposit(unknownId)],
+      ['a close_mutual of no channel (its paying account is unknown)', 'submit', () => closeMutual(unknownId)],
+      ['a settle of no channel', 'block', () => settle(unknownId, alice, { nonce: 1n })],
+      ['a deposit behind the close_mutual of its channel in one block', 'block', async () => {
+        const id = await openChannel();
+        await chain.submit(await closeMutual(id));
+        return deposit(id, { nonce: 3n });
+      }],
+    ],
+    ttl_expired: [['a create of ttl 0 at height 1', 'block', () => signed(createTx({ ttl: 0n }), alice, bob)]],
+    account_not_found: [
+      ['a spend from a key with no account', 'block', async () => spend(await dave())],
+      ['a create whose responder has no account', 'block', async () => {
+        const responder = await dave();
+        return signed(createTx({ responder: responder.publicKey }), alice, responder);
+      }],
+    ],
+    insufficient_funds: [
+      ['a spend of the whole balance, plus its fee', 'block', () => spend(alice, { amount: 1000n })],
+      ['a create whose responder cannot cover responder_amount', 'block', () => signed(createTx({ responder_amount: 1001n }), alice, bob)],
+    ],
+    insufficient_initiator_amount: [['a create of a reserve above initiator_amount', 'block', () => signed(createTx({ channel_reserve: 71n }), alice, bob)]],
+    insufficient_responder_amount: [['a create of a reserve above responder_amount', 'block', () => signed(createTx({ channel_reserve: 41n }), alice, bob)]],
+    account_not_peer: [
+      ['a deposit from an account not of the channel', 'block', async () => deposit(await openChannel(), { from: carol.publicKey, nonce: 1n })],
+      ['a close_solo from an account not of its state', 'block', async () => dispute('channel_close_solo_tx', await openChannel(), carol)],
+      ['a settle from an account not of the channel', 'block', async () => settle(await settleable(), carol, { nonce: 1n })],
+    ],
+    channel_not_active: [
+      ['a deposit to a channel being solo-closed', 'block', async () => deposit(await soloClosed())],
+      ['a close_solo of a channel being solo-closed', 'block', async () => dispute('channel_close_solo_tx', await soloClosed(), alice, undefined, 2n)],
+    ],
+    not_enough_channel_funds: [['a withdrawal of more than the channel holds', 'block', async () => withdraw(await openChannel(), { amount: 111n })]],
+    fee_too_big: [['a close_mutual whose amounts cannot cover its fee', 'block', async () => closeMutual(await openChannel(), { initiator_amount: 0n, responder_amount: 0n, fee: 110n })]],
+    wrong_amounts: [['a close_mutual whose amounts + fee exceed the total', 'block', async () => closeMutual(await openChannel(), { initiator_amount: 70n })]],
+    payload_deserialization_failed: [['a close_solo whose payload is no tx', 'block', async () => dispute('channel_close_solo_tx', await openChannel(), bob, Uint8Array.of(1, 2, 3))]],
+    bad_offchain_state_type: [
+      ['a close_solo whose payload is a signed create', 'block', async () => dispute('channel_close_solo_tx', await openChannel(), bob, serializeTx(await signed(createTx(), alice, bob)))],
+    ],
+    bad_state_channel_id: [['a close_solo with a state of another channel', 'block', async () => dispute('channel_close_solo_tx', await openChannel(), bob, await statePayload(unknownId, 5n))]],
+    wrong_channel_peers: [
+      ['a close_solo with a state of other peers', 'block', async () => {
+        const id = await openChannel();
+        return dispute('channel_close_solo_tx', id, bob, serializeTx(await signed({ ...state(id, 5n, 60n, 50n), initiator: carol.publicKey }, carol, bob)));
+      }],
+    ],
+    payload_amounts_change_channel_funds: [
+      ['a close_solo with a state short of the total', 'block', async () => {
+        const id = await openChannel();
+        return dispute('channel_close_solo_tx', id, bob, await statePayload(id, 5n, 60n, 49n));
+      }],
+    ],
+    channel_not_closing: [['a slash of an active channel', 'block', async () => dispute('channel_slash_tx', await openChannel(), bob)]],
+    wrong_state_amount: [
+      ['a slash with a newer state short of the total', 'block', async () => {
+        const id = await soloClosed();
+        return dispute('channel_slash_tx', id, alice, await statePayload(id, 6n, 60n, 49n), 2n);
+      }],
+    ],
+    state_round_too_small: [['a slash with the round the channel closed with', 'block', async () => dispute('channel_slash_tx', await soloClosed(), alice, undefined, 2n)]],
+    insufficient_channel_funds: [['a settle of more than the total', 'block', async () => settle(await settleable(), alice, { initiator_amount: 61n })]],
+    wrong_amt: [['a settle of other amounts than the stored ones', 'block', async () => settle(await settleable(), alice, { initiator_amount: 59n })]],
+  };
+  const cases = Object.entries(provocations).flatMap(([reason, list]) => list.map(([how, at, tx]) => [reason, how, at, tx] as const));
+
+  it.each(cases)('%s: %s', async (reason, _how, at, provoke) => {
+    const tx = await provoke();
+    if (at === 'submit') {
+      await expect(chain.submit(tx)).rejects.toMatchObject({ name: 'ChainError', reason });
+      expect(chain.tx(txHash(tx)), 'not admitted').toBeUndefined();
+      return;
+    }
+    const record = await chain.submit(tx);
+    const [block] = await chain.mine();
+    expect(block?.txHashes).not.toContain(record.hash);
+    expect(chain.tx(record.hash), 'dropped').toBeUndefined();
+    expect(chain.rejection(record.hash)).toEqual({ hash: record.hash, reason, height: block?.height });
+  });
+
+  it('account_nonce_too_low: never reported; a tx whose nonce leaves a gap waits for the txs that fill it', async () => {
+    const ahead = await chain.submit(await spend(alice, { nonce: 3n }));
+    await chain.mine(3);
+    expect(chain.tx(ahead.hash)?.blockHeight).toBe(-1);
+    expect(chain.rejection(ahead.hash)).toBeUndefined();
+    expect(await reasonOf(ahead.signedTx.tx)).toBe('account_nonce_too_low'); // the rule that holds it
+    await chain.submit(await spend(alice, { nonce: 1n }));
+    await chain.submit(await spend(alice, { nonce: 2n }));
+    const [block] = await chain.mine();
+    expect(block?.txHashes).toContain(ahead.hash);
+  });
+
+  it('channel_not_closed: never reported; a settle of an active channel, or before closes_at, waits until the channel can be settled', async () => {
+    const id = await openChannel();
+    const early = await chain.submit(await settle(id, alice, { initiator_amount: 60n, responder_amount: 50n }));
+    expect(await reasonOf(early.signedTx.tx)).toBe('channel_not_closed'); // active: closes_at 0
+    await chain.submit(await dispute('channel_close_solo_tx', id, bob));
+    await chain.mine(); // height 2: the close_solo, closes_at 5; the settle waits
+    expect(chain.channel(id)?.closes_at).toBe(5n);
+    await chain.mine(2); // heights 3, 4: still before closes_at
+    expect(chain.tx(early.hash)?.blockHeight).toBe(-1);
+    expect(chain.rejection(early.hash)).toBeUndefined();
+    const [block] = await chain.mine(); // height 5
+    expect(block?.txHashes).toEqual([early.hash]);
+    expect(chain.channel(id)).toBeUndefined();
+  });
+
+  it('channel_exists: no chain reaches it, as the id hashes a nonce of the initiator, which no tx uses twice', async () => {
+    await openChannel();
+    // the create of the channel that exists, posted again (another ttl, so another tx): its nonce is spent
+    await expect(chain.submit(await signed(createTx({ ttl: 999n }), alice, bob))).rejects.toMatchObject({ name: 'ChainError', reason: 'account_nonce_too_high' });
   });
 });

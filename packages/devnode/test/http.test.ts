@@ -304,6 +304,20 @@ describe('HTTP API', () => {
     expect((await call('GET', `/v2/account/${fresh.address}/balance`)).body).toEqual({ balance: 123n });
   });
 
+  it('gives a ChainError reason as the 400 of POST /tx at admission, and as `rejected` of GET /tx once a block dropped the tx', async () => {
+    // a key with no account: a spend from it passes admission and no block takes it
+    const nobody = await createSigner(new Uint8Array(32).fill(98));
+    const spend = { type: 'spend_tx', sender: nobody.publicKey, recipient: bob.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() } as const;
+    expect(await call('POST', '/v2/tx', { tx: encodeTx(await signed({ ...spend, fee: 0n }, nobody)) })).toMatchObject({ status: 400, body: { reason: 'too_low_fee' } });
+    const posted = await call('POST', '/v2/tx', { tx: encodeTx(await signed(spend, nobody)) });
+    expect(posted.status).toBe(200);
+    const { height } = (await call('POST', '/v2/debug/mine', {})).body;
+    expect(await call('GET', `/v2/tx/${posted.body.tx_hash as string}?tx_encoding=json`)).toEqual({
+      status: 404,
+      body: { reason: 'Transaction not found', rejected: 'account_not_found', at_height: height },
+    });
+  });
+
   it('lets a page of another origin call it, as v0.14’s CORS middleware does: the preflight of a JSON POST, then the origin on every answer', async () => {
     const origin = 'http://localhost:5173';
     const preflight = await fetch(`${base}/v2/tx`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
