@@ -305,6 +305,14 @@ declare const channelId: ChannelId;
 declare const store: StateStore;
 declare const newerCoSignedState: EncodedTx;
 ${block('client', 1)}`,
+      'client-watch': `import { NodeClient, type StateStore, watchChannel } from '@aesc/client';
+import type { ChannelId } from '@aesc/encoding';
+import type { Signer } from '@aesc/signer';
+declare const node: NodeClient;
+declare const signer: Signer;
+declare const channelId: ChannelId;
+declare const store: StateStore;
+${block('client', 2)}`,
     });
     expect(report).toBe('');
   });

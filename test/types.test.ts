@@ -13,6 +13,8 @@ import type {
   ChannelTxBuilder,
   ChannelTxBuilderBodies,
   ChannelTxBuilderResults,
+  ChannelWatch,
+  ClientError,
   CloseSoloOptions,
   CoSignedState,
   ConnectOptions,
@@ -29,9 +31,12 @@ import type {
   WaitForHeightOptions,
   WaitForTxOptions,
   WaitOptions,
+  WatchEvent,
+  WatchOptions,
+  WatchOutcome,
   WebSocketConstructor,
 } from '@aesc/client';
-import { ChannelClient, checkSignRequest, closeSolo, FileStore, MemoryStore, NodeClient, settle } from '@aesc/client';
+import { ChannelClient, checkSignRequest, closeSolo, FileStore, MemoryStore, NodeClient, settle, WATCH_BAD_RESPONSE_LIMIT, watchChannel } from '@aesc/client';
 import { type Block, type DevnodeOptions, startDevnode } from '@aesc/devnode';
 import { type AccountPubkey, type ChannelId, encode, type Encoded, type EncodedTx, isEncoded, parse, type Parsed, type TxHash } from '@aesc/encoding';
 import {
@@ -169,6 +174,12 @@ describe('@aesc/client', () => {
     expectTypeOf<ReturnType<FileStoreFileSystem['open']>>().toEqualTypeOf<Promise<FileStoreHandle>>();
     expectTypeOf<ChannelTxBuilder>().toEqualTypeOf<keyof ChannelTxBuilderBodies>();
     expectTypeOf<ChannelTxBuilderResults['create']>().toEqualTypeOf<ChannelCreateTx>();
+    expectTypeOf<Parameters<typeof watchChannel>[0]>().toEqualTypeOf<WatchOptions>();
+    expectTypeOf<ReturnType<typeof watchChannel>>().toEqualTypeOf<ChannelWatch>();
+    expectTypeOf<ChannelWatch['done']>().toEqualTypeOf<Promise<WatchOutcome>>();
+    expectTypeOf<Parameters<NonNullable<WatchOptions['onEvent']>>[0]>().toEqualTypeOf<WatchEvent>();
+    expectTypeOf<Extract<WatchEvent, { type: 'error' }>['error']>().toEqualTypeOf<ClientError>();
+    expect(WATCH_BAD_RESPONSE_LIMIT).toBe(3);
 
     const body: ChannelTxBuilderBodies['deposit'] = {
       channel_id: encode('ch', new Uint8Array(32)),
@@ -369,6 +380,9 @@ describe('an option given as undefined is an option left out', () => {
       await expect(closeSolo(closeOptions)).rejects.toMatchObject({ code: 'NOT_FOUND' });
       const settleOptions: SettleOptions = { ...dispute, waitUntilClosable: unset<boolean>() };
       await expect(settle(settleOptions)).rejects.toMatchObject({ code: 'CHANNEL_NOT_FOUND' });
+      const { nonce: _n, confirmations: _c, onProgress: _p, ...watched } = dispute;
+      const watchOptions: WatchOptions = { ...watched, store: new MemoryStore(), settle: unset<boolean>(), ttlMargin: unset<bigint>(), onEvent: unset<(event: WatchEvent) => void>() };
+      await expect(watchChannel(watchOptions).done).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
       const fileStoreOptions: FileStoreOptions = { fs: unset<FileStoreFileSystem>() };
       expect(new FileStore('channels', fileStoreOptions).pathOf(id)).toMatch(/channels/);

@@ -289,7 +289,8 @@ export async function settle(options: SettleOptions): Promise<DisputeResult> {
 
 // ---------------------------------------------------------------------------------------------
 
-function checkCommon<T extends DisputeOptions>(options: T): T {
+/** The options every dispute helper (and `watchChannel`) shares, checked before any request. */
+export function checkCommon<T extends DisputeOptions>(options: T): T {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
   const { node, signer, channelId } = options;
   if (typeof node !== 'object' || node === null || typeof node.getChannel !== 'function') throw new TypeError(`node must be a NodeClient, got ${describe(node)}`);
@@ -323,7 +324,7 @@ async function onChainChannel(node: NodeClient, channelId: ChannelId, request: R
   return channel;
 }
 
-function channelNotFound(channelId: ChannelId, why = ' (never created, or closed)'): ClientError {
+export function channelNotFound(channelId: ChannelId, why = ' (never created, or closed)'): ClientError {
   return new ClientError('CHANNEL_NOT_FOUND', `no channel ${channelId} on chain${why}`, { channelId });
 }
 
@@ -349,7 +350,7 @@ async function mutualCloseOf(node: NodeClient, channelId: ChannelId, closeTx: En
   }
 }
 
-function requirePeer(channel: ChannelInfo, signer: Signer): void {
+export function requirePeer(channel: ChannelInfo, signer: Signer): void {
   const address = encode('ak', signer.publicKey);
   if (address !== channel.initiator && address !== channel.responder) {
     throw new ClientError('NOT_A_PEER', `${address} is neither the initiator nor the responder of ${channel.id}`, { channelId: channel.id });

@@ -13,7 +13,7 @@ export type ClientErrorCode =
   | 'BAD_RESPONSE'
   /** a request or a wait ran past its `timeoutMs`, or a channel call got no answer (from the node, or from a store `save`) within `callTimeoutMs` */
   | 'TIMEOUT'
-  /** the caller's `AbortSignal` fired; `cause` is the signal's reason */
+  /** the caller's `AbortSignal` fired, or `stop()` of a `watchChannel`; `cause` is the signal's reason */
   | 'ABORTED'
   /** the node knows the tx and dropped it without including it; `context.reason` is the chain rule it broke */
   | 'TX_REJECTED'

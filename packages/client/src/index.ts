@@ -47,3 +47,4 @@ export {
 export { checkSignRequest, type PolicyLimits, type SignContext, type SignPurpose } from './policy.js';
 export { MAX_FRAME_BYTES, type WebSocketConstructor } from './socket.js';
 export type { ChannelSnapshot, StateStore } from './store.js';
+export { type ChannelWatch, WATCH_BAD_RESPONSE_LIMIT, type WatchEvent, type WatchOptions, type WatchOutcome, watchChannel } from './watch.js';

@@ -1,0 +1,443 @@
+import * as fs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Devnode, startDevnode } from '@aesc/devnode';
+import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
+import { createSigner, type Signer, signTx } from '@aesc/signer';
+import { type ChannelCreateTx, channelId, encodeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { ChannelClient } from '../src/channel-client.js';
+import { closeSolo, type DisputeResult } from '../src/dispute.js';
+import { ClientError } from '../src/errors.js';
+import { FileStore } from '../src/file-store.js';
+import { MemoryStore } from '../src/memory-store.js';
+import { NodeClient } from '../src/node-client.js';
+import type { StateStore } from '../src/store.js';
+import { WATCH_BAD_RESPONSE_LIMIT, type WatchEvent, type WatchOptions, type WatchOutcome, watchChannel as startWatch } from '../src/watch.js';
+import { clientError } from './support/client-error.js';
+
+const START_BALANCE = 1_000_000n;
+const LOCK_PERIOD = 5n;
+
+let devnode: Devnode;
+let node: NodeClient;
+let alice: Signer;
+let bob: Signer;
+let carol: Signer;
+let root: string;
+
+beforeAll(async () => {
+  [alice, bob, carol] = (await Promise.all([51, 52, 53].map((fill) => createSigner(new Uint8Array(32).fill(fill))))) as [Signer, Signer, Signer];
+  devnode = await startDevnode({
+    httpPort: 0,
+    wsPort: 0,
+    genesis: [alice, bob, carol].map((signer) => ({ pubkey: signer.publicKey, balance: START_BALANCE })),
+  });
+  node = new NodeClient(devnode.httpUrl);
+  root = await fs.mkdtemp(join(tmpdir(), 'aesc-watch-'));
+});
+
+afterAll(async () => {
+  await devnode.close();
+  await fs.rm(root, { recursive: true, force: true });
+});
+
+const balanceOf = async (signer: Signer) => (await node.getBalance(signer.address)) as bigint;
+
+async function signedBy(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
+  let signed = await signTx(tx, signers[0] as Signer);
+  for (const signer of signers.slice(1)) signed = await signTx(signed, signer);
+  return signed;
+}
+
+function posted(result: DisputeResult) {
+  expect(result.reachedBy).toBe('posted');
+  return result as Extract<DisputeResult, { reachedBy: 'posted' }>;
+}
+
+/** `signer`'s solo close from `store`, posted and mined. */
+async function closedSoloBy(signer: Signer, store: StateStore, id: ChannelId) {
+  const closing = closeSolo({ store, node, signer, channelId: id, pollMs: 5 });
+  await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+  await devnode.mine(1);
+  return posted(await closing);
+}
+
+/** The one tx in the mempool, once there is one: its type and signer's nonce, its payload's round. */
+async function pendingTx() {
+  await expect.poll(() => devnode.chain.mempool.length).toBe(1);
+  return (devnode.chain.mempool[0] as { signedTx: SignedTx }).signedTx.tx;
+}
+
+/** A channel opened on chain without the WebSocket service (a create co-signed locally), and a maker of co-signed states. */
+async function openChannel(initiator: Signer, responder: Signer, initiatorAmount: bigint, responderAmount: bigint) {
+  const create: ChannelCreateTx = {
+    type: 'channel_create_tx',
+    initiator: initiator.publicKey,
+    initiator_amount: initiatorAmount,
+    responder: responder.publicKey,
+    responder_amount: responderAmount,
+    channel_reserve: 20n,
+    lock_period: LOCK_PERIOD,
+    ttl: (await node.getHeight()) + 10n,
+    fee: 1n,
+    nonce: await node.nextNonce(initiator.address),
+  };
+  const signedCreate = await signedBy(create, initiator, responder);
+  const hash = await node.postTx(signedCreate);
+  await devnode.mine(1);
+  await node.waitForTx(hash);
+  const id = channelId(create);
+  const createTx = encodeTx(signedCreate);
+  const state = (round: bigint, initiatorAmount: bigint, responderAmount: bigint) =>
+    signedBy(
+      {
+        type: 'channel_offchain_tx',
+        channel_id: decode(id, 'ch'),
+        previous_round: round - 1n,
+        round,
+        initiator: initiator.publicKey,
+        responder: responder.publicKey,
+        initiator_amount: initiatorAmount,
+        responder_amount: responderAmount,
+        updates: [{ from: initiator.publicKey, to: responder.publicKey, amount: 1n }],
+        state: new Uint8Array(),
+      },
+      initiator,
+      responder,
+    );
+  /** A store holding the co-signed state of `round` as the last one. */
+  const storeOf = async (round: bigint, initiatorAmount: bigint, responderAmount: bigint, role: 'initiator' | 'responder' = 'initiator') => {
+    const store = new MemoryStore();
+    await store.save({ channelId: id, role, createTx, state: encodeTx(await state(round, initiatorAmount, responderAmount)), round });
+    return store;
+  };
+  return { id, createTx, state, storeOf };
+}
+
+/** A node client whose requests are counted (`METHOD path`), and that fails to connect while `down` says so. */
+function countingNode(down: () => boolean = () => false) {
+  const requests: string[] = [];
+  const client = new NodeClient(devnode.httpUrl, {
+    fetch: async (input, init) => {
+      requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+      if (down()) throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) });
+      return fetch(input, init);
+    },
+  });
+  return { client, requests };
+}
+
+/** `watchChannel`, stopped when the test ends: a failed test leaves no watch running into the next. */
+function watchChannel(options: WatchOptions) {
+  const watch = startWatch(options);
+  onTestFinished(() => watch.stop());
+  return watch;
+}
+
+describe('watchChannel against devnode', () => {
+  it('the peer closes alone with an old state: the watch slashes with the newer stored one, settles, and the balances come out exact', async () => {
+    const channel = await openChannel(alice, bob, 700n, 400n);
+    const store = await channel.storeOf(7n, 450n, 650n);
+    const cheat = await channel.storeOf(5n, 600n, 500n, 'responder');
+    const [aliceBefore, bobBefore] = [await balanceOf(alice), await balanceOf(bob)];
+    const { client, requests } = countingNode();
+    const events: WatchEvent[] = [];
+    const watch = watchChannel({ node: client, store, signer: alice, channelId: channel.id, pollMs: 5, onEvent: (event) => void events.push(event) });
+
+    const closed = await closedSoloBy(bob, cheat, channel.id);
+    // The watch's slash, with round 7, from alice.
+    const slashTx = await pendingTx();
+    expect(slashTx).toMatchObject({ type: 'channel_slash_tx', from: alice.publicKey, payload: decode(encodeTx(await channel.state(7n, 450n, 650n)), 'tx') });
+    const [slashBlock] = await devnode.mine(1);
+    const slashHeight = BigInt(slashBlock?.height ?? -1);
+    const closesAt = slashHeight + LOCK_PERIOD;
+    // Seen once mined: closing with round 7, the new closes_at.
+    await expect.poll(() => events.length).toBe(3);
+    expect(await node.getChannel(channel.id)).toMatchObject({ round: 7n, closes_at: closesAt });
+    const mark = requests.length;
+    await devnode.mine(Number(LOCK_PERIOD) - 2);
+    // The watch reads the channel at closes_at - 2 (the next block cannot settle): nothing posted.
+    await expect.poll(() => requests.slice(mark).includes(`GET /v2/channels/${channel.id}`)).toBe(true);
+    expect(devnode.chain.mempool).toEqual([]);
+    expect(events).toHaveLength(3);
+    await devnode.mine(1);
+    expect(await pendingTx()).toMatchObject({ type: 'channel_settle_tx', from: alice.publicKey, initiator_amount: 450n, responder_amount: 650n });
+    await devnode.mine(1);
+    const outcome = await watch.done;
+    expect(outcome).toMatchObject({ outcome: 'settled', blockHeight: closesAt });
+    const settled = outcome as Extract<WatchOutcome, { outcome: 'settled' }>;
+    expect((await node.getTx(settled.hash))?.blockHeight).toBe(closesAt);
+    expect(await node.getChannel(channel.id)).toBeUndefined();
+    expect(events).toEqual([
+      { type: 'closing', round: 5n, closesAt: closed.blockHeight + LOCK_PERIOD, height: closed.blockHeight },
+      { type: 'slashed', round: 7n, hash: expect.stringMatching(/^th\$/), blockHeight: slashHeight },
+      { type: 'closing', round: 7n, closesAt, height: slashHeight },
+      { type: 'settled', hash: settled.hash, blockHeight: closesAt },
+    ]);
+    // Round 7's amounts, less the fees: alice's slash and settle, bob's close. Every coin is accounted for.
+    expect(await balanceOf(alice)).toBe(aliceBefore + 450n - 2n);
+    expect(await balanceOf(bob)).toBe(bobBefore + 650n - 1n);
+  });
+
+  it('the peer closes with the latest state: nothing to slash, the watch settles; a throwing or rejecting onEvent changes nothing but an error event', async () => {
+    const channel = await openChannel(alice, bob, 700n, 400n);
+    const store = await channel.storeOf(7n, 450n, 650n);
+    const bobs = await channel.storeOf(7n, 450n, 650n, 'responder');
+    const { client, requests } = countingNode();
+    const events: WatchEvent[] = [];
+    const watch = watchChannel({
+      node: client,
+      store,
+      signer: alice,
+      channelId: channel.id,
+      pollMs: 5,
+      onEvent: (event) => {
+        events.push(event);
+        if (event.type === 'closing') throw new Error('app bug');
+        if (event.type === 'settled') return Promise.reject(new Error('async app bug')) as never;
+      },
+    });
+    const closed = await closedSoloBy(bob, bobs, channel.id);
+    const closesAt = closed.blockHeight + LOCK_PERIOD;
+    await expect.poll(() => events.length).toBe(2);
+    await devnode.mine(Number(LOCK_PERIOD) - 1);
+    expect(await pendingTx()).toMatchObject({ type: 'channel_settle_tx', from: alice.publicKey, initiator_amount: 450n, responder_amount: 650n });
+    await devnode.mine(1);
+    expect(await watch.done).toMatchObject({ outcome: 'settled', blockHeight: closesAt });
+    await expect.poll(() => events.length).toBe(4);
+    expect(requests.filter((request) => request === 'POST /v2/tx')).toHaveLength(1); // the settle, no slash
+    expect(events.map((event) => (event.type === 'error' ? `error ${event.error.code}: ${event.error.message}` : event.type))).toEqual([
+      'closing',
+      "error LISTENER_FAILED: the app's onEvent failed on a closing event: app bug",
+      'settled',
+      "error LISTENER_FAILED: the app's onEvent failed on a settled event: async app bug",
+    ]);
+    expect(events[0]).toEqual({ type: 'closing', round: 7n, closesAt, height: closed.blockHeight });
+  });
+
+  it('a mutual close ends the watch with closed, nothing posted', async () => {
+    const channel = await openChannel(alice, bob, 700n, 400n);
+    const store = await channel.storeOf(3n, 650n, 450n);
+    const { client, requests } = countingNode();
+    const events: WatchEvent[] = [];
+    const watch = watchChannel({ node: client, store, signer: alice, channelId: channel.id, pollMs: 5, onEvent: (event) => void events.push(event) });
+    // Active blocks come and go: no event.
+    await devnode.mine(2);
+    const close = await signedBy(
+      { type: 'channel_close_mutual_tx', channel_id: decode(channel.id, 'ch'), initiator_amount: 649n, responder_amount: 450n, ttl: 10_000n, fee: 1n, nonce: await node.nextNonce(alice.address) },
+      alice,
+      bob,
+    );
+    await node.postTx(close);
+    const [block] = await devnode.mine(1);
+    expect(await watch.done).toEqual({ outcome: 'closed', height: BigInt(block?.height ?? -1) });
+    expect(events).toEqual([]);
+    expect(requests.filter((request) => request.startsWith('POST'))).toEqual([]);
+  });
+
+  it('a node that is down for a few polls: error events, then the watch carries on, slashes and settles', async () => {
+    const channel = await openChannel(alice, bob, 700n, 400n);
+    const store = await channel.storeOf(7n, 450n, 650n);
+    const cheat = await channel.storeOf(5n, 600n, 500n, 'responder');
+    let down = false;
+    const { client } = countingNode(() => down);
+    const events: WatchEvent[] = [];
+    const watch = watchChannel({ node: client, store, signer: alice, channelId: channel.id, pollMs: 5, onEvent: (event) => void events.push(event) });
+    await devnode.mine(1);
+    down = true;
+    // Meanwhile the peer closes alone: the watch cannot see it yet.
+    const closed = await closedSoloBy(bob, cheat, channel.id);
+    await expect.poll(() => events.length).toBeGreaterThanOrEqual(3);
+    down = false;
+    expect(await pendingTx()).toMatchObject({ type: 'channel_slash_tx', from: alice.publicKey });
+    await devnode.mine(1);
+    await devnode.mine(Number(LOCK_PERIOD) - 1);
+    expect(await pendingTx()).toMatchObject({ type: 'channel_settle_tx', initiator_amount: 450n, responder_amount: 650n });
+    await devnode.mine(1);
+    expect(await watch.done).toMatchObject({ outcome: 'settled' });
+    const errors = events.filter((event) => event.type === 'error');
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+    for (const event of errors) expect((event as { error: ClientError }).error.code).toBe('NODE_UNREACHABLE');
+    expect(events.filter((event) => event.type !== 'error')).toEqual([
+      { type: 'closing', round: 5n, closesAt: closed.blockHeight + LOCK_PERIOD, height: closed.blockHeight },
+      expect.objectContaining({ type: 'slashed', round: 7n }),
+      expect.objectContaining({ type: 'closing', round: 7n }),
+      expect.objectContaining({ type: 'settled' }),
+    ]);
+    // Every error came before the node was back.
+    expect(events.findIndex((event) => event.type !== 'error')).toBe(errors.length);
+  });
+
+  it('stop() during a slash that waits for its block ends the watch with ABORTED; no request follows', async () => {
+    const channel = await openChannel(alice, bob, 700n, 400n);
+    const store = await channel.storeOf(7n, 450n, 650n);
+    const cheat = await channel.storeOf(5n, 600n, 500n, 'responder');
+    const { client, requests } = countingNode();
+    const watch = watchChannel({ node: client, store, signer: alice, channelId: channel.id, pollMs: 5 });
+    await closedSoloBy(bob, cheat, channel.id);
+    expect(await pendingTx()).toMatchObject({ type: 'channel_slash_tx' });
+    const before = requests.length;
+    await expect.poll(() => requests.length).toBeGreaterThan(before + 2); // waiting for it
+    watch.stop();
+    const error = await clientError(watch.done, 'ABORTED');
+    expect(error.message).toBe(`the watch of ${channel.id} was stopped`);
+    const after = requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(requests.length).toBe(after);
+    watch.stop(); // again: nothing
+    await devnode.mine(1); // the slash is in all the same
+  });
+
+  it('a store whose newer state comes while the channel closes (a ChannelClient still co-signing): the slash carries the newer one', async () => {
+    const params = {
+      initiator: bob.address,
+      responder: carol.address,
+      lock_period: LOCK_PERIOD,
+      push_amount: 0n,
+      initiator_amount: 1_000n,
+      responder_amount: 500n,
+      channel_reserve: 10n,
+      ttl: 1_000_000n,
+      port: 32_200,
+      host: 'localhost',
+      minimum_depth: 1n,
+    };
+    const directory = join(root, 'bob');
+    const carolsStore = new MemoryStore();
+    const mining = setInterval(() => void devnode.mine(1), 10);
+    let bobsClient: ChannelClient;
+    let carolsClient: ChannelClient;
+    try {
+      [bobsClient, carolsClient] = await Promise.all([
+        ChannelClient.connect({ url: devnode.wsUrl, role: 'initiator', params, signer: bob, store: new FileStore(directory) }),
+        ChannelClient.connect({ url: devnode.wsUrl, role: 'responder', params, signer: carol, store: carolsStore }),
+      ]);
+      await Promise.all([bobsClient.opened, carolsClient.opened]);
+    } finally {
+      clearInterval(mining);
+    }
+    const id = bobsClient.channelId as ChannelId;
+    await bobsClient.update({ from: bob.address, to: carol.address, amount: 300n });
+    const [bobBefore, carolBefore] = [await balanceOf(bob), await balanceOf(carol)];
+    // Bob's watch reads his directory through a store of its own, as another part of the app would.
+    const events: WatchEvent[] = [];
+    const watch = watchChannel({ node, store: new FileStore(directory), signer: bob, channelId: id, pollMs: 5, onEvent: (event) => void events.push(event) });
+
+    // Carol closes alone with the latest state, round 2: nothing to slash.
+    const closed = await closedSoloBy(carol, carolsStore, id);
+    expect(await node.getChannel(id)).toMatchObject({ round: 2n, initiator_amount: 700n, responder_amount: 800n });
+    await expect.poll(() => events.length).toBe(1);
+    // The channel runs on (the node tells no one): carol pays back 200, co-signed and stored as round 3.
+    const paid = await carolsClient.update({ from: carol.address, to: bob.address, amount: 200n });
+    expect(paid.round).toBe(3n);
+    await expect.poll(async () => (await new FileStore(directory).load(id))?.round).toBe(3n);
+    expect(devnode.chain.mempool).toEqual([]);
+    // At the next block the watch reads the store again: round 3, newer than the chain's.
+    await devnode.mine(1);
+    const slashTx = await pendingTx();
+    expect(slashTx).toMatchObject({ type: 'channel_slash_tx', from: bob.publicKey, payload: decode(paid.encoded, 'tx') });
+    const [slashBlock] = await devnode.mine(1);
+    const closesAt = BigInt(slashBlock?.height ?? -1) + LOCK_PERIOD;
+    await expect.poll(() => events.length).toBe(3);
+    await devnode.mine(Number(LOCK_PERIOD) - 1);
+    expect(await pendingTx()).toMatchObject({ type: 'channel_settle_tx', initiator_amount: 900n, responder_amount: 600n });
+    await devnode.mine(1);
+    expect(await watch.done).toMatchObject({ outcome: 'settled', blockHeight: closesAt });
+    expect(events.map((event) => event.type)).toEqual(['closing', 'slashed', 'closing', 'settled']);
+    expect(events[0]).toEqual({ type: 'closing', round: 2n, closesAt: closed.blockHeight + LOCK_PERIOD, height: closed.blockHeight });
+    expect(events[1]).toMatchObject({ round: 3n });
+    // Round 3's amounts, less the fees: bob's slash and settle, carol's close.
+    expect(await balanceOf(bob)).toBe(bobBefore + 900n - 2n);
+    expect(await balanceOf(carol)).toBe(carolBefore + 600n - 1n);
+    bobsClient.close();
+    carolsClient.close();
+  });
+
+  it('ends with a typed error when waiting cannot help: the store lacks the channel, the signer is no peer, the channel was never on chain', async () => {
+    const channel = await openChannel(alice, bob, 700n, 400n);
+    const store = await channel.storeOf(2n, 690n, 410n);
+    await clientError(watchChannel({ node, store: new MemoryStore(), signer: alice, channelId: channel.id, pollMs: 5 }).done, 'NOT_FOUND');
+    await clientError(watchChannel({ node, store, signer: carol, channelId: channel.id, pollMs: 5 }).done, 'NOT_A_PEER');
+    const unknown = channelId({ initiator: carol.publicKey, nonce: 99n, responder: alice.publicKey });
+    // A store that holds a channel the chain never saw (a create never mined).
+    const neverMined: StateStore = { load: async () => ({ channelId: unknown, role: 'initiator', createTx: channel.createTx }), save: async () => undefined, list: async () => [unknown] };
+    await clientError(watchChannel({ node, store: neverMined, signer: alice, channelId: unknown, pollMs: 5 }).done, 'CHANNEL_NOT_FOUND');
+    // A store of the app's own that throws anything: STORE_IO.
+    const broken: StateStore = { load: () => Promise.reject('disk gone'), save: async () => undefined, list: async () => [] };
+    await clientError(watchChannel({ node, store: broken, signer: alice, channelId: channel.id, pollMs: 5 }).done, 'STORE_IO');
+    // Wrong arguments are thrown at once.
+    expect(() => watchChannel({ node, store: {} as never, signer: alice, channelId: channel.id })).toThrow(TypeError);
+    expect(() => watchChannel({ node, store, signer: alice, channelId: channel.id, settle: 'yes' as never })).toThrow(TypeError);
+    expect(() => watchChannel({ node, store, signer: alice, channelId: channel.id, onEvent: 'log' as never })).toThrow(TypeError);
+    expect(() => watchChannel({ node, store, signer: alice, channelId: channel.id, ttlMargin: 0n })).toThrow(RangeError);
+    expect(() => watchChannel({ node, store, signer: alice, channelId: channel.id, pollMs: 0 })).toThrow(TypeError);
+    expect(() => watchChannel({ node, store, signer: alice, channelId: 'ch$nope' as ChannelId })).toThrow(TypeError);
+  });
+});
+
+describe('watchChannel on a scripted node', () => {
+  /** A node whose answers the test writes: `/top` and the channel (active), or `garbage` for every read. */
+  async function scripted(options: { garbage?: boolean } = {}) {
+    const [initiator, responder] = [alice.address, bob.address];
+    const id = channelId({ initiator: alice.publicKey, nonce: 77n, responder: bob.publicKey });
+    const requests: string[] = [];
+    let height = 10;
+    const client = new NodeClient('http://127.0.0.1:1/v2', {
+      fetch: async (input) => {
+        const path = new URL(String(input)).pathname;
+        requests.push(path);
+        const body = options.garbage
+          ? { unexpected: true }
+          : path === '/v2/top'
+            ? { height: height++ }
+            : { id, initiator, responder, total_amount: 400, initiator_amount: 190, responder_amount: 210, channel_reserve: 20, round: 2, lock_period: 5, closes_at: 0 };
+        return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
+      },
+    });
+    const store: StateStore = { load: async () => ({ channelId: id, role: 'initiator', createTx: 'tx$' as EncodedTx }), save: async () => undefined, list: async () => [id] };
+    return { client, store, requests, id };
+  }
+
+  it('stop() mid-watch: ends with ABORTED and leaves no timer; a signal does the same, with its reason as the cause', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { client, store, requests, id } = await scripted();
+      const events: WatchEvent[] = [];
+      const watch = watchChannel({ node: client, store, signer: alice, channelId: id, pollMs: 1_000, onEvent: (event) => void events.push(event) });
+      await vi.advanceTimersByTimeAsync(3_500);
+      // One look at the height per poll, one at the channel per new block (here every poll).
+      expect(requests.filter((path) => path === '/v2/top')).toHaveLength(4);
+      expect(vi.getTimerCount()).toBe(1); // the pause before the next poll
+      watch.stop();
+      const error = await clientError(watch.done, 'ABORTED');
+      expect(error.context).toEqual({ channelId: id });
+      expect(vi.getTimerCount()).toBe(0);
+      const seen = requests.length;
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(requests.length).toBe(seen);
+      expect(events).toEqual([]); // an active channel: no event per block
+
+      const controller = new AbortController();
+      const signalled = watchChannel({ node: client, store, signer: alice, channelId: id, pollMs: 1_000, signal: controller.signal });
+      await vi.advanceTimersByTimeAsync(1_500);
+      controller.abort('user left');
+      const aborted = await clientError(signalled.done, 'ABORTED');
+      expect(aborted.message).toBe(`the watch of ${id} was aborted`);
+      expect(aborted.cause).toBe('user left');
+      expect(vi.getTimerCount()).toBe(0);
+      // A watch stopped and never awaited rejects unseen: no unhandled rejection (vitest fails the run on one).
+      watchChannel({ node: client, store, signer: alice, channelId: id, pollMs: 1_000 }).stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it(`BAD_RESPONSE is an error event and read again, up to WATCH_BAD_RESPONSE_LIMIT (${WATCH_BAD_RESPONSE_LIMIT}) in a row, which end the watch`, async () => {
+    const { client, store, id } = await scripted({ garbage: true });
+    const events: WatchEvent[] = [];
+    const error = await clientError(watchChannel({ node: client, store, signer: alice, channelId: id, pollMs: 1, onEvent: (event) => void events.push(event) }).done, 'BAD_RESPONSE');
+    expect(error.message).toContain('GET /top');
+    expect(events.map((event) => (event.type === 'error' ? event.error.code : event.type))).toEqual(Array(WATCH_BAD_RESPONSE_LIMIT - 1).fill('BAD_RESPONSE'));
+  });
+});
