@@ -235,6 +235,54 @@ describe('the built aesc binary', () => {
     expect(result.stderr).toMatch(/^aesc hash: MISSING_PREFIX: [^\n]*"txC9etiP[^\n]*the shell expanded to nothing: quote \$ values in single quotes \('tx\$…'\)\n$/);
   });
 
+  it('stops quietly, exit 0, when the reader closes the pipe though its input stays open', async () => {
+    const child = spawn(process.execPath, [BIN, 'inspect', '-'], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.stdin.on('error', () => {});
+    // never ended: a command that went on reading after its reader left would wait here forever
+    child.stdin.write(`${vectors[0]?.signed.tx}\n`.repeat(2_000));
+    let guard: NodeJS.Timeout | undefined;
+    const hung = new Promise<'still running'>((resolve) => {
+      guard = setTimeout(() => resolve('still running'), 30_000);
+    });
+    const outcome = await Promise.race([closed, hung]);
+    clearTimeout(guard);
+    if (outcome === 'still running') child.kill();
+    child.stdin.destroy();
+    expect(outcome).toBe(0);
+    expect(stderr).toBe('');
+  });
+
+  it('reads no further ahead than its reader takes its output (back-pressure), and answers every line', async () => {
+    const child = spawn(process.execPath, [BIN, 'inspect', '-'], { cwd: ROOT });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdout.pause();
+    const count = 5_000;
+    // some 1 MB of input, far more than the pipes and stream buffers between the two hold
+    const allWritten = new Promise<'all input taken'>((resolve) => child.stdin.end(`${vectors[0]?.signed.tx}\n`.repeat(count), () => resolve('all input taken')));
+    let wait: NodeJS.Timeout | undefined;
+    const waited = new Promise<'waited'>((resolve) => {
+      wait = setTimeout(() => resolve('waited'), 3_000);
+    });
+    // while no output is read, the input cannot all be taken: a command that kept answering
+    // would hold every answer in memory, however much input there is
+    expect(await Promise.race([allWritten, waited])).toBe('waited');
+    clearTimeout(wait);
+    let lines = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      for (const byte of chunk) if (byte === 10) lines += 1;
+    });
+    child.stdout.resume();
+    expect(await allWritten).toBe('all input taken');
+    expect(await closed).toBe(0);
+    expect(lines).toBe(count);
+  });
+
   it('stops quietly when the reader closes the pipe early', async () => {
     const child = spawn(process.execPath, [BIN, 'inspect', '-'], { cwd: ROOT });
     let stderr = '';

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encode } from '@aesc/encoding';
@@ -137,6 +137,20 @@ describe('aesc: help, usage and exit codes', () => {
     expect(JSON.parse(stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining('unknown command "--json"') } });
   });
 
+  it('takes any option in the place of the command for one: the usage error says where options go', async () => {
+    const { code, stderr } = await runCli(['-q', 'inspect', LEGACY_CLOSE_MUTUAL]);
+    expect(code).toBe(2);
+    expectOneLineError(stderr, 'USAGE');
+    expect(stderr).toContain('unknown command "-q"; options go after the command');
+  });
+
+  it('takes a --json just before --: a usage error then is JSON on standard output too', async () => {
+    const { code, stdout, stderr } = await runCli(['decode', '--bogus', '--json', '--', 'x']);
+    expect(code).toBe(2);
+    expectOneLineError(stderr, 'USAGE');
+    expect(JSON.parse(stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringContaining('--bogus') } });
+  });
+
   it('takes a --json after -- for an argument: a usage error then prints nothing on standard output', async () => {
     const { code, stdout, stderr } = await runCli(['decode', '--bogus', '--', '--json']);
     expect(code).toBe(2);
@@ -162,6 +176,8 @@ describe('a $ value a shell expanded', () => {
     [['decode', 'ch'], 'ch'],
     [['sign', '--key', keyFile('k0'), 'tx'], 'tx'],
     [['verify', '--json', '--signers', `${initiator},ak`, LEGACY_CLOSE_MUTUAL], 'ak'],
+    // a space after the comma, as --signers takes it
+    [['verify', '--signers', `${initiator}, ak`, LEGACY_CLOSE_MUTUAL], 'ak'],
     [['channel-id', '--initiator', 'ak', '--nonce', '4', '--responder', responder], 'ak'],
   ])('%j: MISSING_PREFIX, and the message says to quote it', async (argv, prefix) => {
     const { code, stdout, stderr } = await runCli(argv);
@@ -187,6 +203,20 @@ describe('a $ value a shell expanded', () => {
     expect(garbage.stderr).not.toContain('shell');
     const line = await runCli(['inspect', '-'], ['tx\n']);
     expect(jsonLines(line.stdout)).toEqual([{ error: { code: 'MISSING_PREFIX', message: 'no "$": expected prefix$base58check, like ak$… or tx$…' } }]);
+  });
+
+  it.each([
+    // a prefix inside the value is not what a shell leaves of one
+    [['inspect', 'my-tx'], 'MISSING_PREFIX'],
+    // --nonce takes no $ value: its "tx" is not the value that lost its $ (the initiator is)
+    [['channel-id', '--initiator', 'garbage', '--nonce', 'tx', '--responder', keys[1]?.ak ?? ''], 'MISSING_PREFIX'],
+    // "nothing after ak$" is no empty argument, though another argument is empty
+    [['channel-id', '--initiator', 'ak$', '--nonce', '4', '--responder', ''], 'EMPTY_INPUT'],
+  ])('%j: %s with no hint about the shell', async (argv, errorCode) => {
+    const { code, stderr } = await runCli(argv);
+    expect(code).toBe(1);
+    expectOneLineError(stderr, errorCode);
+    expect(stderr).not.toContain('shell');
   });
 });
 
@@ -623,6 +653,9 @@ describe('aesc keygen, sign, verify', () => {
   it.each([
     ['short', 'abcd', 'got 4 characters'],
     ['huge', '0'.repeat(100_000), 'longer than a key file (4096 bytes)'],
+    ['one byte too long', '0'.repeat(4097), 'longer than a key file (4096 bytes)'],
+    ['as long as one may be', '0'.repeat(4096), 'got 4096 characters'],
+    ['a key given twice', `{"address":"${keys[0]?.ak}","secret_key":"${keys[0]?.secret_key_hex}","secret_key":"${keys[1]?.secret_key_hex}"}`, 'key "secret_key" given twice'],
   ])('says why a key file that is %s is refused', async (name, content, message) => {
     const path = join(directory, `why-${name}.key`);
     writeFileSync(path, content);
@@ -630,6 +663,24 @@ describe('aesc keygen, sign, verify', () => {
     expect(result.code).toBe(1);
     expectOneLineError(result.stderr, 'INVALID_KEY_FILE');
     expect(result.stderr).toContain(message);
+  });
+
+  it('closes every key file it reads, whether it takes it or refuses it as too long', async () => {
+    const huge = join(directory, 'too-long.key');
+    writeFileSync(huge, '0'.repeat(5000));
+    // the lowest free descriptor, which the next open gets
+    const nextDescriptor = () => {
+      const fd = openSync(huge, 'r');
+      closeSync(fd);
+      return fd;
+    };
+    const before = nextDescriptor();
+    for (let run = 0; run < 20; run += 1) {
+      expect((await runCli(['sign', '--key', keyFile('k0'), vector('spend_tx/typical').unsigned.tx])).code).toBe(0);
+      expect((await runCli(['sign', '--key', huge, vector('spend_tx/typical').unsigned.tx])).code).toBe(1);
+    }
+    // 40 reads: a leak would hold 40 descriptors; a few to spare for whatever else the process opened meanwhile
+    expect(nextDescriptor()).toBeLessThan(before + 5);
   });
 
   it('refuses --out - (it would write a file named "-") and makes no key', async () => {

@@ -137,6 +137,23 @@ describe('aesc devnode --genesis with a bad key', () => {
       rmSync(directory, { recursive: true, force: true });
     }
   });
+
+  it.each([
+    ['an empty account', '', 'EMPTY_INPUT', 'empty input'],
+    ['an account a shell would have cut', 'ak', 'MISSING_PREFIX', 'no "$": expected prefix$base58check, like ak$… or tx$…'],
+  ])('%s: the entry named, and no hint about the shell (no shell read the file)', async (_case, account, errorCode, message) => {
+    const directory = mkdtempSync(join(tmpdir(), 'aesc-genesis-'));
+    const genesis = join(directory, 'genesis.json');
+    writeFileSync(genesis, JSON.stringify([{ account, balance: '5' }]));
+    try {
+      const { code, stdout, stderr } = await runCli(['devnode', '--port', '0', '--http-port', '0', '--genesis', genesis]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(`aesc devnode: ${errorCode}: --genesis entry 0: ${message}\n`);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('aesc devnode --genesis with a file it cannot read', () => {

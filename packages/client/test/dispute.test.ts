@@ -306,7 +306,22 @@ describe('solo close, slash, settle against devnode', () => {
     const error = await clientError(closeSolo({ store, node, signer: carol, channelId: channel.id }), 'STORE_IO');
     expect(error.message).toBe(message);
     expect(error.cause).toBe(thrown);
+    expect(error.context).toEqual({ channelId: channel.id });
     expect(await node.getChannel(channel.id)).toMatchObject({ closes_at: 0n });
+  });
+
+  it('a store whose load fails with a ClientError: that error as it is (a FileStore’s STORE_CORRUPT), nothing posted', async () => {
+    const channel = await openChannel(carol, alice, 300n, 300n);
+    const directory = await fs.mkdtemp(join(tmpdir(), 'aesc-dispute-'));
+    try {
+      await fs.mkdir(join(directory, channel.id));
+      await fs.writeFile(join(directory, channel.id, 'snapshot.json'), '{"version":');
+      const error = await clientError(closeSolo({ store: new FileStore(directory), node, signer: carol, channelId: channel.id }), 'STORE_CORRUPT');
+      expect(error.context).toEqual({ path: join(directory, channel.id, 'snapshot.json') });
+      expect(await node.getChannel(channel.id)).toMatchObject({ closes_at: 0n });
+    } finally {
+      await fs.rm(directory, { recursive: true, force: true });
+    }
   });
 
   it('needs a stored co-signed state to close from', async () => {

@@ -599,7 +599,7 @@ describe('FileStore on disk', () => {
     expect(log.some((entry) => entry.startsWith('readFile'))).toBe(true);
   });
 
-  it.each(['EINVAL', 'ENOTSUP'])('stores on a file system that cannot fsync a directory (%s, a FUSE or network one): a file fsync it refuses still fails', async (code) => {
+  it.each(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP'])('stores on a file system that cannot fsync a directory (%s, a FUSE or network one): a file fsync it refuses still fails', async (code) => {
     const directory = freshDirectory();
     let fileSyncFails = false;
     const { system, log } = instrumentedFs({ fail: (op, path) => (op === 'sync' && (!isTemp(path) || fileSyncFails) ? systemError(code) : undefined) });
@@ -614,6 +614,16 @@ describe('FileStore on disk', () => {
     const error = await clientError(store.save(await channel.snapshot(3n)), 'STORE_IO');
     expect((error.cause as { code?: string }).code).toBe(code);
     expect(await new FileStore(directory).load(channel.id)).toEqual(await channel.snapshot(2n));
+  });
+
+  it.each([
+    ['an open of the directory that fails with EINVAL', 'open', systemError('EINVAL')],
+    ['a directory fsync that fails with no code', 'sync', new Error('the device is gone')],
+  ])('fails a save on %s: STORE_IO (only an fsync the file system does not support is skipped)', async (_case, failing, failure) => {
+    const directory = freshDirectory();
+    const { system } = instrumentedFs({ fail: (op, path) => (op === failing && !isTemp(path) ? failure : undefined) });
+    const error = await clientError(new FileStore(directory, { fs: system }).save(await channel.snapshot(1n)), 'STORE_IO');
+    expect(error.cause).toBe(failure);
   });
 
   it('fsyncs the parent of a channel directory whose first fsync failed, though the directory then exists', async () => {
