@@ -402,7 +402,16 @@ function feeOf(options: DisputeOptions): bigint {
   return options.fee ?? DEFAULT_DISPUTE_FEE;
 }
 
-function ttlOf(options: DisputeOptions, height: bigint): bigint {
+/**
+ * `watchChannel`'s ttl (no option of the public API): blocks past the height the dispute reads
+ * when it builds its tx. A `ttl` from the watch's own, earlier read of the height would be short
+ * by the blocks mined in between, and refused as not above the height once they reach it.
+ */
+export const TTL_MARGIN: unique symbol = Symbol('ttlMargin');
+
+function ttlOf(options: DisputeOptions & { [TTL_MARGIN]?: bigint }, height: bigint): bigint {
+  const margin = options[TTL_MARGIN];
+  if (margin !== undefined) return height + margin;
   if (options.ttl === undefined) return height + DEFAULT_TTL_MARGIN;
   // The ttl is the last height that may include the tx; the next block is height + 1.
   if (options.ttl <= height) throw new RangeError(`ttl ${options.ttl} is not above the current height ${height}: no block could include the tx`);

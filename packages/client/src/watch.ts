@@ -1,6 +1,6 @@
 import { describe, type TxHash } from '@aesc/encoding';
 import type { SignedTx } from '@aesc/tx';
-import { channelNotFound, checkCommon, type DisputeOptions, type DisputeResult, requirePeer, settle, slash } from './dispute.js';
+import { channelNotFound, checkCommon, type DisputeOptions, type DisputeResult, requirePeer, settle, slash, TTL_MARGIN } from './dispute.js';
 import { ClientError, messageOf } from './errors.js';
 import { type ChannelInfo, DEFAULT_POLL_MS, isTransient, MAX_REQUEST_TIMEOUT_MS } from './node-client.js';
 import type { ChannelSnapshot, StateStore } from './store.js';
@@ -97,6 +97,8 @@ export function watchChannel(options: WatchOptions): ChannelWatch {
     }
   };
 
+  /** The newest state the store answered: one that later answers an older one (a replica behind, a backup put back) does not take it back. */
+  let newest: ChannelSnapshot | undefined;
   const load = async (): Promise<ChannelSnapshot> => {
     let snapshot: ChannelSnapshot | undefined;
     try {
@@ -105,11 +107,12 @@ export function watchChannel(options: WatchOptions): ChannelWatch {
       throw error instanceof ClientError ? error : new ClientError('STORE_IO', messageOf(error), { channelId }, { cause: error });
     }
     if (snapshot === undefined) throw new ClientError('NOT_FOUND', `the store has no channel ${channelId}`, { channelId });
-    return snapshot;
+    if (newest?.round === undefined || (snapshot.round !== undefined && snapshot.round > newest.round)) newest = snapshot;
+    return newest;
   };
 
-  /** The options of a slash or settle built at `height`. */
-  const disputeOptions = (height: bigint): DisputeOptions => ({
+  /** The options of a slash or settle: its ttl counted from the height it reads itself, not from the watch's (older) one. */
+  const disputeOptions: DisputeOptions & { [TTL_MARGIN]?: bigint } = {
     node,
     signer,
     channelId,
@@ -117,8 +120,8 @@ export function watchChannel(options: WatchOptions): ChannelWatch {
     pollMs,
     ...(options.fee === undefined ? {} : { fee: options.fee }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    ...(ttlMargin === undefined ? {} : { ttl: height + ttlMargin }),
-  });
+    ...(ttlMargin === undefined ? {} : { [TTL_MARGIN]: ttlMargin }),
+  };
 
   let seen = false;
   let closing: string | undefined;
@@ -155,7 +158,7 @@ export function watchChannel(options: WatchOptions): ChannelWatch {
       if (channel.closes_at > height + 1n) {
         let result: DisputeResult;
         try {
-          result = await slash({ ...disputeOptions(height), state: snapshot.state });
+          result = await slash({ ...disputeOptions, state: snapshot.state });
         } catch (error) {
           // Too late after all (the chain moved on while the slash was built): the state is lost.
           if (moved(error, 'CHANNEL_NOT_CLOSING')) tooLate(error as ClientError);
@@ -177,7 +180,7 @@ export function watchChannel(options: WatchOptions): ChannelWatch {
     if (!settleOn || channel.closes_at > height + 1n) return undefined;
     let result: DisputeResult;
     try {
-      result = await settle(disputeOptions(height));
+      result = await settle(disputeOptions);
     } catch (error) {
       // A slash moved closes_at, or the channel is gone (read as such at the next poll).
       if (moved(error, 'CHANNEL_NOT_CLOSABLE_YET', 'CHANNEL_NOT_CLOSING', 'CHANNEL_NOT_FOUND')) return AGAIN;
@@ -202,11 +205,12 @@ export function watchChannel(options: WatchOptions): ChannelWatch {
         if (!loaded) await load();
         loaded = true;
         const height = await node.getHeight(request);
-        if (height <= handled) continue;
-        const outcome = await atBlock(height);
-        if (outcome === AGAIN) continue;
-        if (outcome !== undefined) return outcome;
-        handled = height;
+        if (height > handled) {
+          const outcome = await atBlock(height);
+          if (outcome !== AGAIN && outcome !== undefined) return outcome;
+          if (outcome === undefined) handled = height;
+        }
+        // A poll that got its answers (a block handled, the same height again, or a chain to read again) ends a run of BAD_RESPONSEs.
         badResponses = 0;
       } catch (error) {
         if (signal.aborted) throw aborted();
