@@ -110,14 +110,7 @@ export interface DisputeEquivalent {
 export async function closeSolo(options: CloseSoloOptions): Promise<DisputeResult> {
   const { store, node, signer, channelId } = checkCommon(options);
   if (typeof store !== 'object' || store === null || typeof store.load !== 'function') throw new TypeError(`store must be a StateStore, got ${describe(store)}`);
-  let snapshot: ChannelSnapshot | undefined;
-  try {
-    snapshot = await store.load(channelId);
-  } catch (error) {
-    // A store of the app's own may fail with anything: STORE_IO, as a failed save is to the channel client.
-    throw error instanceof ClientError ? error : new ClientError('STORE_IO', messageOf(error), { channelId }, { cause: error });
-  }
-  if (snapshot === undefined) throw new ClientError('NOT_FOUND', `the store has no channel ${channelId}`, { channelId });
+  const snapshot = await loadSnapshot(store, channelId);
   if (snapshot.state === undefined) {
     throw new ClientError('NO_STATE', `the store holds no co-signed state of ${channelId} to close from`, { channelId });
   }
@@ -288,6 +281,22 @@ export async function settle(options: SettleOptions): Promise<DisputeResult> {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * The store's snapshot of a channel (`closeSolo`, `watchChannel`): `NOT_FOUND` when it has none;
+ * a store of the app's own may fail with anything, which is `STORE_IO` with it as `cause`, as a
+ * failed save is to the channel client (its own `ClientError`s pass as they are).
+ */
+export async function loadSnapshot(store: StateStore, channelId: ChannelId): Promise<ChannelSnapshot> {
+  let snapshot: ChannelSnapshot | undefined;
+  try {
+    snapshot = await store.load(channelId);
+  } catch (error) {
+    throw error instanceof ClientError ? error : new ClientError('STORE_IO', messageOf(error), { channelId }, { cause: error });
+  }
+  if (snapshot === undefined) throw new ClientError('NOT_FOUND', `the store has no channel ${channelId}`, { channelId });
+  return snapshot;
+}
 
 /** The options every dispute helper (and `watchChannel`) shares, checked before any request. */
 export function checkCommon<T extends DisputeOptions>(options: T): T {

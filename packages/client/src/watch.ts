@@ -1,6 +1,6 @@
 import { describe, type TxHash } from '@aesc/encoding';
 import type { SignedTx } from '@aesc/tx';
-import { channelNotFound, checkCommon, type DisputeOptions, type DisputeResult, requirePeer, settle, slash, TTL_MARGIN } from './dispute.js';
+import { channelNotFound, checkCommon, type DisputeOptions, type DisputeResult, loadSnapshot, requirePeer, settle, slash, TTL_MARGIN } from './dispute.js';
 import { ClientError, messageOf } from './errors.js';
 import { type ChannelInfo, DEFAULT_POLL_MS, isTransient, MAX_REQUEST_TIMEOUT_MS } from './node-client.js';
 import type { ChannelSnapshot, StateStore } from './store.js';
@@ -100,13 +100,7 @@ export function watchChannel(options: WatchOptions): ChannelWatch {
   /** The newest state the store answered: one that later answers an older one (a replica behind, a backup put back) does not take it back. */
   let newest: ChannelSnapshot | undefined;
   const load = async (): Promise<ChannelSnapshot> => {
-    let snapshot: ChannelSnapshot | undefined;
-    try {
-      snapshot = await store.load(channelId);
-    } catch (error) {
-      throw error instanceof ClientError ? error : new ClientError('STORE_IO', messageOf(error), { channelId }, { cause: error });
-    }
-    if (snapshot === undefined) throw new ClientError('NOT_FOUND', `the store has no channel ${channelId}`, { channelId });
+    const snapshot = await loadSnapshot(store, channelId);
     if (newest?.round === undefined || (snapshot.round !== undefined && snapshot.round > newest.round)) newest = snapshot;
     return newest;
   };
