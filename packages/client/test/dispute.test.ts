@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Devnode, startDevnode } from '@aesc/devnode';
 import { type ChannelId, decode, type EncodedTx, type TxHash } from '@aesc/encoding';
-import { createSigner, type Signer, signTx, verifySignedTx } from '@aesc/signer';
+import { createSigner, type Signer, verifySignedTx } from '@aesc/signer';
 import { type ExactJson, serializeJson } from '@aesc/schema';
-import { type ChannelCreateTx, type ChannelOffchainTx, channelId, decodeTx, encodeTx, type SignedTx, serializeTx, txHash, type UnsignedTx } from '@aesc/tx';
+import { type ChannelOffchainTx, channelId, decodeTx, encodeTx, type SignedTx, serializeTx, txHash } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeSolo, DEFAULT_TTL_MARGIN, type DisputeResult, settle, slash } from '../src/dispute.js';
 import { FileStore } from '../src/file-store.js';
@@ -13,6 +13,7 @@ import { MemoryStore } from '../src/memory-store.js';
 import type { StateStore } from '../src/store.js';
 import { type ChannelInfo, DEFAULT_WAIT_TIMEOUT_MS, NodeClient } from '../src/node-client.js';
 import { ChannelClient, type CoSignedState } from '../src/channel-client.js';
+import { channelOpener, signedBy } from './support/chain-channel.js';
 import { clientError } from './support/client-error.js';
 
 const START_BALANCE = 1_000_000n;
@@ -56,11 +57,6 @@ async function posts(action: () => Promise<unknown>): Promise<boolean> {
   return requests.slice(before).some((request) => request.startsWith('POST /v2/tx'));
 }
 
-async function signedBy(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
-  let signed = await signTx(tx, signers[0] as Signer);
-  for (const signer of signers.slice(1)) signed = await signTx(signed, signer);
-  return signed;
-}
 
 const balanceOf = async (signer: Signer) => (await node.getBalance(signer.address)) as bigint;
 
@@ -72,61 +68,7 @@ async function closedSoloBy(signer: Signer, store: StateStore, channelId: Channe
   return closing;
 }
 
-/**
- * Opens a channel on chain without the WebSocket service: a create tx built and co-signed
- * locally, posted, mined. Returns its id and a maker of co-signed states.
- */
-async function openChannel(initiator: Signer, responder: Signer, initiatorAmount: bigint, responderAmount: bigint) {
-  const create: ChannelCreateTx = {
-    type: 'channel_create_tx',
-    initiator: initiator.publicKey,
-    initiator_amount: initiatorAmount,
-    responder: responder.publicKey,
-    responder_amount: responderAmount,
-    channel_reserve: 20n,
-    lock_period: LOCK_PERIOD,
-    ttl: (await node.getHeight()) + 10n,
-    fee: 1n,
-    nonce: await node.nextNonce(initiator.address),
-  };
-  const signedCreate = await signedBy(create, initiator, responder);
-  const hash = await node.postTx(signedCreate);
-  await devnode.mine(1);
-  await node.waitForTx(hash);
-  const id = channelId(create);
-  const state = (round: bigint, initiatorAmount: bigint, responderAmount: bigint, signers: Signer[] = [initiator, responder]) =>
-    signedBy(
-      {
-        type: 'channel_offchain_tx',
-        channel_id: decode(id, 'ch'),
-        previous_round: round - 1n,
-        round,
-        initiator: initiator.publicKey,
-        responder: responder.publicKey,
-        initiator_amount: initiatorAmount,
-        responder_amount: responderAmount,
-        updates: [{ from: initiator.publicKey, to: responder.publicKey, amount: 1n }],
-        state: new Uint8Array(),
-      },
-      ...signers,
-    );
-  const createTx = encodeTx(signedCreate);
-  /** A store holding the co-signed state of `round` (and `closeTx`, when given) as the last one. */
-  const storeOf = async (round: bigint, initiatorAmount: bigint, responderAmount: bigint, role: 'initiator' | 'responder' = 'initiator', closeTx?: SignedTx) => {
-    const store = new MemoryStore();
-    const saved = encodeTx(await state(round, initiatorAmount, responderAmount));
-    await store.save({ channelId: id, role, createTx, state: saved, round, ...(closeTx === undefined ? {} : { closeTx: encodeTx(closeTx) }) });
-    return store;
-  };
-  /** The mutual close of `initiatorAmount`/`responderAmount` (fee 1), co-signed, with the initiator's `nonce`. */
-  const mutualClose = (initiatorAmount: bigint, responderAmount: bigint, nonce: bigint) =>
-    signedBy(
-      { type: 'channel_close_mutual_tx', channel_id: decode(id, 'ch'), initiator_amount: initiatorAmount, responder_amount: responderAmount, ttl: 10_000n, fee: 1n, nonce },
-      initiator,
-      responder,
-    );
-  return { id, createTx, state, storeOf, mutualClose };
-}
+const openChannel = channelOpener(() => ({ node, devnode }), LOCK_PERIOD);
 
 describe('solo close, slash, settle against devnode', () => {
   it('closes alone from the stored round 5, is slashed with round 7, settles with round 7’s amounts', async () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Devnode, startDevnode } from '@aesc/devnode';
 import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
-import { createSigner, type Signer, signTx } from '@aesc/signer';
-import { type ChannelCreateTx, channelId, encodeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
+import { createSigner, type Signer } from '@aesc/signer';
+import { channelId, encodeTx, type SignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { ChannelClient } from '../src/channel-client.js';
 import { closeSolo, type DisputeResult, settle } from '../src/dispute.js';
@@ -14,6 +14,7 @@ import { MemoryStore } from '../src/memory-store.js';
 import { NodeClient } from '../src/node-client.js';
 import type { StateStore } from '../src/store.js';
 import { WATCH_BAD_RESPONSE_LIMIT, type WatchEvent, type WatchOptions, type WatchOutcome, watchChannel as startWatch } from '../src/watch.js';
+import { channelOpener, signedBy } from './support/chain-channel.js';
 import { clientError } from './support/client-error.js';
 
 const START_BALANCE = 1_000_000n;
@@ -44,11 +45,6 @@ afterAll(async () => {
 
 const balanceOf = async (signer: Signer) => (await node.getBalance(signer.address)) as bigint;
 
-async function signedBy(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
-  let signed = await signTx(tx, signers[0] as Signer);
-  for (const signer of signers.slice(1)) signed = await signTx(signed, signer);
-  return signed;
-}
 
 function posted(result: DisputeResult) {
   expect(result.reachedBy).toBe('posted');
@@ -69,51 +65,7 @@ async function pendingTx() {
   return (devnode.chain.mempool[0] as { signedTx: SignedTx }).signedTx.tx;
 }
 
-/** A channel opened on chain without the WebSocket service (a create co-signed locally), and a maker of co-signed states. */
-async function openChannel(initiator: Signer, responder: Signer, initiatorAmount: bigint, responderAmount: bigint) {
-  const create: ChannelCreateTx = {
-    type: 'channel_create_tx',
-    initiator: initiator.publicKey,
-    initiator_amount: initiatorAmount,
-    responder: responder.publicKey,
-    responder_amount: responderAmount,
-    channel_reserve: 20n,
-    lock_period: LOCK_PERIOD,
-    ttl: (await node.getHeight()) + 10n,
-    fee: 1n,
-    nonce: await node.nextNonce(initiator.address),
-  };
-  const signedCreate = await signedBy(create, initiator, responder);
-  const hash = await node.postTx(signedCreate);
-  await devnode.mine(1);
-  await node.waitForTx(hash);
-  const id = channelId(create);
-  const createTx = encodeTx(signedCreate);
-  const state = (round: bigint, initiatorAmount: bigint, responderAmount: bigint) =>
-    signedBy(
-      {
-        type: 'channel_offchain_tx',
-        channel_id: decode(id, 'ch'),
-        previous_round: round - 1n,
-        round,
-        initiator: initiator.publicKey,
-        responder: responder.publicKey,
-        initiator_amount: initiatorAmount,
-        responder_amount: responderAmount,
-        updates: [{ from: initiator.publicKey, to: responder.publicKey, amount: 1n }],
-        state: new Uint8Array(),
-      },
-      initiator,
-      responder,
-    );
-  /** A store holding the co-signed state of `round` as the last one. */
-  const storeOf = async (round: bigint, initiatorAmount: bigint, responderAmount: bigint, role: 'initiator' | 'responder' = 'initiator') => {
-    const store = new MemoryStore();
-    await store.save({ channelId: id, role, createTx, state: encodeTx(await state(round, initiatorAmount, responderAmount)), round });
-    return store;
-  };
-  return { id, createTx, state, storeOf };
-}
+const openChannel = channelOpener(() => ({ node, devnode }), LOCK_PERIOD);
 
 /** A node client whose requests are counted (`METHOD path`), and that fails to connect while `down` says so. */
 function countingNode(down: () => boolean = () => false) {
