@@ -12,8 +12,8 @@ import { FileStore } from '../src/file-store.js';
 import { MemoryStore } from '../src/memory-store.js';
 import type { StateStore } from '../src/store.js';
 import { type ChannelInfo, DEFAULT_WAIT_TIMEOUT_MS, NodeClient } from '../src/node-client.js';
-import { ChannelClient, type CoSignedState } from '../src/channel-client.js';
-import { channelOpener, signedBy } from './support/chain-channel.js';
+import type { CoSignedState } from '../src/channel-client.js';
+import { channelOpener, openLiveChannel, signedBy } from './support/chain-channel.js';
 import { clientError } from './support/client-error.js';
 
 const START_BALANCE = 1_000_000n;
@@ -884,34 +884,16 @@ describe('run again, or twice at once: a dispute resolves once the chain is wher
 
 describe('watching the chain: the peer closes alone while the channel runs (README, “Watching the chain”)', () => {
   it('nothing tells the client and the channel co-signs on; getChannel shows the close (closes_at, a round below ours); the slash with the client’s state wins, at the edges each call refuses naming the heights, a payment co-signed too late is lost, and no coin goes astray', async () => {
-    const params = {
-      initiator: bob.address,
-      responder: carol.address,
-      lock_period: LOCK_PERIOD,
-      push_amount: 0n,
-      initiator_amount: 1_000n,
-      responder_amount: 500n,
-      channel_reserve: 10n,
-      ttl: 1_000_000n,
-      port: 32_100,
-      host: 'localhost',
-      minimum_depth: 1n,
-    };
     const directory = join(root, 'watching');
     const carolsStore = new MemoryStore();
-    const mining = setInterval(() => void devnode.mine(1), 10);
-    let bobsClient: ChannelClient;
-    let carolsClient: ChannelClient;
-    try {
-      [bobsClient, carolsClient] = await Promise.all([
-        ChannelClient.connect({ url: devnode.wsUrl, role: 'initiator', params, signer: bob, store: new FileStore(directory) }),
-        ChannelClient.connect({ url: devnode.wsUrl, role: 'responder', params, signer: carol, store: carolsStore }),
-      ]);
-      await Promise.all([bobsClient.opened, carolsClient.opened]);
-    } finally {
-      clearInterval(mining);
-    }
-    const id = bobsClient.channelId as ChannelId;
+    const { initiatorClient: bobsClient, responderClient: carolsClient, id } = await openLiveChannel(devnode, {
+      initiator: bob,
+      responder: carol,
+      lockPeriod: LOCK_PERIOD,
+      port: 32_100,
+      initiatorStore: new FileStore(directory),
+      responderStore: carolsStore,
+    });
     const bobsEvents: string[] = [];
     for (const event of ['onChainTx', 'error', 'died', 'statusChanged', 'conflict', 'signRefused'] as const) bobsClient.on(event, () => bobsEvents.push(event));
     const carolsStates: CoSignedState[] = [];

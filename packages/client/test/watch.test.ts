@@ -6,7 +6,6 @@ import { type ChannelId, decode, type EncodedTx } from '@aesc/encoding';
 import { createSigner, type Signer } from '@aesc/signer';
 import { channelId, encodeTx, type SignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { ChannelClient } from '../src/channel-client.js';
 import { closeSolo, type DisputeResult, settle } from '../src/dispute.js';
 import { ClientError } from '../src/errors.js';
 import { FileStore } from '../src/file-store.js';
@@ -14,7 +13,7 @@ import { MemoryStore } from '../src/memory-store.js';
 import { NodeClient } from '../src/node-client.js';
 import type { StateStore } from '../src/store.js';
 import { WATCH_BAD_RESPONSE_LIMIT, type WatchEvent, type WatchOptions, type WatchOutcome, watchChannel as startWatch } from '../src/watch.js';
-import { channelOpener, signedBy } from './support/chain-channel.js';
+import { channelOpener, openLiveChannel, signedBy } from './support/chain-channel.js';
 import { clientError } from './support/client-error.js';
 
 const START_BALANCE = 1_000_000n;
@@ -242,34 +241,16 @@ describe('watchChannel against devnode', () => {
   });
 
   it('a store whose newer state comes while the channel closes (a ChannelClient still co-signing): the slash carries the newer one', async () => {
-    const params = {
-      initiator: bob.address,
-      responder: carol.address,
-      lock_period: LOCK_PERIOD,
-      push_amount: 0n,
-      initiator_amount: 1_000n,
-      responder_amount: 500n,
-      channel_reserve: 10n,
-      ttl: 1_000_000n,
-      port: 32_200,
-      host: 'localhost',
-      minimum_depth: 1n,
-    };
     const directory = join(root, 'bob');
     const carolsStore = new MemoryStore();
-    const mining = setInterval(() => void devnode.mine(1), 10);
-    let bobsClient: ChannelClient;
-    let carolsClient: ChannelClient;
-    try {
-      [bobsClient, carolsClient] = await Promise.all([
-        ChannelClient.connect({ url: devnode.wsUrl, role: 'initiator', params, signer: bob, store: new FileStore(directory) }),
-        ChannelClient.connect({ url: devnode.wsUrl, role: 'responder', params, signer: carol, store: carolsStore }),
-      ]);
-      await Promise.all([bobsClient.opened, carolsClient.opened]);
-    } finally {
-      clearInterval(mining);
-    }
-    const id = bobsClient.channelId as ChannelId;
+    const { initiatorClient: bobsClient, responderClient: carolsClient, id } = await openLiveChannel(devnode, {
+      initiator: bob,
+      responder: carol,
+      lockPeriod: LOCK_PERIOD,
+      port: 32_200,
+      initiatorStore: new FileStore(directory),
+      responderStore: carolsStore,
+    });
     await bobsClient.update({ from: bob.address, to: carol.address, amount: 300n });
     const [bobBefore, carolBefore] = [await balanceOf(bob), await balanceOf(carol)];
     // Bob's watch reads his directory through a store of its own, as another part of the app would.

@@ -4,11 +4,13 @@
  * it, a store holding one, and a co-signed mutual close.
  */
 import type { Devnode } from '@aesc/devnode';
-import { decode } from '@aesc/encoding';
+import { type ChannelId, decode } from '@aesc/encoding';
 import { type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, encodeTx, type SignedTx, type UnsignedTx } from '@aesc/tx';
+import { ChannelClient } from '../../src/channel-client.js';
 import { MemoryStore } from '../../src/memory-store.js';
 import type { NodeClient } from '../../src/node-client.js';
+import type { StateStore } from '../../src/store.js';
 
 /** `tx` signed by each of `signers` in turn. */
 export async function signedBy(tx: UnsignedTx, ...signers: Signer[]): Promise<SignedTx> {
@@ -71,4 +73,40 @@ export function channelOpener(chain: () => { node: NodeClient; devnode: Devnode 
       );
     return { id, createTx, state, storeOf, mutualClose };
   };
+}
+
+/**
+ * A channel between two `ChannelClient`s over the devnode's WebSocket service (1 000 and 500
+ * coins, reserve 10), blocks mined every 10 ms until both have opened; the initiator keeps its
+ * states in `initiatorStore`, the responder in `responderStore`.
+ */
+export async function openLiveChannel(
+  devnode: Devnode,
+  options: { initiator: Signer; responder: Signer; lockPeriod: bigint; port: number; initiatorStore: StateStore; responderStore: StateStore },
+) {
+  const { initiator, responder } = options;
+  const params = {
+    initiator: initiator.address,
+    responder: responder.address,
+    lock_period: options.lockPeriod,
+    push_amount: 0n,
+    initiator_amount: 1_000n,
+    responder_amount: 500n,
+    channel_reserve: 10n,
+    ttl: 1_000_000n,
+    port: options.port,
+    host: 'localhost',
+    minimum_depth: 1n,
+  };
+  const mining = setInterval(() => void devnode.mine(1), 10);
+  try {
+    const [initiatorClient, responderClient] = await Promise.all([
+      ChannelClient.connect({ url: devnode.wsUrl, role: 'initiator', params, signer: initiator, store: options.initiatorStore }),
+      ChannelClient.connect({ url: devnode.wsUrl, role: 'responder', params, signer: responder, store: options.responderStore }),
+    ]);
+    await Promise.all([initiatorClient.opened, responderClient.opened]);
+    return { initiatorClient, responderClient, id: initiatorClient.channelId as ChannelId };
+  } finally {
+    clearInterval(mining);
+  }
 }
