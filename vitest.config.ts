@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@aesc\/encoding$/, replacement: src('encoding/src/index.ts') },
       { find: /^@aesc\/tx$/, replacement: src('tx/src/index.ts') },
+      { find: /^@aesc\/tx\/channel$/, replacement: src('tx/src/channel.ts') },
       { find: /^@aesc\/signer$/, replacement: src('signer/src/node.ts') },
       { find: /^@aesc\/signer\/legacy$/, replacement: src('signer/src/legacy.ts') },
       { find: /^@aesc\/schema$/, replacement: src('schema/src/index.ts') },

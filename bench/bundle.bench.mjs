@@ -18,16 +18,19 @@ const require = createRequire(import.meta.url);
 /** The entry a wallet would write to inspect, build and hash transactions. */
 const SMALL_ENTRY = `export { decodeTx, encodeTx, txHash, channelId, toJSON, fromJSON } from '@aesc/tx';`;
 
-/** Every export of both packages (named, since the packages have no `export *` either). */
-async function fullEntry() {
-  const encoding = await import('@aesc/encoding');
-  const tx = await import('@aesc/tx');
-  const names = (module) => Object.keys(module).filter((name) => name !== 'default').sort();
-  const txNames = names(tx);
-  const encodingNames = names(encoding).filter((name) => !txNames.includes(name));
+const exportNames = (module) => Object.keys(module).filter((name) => name !== 'default').sort();
+
+/**
+ * Every export of both packages' main entries (named, since the packages have no `export *`
+ * either), and with `withChannel` those of the subpath `@aesc/tx/channel` too.
+ */
+async function fullEntry(withChannel = false) {
+  const txNames = exportNames(await import('@aesc/tx'));
+  const encodingNames = exportNames(await import('@aesc/encoding')).filter((name) => !txNames.includes(name));
   return [
     `export { ${encodingNames.join(', ')} } from '@aesc/encoding';`,
     `export { ${txNames.join(', ')} } from '@aesc/tx';`,
+    ...(withChannel ? [`export { ${exportNames(await import('@aesc/tx/channel')).join(', ')} } from '@aesc/tx/channel';`] : []),
   ].join('\n');
 }
 
@@ -95,6 +98,7 @@ export async function run() {
   const sdk = sdkBrowserBundle();
   const small = await bundleSize(SMALL_ENTRY);
   const full = await bundleSize(await fullEntry());
+  const withChannel = await bundleSize(await fullEntry(true));
   const sdkNote = `SDK: ${sdk.path.replace(/^.*node_modules\//, '')} (${(sdk.raw / 1000).toFixed(0)} kB raw), same gzip -${GZIP_LEVEL}`;
   return [
     sizeRow({
@@ -117,6 +121,14 @@ export async function run() {
       otherLabel: 'SDK',
       atMostBytes: 10_000,
       notes: [`${(full.minified / 1000).toFixed(1)} kB minified (${describeComposition(full.byPackage)})`],
+    }),
+    sizeRow({
+      id: 'bundle-full-channel',
+      name: 'bundle encoding+tx (every export) + @aesc/tx/channel, gzip',
+      oursBytes: withChannel.gzip,
+      otherBytes: sdk.gzip,
+      otherLabel: 'SDK',
+      notes: [`the off-chain rules of the subpath (applyTransfers, closeMutualAmounts) added: +${withChannel.gzip - full.gzip} bytes; ${(withChannel.minified / 1000).toFixed(1)} kB minified`],
     }),
   ];
 }

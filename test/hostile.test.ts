@@ -20,6 +20,7 @@ import * as legacy from '@aesc/signer/legacy';
 // The browser entry (selected by the package's `exports` conditions), imported by path here.
 import * as browserSignerModule from '../packages/signer/src/browser.js';
 import * as tx from '@aesc/tx';
+import * as txChannel from '@aesc/tx/channel';
 import { type SignedTx, TX_DEFINITIONS, TxError, type UnsignedTx } from '@aesc/tx';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HOSTILE_ROWS, HUGE_STRINGS, HostileHookError, type HostileRow } from './support/hostile.js';
@@ -191,7 +192,6 @@ function txTargets(): Target[] {
   ];
   const json = JSON.parse(JSON.stringify(tx.toJSON({ type: 'signed_tx', signatures: [bytes(64, 9)], tx: OFFCHAIN })));
   const channelInput = () => ({ initiator: bytes(32, 2), nonce: 1n, responder: bytes(32, 3) });
-  const balances = () => ({ initiator: bytes(32, 2), responder: bytes(32, 3), initiator_amount: 10n, responder_amount: 10n });
   return [
     ...txTaking('serializeTx', (value) => tx.serializeTx(value as tx.Tx), () => structuredClone(signedSettle)),
     ...txTaking('serializeUnsigned', (value) => tx.serializeUnsigned(value as UnsignedTx)),
@@ -230,9 +230,15 @@ function txTargets(): Target[] {
       errors: TX_ERRORS,
     },
     { name: 'fromJSON', call: (value) => tx.fromJSON(value), args: () => [structuredClone(json)], positions: [top(0, 'json', 'json'), ...jsonPositions(json, 0)], errors: TX_ERRORS },
+  ];
+}
+
+function channelTargets(): Target[] {
+  const balances = () => ({ initiator: bytes(32, 2), responder: bytes(32, 3), initiator_amount: 10n, responder_amount: 10n });
+  return [
     {
       name: 'applyTransfers',
-      call: (state, updates, reserve) => tx.applyTransfers(state as tx.ChannelBalances, updates as tx.OffchainUpdate[], reserve as bigint),
+      call: (state, updates, reserve) => txChannel.applyTransfers(state as txChannel.ChannelBalances, updates as tx.OffchainUpdate[], reserve as bigint),
       args: () => [balances(), [{ from: bytes(32, 2), to: bytes(32, 3), amount: 2n }], 1n],
       positions: [
         top(0, 'other', 'balances'),
@@ -248,7 +254,7 @@ function txTargets(): Target[] {
     },
     {
       name: 'closeMutualAmounts',
-      call: (initiator, responder, fee) => tx.closeMutualAmounts(initiator as bigint, responder as bigint, fee as bigint),
+      call: (initiator, responder, fee) => txChannel.closeMutualAmounts(initiator as bigint, responder as bigint, fee as bigint),
       args: () => [7n, 3n, 1n],
       positions: [top(0, 'bigint', 'initiatorAmount'), top(1, 'bigint', 'responderAmount'), top(2, 'bigint', 'fee')],
       errors: TX_ERRORS,
@@ -476,6 +482,7 @@ function txFieldGroups(target: Target, moreArgs: () => unknown[] = () => []): { 
 
 tableFor('@aesc/encoding', encodingTargets);
 tableFor('@aesc/tx', txTargets, txFieldGroups);
+tableFor('@aesc/tx/channel', channelTargets);
 
 // ---------------------------------------------------------------------------------------------
 // @aesc/signer, both entries (node:crypto and @noble/ed25519), and its legacy subpath.

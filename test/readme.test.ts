@@ -108,6 +108,13 @@ describe('package READMEs: every example runs against the built packages and giv
     expect(JSON.parse(output[4] ?? '')).toMatchObject({ type: 'channel_create_tx', tag: 50, vsn: 1, fields: { initiator_amount: '839702399', fee: '9' } });
   });
 
+  it('@aesc/tx/channel', async () => {
+    // The fragment's two parties: any two keys.
+    const preamble = 'const initiator = new Uint8Array(32).fill(1);\nconst responder = new Uint8Array(32).fill(2);';
+    const output = await runModule('tx-channel', instrument(codeBlock('packages/tx/README.md', 'ts', 1), preamble));
+    expect(output.split('\n')).toEqual(['{"initiator_amount":"35n","responder_amount":"30n"}', '{"initiator_amount":"33n","responder_amount":"29n"}', '']);
+  });
+
   it('@aesc/signer, and its legacy keys', async () => {
     // The fragment's `secretKey` and `unsignedTx`: one party's key and an off-chain state to sign.
     const preamble = `import { createSigner as __createSigner } from '@aesc/signer';

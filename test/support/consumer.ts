@@ -7,6 +7,7 @@
  */
 import { decode, encode, type EncodedTx, EncodingError, isEncoded, parse, type Prefix } from '@aesc/encoding';
 import { channelId, decodeTx, encodeTx, toJSON, txHash, TxError, type TxExpectation } from '@aesc/tx';
+import { applyTransfers, type ChannelBalances, closeMutualAmounts, type TransferProblem } from '@aesc/tx/channel';
 import { createSigner, generate, signTx, verifySignedTx } from '@aesc/signer';
 import type { SignatureVerifier, VerifyOptions } from '@aesc/signer';
 import { legacyVerifier } from '@aesc/signer/legacy';
@@ -37,6 +38,11 @@ export async function consume(): Promise<void> {
   const create = decodeTx('tx$', 'channel_create_tx');
   const id = channelId(create);
   console.log(txHash(create), toJSON(decodeTx(encodeTx(create), maybe<TxExpectation>())));
+
+  const balances: ChannelBalances = { initiator: key, responder: decode(account, 'ak'), initiator_amount: 10n, responder_amount: 5n };
+  const applied = applyTransfers(balances, [{ from: key, to: balances.responder, amount: 1n }], 0n);
+  if ('problem' in applied) console.log(applied.problem satisfies TransferProblem, applied.index);
+  else console.log(closeMutualAmounts(applied.initiator_amount, applied.responder_amount, 1n));
 
   const signer = await createSigner(new Uint8Array(32));
   const { signer: peer } = await generate();

@@ -1,13 +1,5 @@
-import { compareBytes } from '@aesc/tx';
-import {
-  applyTransfers,
-  type ChannelCloseMutualTx,
-  type ChannelCreateTx,
-  type ChannelOffchainTx,
-  closeMutualAmounts,
-  type OffchainUpdate,
-  type UnsignedTx,
-} from '@aesc/tx';
+import { type ChannelCloseMutualTx, type ChannelCreateTx, type ChannelOffchainTx, compareBytes, type OffchainUpdate, type UnsignedTx } from '@aesc/tx';
+import { applyTransfers, closeMutualAmounts } from '@aesc/tx/channel';
 
 /** The sign tags of both dialects, by what they ask for. */
 export type SignPurpose = 'create' | 'update' | 'update_ack' | 'shutdown' | 'shutdown_ack';

@@ -2,12 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { type AccountPubkey, type ChannelId, decode, type EncodedTx, encode, EncodingError } from '@aesc/encoding';
 import { verifySignature } from '@aesc/signer';
 import {
-  applyTransfers,
   type ChannelCloseMutualTxV014,
   type ChannelCreateTx,
   type ChannelOffchainTx,
   channelId,
-  closeMutualAmounts,
   compareBytes,
   decodeTx,
   encodeTx,
@@ -18,6 +16,7 @@ import {
   txHash,
   type UnsignedTx,
 } from '@aesc/tx';
+import { applyTransfers, closeMutualAmounts } from '@aesc/tx/channel';
 import type { TimeoutName } from '@aesc/schema';
 import type { Chain } from './chain.js';
 import type { PeerEndpoint, PeerMessage } from './peer.js';

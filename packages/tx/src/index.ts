@@ -1,9 +1,5 @@
-export {
-  applyTransfers,
-  type ChannelBalances,
-  closeMutualAmounts,
-  type TransferProblem,
-} from './channel.js';
+// The off-chain rules of a channel (applyTransfers, closeMutualAmounts) are the subpath
+// `@aesc/tx/channel` (src/channel.ts): both ends of a channel need them, a codec user does not.
 export {
   checkSignatures,
   compareBytes,

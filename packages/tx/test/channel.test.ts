@@ -1,4 +1,4 @@
-import { applyTransfers, closeMutualAmounts } from '@aesc/tx';
+import { applyTransfers, closeMutualAmounts } from '@aesc/tx/channel';
 import { describe, expect, it } from 'vitest';
 
 const initiator = new Uint8Array(32).fill(1);
