@@ -138,7 +138,7 @@ function checkExpected(expected: unknown, name: string): void {
 
 /** Decodes a `prefix$…` string that must carry `expected`, returning its payload. */
 export function decode<P extends Prefix>(input: string, expected: P | readonly P[]): Uint8Array {
-  if (expected === undefined) throw new TypeError('decode needs the expected prefix (or an array of them); parse reads any');
+  if (expected === undefined) throw new TypeError('decode needs the expected prefix (or prefixes); parse reads any');
   return parse(input, expected).bytes;
 }
 

@@ -107,7 +107,7 @@ const PAYLOAD_RULES: Readonly<Record<Prefix, PayloadRule>> = {
   ch: HASH,
   th: HASH,
   tx: VARIABLE,
-  sg: { max: 72, fits: isSignature, says: '64 bytes (ed25519), or a DER signature (legacy secp256k1)' },
+  sg: { max: 72, fits: isSignature, says: '64 bytes (ed25519), or DER (legacy secp256k1)' },
   bh: HASH,
   bx: HASH,
   bs: HASH,

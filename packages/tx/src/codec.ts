@@ -7,7 +7,7 @@ import {
   DEFINITION_BY_TAG,
   DEFINITION_BY_TYPE,
   NON_TX_TAGS,
-  OTHER_TX_TAGS,
+  unmodelledTxFamily,
   type Tx,
   type TxOfType,
   type TxType,
@@ -63,7 +63,7 @@ export function checkSignatures(signatures: unknown): Uint8Array[] {
 function checkSignature(signature: unknown, path: string, code: TxErrorCode): Uint8Array {
   if (isSignature(signature)) return signature as Uint8Array;
   const found = isBytes(signature) ? `${signature.length} bytes` : describe(signature);
-  throw pathError(code, path, `a signature is 64 bytes (ed25519) or DER (legacy secp256k1), got ${found}`);
+  throw pathError(code, path, `a signature is 64 bytes (ed25519), or DER (legacy secp256k1), got ${found}`);
 }
 
 /** The bytes a signature of `tx` is made over: the unsigned tx's serialization (WIRE.md §6.1). */
@@ -165,12 +165,12 @@ function fromRlp(item: RlpItem, expected: TxExpectation, input: Uint8Array): Tx 
   const definition = DEFINITION_BY_TAG.get(tag);
   if (definition === undefined) {
     const what = NON_TX_TAGS.get(tag);
-    const other = OTHER_TX_TAGS.get(tag);
+    const other = unmodelledTxFamily(tag);
     const message =
       what !== undefined
         ? `tag ${tag} is ${what}, not a transaction`
         : other !== undefined
-          ? `tag ${tag} is ${other}, which this codec does not model (channels and spend only)`
+          ? `tag ${tag} is ${other} transaction, which this codec does not model (channels and spend only)`
           : `unknown tag ${tagValue}`;
     throw new TxError('UNKNOWN_TAG', message, { tag });
   }
@@ -200,7 +200,7 @@ function signedFromRlp(fields: RlpItem[], input: Uint8Array): SignedTx {
   if (fields.length !== 2) {
     throw new TxError(
       'WRONG_FIELD_COUNT',
-      `a signed_tx has 2 fields after tag and version (signatures, transaction), got ${fields.length}`,
+      `a signed_tx has 2 fields after tag and version, got ${fields.length}`,
       { tag: SIGNED_TX_TAG },
     );
   }
@@ -213,7 +213,7 @@ function signedFromRlp(fields: RlpItem[], input: Uint8Array): SignedTx {
     if (compareBytes(signatures[index - 1] as Uint8Array, signatures[index] as Uint8Array) > 0) {
       throw new TxError(
         'NON_CANONICAL_ORDER',
-        `signatures[${index}] sorts before signatures[${index - 1}]: the canonical form sorts them ascending bytewise`,
+        `signatures[${index}] sorts before signatures[${index - 1}] (canonical order: ascending bytewise)`,
         { path: `signatures[${index}]` },
       );
     }

@@ -98,7 +98,7 @@ function checkSize(bytes: Uint8Array, path: string, id: boolean, code: TxErrorCo
 }
 
 /** The sizes a public key may have, as messages say them. */
-export const PUBKEY_SIZES = 'a public key is 32 bytes (or 65 starting 04, legacy)';
+export const PUBKEY_SIZES = 'a public key is 32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1)';
 
 /**
  * The TS value of a field from its RLP item. Byte fields are copies (plain Uint8Arrays of their

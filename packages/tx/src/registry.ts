@@ -60,20 +60,14 @@ export const NON_TX_TAGS: ReadonlyMap<number, string> = new Map([
   [100, 'a block'],
 ]);
 
-/** Transactions of v0.14 this codec does not model (oracles, names, contracts). */
-export const OTHER_TX_TAGS: ReadonlyMap<number, string> = new Map([
-  [22, 'oracle_register_tx'],
-  [23, 'oracle_query_tx'],
-  [24, 'oracle_response_tx'],
-  [25, 'oracle_extend_tx'],
-  [32, 'name_claim_tx'],
-  [33, 'name_preclaim_tx'],
-  [34, 'name_update_tx'],
-  [35, 'name_revoke_tx'],
-  [36, 'name_transfer_tx'],
-  [42, 'contract_create_tx'],
-  [43, 'contract_call_tx'],
-]);
+/**
+ * The family of a transaction tag of v0.14 this codec does not model ("an oracle" for 22–25,
+ * "a name" for 32–36, "a contract" for 42–43), for an error to say what the bytes are; by range
+ * rather than a table of the eleven names, which cost the browser bundle 40 bytes more.
+ */
+export function unmodelledTxFamily(tag: number): string | undefined {
+  return tag >= 22 && tag <= 25 ? 'an oracle' : tag >= 32 && tag <= 36 ? 'a name' : tag === 42 || tag === 43 ? 'a contract' : undefined;
+}
 
 /**
  * The definition of an unsigned tx's type, `tx` being the transaction at `path` ('' at the top).
@@ -90,7 +84,7 @@ export function unsignedDefinition(tx: unknown, path: string): TxDefinition<Unsi
   const typePath = path === '' ? 'type' : `${path}.type`;
   const problem =
     type === 'signed_tx'
-      ? 'a signed_tx where an unsigned transaction is required (a signed_tx cannot be wrapped in another)'
+      ? 'a signed_tx where an unsigned transaction is required'
       : typeof type === 'string'
         ? `unknown transaction type ${JSON.stringify(clip(type))}`
         : `the transaction type must be a string, got ${describe(type)}`;

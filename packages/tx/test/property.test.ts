@@ -595,6 +595,32 @@ describe('strictness: one non-canonical change, one error code', () => {
     );
   });
 
+  it('UNKNOWN_TAG names what a tag of v0.14 is, every tag from 0 to 120', () => {
+    const families: [number[], string][] = [
+      [[22, 23, 24, 25], 'an oracle transaction, which this codec does not model (channels and spend only)'],
+      [[32, 33, 34, 35, 36], 'a name transaction, which this codec does not model (channels and spend only)'],
+      [[42, 43], 'a contract transaction, which this codec does not model (channels and spend only)'],
+      [[10], 'an account, not a transaction'],
+      [[20], 'an oracle, not a transaction'],
+      [[21], 'an oracle query, not a transaction'],
+      [[30], 'a name, not a transaction'],
+      [[31], 'a name commitment, not a transaction'],
+      [[40], 'a contract, not a transaction'],
+      [[41], 'a contract call, not a transaction'],
+      [[58], 'a channel state object, not a transaction'],
+      [[100], 'a block, not a transaction'],
+    ];
+    const modelled = new Set([11, 12, 50, 51, 52, 53, 54, 55, 56, 57]);
+    for (let tag = 0; tag <= 120; tag++) {
+      if (modelled.has(tag)) continue;
+      const known = families.find(([tags]) => tags.includes(tag));
+      const error = thrown(TxError, () => deserializeTx(modelRlp([uintBytes(BigInt(tag)), uintBytes(1n)])));
+      expect(error.code).toBe('UNKNOWN_TAG');
+      expect(error.context.tag).toBe(tag);
+      expect(error.message).toBe(known === undefined ? `unknown tag ${tag}` : `tag ${tag} is ${known[1]}`);
+    }
+  });
+
   it('signatures out of bytewise order are NON_CANONICAL_ORDER', () => {
     const unsorted = fc
       .tuple(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.uint8Array({ minLength: 64, maxLength: 64 }), anyLayout)
