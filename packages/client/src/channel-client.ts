@@ -1094,6 +1094,11 @@ function checkConnectOptions(options: ConnectOptions): void {
     throw new TypeError('signer must be a Signer');
   }
   if (typeof options.params !== 'object' || options.params === null) throw new TypeError('params must be the channel parameters');
+  // Found out at the first save otherwise: after the create was signed and funded on chain.
+  const { store } = options;
+  if (store !== undefined && (typeof store !== 'object' || store === null || typeof store.save !== 'function')) {
+    throw new TypeError(`store must be a StateStore (such as new FileStore(directory)), got ${describe(store)}`);
+  }
   // The node would leave out frames the client cannot do without: `opened`, calls and the store
   // would wait for states, deaths and txs that never come. (Messages may be silenced.)
   for (const tag of ['info', 'update', 'conflict', 'error', 'on_chain_tx'] as const) {
@@ -1105,7 +1110,7 @@ function checkConnectOptions(options: ConnectOptions): void {
   // Node's timers take at most 2^31 - 1 ms and fire at once past it (and for Infinity).
   const milliseconds = (name: 'callTimeoutMs' | 'pingIntervalMs', value: unknown, least: number) => {
     if (value !== undefined && (typeof value !== 'number' || !(value >= least && value <= MAX_REQUEST_TIMEOUT_MS))) {
-      throw new RangeError(`${name} must be a number of milliseconds from ${least} to ${MAX_REQUEST_TIMEOUT_MS}, got ${describe(value)}`);
+      throw new RangeError(`${name} must be a number of milliseconds from ${least} to ${MAX_REQUEST_TIMEOUT_MS}, got ${typeof value === 'number' ? value : describe(value)}`);
     }
   };
   milliseconds('callTimeoutMs', options.callTimeoutMs, 1);

@@ -28,6 +28,7 @@ import {
   MAX_FRAME_BYTES,
   MAX_PENDING_FRAME_TEXT,
   MAX_PENDING_FRAMES,
+  MAX_REQUEST_TIMEOUT_MS,
   MemoryStore,
   type SignContext,
   type SignPolicy,
@@ -1309,6 +1310,23 @@ describe('the client’s lifecycle', () => {
   it('timer options out of Node’s timer range are a RangeError at connect (Infinity fired at once)', async () => {
     for (const options of [{ callTimeoutMs: Number.POSITIVE_INFINITY }, { callTimeoutMs: 0 }, { callTimeoutMs: 2 ** 31 }, { pingIntervalMs: Number.POSITIVE_INFINITY }, { pingIntervalMs: -1 }]) {
       await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, ...options })).rejects.toThrow(RangeError);
+    }
+    // The number itself is named (it said "got a number").
+    await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, callTimeoutMs: 0 })).rejects.toThrow(
+      new RangeError(`callTimeoutMs must be a number of milliseconds from 1 to ${MAX_REQUEST_TIMEOUT_MS}, got 0`),
+    );
+  });
+
+  it('a store that is no StateStore (a directory path, an object without save) is a TypeError at connect, not a STORE_IO once the channel is funded', async () => {
+    // Nothing listens on port 9: a check made after dialling would be CONNECTION_FAILED.
+    for (const [store, given] of [
+      ['./channels', 'a string of 10 characters'],
+      [{ load: async () => undefined }, 'an object ([object Object])'],
+      [null, 'null'],
+    ] as const) {
+      await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, store: store as never })).rejects.toThrow(
+        new TypeError(`store must be a StateStore (such as new FileStore(directory)), got ${given}`),
+      );
     }
   });
 
