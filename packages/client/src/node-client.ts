@@ -572,7 +572,9 @@ export class NodeClient {
       ...(parsed === undefined ? {} : { body: parsed }),
     };
     const detail = typeof reason === 'string' ? reason : text.slice(0, 200).trim() || '(empty body)';
-    throw new ClientError('NODE_ERROR', `${request}: ${status} ${detail}`, context);
+    // The usual cause: the node's address given without the API's path (`/v2`).
+    const hint = status === 404 && !/\/v\d+$/.test(new URL(this.baseUrl).pathname) ? ` (the base URL ${this.baseUrl} names no API version: the node's API is at http://host:port/v2)` : '';
+    throw new ClientError('NODE_ERROR', `${request}: ${status} ${detail}${hint}`, context);
   }
 
   /** Calls `attempt` until it returns a value, pausing `pollMs` between calls, within `timeoutMs`. */
@@ -812,7 +814,9 @@ function timerDelay(ms: number): number {
 /** A positive, finite number of milliseconds (or nothing); a TypeError otherwise. */
 export function assertMilliseconds(value: unknown, name: string): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number of milliseconds, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive number of milliseconds, got ${typeof value === 'number' ? value : describe(value)}`);
+  }
 }
 
 /** Checked before the first poll, so that a wrong one is a TypeError that no request preceded. */

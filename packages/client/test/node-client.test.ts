@@ -438,6 +438,9 @@ describe('NodeClient against devnode', () => {
     const wrong = new NodeClient(devnode.httpUrl.replace(/\/v2$/, ''));
     const error = await clientError(wrong.getTx(txHash(await signedBy({ type: 'spend_tx', sender: bob.publicKey, recipient: alice.publicKey, amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array() }, bob))), 'NODE_ERROR');
     expect(error.context).toMatchObject({ status: 404, reason: 'Not found' });
+    // The message says what is wrong with the URL, not only that the node found nothing.
+    expect(error.message).toBe(`${error.context.request}: 404 Not found (the base URL ${wrong.baseUrl} names no API version: the node's API is at http://host:port/v2)`);
+    expect((await clientError(wrong.getHeight(), 'NODE_ERROR')).message).toBe(`GET /top: 404 Not found (the base URL ${wrong.baseUrl} names no API version: the node's API is at http://host:port/v2)`);
   });
 });
 
@@ -782,6 +785,10 @@ describe('NodeClient against nodes that misbehave', () => {
     expect(() => new NodeClient('localhost:3013')).toThrow(TypeError);
     expect(() => new NodeClient('ftp://host/v2')).toThrow(TypeError);
     expect(() => new NodeClient('http://host/v2', { timeoutMs: 0 })).toThrow(TypeError);
+    // A number out of range names the number (it said "got a number").
+    expect(() => new NodeClient('http://host/v2', { timeoutMs: -1 })).toThrow(new TypeError('timeoutMs must be a positive number of milliseconds, got -1'));
+    await expect(node.waitForHeight(1n, { pollMs: Number.NaN })).rejects.toThrow(new TypeError('pollMs must be a positive number of milliseconds, got NaN'));
+    await expect(node.waitForHeight(1n, { timeoutMs: '5000' as never })).rejects.toThrow(new TypeError('timeoutMs must be a positive number of milliseconds, got a string of 4 characters'));
     expect(new NodeClient('http://host:3013/v2/').baseUrl).toBe('http://host:3013/v2');
     await expect(node.waitForTx('th$x' as TxHash, { confirmations: 1 as never })).rejects.toThrow(TypeError);
     // Before any request, as for waitForTx: it used to reach waitForHeight's first poll.
