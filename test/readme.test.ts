@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { ChannelClient, FileStore, MemoryStore } from '@aesc/client';
+import { ChannelClient, closeSolo, FileStore, MemoryStore, NodeClient } from '@aesc/client';
 import { type Devnode, startDevnode } from '@aesc/devnode';
 import { createSigner, type Signer } from '@aesc/signer';
 import ts from 'typescript';
@@ -223,7 +223,7 @@ const peer = { address: '${bob.address}' };`;
       'function', // channel.on(…): the listener's remover
       'undefined', // sendMessage
       expect.stringMatching(/^\{"signedTx":\{"type":"signed_tx","signatures":\["Uint8Array\(64\)","Uint8Array\(64\)"\],"tx":\{"type":"channel_close_mutual_tx",/),
-      expect.stringMatching(/^\{"channelId":"ch\$\w+","round":"2n","balances":\{"initiator":"49990n","responder":"50010n"\},"update":\["round","balances","state",/),
+      expect.stringMatching(/^\{"channelId":"ch\$\w+","round":"2n","balances":\{"initiator":"49990n","responder":"50010n"\},"update":\["round","balances","state","encoded"\],/),
       '',
     ]);
     const mined = JSON.parse(output[2] ?? '') as { hash: string; blockHeight: string; blockHash: string };
@@ -275,6 +275,53 @@ const newerCoSignedState = '${newer.encoded}';`;
     expect(results[2]?.signedTx.tx).toMatchObject({ initiator_amount: `${newer.balances.initiator}n`, responder_amount: `${newer.balances.responder}n` });
     expect(newer.balances).toEqual({ initiator: 49_700n, responder: 50_300n });
     expect(output.slice(3)).toEqual(['undefined', '']); // the channel is gone from the chain
+  });
+
+  it('watchChannel: the peer closes alone with an older state, the watch slashes with the stored one and settles', async () => {
+    // Long enough that the slash is in long before closes_at however slowly the example starts;
+    // the test mines the rest of the lock period at once when it sees the slash on chain.
+    const lockPeriod = 1_000n;
+    const bobsStore = new MemoryStore();
+    const [initiator, responder] = await Promise.all([
+      ChannelClient.connect({ url: devnode.wsUrl, role: 'initiator', params: { ...termsOn(1236), lock_period: lockPeriod }, signer: alice, store: new FileStore(join(directory, 'watch')) }),
+      ChannelClient.connect({ url: devnode.wsUrl, role: 'responder', params: { ...termsOn(1236), lock_period: lockPeriod }, signer: bob, store: bobsStore }),
+    ]);
+    const { channelId } = await initiator.opened;
+    await initiator.update({ from: alice.address, to: bob.address, amount: 100n });
+    const older = (await bobsStore.load(channelId)) ?? expect.fail('no snapshot');
+    const newer = await initiator.update({ from: alice.address, to: bob.address, amount: 200n });
+    initiator.close();
+    responder.close();
+    // Bob closes alone from round 2; Alice's store (the example's) holds round 3.
+    const node = new NodeClient(devnode.httpUrl);
+    const bobsOlder = new MemoryStore();
+    await bobsOlder.save(older);
+    await closeSolo({ node, signer: bob, channelId, store: bobsOlder });
+    let ended = false;
+    const fastForward = (async () => {
+      while (!ended && (await node.getChannel(channelId))?.round !== newer.round) await new Promise((resolve) => setTimeout(resolve, 50));
+      if (!ended) await devnode.mine(Number(lockPeriod));
+    })();
+    const preamble = `import { FileStore, NodeClient, watchChannel } from '@aesc/client';
+import { createSigner } from '@aesc/signer';
+const node = new NodeClient('${devnode.httpUrl}');
+const store = new FileStore('./watch');
+const signer = await createSigner(${ALICE_SECRET_KEY});
+const channelId = '${channelId}';`;
+    const postamble = `\n__show({ ...outcome, keys: Object.keys(outcome) });`;
+    const output = await runModule('watch', instrument(codeBlock('packages/client/README.md', 'ts', 2), preamble) + postamble, directory).finally(() => {
+      ended = true;
+    });
+    await fastForward;
+    const lines = output.split('\n');
+    // onEvent: the peer's close, the watch's slash and the close it starts, the settle.
+    expect(lines.slice(0, 4)).toEqual(['closing', 'slashed', 'closing', 'settled']);
+    const outcome = JSON.parse(lines[4] ?? '') as { outcome: string; keys: string[]; hash: string; blockHeight: string; signedTx: { tx: Record<string, string> } };
+    expect(outcome).toMatchObject({ outcome: 'settled', keys: ['outcome', 'hash', 'signedTx', 'blockHeight'], hash: expect.stringMatching(/^th\$\w+$/), blockHeight: expect.stringMatching(/^[1-9]\d*n$/) });
+    // Paid out with round 3's amounts, which the watch put on chain, not round 2's of Bob's close.
+    expect(outcome.signedTx.tx).toMatchObject({ type: 'channel_settle_tx', initiator_amount: `${newer.balances.initiator}n`, responder_amount: `${newer.balances.responder}n` });
+    expect(lines.slice(5)).toEqual(['']);
+    expect(await node.getChannel(channelId)).toBeUndefined();
   });
 });
 
