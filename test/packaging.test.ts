@@ -29,6 +29,7 @@ interface Manifest {
   bin?: Record<string, string>;
   dependencies?: Record<string, string>;
   engines?: { node?: string };
+  license?: string;
 }
 
 const manifest = (name: string): Manifest => JSON.parse(readFileSync(`${ROOT}packages/${name}/package.json`, 'utf8')) as Manifest;
@@ -61,6 +62,14 @@ describe('published packages', () => {
       expect(files, `${name}: ${target}`).toContain(target);
     }
     expect(files.filter((path) => /(^|\/)(test|__tests__)\/|\.(test|spec)\.[cm]?[jt]s$|(^|\/)node_modules\/|\.tsbuildinfo$/.test(path))).toEqual([]);
+  });
+
+  it.each(PACKAGES)('%s ships the ISC license its package.json names, with its copyright notice', (directory) => {
+    expect(manifest(directory).license).toBe('ISC');
+    expect(filesOf(manifest(directory).name)).toContain('LICENSE');
+    const license = readFileSync(`${ROOT}packages/${directory}/LICENSE`, 'utf8');
+    expect(license).toBe(readFileSync(`${ROOT}LICENSE`, 'utf8'));
+    expect(license).toMatch(/^ISC License\n\nCopyright \(c\) \d{4}, the aesc authors\n/);
   });
 
   // The Node versions the workspace is built and tested on. An app's npm checks each installed
