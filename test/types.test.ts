@@ -133,6 +133,14 @@ describe('@aesc/tx', () => {
     expectTypeOf(channelId(tx)).toEqualTypeOf<ChannelId>();
     expectTypeOf(txHash(tx)).toEqualTypeOf<TxHash>();
   });
+
+  it('refuses a key the tx type does not have in an object literal, which writing would not write', () => {
+    const create = decodeTx(CREATE_TX, 'channel_create_tx');
+    // @ts-expect-error push_amount is no field of a channel_create_tx of this era
+    const encoded = encodeTx({ ...create, push_amount: 5n });
+    // The README says why the type is the check: the key is not written (and not checked).
+    expect(encoded).toBe(encodeTx(create));
+  });
 });
 
 describe('@aesc/signer', () => {
