@@ -81,6 +81,15 @@ describe('README', () => {
     expect(output[1]).toMatch(/^tx\$\w+$/);
   });
 
+  it('its ten-line example compiles as TypeScript once the object has the type the README names', async () => {
+    const example = codeBlock('README.md', 'js');
+    const typed = example
+      .replace("import { channelId, encodeTx, txHash } from '@aesc/tx';", "import { type ChannelCreateTx, channelId, encodeTx, txHash } from '@aesc/tx';")
+      .replace('const create = {', 'const create: ChannelCreateTx = {');
+    expect(typed).not.toBe(example);
+    expect(await typecheck({ 'root-example': `${typed}\nexport {};\n` })).toBe('');
+  });
+
   it('inspects the tx$ of its shell example', () => {
     const command = /^pnpm exec aesc inspect '([^']+)'$/m.exec(codeBlock('README.md', 'sh', 1))?.[1];
     expect(command).toBeDefined();
