@@ -378,7 +378,7 @@ function checkBody(body: Record<string, ExactJson>, fields: Record<string, BodyF
     const value = body[name];
     if (value === undefined) continue;
     if (kind === 'integer') integerField(body, name);
-    else if (typeof value !== 'string') throw validationError(name, `expected a ${kind}$ string`);
+    else if (typeof value !== 'string') throw validationError(name, `expected ${article(kind)} ${kind}$ string`);
   }
 }
 
@@ -390,7 +390,7 @@ function integerField(body: Record<string, ExactJson>, name: string): bigint {
 
 function encodedField(body: Record<string, ExactJson>, name: string, prefix: Prefix): Uint8Array {
   const value = body[name];
-  if (typeof value !== 'string') throw validationError(name, `expected a ${prefix}$ string`);
+  if (typeof value !== 'string') throw validationError(name, `expected ${article(prefix)} ${prefix}$ string`);
   try {
     return parse(value as Encoded, prefix).bytes;
   } catch {
@@ -408,4 +408,9 @@ function decodePathSegment(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+/** The article of a prefix as a message says it: an ak$, a tx$. */
+function article(prefix: string): 'a' | 'an' {
+  return /^[aeiou]/.test(prefix) ? 'an' : 'a';
 }

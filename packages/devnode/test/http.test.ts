@@ -160,7 +160,7 @@ describe('HTTP API', () => {
     });
     expect(await call('POST', '/v2/tx/channel/deposit', { channel_id: 'ch$1', from: 7, amount: 1, ttl: 1, fee: 1, nonce: 1 })).toMatchObject({
       status: 400,
-      body: { reason: 'validation_error', info: { parameter: 'from', error: 'expected a ak$ string' } },
+      body: { reason: 'validation_error', info: { parameter: 'from', error: 'expected an ak$ string' } },
     });
     // push_amount is ignored, but must still be a valid one.
     expect(await call('POST', '/v2/tx/channel/create', { ...good, push_amount: -3 })).toMatchObject({ status: 400, body: { reason: 'validation_error', info: { parameter: 'push_amount' } } });

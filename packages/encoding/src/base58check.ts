@@ -79,7 +79,7 @@ export function parse(input: string, expected?: Prefix | readonly Prefix[]): Par
   if (expected !== undefined && !(typeof expected === 'string' ? expected === prefix : expected.includes(prefix))) {
     // `expected` is checked: known prefixes only, so this is short whatever its length
     const wanted = typeof expected === 'string' ? expected : PREFIXES.filter((known) => expected.includes(known)).join('|');
-    throw new EncodingError('WRONG_PREFIX', `expected a ${wanted}$ value, got ${prefix}$`, {
+    throw new EncodingError('WRONG_PREFIX', `expected prefix ${wanted}$, got ${prefix}$`, {
       prefix,
       expected: wanted,
     });

@@ -121,7 +121,7 @@ const PAYLOAD_RULES: Readonly<Record<Prefix, PayloadRule>> = {
 export function checkPayloadSize(prefix: Prefix, bytes: Uint8Array): void {
   const rule = PAYLOAD_RULES[prefix];
   if (!rule.fits(bytes)) {
-    throw new EncodingError('WRONG_PAYLOAD_SIZE', `a ${prefix}$ payload must be ${rule.says}, got ${bytes.length} bytes`, {
+    throw new EncodingError('WRONG_PAYLOAD_SIZE', `the ${prefix}$ payload must be ${rule.says}, got ${bytes.length} bytes`, {
       prefix,
       size: bytes.length,
     });

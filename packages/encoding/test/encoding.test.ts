@@ -85,6 +85,10 @@ describe('known answers of WIRE.md §1.1', () => {
       expectCode(() => decode('ch$11BwW2qR', 'ch'), 'WRONG_PAYLOAD_SIZE', { prefix: 'ch', size: 3 });
       expect(isEncoded('ch$11BwW2qR')).toBe(false);
       expectCode(() => encode('ch', bytes('000001')), 'WRONG_PAYLOAD_SIZE', { prefix: 'ch', size: 3 });
+      expect(expectCode(() => parse('ch$11BwW2qR'), 'WRONG_PAYLOAD_SIZE').message).toBe('the ch$ payload must be 32 bytes, got 3 bytes');
+      expect(expectCode(() => encode('ak', new Uint8Array(33)), 'WRONG_PAYLOAD_SIZE').message).toBe(
+        'the ak$ payload must be 32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1), got 33 bytes',
+      );
     });
   });
 });
@@ -267,6 +271,8 @@ describe('one test per error code', () => {
     const account = sample('ak');
     expectCode(() => parse(account, 'ch'), 'WRONG_PREFIX', { prefix: 'ak', expected: 'ch' });
     expectCode(() => decode(account, ['ch', 'th']), 'WRONG_PREFIX', { prefix: 'ak', expected: 'ch|th' });
+    expect(expectCode(() => parse(account, 'ch'), 'WRONG_PREFIX').message).toBe('expected prefix ch$, got ak$');
+    expect(expectCode(() => decode(account, ['th', 'ch']), 'WRONG_PREFIX').message).toBe('expected prefix ch|th$, got ak$');
     expect(decode(account, ['ch', 'ak'])).toHaveLength(32);
     expect(isEncoded(account, 'ch')).toBe(false);
     expect(isEncoded(account, ['ch', 'ak'])).toBe(true);

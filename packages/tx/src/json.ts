@@ -185,7 +185,7 @@ function decimal(value: unknown, path: string): bigint {
 }
 
 function decodeJSONString(value: unknown, prefix: Prefix, path: string): Uint8Array {
-  if (typeof value !== 'string') throw invalidJSON(path, `a ${prefix}$ string`, value);
+  if (typeof value !== 'string') throw invalidJSON(path, `${prefix === 'ak' ? 'an' : 'a'} ${prefix}$ string`, value);
   try {
     return decode(value, prefix);
   } catch (error) {

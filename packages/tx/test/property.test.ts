@@ -842,6 +842,14 @@ describe('encoder and decoder agree on what a transaction is', () => {
     expect(thrown(TxError, () => serializeTx(signed(new Uint8Array(63))))).toMatchObject({ code: 'INVALID_FIELD', context: { path: 'signatures[1]' } });
     const key = 'k'.repeat(50);
     expect(thrown(TxError, () => fromJSON({ type: 'signed_tx', signatures: [], tx: {}, [key]: 1 }))).toMatchObject({ code: 'INVALID_JSON', message: `${'k'.repeat(40)}…: unknown key` });
+    // a key's and an id's string kind, with its article
+    const settle = {
+      type: 'channel_settle_tx',
+      fields: { channel_id: encode('ch', new Uint8Array(32)), from: encode('ak', new Uint8Array(32)), initiator_amount: '1', responder_amount: '1', ttl: '1', fee: '1', nonce: '1' },
+    };
+    expect(fromJSON(settle).type).toBe('channel_settle_tx');
+    expect(thrown(TxError, () => fromJSON({ ...settle, fields: { ...settle.fields, from: 5 } })).message).toBe('fields.from: expected an ak$ string, got a number');
+    expect(thrown(TxError, () => fromJSON({ ...settle, fields: { ...settle.fields, channel_id: null } })).message).toBe('fields.channel_id: expected a ch$ string, got null');
     expect(thrown(RangeError, () => deserializeTx(new Uint8Array(0), 'x'.repeat(50) as never)).message).toBe(`expected must be a transaction type, 'unsigned' or 'any', got "${'x'.repeat(40)}…"`);
     // 05 written as 81 05 inside a list, a byte after it: the message shows the one byte
     expect(thrown(TxError, () => decodeRlp(Uint8Array.of(0xc3, 0x81, 0x05, 0x01)))).toMatchObject({
