@@ -1,8 +1,8 @@
 /*
- * Row 4: what @aesc/encoding + @aesc/tx cost a browser app. esbuild bundles an entry (with
- * every dependency: @noble/hashes, @scure/base, rlp), minified, for the browser, and the
- * output is gzipped with node:zlib at level 9; the SDK's standalone browser bundle gets the
- * same gzip.
+ * Row 4: what @aesc/encoding + @aesc/tx cost a browser app. esbuild bundles an entry with
+ * every dependency it reaches (today none outside the two packages: their hashes, base58 and
+ * RLP are their own), minified, for the browser, and the output is gzipped with node:zlib at
+ * level 9; the SDK's standalone browser bundle gets the same gzip.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
