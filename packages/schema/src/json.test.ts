@@ -129,7 +129,10 @@ describe('parseJsonExact', () => {
   });
 
   it.each([
-    ['', 'unexpected character'],
+    ['', 'unexpected end of input'],
+    ['  \n', 'unexpected end of input'],
+    ['[1,', 'unexpected end of input'],
+    ['{"a":', 'unexpected end of input'],
     ['{', 'expected a string'],
     ['{"a" 1}', 'expected ":"'],
     ['{"a":1,}', 'expected a string'],

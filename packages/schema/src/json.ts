@@ -98,7 +98,7 @@ export function parseJsonExact(text: string, options: ParseJsonOptions = {}): Ex
     }
     NUMBER.lastIndex = index;
     const match = NUMBER.exec(text);
-    if (match === null) return fail('unexpected character');
+    if (match === null) return fail(index < text.length ? 'unexpected character' : 'unexpected end of input');
     index = NUMBER.lastIndex;
     return match[1] === undefined && match[2] === undefined ? BigInt(match[0]) : Number(match[0]);
   };
