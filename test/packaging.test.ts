@@ -117,6 +117,29 @@ describe('published packages', () => {
     expect([...imported].filter((dependency) => !(dependency in dependencies))).toEqual([]);
   });
 
+  // Built as two entries (`--splitting`): each entry with its own copy of TxError would throw one
+  // that `instanceof TxError` from the other refuses.
+  it('@aesc/tx/channel throws the TxError class of @aesc/tx, built as ESM and as CommonJS', async () => {
+    // CommonJS through the package's `exports`; ESM by the files its `import` condition names.
+    const load = createRequire(`${ROOT}package.json`);
+    const esm = async (file: string) => (await import(pathToFileURL(`${ROOT}packages/tx/dist/${file}`).href)) as Record<string, unknown>;
+    const builds: [Record<string, unknown>, Record<string, unknown>][] = [
+      [load('@aesc/tx') as Record<string, unknown>, load('@aesc/tx/channel') as Record<string, unknown>],
+      [await esm('index.js'), await esm('channel.js')],
+    ];
+    for (const [root, channel] of builds) {
+      const closeMutualAmounts = channel.closeMutualAmounts as (initiator: bigint, responder: bigint, fee: bigint) => unknown;
+      let thrown: unknown;
+      try {
+        closeMutualAmounts(1n, 1n, 5n);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(root.TxError as new () => Error);
+      expect(thrown).toMatchObject({ code: 'INVALID_FIELD' });
+    }
+  });
+
   /** `entry` bundled for a browser as an app would: the packages' `exports` and `browser` fields. */
   const bundleForBrowser = (entry: string) =>
     build({

@@ -1315,6 +1315,10 @@ describe('the client’s lifecycle', () => {
     await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, callTimeoutMs: 0 })).rejects.toThrow(
       new RangeError(`callTimeoutMs must be a number of milliseconds from 1 to ${MAX_REQUEST_TIMEOUT_MS}, got 0`),
     );
+    // and a value of another type is described, not printed
+    await expect(ChannelClient.connect({ url: 'ws://127.0.0.1:9/channel', role: 'initiator', params: terms(), signer: alice, pingIntervalMs: '5000' as never })).rejects.toThrow(
+      new RangeError(`pingIntervalMs must be a number of milliseconds from 0 to ${MAX_REQUEST_TIMEOUT_MS}, got a string of 4 characters`),
+    );
   });
 
   it('a store that is no StateStore (a directory path, an object without save) is a TypeError at connect, not a STORE_IO once the channel is funded', async () => {

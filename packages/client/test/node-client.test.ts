@@ -781,6 +781,22 @@ describe('NodeClient against nodes that misbehave', () => {
     expect(error.message).toContain('bad gateway');
   });
 
+  it('hints at the API path on a 404 only when the base URL’s path ends in no /vN', async () => {
+    const answering = (baseUrl: string, status: number) =>
+      new NodeClient(baseUrl, { fetch: async () => new Response('{"reason":"Not found"}', { status, headers: { 'content-type': 'application/json' } }) });
+    const hint = (baseUrl: string) => ` (the base URL ${baseUrl} names no API version: the node's API is at http://host:port/v2)`;
+    // a path that ends in no version segment, or none at all (a host named v2 is no path)
+    for (const baseUrl of ['http://host:3013', 'http://host:3013/', 'http://host:3013/api', 'http://host:3013/dev2', 'http://host:3013/v2/api', 'http://v2']) {
+      const { baseUrl: given } = new NodeClient(baseUrl);
+      expect((await clientError(answering(baseUrl, 404).getHeight(), 'NODE_ERROR')).message).toBe(`GET /top: 404 Not found${hint(given)}`);
+    }
+    for (const baseUrl of ['http://host:3013/v2', 'http://host:3013/v2/', 'http://host:3013/api/v10']) {
+      expect((await clientError(answering(baseUrl, 404).getHeight(), 'NODE_ERROR')).message).toBe('GET /top: 404 Not found');
+    }
+    // another status is no missing path
+    expect((await clientError(answering('http://host:3013', 500).getHeight(), 'NODE_ERROR')).message).toBe('GET /top: 500 Not found');
+  });
+
   it('checks its arguments', async () => {
     expect(() => new NodeClient('localhost:3013')).toThrow(TypeError);
     expect(() => new NodeClient('ftp://host/v2')).toThrow(TypeError);

@@ -140,6 +140,8 @@ describe('prefixes and payload sizes (WIRE.md §1.2)', () => {
       expect(isDerSignature(bad)).toBe(false);
       expectCode(() => encode('sg', bad), 'WRONG_PAYLOAD_SIZE', { prefix: 'sg', size: bad.length });
     }
+    // in the words of @aesc/tx's signature check
+    expect(() => encode('sg', new Uint8Array(63))).toThrow('the sg$ payload must be 64 bytes (ed25519), or DER (legacy secp256k1), got 63 bytes');
   });
 
   it('isDerSignature: 30 len 02 rlen r 02 slen s, each integer 1 to 33 bytes, the lengths adding up exactly', () => {
@@ -335,6 +337,8 @@ describe('one test per error code', () => {
     // an empty list of expected prefixes is the caller's mistake, not a WRONG_PREFIX
     expect(() => parse(sample('ak'), [])).toThrow(RangeError);
     expect(() => decode(sample('ak'), [])).toThrow(RangeError);
+    // no expected prefix at all: decode is not parse
+    expect(() => decode(sample('ak'), undefined as never)).toThrow(new TypeError('decode needs the expected prefix (or prefixes); parse reads any'));
     expect(() => isEncoded(sample('ak'), [])).toThrow(RangeError);
   });
 

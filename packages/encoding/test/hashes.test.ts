@@ -65,6 +65,20 @@ describe.each([
     }
   });
 
+  it('carries out of a low half only past 2^32 - 1: a sum of exactly 2^32 - 1, and of exactly 2^32, in the first add of a message word', () => {
+    // Random inputs make a low-half sum land on the carry's edge once in 2^32 adds. In the first
+    // G, a's low half is (IV[0] ^ the parameter block) + IV[4], low halves mod 2^32, before the
+    // message's first word (its first four bytes, little-endian) is added to it.
+    const before = (((0xf3bcc908 ^ 0x01010020) >>> 0) + 0xade682d1) % 2 ** 32;
+    for (const sum of [2 ** 32 - 1, 2 ** 32]) {
+      for (const length of [4, 128, 129, 300]) {
+        const bytes = randomBytes(length);
+        bytes.writeUInt32LE(sum - before, 0);
+        expect(hex(blake2b256(bytes))).toBe(hex(blake2b(bytes, { dkLen: 32 })));
+      }
+    }
+  });
+
   it('equals @noble/hashes on random inputs up to 5 000 bytes, and on 1 MB (8 192 blocks: the byte counter in the high bits of its low word)', () => {
     fc.assert(
       fc.property(bytesOf(0, 5000), (bytes) => {

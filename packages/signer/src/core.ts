@@ -206,7 +206,7 @@ function publicKeyBytes(key: Uint8Array | AccountPubkey, name: string): Uint8Arr
   if (typeof key === 'string') return decode(key, 'ak');
   if (!isBytes(key)) throw new TypeError(`${name} must be a Uint8Array or an ak$ string, got ${describe(key)}`);
   if (key.length !== 32 && !(key.length === 65 && key[0] === 0x04)) {
-    throw new SignerError('INVALID_PUBLIC_KEY', `${name}: a public key is 32 bytes (or 65 starting 04, legacy), got ${key.length}`);
+    throw new SignerError('INVALID_PUBLIC_KEY', `${name}: a public key is 32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1), got ${key.length}`);
   }
   return plainBytes(key);
 }

@@ -1,3 +1,4 @@
+import * as codec from '@aesc/tx';
 import { applyTransfers, closeMutualAmounts } from '@aesc/tx/channel';
 import { describe, expect, it } from 'vitest';
 
@@ -52,5 +53,12 @@ describe('closeMutualAmounts (pay_close_mutual_fee)', () => {
 
   it('refuses a fee above the channel’s total', () => {
     expect(() => closeMutualAmounts(1n, 1n, 3n)).toThrow(/less than the fee/);
+  });
+});
+
+describe('the subpath @aesc/tx/channel', () => {
+  it('holds the channel rules, which the codec’s entry @aesc/tx leaves out (a codec user bundles none of them)', () => {
+    expect(Object.keys(codec)).not.toContain('applyTransfers');
+    expect(Object.keys(codec)).not.toContain('closeMutualAmounts');
   });
 });

@@ -858,6 +858,33 @@ describe('encoder and decoder agree on what a transaction is', () => {
     });
   });
 
+  it('says the rule broken: key and signature sizes in the words of @aesc/encoding, a signed_tx’s two fields, the signatures’ order, a signed_tx in a signed_tx', () => {
+    const spend: UnsignedTx = { type: 'spend_tx', sender: new Uint8Array(32).fill(1), recipient: new Uint8Array(32).fill(2), amount: 1n, fee: 1n, nonce: 1n, payload: new Uint8Array(0) };
+    const spendBytes = serializeTx(spend);
+    const [low, high] = [new Uint8Array(64).fill(1), new Uint8Array(64).fill(2)];
+    expect(thrown(TxError, () => serializeTx({ ...spend, sender: new Uint8Array(33) })).message).toBe(
+      'sender: a public key is 32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1), got 33',
+    );
+    expect(thrown(TxError, () => serializeTx({ type: 'signed_tx', signatures: [new Uint8Array(63)], tx: spend })).message).toBe(
+      'signatures[0]: a signature is 64 bytes (ed25519), or DER (legacy secp256k1), got 63 bytes',
+    );
+    // the same rules as the prefixes say them
+    expect(thrown(EncodingError, () => encode('ak', new Uint8Array(33))).message).toBe('the ak$ payload must be 32 bytes (ed25519), or 65 bytes starting 04 (legacy secp256k1), got 33 bytes');
+    expect(thrown(EncodingError, () => encode('sg', new Uint8Array(63))).message).toBe('the sg$ payload must be 64 bytes (ed25519), or DER (legacy secp256k1), got 63 bytes');
+    expect(thrown(TxError, () => deserializeTx(modelRlp([uintBytes(11n), uintBytes(1n), [low]])))).toMatchObject({
+      code: 'WRONG_FIELD_COUNT',
+      message: 'a signed_tx has 2 fields after tag and version, got 1',
+    });
+    expect(thrown(TxError, () => deserializeTx(modelRlp([uintBytes(11n), uintBytes(1n), [high, low], spendBytes])))).toMatchObject({
+      code: 'NON_CANONICAL_ORDER',
+      message: 'signatures[1] sorts before signatures[0] (canonical order: ascending bytewise)',
+    });
+    const signed: Tx = { type: 'signed_tx', signatures: [low], tx: spend };
+    expect(thrown(TxError, () => serializeTx({ type: 'signed_tx', signatures: [low], tx: signed as never })).message).toBe(
+      'tx.type: a signed_tx where an unsigned transaction is required',
+    );
+  });
+
   it('whatever serializeTx accepts, deserializeTx reads back (signatures of any size)', () => {
     // A signature is 64 bytes (ed25519) or DER (legacy) for the decoder (WRONG_FIELD_SIZE
     // otherwise); the encoder must not write bytes its own decoder refuses.
