@@ -6,7 +6,8 @@ import type { OffchainUpdate } from './fields.js';
 /*
  * The off-chain rules both ends of a channel apply, shared by the node emulator and the
  * client so that they cannot drift apart: transfers (WIRE.md §5) and the fee split of a
- * mutual close (WIRE.md §4.6).
+ * mutual close (WIRE.md §4.6). The entry of the subpath `@aesc/tx/channel`: an app that only
+ * reads and builds transactions does not bundle them.
  */
 
 export interface ChannelBalances {
