@@ -80,10 +80,10 @@ async function writeTo(stream: Writable, text: string): Promise<void> {
 }
 
 /**
- * The longest standard-input line read. A `tx$` is at most `MAX_ENCODED_LENGTH` (2 800)
- * characters, as `tx` and `st` payloads are at most 2 044 bytes (`MAX_VARIABLE_PAYLOAD` of
- * @aesc/encoding), and the `inspect --json` form of such a tx is some kilobytes: 1 MiB leaves
- * room for any line worth reading, with spacing, so only garbage is cut. A longer line is
+ * The longest standard-input line read. A `tx$` is at most `MAX_ENCODED_LENGTH` (89 503)
+ * characters, as `tx` and `st` payloads are at most 65 532 bytes (`MAX_VARIABLE_PAYLOAD` of
+ * @aesc/encoding), and the `inspect --json` form of such a tx is ~130 kB (its payload as hex):
+ * 1 MiB leaves room for any line worth reading, with spacing, so only garbage is cut. A longer line is
  * skipped to its end without being kept, so input of any size costs bounded memory.
  */
 export const MAX_LINE_LENGTH = 1 << 20;

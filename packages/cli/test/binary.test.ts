@@ -3,6 +3,9 @@ import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync, stat
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAX_ENCODED_LENGTH, MAX_VARIABLE_PAYLOAD } from '@aesc/encoding';
+import { createSigner, signTx } from '@aesc/signer';
+import { decodeTx, encodeTx, serializeTx, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { referenceVectors } from '../../../test/support/vectors.js';
 
@@ -57,8 +60,8 @@ describe('the built aesc binary', () => {
     const jitless = aesc(['inspect', '--json', LEGACY_CLOSE_MUTUAL], undefined, ['--jitless']);
     expect(jitless.code).toBe(0);
     expect(jitless.stdout).toBe(normal.stdout);
-    // 300 bytes go to WebAssembly normally, 1 500 to the BigInt code either way
-    for (const hex of ['ff'.repeat(300), 'ff'.repeat(1500)]) {
+    // 300 and 1 500 bytes go to WebAssembly normally, 3 000 (past its 2 048) to the BigInt code either way
+    for (const hex of ['ff'.repeat(300), 'ff'.repeat(1500), 'ff'.repeat(3000)]) {
       const encoded = aesc(['encode', 'tx', hex], undefined, ['--jitless']);
       expect(encoded.stdout).toMatch(/^tx\$[1-9A-HJ-NP-Za-km-z]+\n$/);
       expect(encoded.stdout).toBe(aesc(['encode', 'tx', hex]).stdout);
@@ -88,6 +91,46 @@ describe('the built aesc binary', () => {
     expect(lines).toHaveLength(vectors.length + 1);
     expect(lines.slice(0, -1).map((report) => report.hash)).toEqual(vectors.map((vector) => vector.signed.th));
     expect(lines.at(-1)).toEqual({ error: { code: 'BAD_CHECKSUM', message: expect.any(String) } });
+  });
+
+  it('inspects and builds a signed spend_tx as large as a tx$ holds (MAX_VARIABLE_PAYLOAD), and refuses a longer value', async () => {
+    const signer = await createSigner(new Uint8Array(32).fill(7));
+    const payloadOf = (size: number) => Uint8Array.from({ length: size }, (_, index) => (index * 31 + 7) & 0xff);
+    const spend = (size: number): UnsignedTx => ({
+      type: 'spend_tx',
+      sender: signer.publicKey,
+      recipient: new Uint8Array(32).fill(9),
+      amount: 10n ** 18n,
+      fee: 20_000n,
+      nonce: 3n,
+      payload: payloadOf(size),
+    });
+    // the largest payload whose signed tx (one 64-byte signature) fits
+    const signedSize = (size: number) => serializeTx({ type: 'signed_tx', signatures: [new Uint8Array(64)], tx: spend(size) }).length;
+    let size = MAX_VARIABLE_PAYLOAD - 200;
+    while (signedSize(size + 1) <= MAX_VARIABLE_PAYLOAD) size++;
+    expect(signedSize(size)).toBe(MAX_VARIABLE_PAYLOAD);
+    const signed = await signTx(spend(size), signer);
+    const encoded = encodeTx(signed);
+    expect(encoded.length).toBeLessThanOrEqual(MAX_ENCODED_LENGTH);
+    expect(decodeTx(encoded, 'signed_tx')).toStrictEqual(signed);
+
+    const inspected = aesc(['inspect', '--json', encoded]);
+    expect(inspected.stderr).toBe('');
+    expect(inspected.code).toBe(0);
+    const report = JSON.parse(inspected.stdout);
+    expect(report.type).toBe('signed_tx');
+    expect(report.signatures).toEqual([expect.objectContaining({ signer: signer.address, valid: true })]);
+    expect(report.tx.type).toBe('spend_tx');
+    expect(report.tx.fields.payload).toBe(`0x${Buffer.from(payloadOf(size)).toString('hex')}`);
+    expect(aesc(['build', '-'], inspected.stdout).stdout).toBe(`${encoded}\n`);
+
+    // a pipe: the value, then one character more than any value can have
+    const piped = aesc(['inspect', '-'], `${encoded}\ntx$${'2'.repeat(MAX_ENCODED_LENGTH - 2)}\n`);
+    expect(piped.code).toBe(1);
+    const lines = piped.stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(lines[0]).toEqual(report);
+    expect(lines[1]).toEqual({ error: { code: 'INPUT_TOO_LONG', message: expect.any(String) } });
   });
 
   it('pipes inspect into build', () => {

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encode } from '@aesc/encoding';
+import { encode, MAX_VARIABLE_PAYLOAD } from '@aesc/encoding';
 import { createSigner } from '@aesc/signer';
 import { decodeTx } from '@aesc/tx';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -555,9 +555,13 @@ describe('aesc hash, channel-id, encode, decode', () => {
 describe('aesc encode --help', () => {
   it('gives the size limit of tx and st payloads, not "any size"', async () => {
     const { stdout } = await runCli(['encode', '--help']);
-    expect(stdout).toContain('tx and st\n0 to 2044');
+    expect(stdout).toContain(`tx and st\n0 to ${MAX_VARIABLE_PAYLOAD}`);
+    expect(MAX_VARIABLE_PAYLOAD).toBe(65_532);
     for (const command of COMMANDS) expect((await runCli([command.name, '--help'])).stdout).not.toMatch(/any size/);
-    const over = await runCli(['encode', 'tx', '00'.repeat(2045)]);
+    const largest = await runCli(['encode', '--json', 'tx', '00'.repeat(MAX_VARIABLE_PAYLOAD)]);
+    expect(largest.code).toBe(0);
+    expect(JSON.parse(largest.stdout)).toMatchObject({ prefix: 'tx', size: MAX_VARIABLE_PAYLOAD });
+    const over = await runCli(['encode', 'tx', '00'.repeat(MAX_VARIABLE_PAYLOAD + 1)]);
     expect(over.code).toBe(1);
     expectOneLineError(over.stderr, 'WRONG_PAYLOAD_SIZE');
   });

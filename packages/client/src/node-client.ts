@@ -52,7 +52,7 @@ export const MAX_REQUEST_TIMEOUT_MS = 2 ** 31 - 1;
 /**
  * Largest answer body read, in bytes; a larger one is `BAD_RESPONSE`, and reading stops there.
  * The largest legitimate answer of this API is one tx in its JSON form (`GET /tx`): a tx$ holds
- * at most 2 044 bytes (`MAX_VARIABLE_PAYLOAD` of `@aesc/encoding`), a few KiB once shown as hex
+ * at most 65 532 bytes (`MAX_VARIABLE_PAYLOAD` of `@aesc/encoding`), ~130 KiB once shown as hex
  * with its signatures; even a payload that filled devnode's 1 MiB request limit would be under
  * 2 MiB as hex. The cap only keeps a hostile node from growing the process without bound.
  */

@@ -7,7 +7,8 @@
  * The largest frame the client reads, in bytes of UTF-8. The largest frame of the protocol is a
  * message report (or an error echoing our message) whose `info` holds 65 535 bytes
  * (`MAX_MESSAGE_INFO_BYTES`), each escaped as `\u00XX` at worst: 6 × 65 535 = 393 210 bytes,
- * plus its envelope of keys and `ak$`/`ch$` values; a `tx$` is at most 2 803 characters. A
+ * plus its envelope of keys and `ak$`/`ch$` values; a `tx$` is at most `MAX_ENCODED_LENGTH`
+ * (89 503) characters of `@aesc/encoding`, so a frame carrying one is far smaller. A
  * larger frame ends the connection unread: `ws` refuses it at its header (`maxPayload`, close
  * code 1009), the platform `WebSocket`, which has no limit, once it has it.
  */

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { decode, encode } from '@aesc/encoding';
+import { decode, encode, MAX_VARIABLE_PAYLOAD } from '@aesc/encoding';
 import { createSigner, type Signer, signTx } from '@aesc/signer';
 import { type ChannelCreateTx, channelId, decodeRlp, decodeTx, encodeRlp, encodeTx, type SignedTx, serializeTx, txHash, type UnsignedTx } from '@aesc/tx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,12 +101,12 @@ describe('HTTP API', () => {
     expect(await call('POST', '/v2/debug/fund', { amount: 1 })).toEqual(missing('account'));
     expect(await call('POST', '/v2/tx/channel/create', '{"initiator":')).toMatchObject({ status: 400, body: { reason: 'validation_error' } });
     // Every field valid, but the tx they make does not fit a tx$: the request's fault, not a 500.
-    const nearTheLimit = encode('tx', new Uint8Array(2000));
+    const nearTheLimit = encode('tx', new Uint8Array(MAX_VARIABLE_PAYLOAD - 40));
     expect(await call('POST', '/v2/tx/channel/close/solo', { channel_id: channelIdOf(), from: bob.address, payload: nearTheLimit, ttl: 100, fee: 1, nonce: 1 })).toMatchObject({
       status: 400,
-      body: { reason: 'Invalid tx', detail: expect.stringContaining('at most 2044 bytes') },
+      body: { reason: 'Invalid tx', detail: expect.stringContaining(`at most ${MAX_VARIABLE_PAYLOAD} bytes`) },
     });
-    expect(await call('POST', '/v2/tx/channel/deposit', `{"channel_id":"${channelIdOf()}","from":"${bob.address}","amount":${2n ** 20_000n},"ttl":1,"fee":1,"nonce":1}`)).toMatchObject({
+    expect(await call('POST', '/v2/tx/channel/deposit', `{"channel_id":"${channelIdOf()}","from":"${bob.address}","amount":${2n ** BigInt(8 * MAX_VARIABLE_PAYLOAD)},"ttl":1,"fee":1,"nonce":1}`)).toMatchObject({
       status: 400,
       body: { reason: 'Invalid tx' },
     });

@@ -1,6 +1,8 @@
 /*
- * Base58 for the `node` build: WebAssembly (src/base58.wat) for every value a prefix allows (up to
- * 2 048 bytes), the BigInt code of base58.ts above that and wherever WebAssembly is missing
+ * Base58 for the `node` build: WebAssembly (src/base58.wat) for values up to 2 048 bytes (every
+ * value of a fixed-size prefix, and the txs of a channel's everyday work), the BigInt code of
+ * base58.ts above that (a `tx$`/`st$` may hold up to 64 KiB with its checksum: ~37 ms to
+ * encode, ~13 ms to decode, as in the browser build) and wherever WebAssembly is missing
  * (`node --jitless`).
  *
  * Both conversions are quadratic; the module does them on 64-bit words, 32 bits of input and five

@@ -55,14 +55,16 @@ export function printable(text: string): string {
 }
 
 /**
- * Largest payload of a prefix that has no fixed size (`tx`, `st`): 2 044 bytes. It bounds
- * base58's quadratic work on hostile input, and keeps payload and checksum within the 2 048 bytes
- * that @scure/base-based tools convert (they refuse more), so every value we write can be read
- * by them. Every transaction of the channel protocol is far smaller (a close_solo carrying a
- * co-signed state is ~400 bytes); a larger value is refused with a typed error before any base58
- * work.
+ * Largest payload of a prefix that has no fixed size (`tx`, `st`): 65 532 bytes, so that payload
+ * and checksum are at most 64 KiB. The node checks no size; this bound keeps base58's quadratic
+ * work on hostile input bounded (the longest value, 89 503 characters, converts in some tens of
+ * milliseconds; see the README), and the input length is capped before any base58 work. It
+ * leaves room for any transaction of the channel protocol (a close_solo carrying a co-signed
+ * state is ~400 bytes; a spend_tx may carry a payload of kilobytes, an off-chain state many
+ * updates). Tools built on @scure/base 2 convert at most 2 048 bytes, so they cannot read a value
+ * of more than 2 044 bytes; bs58check reads every size.
  */
-export const MAX_VARIABLE_PAYLOAD = 2_044;
+export const MAX_VARIABLE_PAYLOAD = 65_532;
 
 /** A DER ECDSA signature `30 len 02 rlen r 02 slen s` as the legacy secp256k1 era wrote them. */
 export function isDerSignature(bytes: Uint8Array): boolean {

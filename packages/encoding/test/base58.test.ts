@@ -120,7 +120,7 @@ describe.each([
     }
   });
 
-  it('the largest values a prefix allows (2 048 bytes with the checksum) and digit strings of every length around 2 797', () => {
+  it('the largest values sent to WebAssembly (2 048 bytes: a tx$ of 2 044 and its checksum) and digit strings of every length around 2 797', () => {
     for (const fill of [0xff, 0x80, 0x01]) {
       const bytes = new Uint8Array(2048).fill(fill);
       expect(base58Encode(bytes)).toBe(textbookEncode(bytes));
@@ -134,10 +134,36 @@ describe.each([
       }
     }
   });
+
+  it('the largest values a prefix allows (65 536 bytes with the checksum): powers of 58 at that size, and 2^524 288 − 1', () => {
+    // The textbook code takes seconds here; powers of 58 have known digits: 58^k − 1 is k `z`s
+    // and 58^k a `2` then k `1`s. 58^89 499 < 2^524 288 < 58^89 500, so both k below are 65 536 bytes or fewer.
+    const bytesOfBig = (value: bigint) => {
+      const hex = value.toString(16);
+      return Uint8Array.from(Buffer.from(hex.length % 2 === 0 ? hex : `0${hex}`, 'hex'));
+    };
+    for (const k of [89_498, 89_499]) {
+      const power = 58n ** BigInt(k);
+      for (const [value, digits] of [
+        [power - 1n, 'z'.repeat(k)],
+        [power, `2${'1'.repeat(k)}`],
+      ] as const) {
+        const bytes = bytesOfBig(value);
+        expect(bytes.length).toBeLessThanOrEqual(65_536);
+        expect(base58Encode(bytes)).toBe(digits);
+        expect(base58Decode(digits)).toEqual(bytes);
+      }
+    }
+    const largest = new Uint8Array(65_536).fill(0xff);
+    const encoded = base58Encode(largest);
+    expect(encoded).toHaveLength(89_500);
+    expect(base58Decode(encoded)).toEqual(largest);
+    expect(base58Decode(`11${encoded}`)).toEqual(Uint8Array.from([0, 0, ...largest]));
+  });
 });
 
 describe('src/base58-node.ts', () => {
-  it('sends values up to 2 kB, all that a prefix allows, to WebAssembly', () => {
+  it('sends values up to 2 kB to WebAssembly (every fixed-size value, and a tx$ of up to 2 044 bytes)', () => {
     expect(onNode.webAssemblyInUse()).toBe(true);
     expect(onNode.WASM_MAX_BYTES).toBe(2048);
     // ⌈2048 · log 256 / log 58⌉ digits: the most 2 048 bytes can need

@@ -33,10 +33,10 @@ const BASE58 = '[1-9A-HJ-NP-Za-km-z]';
 /**
  * The largest payload, in bytes, of each prefix the frames carry, as `maxPayloadSize` of
  * `@aesc/encoding` says (a 32-byte key or a legacy 65-byte one, a 32-byte channel id, a tx of at
- * most 2044 bytes); src/schemas.test.ts checks that they agree. Written out because this script
- * runs before any workspace package is built.
+ * most 65 532 bytes, `MAX_VARIABLE_PAYLOAD`); src/schemas.test.ts checks that they agree. Written
+ * out because this script runs before any workspace package is built.
  */
-export const MAX_PAYLOAD_BYTES = Object.freeze({ ak: 65, ch: 32, tx: 2044 });
+export const MAX_PAYLOAD_BYTES = Object.freeze({ ak: 65, ch: 32, tx: 65_532 });
 
 /**
  * The most base58 characters `payload ‖ 4-byte checksum` can take for `prefix`. Nothing longer
@@ -246,7 +246,7 @@ function portableString(node, where) {
  * typescript-json-schema turns `` `tx$${string}` `` into `^tx\$.*$`; every such value is
  * base58 after the `$` (a `tx$` with a space or an `l` is no tx), and no longer than its largest
  * payload encodes to (nor is a 10 kB `ak$`): the pattern says the first, `maxLength` the second.
- * (A counted `{1,2797}` in the pattern would say both, at twice the cost of the regex on the hot
+ * (A counted `{1,89500}` in the pattern would say both, at twice the cost of the regex on the hot
  * path.) A `DecimalText` with `minimum`/`maximum`/`exclusiveMaximum` (the JSDoc of a bounded
  * query value) gets the pattern of exactly its range. Any other `.*` means a template type this
  * script does not know, and stops the build; so does a `maxLength` of the sources, since the

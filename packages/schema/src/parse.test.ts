@@ -1,3 +1,4 @@
+import { MAX_ENCODED_LENGTH } from '@aesc/encoding';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseJsonExact } from './json.js';
@@ -144,14 +145,15 @@ describe('parseNodeMessage', () => {
   });
 
   it('refuses a tx$, ak$ or ch$ value longer than the largest payload of its prefix encodes to', () => {
-    // 32-byte ids and keys take at most 50 base58 characters, a legacy 65-byte key 95, a tx (≤ 2044 bytes) 2797.
+    // 32-byte ids and keys take at most 50 base58 characters, a legacy 65-byte key 95, a tx (≤ 65 532 bytes)
+    // MAX_ENCODED_LENGTH - 3 (89 500).
     const report = (message: Record<string, string>) => ({ action: 'message', payload: { message: { channel_id: CHANNEL, from: FROM, to: TO, info: 'x', ...message } } });
     const cases: [unknown, string, number][] = [
       [report({ channel_id: `ch$${'z'.repeat(51)}` }), '/payload/message/channel_id', 53],
       [report({ from: `ak$${'z'.repeat(96)}` }), '/payload/message/from', 98],
       [{ action: 'conflict', payload: { channel_id: `ch$${'2'.repeat(10_000)}`, round: 1 } }, '/payload/channel_id', 53],
-      [{ action: 'sign', tag: 'update', payload: { tx: `tx$${'2'.repeat(2798)}` } }, '/payload/tx', 2800],
-      [{ action: 'update', payload: { state: `tx$${'2'.repeat(100_000)}` } }, '/payload/state', 2800],
+      [{ action: 'sign', tag: 'update', payload: { tx: `tx$${'2'.repeat(MAX_ENCODED_LENGTH - 2)}` } }, '/payload/tx', MAX_ENCODED_LENGTH],
+      [{ action: 'update', payload: { state: `tx$${'2'.repeat(1_000_000)}` } }, '/payload/state', MAX_ENCODED_LENGTH],
     ];
     for (const [frame, path, most] of cases) {
       const error = thrown(SchemaError, node(frame));
@@ -164,7 +166,7 @@ describe('parseNodeMessage', () => {
     expect(longKey.context).toEqual({ action: 'update', path: '/payload/to', keyword: 'maxLength' });
     // The longest of each still passes: the bound is the prefix's, not a guess.
     expect(node(report({ channel_id: `ch$${'z'.repeat(50)}`, from: `ak$${'z'.repeat(95)}` }))()).toBeTruthy();
-    expect(node({ action: 'sign', tag: 'update', payload: { tx: `tx$${'2'.repeat(2797)}` } })()).toBeTruthy();
+    expect(node({ action: 'sign', tag: 'update', payload: { tx: `tx$${'2'.repeat(MAX_ENCODED_LENGTH - 3)}` } })()).toBeTruthy();
   });
 
   it('refuses an integral value not written as an integer literal, which JSON.parse would pass', () => {

@@ -166,7 +166,7 @@ describe.each(FAMILIES.map((family) => [family.name]))('schemas/%s.json', (name)
 
 describe('the length bound of tx$, ak$ and ch$ values', () => {
   // The largest payload of each prefix, every byte 0xff (a legacy key must start 04).
-  const longest = { ak: [0x04, ...new Array<number>(64).fill(0xff)], ch: new Array<number>(32).fill(0xff), tx: new Array<number>(2044).fill(0xff) };
+  const longest = { ak: [0x04, ...new Array<number>(64).fill(0xff)], ch: new Array<number>(32).fill(0xff), tx: new Array<number>(maxPayloadSize('tx')).fill(0xff) };
 
   it.each(['ak', 'ch', 'tx'] as const)('admits the largest %s$ payload of @aesc/encoding, with at most one character to spare', (prefix) => {
     expect(MAX_PAYLOAD_BYTES[prefix]).toBe(maxPayloadSize(prefix));

@@ -8,7 +8,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { decodeTx, type SignedTx, serializeTx, type UnsignedTx } from '@aesc/tx';
-import { parse } from '@aesc/encoding';
+import { MAX_ENCODED_LENGTH, MAX_VARIABLE_PAYLOAD, parse } from '@aesc/encoding';
 import { verifySignature } from '@aesc/signer';
 import { verifyLegacySignature } from '@aesc/signer/legacy';
 import { describe, expect, it } from 'vitest';
@@ -281,6 +281,14 @@ describe('negative set (fixtures/ws/negative.jsonl)', () => {
     expect(thrown).toBeInstanceOf(SchemaError);
     expect((thrown as SchemaError).code).toBe(entry.code);
     expect((thrown as SchemaError).context.path).toBe(entry.path);
+  });
+
+  it('holds a tx$ exactly one character longer than the longest @aesc/encoding writes (the script writes the bound out)', () => {
+    const overlong = cases.filter((entry) => entry.why.startsWith('tx$ longer than'));
+    expect(overlong).toHaveLength(1);
+    const frame = JSON.parse(overlong[0]?.text ?? '') as { payload: { tx: string } };
+    expect(frame.payload.tx).toHaveLength(MAX_ENCODED_LENGTH + 1);
+    expect(overlong[0]?.why).toBe(`tx$ longer than a ${MAX_VARIABLE_PAYLOAD}-byte tx encodes to (${MAX_ENCODED_LENGTH - 3} characters)`);
   });
 
   it('covers every message-level code and each kind of damage', () => {

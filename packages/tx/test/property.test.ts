@@ -52,7 +52,8 @@ fc.configureGlobal({ interruptAfterTimeLimit: 20_000 });
 
 /**
  * A `tx$` (and a `st$`) holds at most MAX_VARIABLE_PAYLOAD bytes (the base58 step's bound); the
- * few random txs over it (under 1 %) are left to "transactions past MAX_VARIABLE_PAYLOAD".
+ * generators of test/support make no tx that large but through `largeBinary`, whose txs are left
+ * to "transactions past MAX_VARIABLE_PAYLOAD".
  */
 const fitsBase58 = (tx: Tx) => serializeTx(tx).length <= MAX_VARIABLE_PAYLOAD;
 
@@ -410,7 +411,7 @@ describe('close_solo and slash payloads', () => {
   });
 });
 
-describe('transactions past MAX_VARIABLE_PAYLOAD (a payload or state of 2–8 KB)', () => {
+describe('transactions past the WebAssembly hand-over and around MAX_VARIABLE_PAYLOAD (a payload or state of 2–8 KB, or of 64 KB ± 256 bytes)', () => {
   // serializeTx/deserializeTx have no size limit (WIRE.md §2.1); a tx$ or a st$/tx$ JSON field
   // holds at most MAX_VARIABLE_PAYLOAD bytes, and a larger one is refused with a typed error.
   const large = fc.oneof(
@@ -418,6 +419,55 @@ describe('transactions past MAX_VARIABLE_PAYLOAD (a payload or state of 2–8 KB
     fc.tuple(unsignedTxArbitraries.channel_close_solo_tx, largeBinary).map(([tx, payload]) => ({ ...tx, payload }) as UnsignedTx),
     fc.tuple(unsignedTxArbitraries.channel_offchain_tx, largeBinary).map(([tx, state]) => ({ ...tx, state }) as UnsignedTx),
   );
+
+  const key = (fill: number) => new Uint8Array(32).fill(fill);
+  const spend = (size: number): UnsignedTx => ({
+    type: 'spend_tx',
+    sender: key(1),
+    recipient: key(2),
+    amount: 10n ** 18n,
+    fee: 20_000n,
+    nonce: 7n,
+    payload: Uint8Array.from({ length: size }, (_, index) => (index * 13 + 5) & 0xff),
+  });
+  const signedSpend = (size: number): Tx => ({ type: 'signed_tx', signatures: [new Uint8Array(64).fill(3)], tx: spend(size) });
+
+  it('a signed spend_tx with a 3 kB payload, or one as large as a tx$ holds, round-trips through encodeTx/decodeTx and the JSON form', () => {
+    let largest = MAX_VARIABLE_PAYLOAD - 200;
+    while (serializeTx(signedSpend(largest + 1)).length <= MAX_VARIABLE_PAYLOAD) largest++;
+    expect(serializeTx(signedSpend(largest)).length).toBe(MAX_VARIABLE_PAYLOAD);
+    for (const size of [3000, largest]) {
+      const tx = signedSpend(size);
+      const encoded = encodeTx(tx);
+      expect(parse(encoded, 'tx').bytes).toEqual(serializeTx(tx));
+      expect(decodeTx(encoded)).toStrictEqual(tx);
+      expect(decodeTx(encoded, 'signed_tx')).toStrictEqual(tx);
+      expect(fromJSON(JSON.parse(JSON.stringify(toJSON(tx))))).toStrictEqual(tx);
+    }
+    // one byte more than a tx$ holds
+    const over = signedSpend(largest + 1);
+    expect(serializeTx(over).length).toBe(MAX_VARIABLE_PAYLOAD + 1);
+    expect(() => encodeTx(over)).toThrow(expect.objectContaining({ code: 'WRONG_PAYLOAD_SIZE', context: { prefix: 'tx', size: MAX_VARIABLE_PAYLOAD + 1 } }));
+  });
+
+  it('an off-chain state of 40 transfer updates (some 3 kB) encodes as tx$ and decodes back', () => {
+    const updates = Array.from({ length: 40 }, (_, index) => ({ from: key(index % 2 === 0 ? 4 : 5), to: key(index % 2 === 0 ? 5 : 4), amount: BigInt(index + 1) * 10n ** 15n }));
+    const state: UnsignedTx = {
+      type: 'channel_offchain_tx',
+      channel_id: key(6),
+      previous_round: 40n,
+      round: 41n,
+      initiator: key(4),
+      responder: key(5),
+      initiator_amount: 10n ** 18n,
+      responder_amount: 10n ** 18n,
+      updates,
+      state: new Uint8Array(0),
+    };
+    const signed: Tx = { type: 'signed_tx', signatures: [new Uint8Array(64).fill(8), new Uint8Array(64).fill(9)], tx: state };
+    expect(serializeTx(signed).length).toBeGreaterThan(2044);
+    expect(decodeTx(encodeTx(signed), 'signed_tx')).toStrictEqual(signed);
+  });
 
   it('serialize → deserialize round-trips at any size', () => {
     fc.assert(

@@ -1331,7 +1331,7 @@ return errors === 0;
 }
 
 export const validateSignRequest = validate26;
-const schema46 = {"description":"The node asks its client to sign a transaction (either dialect).","type":"object","properties":{"action":{"type":"string","const":"sign"},"tag":{"$ref":"#/definitions/SignTag"},"payload":{"type":"object","properties":{"tx":{"description":"The unsigned transaction to inspect and sign.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":2800}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload","tag"]};
+const schema46 = {"description":"The node asks its client to sign a transaction (either dialect).","type":"object","properties":{"action":{"type":"string","const":"sign"},"tag":{"$ref":"#/definitions/SignTag"},"payload":{"type":"object","properties":{"tx":{"description":"The unsigned transaction to inspect and sign.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":89503}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload","tag"]};
 const schema47 = {"description":"A sign tag of either dialect.","enum":["initiator_sign","initiator_signed","responder_sign","responder_signed","shutdown_sign","shutdown_sign_ack","update","update_ack"],"type":"string"};
 const pattern80 = new RegExp("^tx\\$[1-9A-HJ-NP-Za-km-z]+$", "u");
 
@@ -1414,8 +1414,8 @@ let data3 = data2.tx;
 const _errs10 = errors;
 if(errors === _errs10){
 if(typeof data3 === "string"){
-if(data3.length > 2800){
-validate26.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 2800},message:"must NOT have more than 2800 characters"}];
+if(data3.length > 89503){
+validate26.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 89503},message:"must NOT have more than 89503 characters"}];
 return false;
 }
 else {
@@ -1459,7 +1459,7 @@ return errors === 0;
 }
 
 export const validateSignReply = validate27;
-const schema48 = {"description":"The client's answer to a sign request (either dialect); `action` repeats the request's tag.","type":"object","properties":{"action":{"$ref":"#/definitions/SignTag"},"payload":{"type":"object","properties":{"tx":{"description":"A `signed_tx` wrapping the requested transaction, with the client's signature.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":2800}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema48 = {"description":"The client's answer to a sign request (either dialect); `action` repeats the request's tag.","type":"object","properties":{"action":{"$ref":"#/definitions/SignTag"},"payload":{"type":"object","properties":{"tx":{"description":"A `signed_tx` wrapping the requested transaction, with the client's signature.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":89503}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload"]};
 
 function validate27(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1523,8 +1523,8 @@ let data2 = data1.tx;
 const _errs8 = errors;
 if(errors === _errs8){
 if(typeof data2 === "string"){
-if(data2.length > 2800){
-validate27.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 2800},message:"must NOT have more than 2800 characters"}];
+if(data2.length > 89503){
+validate27.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 89503},message:"must NOT have more than 89503 characters"}];
 return false;
 }
 else {
@@ -1741,7 +1741,7 @@ return errors === 0;
 }
 
 export const validateCoSignedState = validate33;
-const schema60 = {"description":"The node hands its client the latest off-chain state, signed by both parties.","type":"object","properties":{"action":{"type":"string","const":"update"},"payload":{"type":"object","properties":{"state":{"description":"A `signed_tx` wrapping a `channel_offchain_tx`, with both parties' signatures.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":2800}},"additionalProperties":false,"required":["state"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema60 = {"description":"The node hands its client the latest off-chain state, signed by both parties.","type":"object","properties":{"action":{"type":"string","const":"update"},"payload":{"type":"object","properties":{"state":{"description":"A `signed_tx` wrapping a `channel_offchain_tx`, with both parties' signatures.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":89503}},"additionalProperties":false,"required":["state"]}},"additionalProperties":false,"required":["action","payload"]};
 
 function validate33(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1805,8 +1805,8 @@ let data2 = data1.state;
 const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
-if(data2.length > 2800){
-validate33.errors = [{instancePath:instancePath+"/payload/state",schemaPath:"#/properties/payload/properties/state/maxLength",keyword:"maxLength",params:{limit: 2800},message:"must NOT have more than 2800 characters"}];
+if(data2.length > 89503){
+validate33.errors = [{instancePath:instancePath+"/payload/state",schemaPath:"#/properties/payload/properties/state/maxLength",keyword:"maxLength",params:{limit: 89503},message:"must NOT have more than 89503 characters"}];
 return false;
 }
 else {
@@ -1849,7 +1849,7 @@ return errors === 0;
 }
 
 export const validateOnChainTx = validate35;
-const schema63 = {"description":"The node hands its client a co-signed transaction meant for the chain.","type":"object","properties":{"action":{"type":"string","const":"on_chain_tx"},"payload":{"type":"object","properties":{"tx":{"description":"A `signed_tx` with both parties' signatures.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":2800}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload"]};
+const schema63 = {"description":"The node hands its client a co-signed transaction meant for the chain.","type":"object","properties":{"action":{"type":"string","const":"on_chain_tx"},"payload":{"type":"object","properties":{"tx":{"description":"A `signed_tx` with both parties' signatures.","type":"string","pattern":"^tx\\$[1-9A-HJ-NP-Za-km-z]+$","maxLength":89503}},"additionalProperties":false,"required":["tx"]}},"additionalProperties":false,"required":["action","payload"]};
 
 function validate35(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1913,8 +1913,8 @@ let data2 = data1.tx;
 const _errs7 = errors;
 if(errors === _errs7){
 if(typeof data2 === "string"){
-if(data2.length > 2800){
-validate35.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 2800},message:"must NOT have more than 2800 characters"}];
+if(data2.length > 89503){
+validate35.errors = [{instancePath:instancePath+"/payload/tx",schemaPath:"#/properties/payload/properties/tx/maxLength",keyword:"maxLength",params:{limit: 89503},message:"must NOT have more than 89503 characters"}];
 return false;
 }
 else {
